@@ -1,0 +1,319 @@
+using System.Numerics;
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
+
+namespace MMSpec.Impl.Buddy;
+
+/// <summary>
+/// The buddy allocator as mm/page_alloc.c builds it: per-frame metadata in flat arrays (struct page's
+/// PageBuddy flag and buddy_order, its buddy_list links) and intrusive doubly linked free lists per zone and
+/// order. Every split and merge step is O(1); no operation allocates on the heap (errors aside).
+/// </summary>
+public sealed class BuddyAllocator : IBuddyAllocator
+{
+    private const byte OrderMask = 0x0f;
+    private const byte BuddyFlag = 0x40;
+    private const byte HeadFlag = 0x80;
+    private const int None = -1;
+
+    private readonly Placement _placement;
+
+    // struct page, split into arrays: flags (PageBuddy or allocation head, plus the order), list links.
+    private readonly byte[] _flags;
+    private readonly int[] _next;
+    private readonly int[] _prev;
+
+    // struct zone: span, and free_area[order] as list head and nr_free; _nonEmpty has bit 'order' set when
+    // free_area[order] has a block, so __rmqueue_smallest finds the smallest sufficient order in one step.
+    private readonly ZoneType[] _zoneType;
+    private readonly int[] _zoneStart;
+    private readonly int[] _zoneEnd;
+    private readonly int[] _freeHead;
+    private readonly int[] _nrFree;
+    private readonly int[] _nonEmpty;
+    private readonly FreeBlockIndex[]? _index;
+
+    public BuddyAllocator(MemoryLayout layout, Placement placement = Placement.HeadOfList)
+    {
+        Layout = layout;
+        _placement = placement;
+        var frames = checked((int)layout.FrameCount);
+        _flags = new byte[frames];
+        _next = new int[frames];
+        _prev = new int[frames];
+
+        var zones = layout.Zones;
+        _zoneType = [.. zones.Select(z => z.Type)];
+        _zoneStart = [.. zones.Select(z => (int)z.Start.Value)];
+        _zoneEnd = [.. zones.Select(z => (int)z.End.Value)];
+        _freeHead = Enumerable.Repeat(None, zones.Length * Order.Count).ToArray();
+        _nrFree = new int[zones.Length * Order.Count];
+        _nonEmpty = new int[zones.Length];
+        if (placement == Placement.LowestAddress)
+        {
+            _index = [.. Enumerable.Range(0, Order.Count).Select(o => new FreeBlockIndex(((long)frames >> o) + 1))];
+        }
+
+        SeedFreeAreas();
+    }
+
+    public MemoryLayout Layout { get; }
+
+    /// <summary>Bytes of metadata the allocator keeps, per frame of the machine.</summary>
+    public double MetadataBytesPerFrame =>
+        (_flags.Length + ((long)_next.Length + _prev.Length) * sizeof(int) + (_index?.Sum(i => i.Bytes) ?? 0))
+        / (double)_flags.Length;
+
+    public Result<Pfn> AllocPages(Order order, ZoneType highestZone)
+    {
+        if (!order.IsValid)
+        {
+            return new InvalidOrder(order.Value);
+        }
+
+        for (var zone = _zoneType.Length - 1; zone >= 0; zone--)
+        {
+            var sufficient = _nonEmpty[zone] >> order.Value;
+            if (_zoneType[zone] > highestZone || sufficient == 0)
+            {
+                continue;
+            }
+
+            // __rmqueue_smallest: the smallest order with a free block, then expand() down to the request.
+            var high = order.Value + BitOperations.TrailingZeroCount(sufficient);
+            var pfn = _placement == Placement.HeadOfList ? _freeHead[(zone * Order.Count) + high] : Lowest(zone, high);
+            DeleteFromFreeList(pfn, zone, high);
+            Expand(pfn, zone, high, order.Value);
+            _flags[pfn] = (byte)(HeadFlag | order.Value);
+            return new Pfn((ulong)pfn);
+        }
+
+        return new OutOfMemory(order, highestZone);
+    }
+
+    public Result<Unit> FreePages(Pfn pfn, Order order)
+    {
+        var error = CheckFree(pfn, order);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var frame = (int)pfn.Value;
+        _flags[frame] = 0;
+        FreeOnePage(frame, order.Value, ZoneIndexOf(frame));
+        return Unit.Value;
+    }
+
+    public BuddySnapshot Snapshot()
+    {
+        var free = new List<Block>();
+        var allocated = new List<Block>();
+        for (var frame = 0; frame < _flags.Length; frame++)
+        {
+            var flags = _flags[frame];
+            var block = new Block(new Pfn((ulong)frame), new Order(flags & OrderMask));
+            if ((flags & BuddyFlag) != 0)
+            {
+                free.Add(block);
+            }
+            else if ((flags & HeadFlag) != 0)
+            {
+                allocated.Add(block);
+            }
+        }
+
+        return new BuddySnapshot(Layout, free, allocated);
+    }
+
+    /// <summary>The validation free_pages_check would do, in the order the model does it.</summary>
+    private MmError? CheckFree(Pfn pfn, Order order)
+    {
+        if (!order.IsValid)
+        {
+            return new InvalidOrder(order.Value);
+        }
+
+        var pages = (ulong)_flags.Length;
+        if (pages < order.Pages || pfn.Value > pages - order.Pages)
+        {
+            return new PfnOutOfRange(pfn, order, pages);
+        }
+
+        var frame = (int)pfn.Value;
+        if ((frame & ((1 << order.Value) - 1)) != 0)
+        {
+            return new MisalignedPfn(pfn, order);
+        }
+
+        if (ZoneIndexOf(frame) != ZoneIndexOf(frame + (1 << order.Value) - 1))
+        {
+            return new BlockSpansZones(pfn, order);
+        }
+
+        var flags = _flags[frame];
+        if ((flags & HeadFlag) != 0)
+        {
+            return (flags & OrderMask) == order.Value ? null : new OrderMismatch(pfn, order, new Order(flags & OrderMask));
+        }
+
+        return InFreeBlock(frame) ? new DoubleFree(pfn, order) : new NotAllocated(pfn, order);
+    }
+
+    /// <summary>Whether a frame lies in a free block: its head is the frame rounded down to some order.</summary>
+    private bool InFreeBlock(int frame)
+    {
+        for (var order = 0; order <= Order.Max; order++)
+        {
+            var head = frame & ~((1 << order) - 1);
+            if (_flags[head] == (BuddyFlag | order))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>__free_one_page: merge with the buddy while page_is_buddy holds, then add to the free list.</summary>
+    private void FreeOnePage(int pfn, int order, int zone)
+    {
+        while (order < Order.Max)
+        {
+            // __find_buddy_pfn; page_is_buddy also requires the same zone and exactly this order.
+            var buddy = pfn ^ (1 << order);
+            if (buddy < _zoneStart[zone] || buddy >= _zoneEnd[zone] || _flags[buddy] != (BuddyFlag | order))
+            {
+                break;
+            }
+
+            DeleteFromFreeList(buddy, zone, order);
+            _flags[buddy] = 0;
+            pfn &= buddy;
+            order++;
+        }
+
+        AddToFreeList(pfn, zone, order);
+    }
+
+    /// <summary>expand(): the upper half of each split goes on the free list one order down.</summary>
+    private void Expand(int pfn, int zone, int high, int low)
+    {
+        _flags[pfn] = 0;
+        while (high > low)
+        {
+            high--;
+            AddToFreeList(pfn + (1 << high), zone, high);
+        }
+    }
+
+    /// <summary>__add_to_free_list at the head (list_add), setting PageBuddy and the order.</summary>
+    private void AddToFreeList(int pfn, int zone, int order)
+    {
+        var list = (zone * Order.Count) + order;
+        var head = _freeHead[list];
+        _next[pfn] = head;
+        _prev[pfn] = None;
+        if (head != None)
+        {
+            _prev[head] = pfn;
+        }
+
+        _freeHead[list] = pfn;
+        _flags[pfn] = (byte)(BuddyFlag | order);
+        _nrFree[list]++;
+        _nonEmpty[zone] |= 1 << order;
+        _index?[order].Add(pfn >> order);
+    }
+
+    /// <summary>del_page_from_free_list: unlink in O(1) through the prev/next links.</summary>
+    private void DeleteFromFreeList(int pfn, int zone, int order)
+    {
+        var list = (zone * Order.Count) + order;
+        var next = _next[pfn];
+        var prev = _prev[pfn];
+        if (prev == None)
+        {
+            _freeHead[list] = next;
+        }
+        else
+        {
+            _next[prev] = next;
+        }
+
+        if (next != None)
+        {
+            _prev[next] = prev;
+        }
+
+        if (--_nrFree[list] == 0)
+        {
+            _nonEmpty[zone] &= ~(1 << order);
+        }
+
+        _index?[order].Remove(pfn >> order);
+    }
+
+    /// <summary>The lowest free block of this order in the zone; the zone is known to have one.</summary>
+    private int Lowest(int zone, int order) => (int)(_index![order].NextAtOrAfter(_zoneStart[zone] >> order) << order);
+
+    private int ZoneIndexOf(int pfn)
+    {
+        var zone = 0;
+        while (pfn >= _zoneEnd[zone])
+        {
+            zone++;
+        }
+
+        return zone;
+    }
+
+    /// <summary>memblock_free_all -> __free_pages_memory: each usable range in the largest aligned blocks.</summary>
+    private void SeedFreeAreas()
+    {
+        var reserved = Layout.Reserved;
+        var next = 0;
+        for (var zone = 0; zone < _zoneType.Length; zone++)
+        {
+            var start = _zoneStart[zone];
+            var end = _zoneEnd[zone];
+            while (start < end)
+            {
+                while (next < reserved.Length && (int)reserved[next].End.Value <= start)
+                {
+                    next++;
+                }
+
+                var stop = end;
+                if (next < reserved.Length && (int)reserved[next].Start.Value <= start)
+                {
+                    start = Math.Min(end, (int)reserved[next].End.Value);
+                    continue;
+                }
+
+                if (next < reserved.Length)
+                {
+                    stop = Math.Min(end, (int)reserved[next].Start.Value);
+                }
+
+                while (start < stop)
+                {
+                    var order = MaxFittingOrder(start, stop);
+                    FreeOnePage(start, order, zone);
+                    start += 1 << order;
+                }
+            }
+        }
+    }
+
+    private static int MaxFittingOrder(int start, int stop)
+    {
+        var order = start == 0 ? Order.Max : Math.Min(Order.Max, BitOperations.TrailingZeroCount(start));
+        while (start + (1 << order) > stop)
+        {
+            order--;
+        }
+
+        return order;
+    }
+}

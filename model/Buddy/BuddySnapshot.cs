@@ -1,0 +1,74 @@
+using System.Collections.Immutable;
+using MMSpec.Model.Core;
+
+namespace MMSpec.Model.Buddy;
+
+/// <summary>
+/// The canonical state of a buddy allocator: free blocks and allocated blocks, each sorted by pfn.
+/// Two allocators are in the same state exactly when their snapshots are equal.
+/// </summary>
+public sealed class BuddySnapshot
+{
+    public BuddySnapshot(MemoryLayout layout, IEnumerable<Block> free, IEnumerable<Block> allocated)
+    {
+        Layout = layout;
+        Free = [.. free.Order()];
+        Allocated = [.. allocated.Order()];
+    }
+
+    public MemoryLayout Layout { get; }
+
+    public ImmutableArray<Block> Free { get; }
+
+    public ImmutableArray<Block> Allocated { get; }
+
+    public ulong FreePages => Free.Aggregate(0UL, (sum, b) => sum + b.Order.Pages);
+
+    public ulong AllocatedPages => Allocated.Aggregate(0UL, (sum, b) => sum + b.Order.Pages);
+
+    /// <summary>nr_free of free_area[order] in a zone: the number of free blocks of that order.</summary>
+    public int CountOf(Zone zone, Order order) => Free.Count(b => b.Order == order && zone.Contains(b.Pfn));
+
+    /// <summary>The per-order counts of every zone, as /proc/buddyinfo shows them.</summary>
+    public IReadOnlyDictionary<ZoneType, int[]> Counts() =>
+        Layout.Zones.ToDictionary(z => z.Type, z => Enumerable.Range(0, Order.Count).Select(o => CountOf(z, new Order(o))).ToArray());
+
+    /// <summary>Whether every frame of [start, start + 2^order) lies in a free block: the frame-level view of "free".</summary>
+    public bool IsFreeRange(Pfn start, Order order)
+    {
+        var end = start.Value + order.Pages;
+        var covered = start.Value;
+        foreach (var block in Free)
+        {
+            if (block.Pfn.Value <= covered && block.End > covered)
+            {
+                covered = block.End;
+            }
+        }
+
+        return covered >= end;
+    }
+
+    /// <summary>Null when equal; otherwise the first blocks that differ, for a readable failure.</summary>
+    public string? DiffFrom(BuddySnapshot other)
+    {
+        if (!Layout.Equals(other.Layout))
+        {
+            return $"layouts differ: {Layout} vs {other.Layout}";
+        }
+
+        return Diff("free", Free, other.Free) ?? Diff("allocated", Allocated, other.Allocated);
+    }
+
+    public override string ToString() =>
+        $"free: {string.Join(' ', Free)}\nallocated: {string.Join(' ', Allocated)}";
+
+    private static string? Diff(string what, ImmutableArray<Block> mine, ImmutableArray<Block> theirs)
+    {
+        var onlyMine = mine.Except(theirs).Take(8).ToList();
+        var onlyTheirs = theirs.Except(mine).Take(8).ToList();
+        return onlyMine.Count == 0 && onlyTheirs.Count == 0
+            ? null
+            : $"{what} blocks differ: only here [{string.Join(' ', onlyMine)}], only there [{string.Join(' ', onlyTheirs)}]";
+    }
+}
