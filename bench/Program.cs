@@ -1,0 +1,1 @@
+namespace MMSpec.Bench; internal static class Program { private static void Main() { } }

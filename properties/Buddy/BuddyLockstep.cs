@@ -1,0 +1,225 @@
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
+using MMSpec.Properties.Lockstep;
+
+namespace MMSpec.Properties.Buddy;
+
+/// <summary>
+/// Binds a buddy allocator under test to the reference model for the lockstep runner. Any
+/// <see cref="IBuddyAllocator"/> can be checked this way: the conformance kit passes its own.
+/// </summary>
+public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyChecks checks) : ILockstepSubject<BuddyStep>
+{
+    public const string MemoryExhausted = "memory exhausted";
+    public const string MaxOrderAlloc = "max-order (10) alloc";
+    public const string MergeToMaxOrder = "merge back to order 10";
+    public const string ZoneFallback = "fallback to a lower zone";
+    public const string ReverseFrees = "frees in reverse order";
+    public const string RandomFrees = "frees in random order";
+    public const string InvalidRejected = "invalid op rejected";
+
+    private readonly List<Block> _live = [];
+    private readonly List<Block> _freed = [];
+    private int _lastFreesInARow;
+
+    public static IReadOnlyList<string> AllScenarios { get; } =
+        [MemoryExhausted, MaxOrderAlloc, MergeToMaxOrder, ZoneFallback, ReverseFrees, RandomFrees, InvalidRejected];
+
+    public Violation? CheckInitialState() => checks.HasFlag(BuddyChecks.Safe) ? CheckState(impl.Snapshot()) : null;
+
+    public Violation? Apply(BuddyStep operation, StepLog log)
+    {
+        var op = Resolve(operation);
+        if (op is null)
+        {
+            return null;
+        }
+
+        var before = impl.Snapshot();
+        var (error, result, permitted) = op switch
+        {
+            AllocPages alloc => RunAlloc(alloc),
+            FreePages free => RunFree(free),
+            _ => throw new ArgumentOutOfRangeException(nameof(operation), op, "unknown buddy op"),
+        };
+        log.Call = $"{op} = {result}";
+        if (permitted is not null)
+        {
+            return new Violation(BuddyRules.ModelPermits, permitted);
+        }
+
+        var after = impl.Snapshot();
+        var violation = Check(op, error, before, after);
+        if (violation is null)
+        {
+            Track(operation, op, error, before, after, log);
+        }
+
+        return violation;
+    }
+
+    /// <summary>Frees every live allocation (oldest first), checking each step; used by the live property.</summary>
+    public Violation? FreeAll(StepLog log)
+    {
+        while (_live.Count > 0)
+        {
+            var violation = Apply(new Free(0), log);
+            if (violation is not null)
+            {
+                return violation;
+            }
+        }
+
+        return null;
+    }
+
+    private BuddyOp? Resolve(BuddyStep step)
+    {
+        switch (step)
+        {
+            case Alloc a:
+                return new AllocPages(new Order(a.Order), a.Zone);
+            case FreeRaw r:
+                return new FreePages(new Pfn(r.Pfn), new Order(r.Order));
+            case FreeAgain again when _freed.Count > 0:
+                var freed = _freed[_freed.Count - 1 - (again.Handle % _freed.Count)];
+                return new FreePages(freed.Pfn, freed.Order);
+            case FreeAgain:
+                return null;
+        }
+
+        if (_live.Count == 0)
+        {
+            return null;
+        }
+
+        return step switch
+        {
+            Free f => ToFree(_live[f.Handle % _live.Count]),
+            FreeLast => ToFree(_live[^1]),
+            FreeWrongOrder w => new FreePages(_live[w.Handle % _live.Count].Pfn, new Order(_live[w.Handle % _live.Count].Order.Value + w.Delta)),
+            FreeInterior i => Interior(_live[i.Handle % _live.Count], i.Offset),
+            _ => throw new ArgumentOutOfRangeException(nameof(step), step, "unknown buddy step"),
+        };
+    }
+
+    private static FreePages ToFree(Block block) => new(block.Pfn, block.Order);
+
+    private static FreePages Interior(Block block, int offset) =>
+        block.Order.Pages == 1
+            ? new FreePages(new Pfn(block.Pfn.Value + 1), new Order(0))
+            : new FreePages(new Pfn(block.Pfn.Value + 1 + ((ulong)offset % (block.Order.Pages - 1))), new Order(0));
+
+    private (MmError? Error, string Result, string? Why) RunAlloc(AllocPages alloc)
+    {
+        var result = impl.AllocPages(alloc.Order, alloc.HighestZone);
+        return (result.Error, result.ToString(), model.Adopt(alloc, result));
+    }
+
+    private (MmError? Error, string Result, string? Why) RunFree(FreePages free)
+    {
+        var result = impl.FreePages(free.Pfn, free.Order);
+        var expected = model.FreePages(free.Pfn, free.Order);
+        return (result.Error, result.ToString(), result == expected ? null : $"expected {expected}, got {result}");
+    }
+
+    private Violation? Check(BuddyOp op, MmError? error, BuddySnapshot before, BuddySnapshot after)
+    {
+        var failed = error is not null;
+        if (checks.HasFlag(BuddyChecks.Safe))
+        {
+            if (failed && after.DiffFrom(before) is { } changed)
+            {
+                return new Violation(BuddyRules.UnchangedOnError, $"{op} failed but changed the state: {changed}");
+            }
+
+            if (CheckState(after) is { } broken)
+            {
+                return broken;
+            }
+        }
+
+        if (checks.HasFlag(BuddyChecks.Live) && op is AllocPages { Order.IsValid: true } a
+            && BuddyRules.FreeAlignedBlockExists(before, a.Order, a.HighestZone) == failed)
+        {
+            return new Violation(BuddyRules.SucceedsIffFree, failed
+                ? $"{op} failed although a free aligned block of order {a.Order} exists in an allowed zone"
+                : $"{op} succeeded although no free aligned block of order {a.Order} exists in an allowed zone");
+        }
+
+        if (checks.HasFlag(BuddyChecks.Exact))
+        {
+            var expected = failed ? before.Counts() : op switch
+            {
+                AllocPages alloc => BuddyRules.CountsAfterAlloc(before, alloc.Order, alloc.HighestZone),
+                FreePages free => BuddyRules.CountsAfterFree(before, free.Pfn, free.Order),
+                _ => before.Counts(),
+            };
+            if (BuddyRules.CountsDiffer(expected, after.Counts()) is { } counts)
+            {
+                return new Violation(BuddyRules.LinuxCounts, $"after {op}: {counts}");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Invariants on both sides, then equal snapshots.</summary>
+    private Violation? CheckState(BuddySnapshot actual)
+    {
+        var expected = model.Snapshot();
+        var broken = BuddyInvariants.All(actual).Select(v => v with { Detail = $"implementation: {v.Detail}" })
+            .Concat(BuddyInvariants.All(expected).Select(v => v with { Detail = $"model: {v.Detail}" }))
+            .FirstOrDefault();
+        if (broken is not null)
+        {
+            return broken;
+        }
+
+        return actual.DiffFrom(expected) is { } diff ? new Violation(BuddyRules.SnapshotsEqual, $"implementation vs model: {diff}") : null;
+    }
+
+    private void Track(BuddyStep step, BuddyOp op, MmError? error, BuddySnapshot before, BuddySnapshot after, StepLog log)
+    {
+        if (error is not null)
+        {
+            log.Reached(error is OutOfMemory ? MemoryExhausted : InvalidRejected);
+            return;
+        }
+
+        switch (op)
+        {
+            case AllocPages alloc:
+                var block = after.Allocated.Except(before.Allocated).Single();
+                _live.Add(block);
+                log.Reached(alloc.Order.Value == Order.Max ? MaxOrderAlloc : "alloc");
+                var highest = before.Layout.Zones.Last(z => z.Type <= alloc.HighestZone);
+                if (!highest.Contains(block.Pfn))
+                {
+                    log.Reached(ZoneFallback);
+                }
+
+                break;
+            case FreePages free:
+                var index = _live.FindIndex(b => b.Pfn == free.Pfn);
+                _lastFreesInARow = step is FreeLast ? _lastFreesInARow + 1 : 0;
+                if (_lastFreesInARow >= 3)
+                {
+                    log.Reached(ReverseFrees);
+                }
+                else if (step is Free && index < _live.Count - 1)
+                {
+                    log.Reached(RandomFrees);
+                }
+
+                _live.RemoveAt(index);
+                _freed.Add(new Block(free.Pfn, free.Order));
+                if (after.Free.Count(b => b.Order.Value == Order.Max) > before.Free.Count(b => b.Order.Value == Order.Max))
+                {
+                    log.Reached(MergeToMaxOrder);
+                }
+
+                break;
+        }
+    }
+}

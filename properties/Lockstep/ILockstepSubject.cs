@@ -1,0 +1,29 @@
+using MMSpec.Model.Core;
+
+namespace MMSpec.Properties.Lockstep;
+
+/// <summary>
+/// One component's binding to the lockstep runner: applies a generated step to the implementation, asks the
+/// model whether the result is permitted (the model adopts it), and checks invariants and snapshots.
+/// </summary>
+public interface ILockstepSubject<in TStep>
+{
+    /// <summary>Checks the state both sides start from, before any step. Returns the broken rule, or null.</summary>
+    Violation? CheckInitialState();
+
+    /// <summary>Runs one step. Returns the broken rule, or null; records each scenario the step reached.</summary>
+    Violation? Apply(TStep operation, StepLog log);
+}
+
+/// <summary>What one step did, for the trace printed on failure and the scenario statistics.</summary>
+public sealed class StepLog
+{
+    private readonly HashSet<string> _scenarios = [];
+
+    public IReadOnlySet<string> Scenarios => _scenarios;
+
+    /// <summary>The concrete call the step resolved to and its result, e.g. "free_pages(pfn=0x10, order=2) = ok".</summary>
+    public string Call { get; set; } = "(skipped)";
+
+    public void Reached(string scenario) => _scenarios.Add(scenario);
+}
