@@ -37,7 +37,7 @@ public sealed class BuddyAllocator : IBuddyAllocator
     {
         Layout = layout;
         _placement = placement;
-        var frames = checked((int)layout.FrameCount);
+        var frames = (int)layout.FrameCount;
         _flags = new byte[frames];
         _next = new int[frames];
         _prev = new int[frames];
@@ -268,52 +268,36 @@ public sealed class BuddyAllocator : IBuddyAllocator
         return zone;
     }
 
-    /// <summary>memblock_free_all -> __free_pages_memory: each usable range in the largest aligned blocks.</summary>
+    /// <summary>memblock_free_all: every zone's span, less the reserved ranges, goes to the free lists.</summary>
     private void SeedFreeAreas()
     {
-        var reserved = Layout.Reserved;
-        var next = 0;
         for (var zone = 0; zone < _zoneType.Length; zone++)
         {
             var start = _zoneStart[zone];
             var end = _zoneEnd[zone];
-            while (start < end)
+            foreach (var reserved in Layout.Reserved)
             {
-                while (next < reserved.Length && (int)reserved[next].End.Value <= start)
-                {
-                    next++;
-                }
-
-                var stop = end;
-                if (next < reserved.Length && (int)reserved[next].Start.Value <= start)
-                {
-                    start = Math.Min(end, (int)reserved[next].End.Value);
-                    continue;
-                }
-
-                if (next < reserved.Length)
-                {
-                    stop = Math.Min(end, (int)reserved[next].Start.Value);
-                }
-
-                while (start < stop)
-                {
-                    var order = MaxFittingOrder(start, stop);
-                    FreeOnePage(start, order, zone);
-                    start += 1 << order;
-                }
+                FreeRange(start, Math.Clamp((int)reserved.Start.Value, start, end), zone);
+                start = Math.Max(start, Math.Min((int)reserved.End.Value, end));
             }
+
+            FreeRange(start, end, zone);
         }
     }
 
-    private static int MaxFittingOrder(int start, int stop)
+    /// <summary>__free_pages_memory: the largest naturally aligned blocks that fit (tzcnt(0) is 32, so pfn 0 gets MAX).</summary>
+    private void FreeRange(int start, int stop, int zone)
     {
-        var order = start == 0 ? Order.Max : Math.Min(Order.Max, BitOperations.TrailingZeroCount(start));
-        while (start + (1 << order) > stop)
+        while (start < stop)
         {
-            order--;
-        }
+            var order = Math.Min(Order.Max, BitOperations.TrailingZeroCount(start));
+            while (start + (1 << order) > stop)
+            {
+                order--;
+            }
 
-        return order;
+            FreeOnePage(start, order, zone);
+            start += 1 << order;
+        }
     }
 }

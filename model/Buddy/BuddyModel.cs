@@ -3,15 +3,15 @@ using MMSpec.Model.Core;
 namespace MMSpec.Model.Buddy;
 
 /// <summary>
-/// The reference buddy allocator: free blocks kept as one ordered set per order (free_area[order]; a zone's
-/// list is the part of the set inside the zone), allocations in a dictionary. Written for reading, not speed.
+/// The reference buddy allocator: free blocks kept as one ordered set per zone and order (zone->free_area[order]),
+/// allocations in a dictionary. Written for reading, not speed.
 /// Relational: <see cref="Adopt"/> accepts any block Linux could have handed out and carries on from it;
 /// run alone, <see cref="AllocPages"/> picks the lowest address.
 /// The rules are protected virtual so that a broken variant can be written in a few lines and shown to be caught.
 /// </summary>
 public class BuddyModel : IBuddyAllocator
 {
-    private readonly SortedDictionary<int, SortedSet<Pfn>> _freeArea = [];
+    private readonly Dictionary<(ZoneType Zone, int Order), SortedSet<Pfn>> _freeArea = [];
     private readonly SortedDictionary<Pfn, Order> _allocated = [];
 
     public BuddyModel(MemoryLayout layout)
@@ -40,8 +40,8 @@ public class BuddyModel : IBuddyAllocator
         }
 
         var (zone, from) = plan.Value;
-        var pfn = FreeList(from).GetViewBetween(zone.Start, new Pfn(zone.End.Value - 1)).Min;
-        Take(pfn, from, order);
+        var pfn = FreeList(zone, from).Min;
+        Take(zone, pfn, from, order);
         return pfn;
     }
 
@@ -63,13 +63,13 @@ public class BuddyModel : IBuddyAllocator
             return $"expected a block, got {observed.Error}: {zone} has a free block of order {from}";
         }
 
-        if (!zone.Contains(observed.Value) || !FreeList(from).Contains(observed.Value))
+        if (!FreeList(zone, from).Contains(observed.Value))
         {
             return $"returned pfn {observed.Value}, which does not start a free block of order {from} in {zone}"
                 + " (__rmqueue_smallest takes a block of the smallest sufficient order from the first zone that has one)";
         }
 
-        Take(observed.Value, from, op.Order);
+        Take(zone, observed.Value, from, op.Order);
         return null;
     }
 
@@ -88,38 +88,37 @@ public class BuddyModel : IBuddyAllocator
 
     public BuddySnapshot Snapshot() =>
         new(Layout,
-            _freeArea.SelectMany(list => list.Value.Select(pfn => new Block(pfn, new Order(list.Key)))),
+            _freeArea.SelectMany(list => list.Value.Select(pfn => new Block(pfn, new Order(list.Key.Order)))),
             _allocated.Select(a => new Block(a.Key, a.Value)));
 
     /// <summary>__find_buddy_pfn: the buddy of a block differs from it in exactly bit 'order'.</summary>
     protected virtual Pfn BuddyOf(Pfn pfn, Order order) => new(pfn.Value ^ order.Pages);
 
     /// <summary>page_is_buddy: the buddy is a free block of exactly this order, in the same zone.</summary>
-    protected virtual bool IsMergeable(Zone zone, Pfn buddy, Order order) =>
-        zone.Contains(buddy) && FreeList(order.Value).Contains(buddy);
+    protected virtual bool IsMergeable(Zone zone, Pfn buddy, Order order) => FreeList(zone, order.Value).Contains(buddy);
 
     /// <summary>
     /// expand(): while high &gt; low, halve the block, put the upper half on free list 'high' and keep splitting
     /// the lower half, which the caller gets.
     /// </summary>
-    protected virtual Pfn Expand(Pfn pfn, int high, Order low)
+    protected virtual Pfn Expand(Zone zone, Pfn pfn, int high, Order low)
     {
         while (high > low.Value)
         {
             high--;
-            FreeList(high).Add(new Pfn(pfn.Value + (1UL << high)));
+            FreeList(zone, high).Add(new Pfn(pfn.Value + (1UL << high)));
         }
 
         return pfn;
     }
 
-    /// <summary>The free list of one order across all zones (the zone's own list is its range of this set).</summary>
-    protected SortedSet<Pfn> FreeList(int order)
+    /// <summary>zone->free_area[order], kept sorted by pfn; created on first use (a broken variant may reach order 11).</summary>
+    protected SortedSet<Pfn> FreeList(Zone zone, int order)
     {
-        if (!_freeArea.TryGetValue(order, out var list))
+        if (!_freeArea.TryGetValue((zone.Type, order), out var list))
         {
             list = [];
-            _freeArea[order] = list;
+            _freeArea[(zone.Type, order)] = list;
         }
 
         return list;
@@ -137,7 +136,7 @@ public class BuddyModel : IBuddyAllocator
         {
             for (var current = order.Value; current <= Order.Max; current++)
             {
-                if (FreeList(current).GetViewBetween(zone.Start, new Pfn(zone.End.Value - 1)).Count > 0)
+                if (FreeList(zone, current).Count > 0)
                 {
                     return (zone, current);
                 }
@@ -147,10 +146,10 @@ public class BuddyModel : IBuddyAllocator
         return new OutOfMemory(order, highestZone);
     }
 
-    private void Take(Pfn pfn, int from, Order order)
+    private void Take(Zone zone, Pfn pfn, int from, Order order)
     {
-        FreeList(from).Remove(pfn);
-        _allocated.Add(Expand(pfn, from, order), order);
+        FreeList(zone, from).Remove(pfn);
+        _allocated.Add(Expand(zone, pfn, from, order), order);
     }
 
     /// <summary>The checks __free_pages leaves to debug options (free_pages_check, bad_page), made total.</summary>
@@ -181,7 +180,7 @@ public class BuddyModel : IBuddyAllocator
             return allocated == order ? null : new OrderMismatch(pfn, order, allocated);
         }
 
-        return _freeArea.Any(list => list.Value.Any(head => new Block(head, new Order(list.Key)).Contains(pfn)))
+        return _freeArea.Any(list => list.Value.Any(head => new Block(head, new Order(list.Key.Order)).Contains(pfn)))
             ? new DoubleFree(pfn, order)
             : new NotAllocated(pfn, order);
     }
@@ -199,20 +198,20 @@ public class BuddyModel : IBuddyAllocator
                 break;
             }
 
-            FreeList(current).Remove(buddy);
+            FreeList(zone, current).Remove(buddy);
             pfn = new Pfn(pfn.Value & buddy.Value);
             current++;
         }
 
-        FreeList(current).Add(pfn);
+        FreeList(zone, current).Add(pfn);
     }
 
-    /// <summary>__free_pages_memory (mm/memblock.c): free a range in the largest aligned blocks that fit.</summary>
+    /// <summary>__free_pages_memory (mm/memblock.c): free a range in the largest aligned blocks that fit (tzcnt(0) is 64).</summary>
     private void SeedRange(ulong start, ulong end)
     {
         while (start < end)
         {
-            var order = start == 0 ? Order.Max : Math.Min(Order.Max, System.Numerics.BitOperations.TrailingZeroCount(start));
+            var order = Math.Min(Order.Max, System.Numerics.BitOperations.TrailingZeroCount(start));
             while (start + (1UL << order) > end)
             {
                 order--;

@@ -16,8 +16,8 @@ public sealed record MemoryLayout
     /// <summary>4 GiB: the end of ZONE_DMA32 on x86-64 (MAX_DMA32_PFN).</summary>
     public static readonly Pfn DefaultNormalStart = new(4UL << 30 >> Pfn.PageShift);
 
-    /// <summary>More frames than this (2^31, 8 TiB) is outside what MMSpec simulates.</summary>
-    public const ulong MaxFrames = 1UL << 31;
+    /// <summary>More frames than this (2^30, 4 TiB) is outside what MMSpec simulates (pfns fit an int).</summary>
+    public const ulong MaxFrames = 1UL << 30;
 
     public MemoryLayout(ulong frameCount, Pfn dma32Start, Pfn normalStart, IEnumerable<PfnRange> reserved)
     {

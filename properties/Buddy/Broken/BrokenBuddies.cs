@@ -19,24 +19,25 @@ public sealed class BuddyByAddition(MemoryLayout layout) : BuddyModel(layout)
 public sealed class MergeIgnoringOrder(MemoryLayout layout) : BuddyModel(layout)
 {
     protected override bool IsMergeable(Zone zone, Pfn buddy, Order order) =>
-        zone.Contains(buddy) && Enumerable.Range(0, Order.Count).Any(o => FreeList(o).Contains(buddy));
+        Enumerable.Range(0, Order.Count).Any(o => FreeList(zone, o).Contains(buddy));
 }
 
 /// <summary>page_is_buddy without the zone check (the reason page_zone_id is compared): merges across zones.</summary>
 public sealed class MergeAcrossZones(MemoryLayout layout) : BuddyModel(layout)
 {
-    protected override bool IsMergeable(Zone zone, Pfn buddy, Order order) => FreeList(order.Value).Contains(buddy);
+    protected override bool IsMergeable(Zone zone, Pfn buddy, Order order) =>
+        Layout.ZoneOf(buddy) is { } other && FreeList(other, order.Value).Contains(buddy);
 }
 
 /// <summary>expand() hands out the upper half and frees the lower halves.</summary>
 public sealed class ExpandUpperHalf(MemoryLayout layout) : BuddyModel(layout)
 {
-    protected override Pfn Expand(Pfn pfn, int high, Order low)
+    protected override Pfn Expand(Zone zone, Pfn pfn, int high, Order low)
     {
         while (high > low.Value)
         {
             high--;
-            FreeList(high).Add(pfn);
+            FreeList(zone, high).Add(pfn);
             pfn = new Pfn(pfn.Value + (1UL << high));
         }
 
