@@ -70,11 +70,12 @@ public static class BuddyInvariants
     public static IEnumerable<Violation> CheckMaximalCoalescing(BuddySnapshot s)
     {
         var free = s.Free.ToHashSet();
-        foreach (var block in s.Free.Where(b => b.Order.Value is >= 0 and < Order.Max))
+        var lowerHalves = s.Free.Where(b => b.Order.Value is >= 0 and < Order.Max && (b.Pfn.Value & b.Order.Pages) == 0);
+        foreach (var block in lowerHalves)
         {
-            var buddy = new Block(new Pfn(block.Pfn.Value ^ block.Order.Pages), block.Order);
+            var buddy = new Block(new Pfn(block.Pfn.Value + block.Order.Pages), block.Order);
             var zone = s.Layout.ZoneOf(block.Pfn);
-            if (block.Pfn < buddy.Pfn && free.Contains(buddy) && zone is not null && zone.Contains(buddy.Pfn))
+            if (free.Contains(buddy) && zone is not null && zone.Contains(buddy.Pfn))
             {
                 yield return new Violation(MaximalCoalescing, $"free buddies {block} and {buddy} were not merged");
             }

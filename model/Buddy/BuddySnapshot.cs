@@ -12,8 +12,8 @@ public sealed class BuddySnapshot
     public BuddySnapshot(MemoryLayout layout, IEnumerable<Block> free, IEnumerable<Block> allocated)
     {
         Layout = layout;
-        Free = [.. free.Order()];
-        Allocated = [.. allocated.Order()];
+        Free = [.. free.OrderBy(b => b.Pfn)];
+        Allocated = [.. allocated.OrderBy(b => b.Pfn)];
     }
 
     public MemoryLayout Layout { get; }
@@ -24,30 +24,12 @@ public sealed class BuddySnapshot
 
     public ulong FreePages => Free.Aggregate(0UL, (sum, b) => sum + b.Order.Pages);
 
-    public ulong AllocatedPages => Allocated.Aggregate(0UL, (sum, b) => sum + b.Order.Pages);
-
     /// <summary>nr_free of free_area[order] in a zone: the number of free blocks of that order.</summary>
     public int CountOf(Zone zone, Order order) => Free.Count(b => b.Order == order && zone.Contains(b.Pfn));
 
     /// <summary>The per-order counts of every zone, as /proc/buddyinfo shows them.</summary>
     public IReadOnlyDictionary<ZoneType, int[]> Counts() =>
         Layout.Zones.ToDictionary(z => z.Type, z => Enumerable.Range(0, Order.Count).Select(o => CountOf(z, new Order(o))).ToArray());
-
-    /// <summary>Whether every frame of [start, start + 2^order) lies in a free block: the frame-level view of "free".</summary>
-    public bool IsFreeRange(Pfn start, Order order)
-    {
-        var end = start.Value + order.Pages;
-        var covered = start.Value;
-        foreach (var block in Free)
-        {
-            if (block.Pfn.Value <= covered && block.End > covered)
-            {
-                covered = block.End;
-            }
-        }
-
-        return covered >= end;
-    }
 
     /// <summary>Null when equal; otherwise the first blocks that differ, for a readable failure.</summary>
     public string? DiffFrom(BuddySnapshot other)

@@ -11,10 +11,10 @@ namespace MMSpec.Model.Buddy;
 public sealed record MemoryLayout
 {
     /// <summary>16 MiB: the end of ZONE_DMA on x86-64 (MAX_DMA_PFN).</summary>
-    public static readonly Pfn DefaultDma32Start = new(16UL << 20 >> Pfn.PageShift);
+    public static readonly Pfn DefaultDma32Start = new((16UL << 20) / Pfn.PageSize);
 
     /// <summary>4 GiB: the end of ZONE_DMA32 on x86-64 (MAX_DMA32_PFN).</summary>
-    public static readonly Pfn DefaultNormalStart = new(4UL << 30 >> Pfn.PageShift);
+    public static readonly Pfn DefaultNormalStart = new((4UL << 30) / Pfn.PageSize);
 
     /// <summary>More frames than this (2^30, 4 TiB) is outside what MMSpec simulates (pfns fit an int).</summary>
     public const ulong MaxFrames = 1UL << 30;
@@ -78,21 +78,6 @@ public sealed record MemoryLayout
         return null;
     }
 
-    public Zone? Find(ZoneType type)
-    {
-        foreach (var zone in Zones)
-        {
-            if (zone.Type == type)
-            {
-                return zone;
-            }
-        }
-
-        return null;
-    }
-
-    public bool IsReserved(Pfn pfn) => Reserved.Any(r => r.Contains(pfn));
-
     /// <summary>Frames the buddy allocator manages (all but the reserved ones).</summary>
     public ulong ManagedFrames => FrameCount - Reserved.Aggregate(0UL, (sum, r) => sum + (r.End.Value - r.Start.Value));
 
@@ -111,7 +96,7 @@ public sealed record MemoryLayout
         var bounds = new[] { new Pfn(0), Dma32Start, NormalStart, end };
         for (var i = 0; i < 3; i++)
         {
-            var start = bounds[i] < end ? bounds[i] : end;
+            var start = bounds[i];
             var stop = bounds[i + 1] < end ? bounds[i + 1] : end;
             if (start < stop)
             {

@@ -4,7 +4,7 @@ namespace MMSpec.Model.Buddy;
 /// A block of 2^order pages. The constructor takes any int because a caller may ask for a bad order;
 /// the allocator answers <see cref="InvalidOrder"/> (Linux: alloc_pages warns and returns NULL above MAX_PAGE_ORDER).
 /// </summary>
-public readonly record struct Order(int Value) : IComparable<Order>
+public readonly record struct Order(int Value)
 {
     /// <summary>MAX_PAGE_ORDER (Linux >= 6.8; older kernels: MAX_ORDER - 1).</summary>
     public const int Max = 10;
@@ -16,16 +16,6 @@ public readonly record struct Order(int Value) : IComparable<Order>
 
     /// <summary>Pages in a block of this order; only meaningful for a valid order.</summary>
     public ulong Pages => 1UL << Value;
-
-    public int CompareTo(Order other) => Value.CompareTo(other.Value);
-
-    public static bool operator <(Order left, Order right) => left.Value < right.Value;
-
-    public static bool operator >(Order left, Order right) => left.Value > right.Value;
-
-    public static bool operator <=(Order left, Order right) => left.Value <= right.Value;
-
-    public static bool operator >=(Order left, Order right) => left.Value >= right.Value;
 
     public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -5,8 +5,6 @@ namespace MMSpec.Model.Buddy;
 /// <summary>A zone's span of frames, [Start, End); a block never spans two zones.</summary>
 public sealed record Zone(ZoneType Type, Pfn Start, Pfn End)
 {
-    public ulong Frames => End.Value - Start.Value;
-
     public bool Contains(Pfn pfn) => pfn >= Start && pfn < End;
 
     /// <summary>Whether the whole block [pfn, pfn + 2^order) lies in this zone.</summary>
@@ -18,7 +16,5 @@ public sealed record Zone(ZoneType Type, Pfn Start, Pfn End)
 /// <summary>A range of frames the allocator never manages, [Start, End) (x86 reserves pfn 0; firmware holes).</summary>
 public readonly record struct PfnRange(Pfn Start, Pfn End)
 {
-    public bool Contains(Pfn pfn) => pfn >= Start && pfn < End;
-
     public override string ToString() => $"[{Start}, {End})";
 }

@@ -16,6 +16,6 @@ public static class ZoneNames
         ZoneType.Dma => "DMA",
         ZoneType.Dma32 => "DMA32",
         ZoneType.Normal => "Normal",
-        _ => throw new ArgumentOutOfRangeException(nameof(zone), zone, "no such zone"),
+        _ => throw new ArgumentOutOfRangeException(nameof(zone)),
     };
 }

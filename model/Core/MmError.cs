@@ -11,10 +11,3 @@ public abstract record MmError
 
     public sealed override string ToString() => $"{GetType().Name}: {Message}";
 }
-
-/// <summary>A broken invariant: a bug in this code, not a caller's mistake. The only exception MMSpec throws.</summary>
-public sealed class InvariantViolationException(string rule, string detail)
-    : Exception($"invariant '{rule}' broken: {detail}")
-{
-    public string Rule { get; } = rule;
-}

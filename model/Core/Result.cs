@@ -38,7 +38,7 @@ public readonly struct Result<T> : IEquatable<Result<T>>
 
     public override bool Equals(object? obj) => obj is Result<T> other && Equals(other);
 
-    public override int GetHashCode() => IsOk ? HashCode.Combine(_value) : Error!.GetHashCode();
+    public override int GetHashCode() => HashCode.Combine(_value, Error);
 
     public static bool operator ==(Result<T> left, Result<T> right) => left.Equals(right);
 

@@ -26,10 +26,15 @@ public sealed class BuddyExamples
     public void Layout_rejects_overlapping_reserved_ranges_and_inverted_zones()
     {
         var start = new Pfn(0);
-        Assert.Throws<ArgumentException>(() => new MemoryLayout(64, new Pfn(8), new Pfn(4), []));
-        Assert.Throws<ArgumentException>(() => new MemoryLayout(64, new Pfn(8), new Pfn(16), [new(start, new Pfn(4)), new(new Pfn(2), new Pfn(6))]));
+        Assert.StartsWith("DMA32 starts at 0x8, after Normal at 0x4",
+            Assert.Throws<ArgumentException>(() => new MemoryLayout(64, new Pfn(8), new Pfn(4), [])).Message, StringComparison.Ordinal);
+        Assert.StartsWith("reserved range [0x2, 0x6) overlaps another or leaves the machine",
+            Assert.Throws<ArgumentException>(() => new MemoryLayout(64, new Pfn(8), new Pfn(16), [new(start, new Pfn(4)), new(new Pfn(2), new Pfn(6))])).Message,
+            StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new MemoryLayout(64, new Pfn(8), new Pfn(16), [new(new Pfn(60), new Pfn(70))]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new MemoryLayout(0, new Pfn(8), new Pfn(16), []));
+        Assert.Contains("a layout has 1..1073741824 frames",
+            Assert.Throws<ArgumentOutOfRangeException>(() => new MemoryLayout(0, new Pfn(8), new Pfn(16), [])).Message, StringComparison.Ordinal);
+        Assert.Equal(2, new MemoryLayout(64, new Pfn(8), new Pfn(8), []).Zones.Length);
     }
 
     [Theory]
@@ -104,6 +109,57 @@ public sealed class BuddyExamples
         Assert.Equal(new Pfn(0), buddy.AllocPages(new Order(2), ZoneType.Normal).Value);
         Assert.Equal(new OutOfMemory(new Order(0), ZoneType.Normal), buddy.AllocPages(new Order(0), ZoneType.Normal).Error);
         Assert.Equal("OutOfMemory: no free block of order 0 in Normal or below", buddy.AllocPages(new Order(0), ZoneType.Normal).Error!.ToString());
+    }
+
+    [Fact]
+    public void Layout_accepts_up_to_max_frames_and_drops_empty_reserved_ranges()
+    {
+        Assert.Equal(MemoryLayout.MaxFrames, MemoryLayout.X86(MemoryLayout.MaxFrames).FrameCount);
+        Assert.Throws<ArgumentOutOfRangeException>(() => MemoryLayout.X86(MemoryLayout.MaxFrames + 1));
+        Assert.Empty(new MemoryLayout(8, new Pfn(4), new Pfn(8), [new PfnRange(new Pfn(3), new Pfn(3))]).Reserved);
+        Assert.Equal(16UL, new MemoryLayout(16, new Pfn(4), new Pfn(8), [new PfnRange(new Pfn(3), new Pfn(3)), new PfnRange(new Pfn(3), new Pfn(4))]).ManagedFrames + 1);
+    }
+
+    [Fact]
+    public void Model_adopts_any_block_linux_could_take_and_rejects_the_rest()
+    {
+        var layout = new MemoryLayout(16, new Pfn(8), new Pfn(16), []);
+        var model = new BuddyModel(layout);
+        var dma32 = new AllocPages(new Order(3), ZoneType.Dma32);
+        Assert.Equal("expected a block, got OutOfMemory: no free block of order 3 in DMA32 or below: DMA32 [0x8, 0x10) has a free block of order 3",
+            model.Adopt(dma32, new OutOfMemory(new Order(3), ZoneType.Dma32)));
+        Assert.StartsWith("returned pfn 0x0, which does not start a free block of order 3 in DMA32 [0x8, 0x10)", model.Adopt(dma32, new Pfn(0)), StringComparison.Ordinal);
+        Assert.Null(model.Adopt(dma32, new Pfn(8)));
+        Assert.Equal("expected OutOfMemory: no free block of order 3 in DMA32 or below, got 0x0",
+            new BuddyModel(new MemoryLayout(16, new Pfn(8), new Pfn(16), [new PfnRange(new Pfn(1), new Pfn(2)), new PfnRange(new Pfn(9), new Pfn(10))]))
+                .Adopt(dma32, new Pfn(0)));
+        Assert.Null(model.Adopt(new AllocPages(new Order(11), ZoneType.Normal), new InvalidOrder(11)));
+        Assert.Equal(new Block(new Pfn(8), new Order(3)), Assert.Single(model.Snapshot().Allocated));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void A_frame_just_past_a_free_block_is_not_free(string side)
+    {
+        var buddy = Create(side, new MemoryLayout(16, new Pfn(16), new Pfn(16), [new PfnRange(new Pfn(8), new Pfn(9))]));
+        Assert.Equal(new Block(new Pfn(0), new Order(3)), buddy.Snapshot().Free[0]);
+        Assert.Equal(new NotAllocated(new Pfn(8), new Order(0)), buddy.FreePages(new Pfn(8), new Order(0)).Error);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void Snapshots_list_blocks_by_ascending_pfn(string side)
+    {
+        var buddy = Create(side, MemoryLayout.Flat(64));
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.True(buddy.AllocPages(new Order(i % 3), ZoneType.Normal).IsOk);
+        }
+
+        var snapshot = buddy.Snapshot();
+        Assert.Equal(snapshot.Allocated.OrderBy(b => b.Pfn), snapshot.Allocated);
+        Assert.Equal(snapshot.Free.OrderBy(b => b.Pfn), snapshot.Free);
+        Assert.Equal(6, snapshot.Allocated.Length);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FsCheck;
 using FsCheck.Fluent;
 using MMSpec.Impl.Buddy;
@@ -89,10 +90,10 @@ public sealed class BuddyProperties(ITestOutputHelper output)
                 .Classify(run.Steps > 0, "freed everything after a non-empty run");
         });
 
-    private void CheckWithTally(Func<ScenarioTally, Property> property)
+    private void CheckWithTally(Func<ScenarioTally, Property> property, [CallerMemberName] string testName = "")
     {
         var tally = new ScenarioTally(BuddyLockstep.AllScenarios);
-        PropertyRunner.Check(output, property(tally), Cases);
+        PropertyRunner.Check(output, property(tally), Cases, testName: testName);
         output.WriteLine(tally.ToString());
     }
 

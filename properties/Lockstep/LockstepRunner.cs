@@ -10,7 +10,7 @@ public sealed record LockstepFailure(int StepIndex, string Step, Violation Viola
     {
         var text = new StringBuilder();
         text.AppendLine($"rule broken: {Violation.Rule}");
-        text.AppendLine($"at step {StepIndex}: {Step}");
+        text.AppendLine(StepIndex < 0 ? $"in the {Step}" : $"at step {StepIndex}: {Step}");
         text.AppendLine($"  {Violation.Detail}");
         text.AppendLine("calls made (resolved handles, results):");
         for (var i = 0; i < Trace.Count; i++)
@@ -40,7 +40,7 @@ public static class LockstepRunner
         var trace = new List<string>();
         if (subject.CheckInitialState() is { } initial)
         {
-            return new LockstepRun(new LockstepFailure(-1, "(initial state, before any step)", initial, trace), scenarios, 0);
+            return new LockstepRun(new LockstepFailure(-1, "initial state, before any step", initial, trace), scenarios, 0);
         }
 
         for (var i = 0; i < steps.Count; i++)

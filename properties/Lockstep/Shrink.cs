@@ -5,9 +5,14 @@ namespace MMSpec.Properties.Lockstep;
 /// <summary>Shrinking helpers shared by every component's generator: drop steps, then shrink numbers.</summary>
 public static class Shrink
 {
-    /// <summary>Shorter sequences: drop the back half, then ever smaller chunks, down to single steps.</summary>
+    /// <summary>Shorter sequences: no steps at all, then without ever smaller chunks, down to single steps.</summary>
     public static IEnumerable<ImmutableArray<T>> DropSteps<T>(ImmutableArray<T> steps)
     {
+        if (!steps.IsEmpty)
+        {
+            yield return [];
+        }
+
         for (var chunk = steps.Length / 2; chunk >= 1; chunk /= 2)
         {
             for (var start = steps.Length - chunk; start >= 0; start -= chunk)
