@@ -92,15 +92,13 @@ public sealed record MemoryLayout
 
     private IEnumerable<Zone> BuildZones()
     {
-        var end = new Pfn(FrameCount);
-        var bounds = new[] { new Pfn(0), Dma32Start, NormalStart, end };
+        var bounds = new[] { 0UL, Dma32Start.Value, NormalStart.Value, FrameCount };
         for (var i = 0; i < 3; i++)
         {
-            var start = bounds[i];
-            var stop = bounds[i + 1] < end ? bounds[i + 1] : end;
-            if (start < stop)
+            var stop = Math.Min(bounds[i + 1], FrameCount);
+            if (bounds[i] < stop)
             {
-                yield return new Zone((ZoneType)i, start, stop);
+                yield return new Zone((ZoneType)i, new Pfn(bounds[i]), new Pfn(stop));
             }
         }
     }

@@ -64,6 +64,25 @@ public sealed class BuddyInvariantTests
     }
 
     [Fact]
+    public void All_reports_every_rule_a_snapshot_breaks_in_rule_order()
+    {
+        var broken = Snapshot([B(0, 11), B(8, 1), B(10, 1), B(12, 2)], [B(3, 1), B(6, 0)]);
+        Assert.Equal(
+            [BuddyInvariants.OrderRange, BuddyInvariants.NaturalAlignment, BuddyInvariants.Partition, BuddyInvariants.Partition, BuddyInvariants.Partition,
+                BuddyInvariants.MaximalCoalescing, BuddyInvariants.Conservation],
+            BuddyInvariants.All(broken).Select(v => v.Rule));
+        Assert.Equal(
+            [BuddyInvariants.NaturalAlignment, BuddyInvariants.ZoneContainment, BuddyInvariants.Partition, BuddyInvariants.Conservation],
+            BuddyInvariants.All(Snapshot([B(1, 0), B(2, 1), B(4, 3)], [])).Select(v => v.Rule));
+    }
+
+    [Fact]
+    public void Partition_names_a_gap_at_the_start_of_memory() =>
+        Assert.Equal(
+            [new Violation(BuddyInvariants.Partition, "frames [0x0, 0x8) after the start of memory are in no block")],
+            BuddyInvariants.CheckPartition(new BuddySnapshot(MemoryLayout.Flat(16), [B(8, 3)], [])));
+
+    [Fact]
     public void Conservation_catches_lost_frames() =>
         Assert.Equal(
             [new Violation(BuddyInvariants.Conservation, "free + allocated = 14 pages, but 15 are managed")],

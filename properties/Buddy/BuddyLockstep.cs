@@ -63,10 +63,16 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
     {
         while (_live.Count > 0)
         {
+            var oldest = _live[0];
             var violation = Apply(new Free(0), log);
             if (violation is not null)
             {
                 return violation;
+            }
+
+            if (_live.Count > 0 && _live[0] == oldest)
+            {
+                return new Violation(BuddyRules.RestoresInitial, $"{log.Call}: a live block could not be freed");
             }
         }
 

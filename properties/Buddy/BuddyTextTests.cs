@@ -38,7 +38,8 @@ public sealed class BuddyTextTests
         Assert.Equal("0x40", Result<Pfn>.Ok(P).ToString());
         Assert.Equal("ok", Result<Unit>.Ok(Unit.Value).ToString());
         Assert.Equal("DoubleFree: pfn 0x40 order 2 is already free", Result<Unit>.Fail(new DoubleFree(P, Two)).ToString());
-        Assert.Throws<InvalidOperationException>(() => Result<Pfn>.Fail(new InvalidOrder(12)).Value);
+        Assert.Equal("no value: InvalidOrder: order 12 is outside 0..10",
+            Assert.Throws<InvalidOperationException>(() => Result<Pfn>.Fail(new InvalidOrder(12)).Value).Message);
         Assert.Throws<ArgumentNullException>(() => Result<Pfn>.Fail(null!));
     }
 
@@ -61,7 +62,18 @@ public sealed class BuddyTextTests
         var layout = new MemoryLayout(64, new Pfn(16), new Pfn(48), [new PfnRange(new Pfn(0), new Pfn(1)), new PfnRange(new Pfn(9), new Pfn(9))]);
         Assert.Equal("layout(64 frames; DMA [0x0, 0x10); DMA32 [0x10, 0x30); Normal [0x30, 0x40); reserved [0x0, 0x1))", layout.ToString());
         Assert.Equal("layout(8 frames; DMA [0x0, 0x8); reserved none)", MemoryLayout.Flat(8).ToString());
+        Assert.Equal("layout(8 frames; DMA [0x0, 0x8); reserved [0x0, 0x1) [0x4, 0x6))",
+            new MemoryLayout(8, MemoryLayout.DefaultDma32Start, MemoryLayout.DefaultNormalStart, [new(new Pfn(4), new Pfn(6)), new(new Pfn(0), new Pfn(1))]).ToString());
         Assert.Throws<ArgumentOutOfRangeException>(() => ZoneNames.Of((ZoneType)3));
+    }
+
+    [Fact]
+    public void Pfns_compare_by_frame_number()
+    {
+        Assert.True(new Pfn(1) < new Pfn(2) && new Pfn(2) > new Pfn(1));
+        Assert.True(new Pfn(2) <= new Pfn(2) && new Pfn(1) <= new Pfn(2) && !(new Pfn(3) <= new Pfn(2)));
+        Assert.True(new Pfn(2) >= new Pfn(2) && new Pfn(3) >= new Pfn(2) && !(new Pfn(1) >= new Pfn(2)));
+        Assert.False(new Pfn(2) < new Pfn(2) || new Pfn(2) > new Pfn(2));
     }
 
     [Fact]
