@@ -28,14 +28,20 @@ public class BuddyBench
     [Params(14, 20, 24)]
     public int FrameShift { get; set; }
 
-    [Params("impl", "model")]
+    /// <summary>impl (Linux head-of-list placement), impl-lowest (lowest-address placement), model.</summary>
+    [Params("impl", "impl-lowest", "model")]
     public string Side { get; set; } = "impl";
 
     [GlobalSetup]
     public void Setup()
     {
         var layout = MemoryLayout.X86(1UL << FrameShift);
-        _buddy = Side == "impl" ? new BuddyAllocator(layout) : new BuddyModel(layout);
+        _buddy = Side switch
+        {
+            "impl" => new BuddyAllocator(layout, Placement.HeadOfList),
+            "impl-lowest" => new BuddyAllocator(layout, Placement.LowestAddress),
+            _ => new BuddyModel(layout),
+        };
         var state = 0x2545F4914F6CDD1DUL;
         for (var i = 0; i < Steps; i++)
         {
