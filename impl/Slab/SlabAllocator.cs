@@ -216,9 +216,11 @@ public sealed class SlabAllocator : ISlabAllocator
     private static int KmallocSlab(ulong size) =>
         size <= 192 ? KmallocSizeIndex[(size - 1) / 8] : BitOperations.Log2(size - 1);
 
+    /// <summary>The freelist, walked at most one step past the object count, so a cycle shows as a repeated index, not a hang.</summary>
     private static IEnumerable<int> FreeIndices(SlabDescriptor slab)
     {
-        for (var i = slab.FreeHead; i != SlabDescriptor.End; i = slab.FreeNext[i])
+        var steps = 0;
+        for (var i = slab.FreeHead; i >= 0 && steps <= slab.FreeNext.Length; i = slab.FreeNext[i], steps++)
         {
             yield return i;
         }
