@@ -243,8 +243,7 @@ public class SlabModel : ISlabAllocator
     /// <summary>__slab_free: the list a slab moves to once an object is back (full -> partial -> empty).</summary>
     protected virtual SlabList ListAfterFree(ModelSlab slab) => slab.ListByInUse;
 
-    /// <summary>The cache, if it exists: for variants that pick one.</summary>
-    protected ModelCache? Find(CacheId id) => id.Value >= 0 && id.Value < _caches.Count ? _caches[id.Value] : null;
+    private ModelCache? Find(CacheId id) => id.Value >= 0 && id.Value < _caches.Count ? _caches[id.Value] : null;
 
     private static string? Same<T>(Result<T> expected, Result<T> observed) =>
         expected == observed ? null : $"expected {expected}, got {observed}";
