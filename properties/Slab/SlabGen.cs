@@ -10,7 +10,7 @@ namespace MMSpec.Properties.Slab;
 /// <summary>
 /// Generators for slab scenarios. Machines are small (16..2100 frames) so that caches fill many slabs and the
 /// buddy allocator runs out during slab growth, yet large enough now and then for an order-10 kmalloc. Steps come
-/// in phases (mixed, bursts that fill one cache, frees in random or reverse order, shrinks), with invalid frees
+/// in phases (mixed, bursts that fill one cache, fill-free-shrink, frees in random or reverse order, shrinks), with invalid frees
 /// and other bad input mixed into every phase.
 /// </summary>
 public static class SlabGen
@@ -81,6 +81,7 @@ public static class SlabGen
         Gen.Frequency(
             (4, Gen.ListOf(MixedStep(), length).Select(l => l.AsEnumerable())),
             (3, FillBurst(length)),
+            (2, FillFreeShrink(length)),
             (2, Gen.ListOf(Gen.Frequency((8, FreeStep()), (2, InvalidStep()), (1, CacheStep(c => new ShrinkCache(c)))), length).Select(l => l.AsEnumerable())),
             (1, Gen.ListOf(Gen.Frequency((8, Gen.Constant<SlabStep>(new KfreeLast())), (1, InvalidStep()), (1, CacheStep(c => new ShrinkCache(c)))), length).Select(l => l.AsEnumerable())));
 
@@ -89,6 +90,15 @@ public static class SlabGen
         from cache in Gen.Frequency((3, Gen.Choose(13, 20)), (1, Gen.Choose(0, 12)))
         from steps in Gen.ListOf(Gen.Frequency((12, Gen.Constant<SlabStep>(new CacheAlloc(cache))), (1, InvalidStep()), (1, FreeStep())), length * 2)
         select steps.AsEnumerable();
+
+    /// <summary>Fill one cache, free the newest objects (emptying the last slabs, leaving one partial), then shrink it.</summary>
+    private static Gen<IEnumerable<SlabStep>> FillFreeShrink(int length) =>
+        from cache in Gen.Frequency((3, Gen.Choose(13, 20)), (1, Gen.Choose(0, 12)))
+        from fill in Gen.Choose(length, length * 3)
+        from free in Gen.Choose(1, fill)
+        select Enumerable.Repeat<SlabStep>(new CacheAlloc(cache), fill)
+            .Concat(Enumerable.Repeat<SlabStep>(new KfreeLast(), free))
+            .Append(new ShrinkCache(cache));
 
     private static Gen<SlabStep> MixedStep() =>
         Gen.Frequency(
