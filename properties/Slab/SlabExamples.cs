@@ -154,6 +154,35 @@ public sealed class SlabExamples
         Assert.Equal(string.Empty, lines[16]);
     }
 
+    [Fact]
+    public void Impl_alloc_and_free_allocate_nothing_on_the_heap_once_warm()
+    {
+        var slab = new SlabAllocator(new BuddyAllocator(MemoryLayout.Flat(256)));
+        var objects = new VirtAddr[64];
+        void Round()
+        {
+            for (var i = 0; i < objects.Length; i++)
+            {
+                objects[i] = slab.Kmalloc(100).Value;
+            }
+
+            var large = slab.Kmalloc(9000).Value;
+            Assert.True(slab.Kfree(large).IsOk);
+            foreach (var obj in objects)
+            {
+                Assert.True(slab.Kfree(obj).IsOk);
+            }
+
+            // The next round's slabs come from the buddy allocator again, on retired descriptors.
+            Assert.True(slab.KmemCacheShrink(new CacheId(5)).IsOk);
+        }
+
+        Round();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Round();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     private static ISlabAllocator Create(string side, ulong frames) => side switch
     {
         "model" => new SlabModel(new BuddyModel(MemoryLayout.Flat(frames))),
