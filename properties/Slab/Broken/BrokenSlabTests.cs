@@ -1,0 +1,44 @@
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Slab;
+using MMSpec.Properties.Lockstep;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace MMSpec.Properties.Slab.Broken;
+
+/// <summary>
+/// Each deliberately broken slab allocator, modelled on a real class of bug, must be caught by the lockstep
+/// properties from a fixed seed (deterministic), and the report must name the rule it breaks.
+/// </summary>
+public sealed class BrokenSlabTests(ITestOutputHelper output)
+{
+    private const ulong Seed = 20261124;
+
+    public static TheoryData<string, string> Variants => new()
+    {
+        { nameof(FreeToWrongList), SlabInvariants.ListMembership },
+        { nameof(NewSlabWhilePartialHasRoom), SlabRules.NewSlabOnlyWhenNeeded },
+        { nameof(KmallocOffByOne), SlabRules.KmallocSizeClass },
+        { nameof(ConstructorOnEveryAlloc), SlabInvariants.ConstructorCount },
+        { nameof(DoubleFreeUndetected), SlabRules.OnlyLiveObjects },
+    };
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Broken_variant_is_caught_and_the_broken_rule_named(string variant, string rule)
+    {
+        var property = SlabProperties.Lockstepped(layout => Create(variant, new BuddyModel(layout)), SlabChecks.All);
+        var failure = Assert.Throws<PropertyFailedException>(() => PropertyRunner.CheckFrom(output, property, 200, Seed));
+        Assert.Contains($"rule broken: {rule}", failure.Message, StringComparison.Ordinal);
+    }
+
+    private static SlabModel Create(string variant, IBuddyAllocator pages) => variant switch
+    {
+        nameof(FreeToWrongList) => new FreeToWrongList(pages),
+        nameof(NewSlabWhilePartialHasRoom) => new NewSlabWhilePartialHasRoom(pages),
+        nameof(KmallocOffByOne) => new KmallocOffByOne(pages),
+        nameof(ConstructorOnEveryAlloc) => new ConstructorOnEveryAlloc(pages),
+        nameof(DoubleFreeUndetected) => new DoubleFreeUndetected(pages),
+        _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "no such broken variant"),
+    };
+}
