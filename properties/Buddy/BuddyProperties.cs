@@ -90,21 +90,9 @@ public sealed class BuddyProperties(ITestOutputHelper output)
                 .Classify(run.Steps > 0, "freed everything after a non-empty run");
         });
 
-    private void CheckWithTally(Func<ScenarioTally, Property> property, [CallerMemberName] string testName = "")
-    {
-        var tally = new ScenarioTally(BuddyLockstep.AllScenarios);
-        PropertyRunner.Check(output, property(tally), Cases, testName: testName);
-        output.WriteLine(tally.ToString());
-    }
+    private void CheckWithTally(Func<ScenarioTally, Property> property, [CallerMemberName] string testName = "") =>
+        ScenarioReport.CheckWithTally(output, BuddyLockstep.AllScenarios, property, Cases, testName);
 
-    private static Property Report(LockstepRun run, BuddyScenario scenario)
-    {
-        var property = (run.Failure is null).Label(run.Failure?.ToString() ?? "ok");
-        foreach (var scenarioName in BuddyLockstep.AllScenarios)
-        {
-            property = property.Classify(run.Scenarios.Contains(scenarioName), scenarioName);
-        }
-
-        return property.Classify(scenario.InvalidShare >= 0.05, "invalid steps >= 5% of the sequence");
-    }
+    private static Property Report(LockstepRun run, BuddyScenario scenario) =>
+        ScenarioReport.Verdict(run, BuddyLockstep.AllScenarios, scenario.InvalidShare);
 }

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
-using System.Text;
 using MMSpec.Model.Buddy;
+using MMSpec.Properties.Lockstep;
 
 namespace MMSpec.Properties.Buddy;
 
@@ -9,16 +9,5 @@ public sealed record BuddyScenario(MemoryLayout Layout, ImmutableArray<BuddyStep
 {
     public double InvalidShare => Steps.IsEmpty ? 0 : Steps.Count(s => s.IsInvalid) / (double)Steps.Length;
 
-    public override string ToString()
-    {
-        var text = new StringBuilder();
-        text.AppendLine();
-        text.AppendLine(Layout.ToString());
-        for (var i = 0; i < Steps.Length; i++)
-        {
-            text.AppendLine($"  {i,3}: {Steps[i]}");
-        }
-
-        return text.ToString();
-    }
+    public override string ToString() => ScenarioReport.Format(Layout, Steps);
 }

@@ -84,21 +84,9 @@ public sealed class SlabProperties(ITestOutputHelper output)
         ? BuddyModelPages
         : layout => new BuddyAllocator(layout, Placement.LowestAddress);
 
-    private void CheckWithTally(Func<ScenarioTally, Property> property, [CallerMemberName] string testName = "")
-    {
-        var tally = new ScenarioTally(SlabLockstep.AllScenarios);
-        PropertyRunner.Check(output, property(tally), Cases, testName: testName);
-        output.WriteLine(tally.ToString());
-    }
+    private void CheckWithTally(Func<ScenarioTally, Property> property, [CallerMemberName] string testName = "") =>
+        ScenarioReport.CheckWithTally(output, SlabLockstep.AllScenarios, property, Cases, testName);
 
-    private static Property Report(LockstepRun run, SlabScenario scenario)
-    {
-        var property = (run.Failure is null).Label(run.Failure?.ToString() ?? "ok");
-        foreach (var scenarioName in SlabLockstep.AllScenarios)
-        {
-            property = property.Classify(run.Scenarios.Contains(scenarioName), scenarioName);
-        }
-
-        return property.Classify(scenario.InvalidShare >= 0.05, "invalid steps >= 5% of the sequence");
-    }
+    private static Property Report(LockstepRun run, SlabScenario scenario) =>
+        ScenarioReport.Verdict(run, SlabLockstep.AllScenarios, scenario.InvalidShare);
 }
