@@ -1,6 +1,3 @@
-using MMSpec.Impl.Buddy;
-using MMSpec.Impl.Slab;
-using MMSpec.Model.Buddy;
 using MMSpec.Model.Slab;
 using Xunit;
 
@@ -9,8 +6,6 @@ namespace MMSpec.Properties.Slab;
 /// <summary>Level 3: the kmalloc cache for every size 0..8192, every one of them (not a sample), is Linux's.</summary>
 public sealed class KmallocTableTests
 {
-    public static TheoryData<string> Sides => new() { "model", "impl" };
-
     [Fact]
     public void Spec_rule_gives_linux_kmalloc_slab_for_every_size()
     {
@@ -21,12 +16,10 @@ public sealed class KmallocTableTests
     }
 
     [Theory]
-    [MemberData(nameof(Sides))]
+    [MemberData(nameof(SlabSides.Sides), MemberType = typeof(SlabSides))]
     public void Kmalloc_uses_linux_cache_for_every_size_0_to_8192(string side)
     {
-        ISlabAllocator slab = side == "model"
-            ? new SlabModel(new BuddyModel(MemoryLayout.Flat(64)))
-            : new SlabAllocator(new BuddyAllocator(MemoryLayout.Flat(64)));
+        var slab = SlabSides.Create(side, 64);
         Assert.Equal(KmallocSizes.ZeroSizePtr, slab.Kmalloc(0).Value);
         var wrong = new List<string>();
         for (var size = 1UL; size <= KmallocSizes.MaxCacheSize; size++)

@@ -43,4 +43,59 @@ public sealed class SlabAdoptionTests
         Assert.Empty(model.Snapshot().Pages.Allocated);
         Assert.Null(model.Adopt(new Kmalloc(9000), DirectMap.Of(new Pfn(0))));
     }
+
+    [Fact]
+    public void Model_rejects_an_object_from_the_wrong_list_or_outside_the_direct_map()
+    {
+        var model = new SlabModel(new BuddyModel(MemoryLayout.Flat(64)));
+        var cache = model.KmemCacheCreate("c", 2048, 0, null).Value;
+        var alloc = new KmemCacheAlloc(cache);
+        var outside = new VirtAddr(0x1000);
+        Assert.Equal($"returned {outside}, which is outside the direct map", model.Adopt(alloc, outside));
+
+        // One empty slab at pfn 0 (all eight objects freed) and one partial slab at pfn 4.
+        var objects = Enumerable.Range(0, 9).Select(_ => model.KmemCacheAlloc(cache).Value).ToList();
+        Assert.Equal(DirectMap.Of(new Pfn(4)), objects[8]);
+        Assert.All(objects.Take(8), o => Assert.True(model.KmemCacheFree(cache, o).IsOk));
+        var before = model.Snapshot();
+        Assert.Equal([SlabList.Empty, SlabList.Partial], before.Cache(cache)!.Slabs.Select(s => s.List));
+
+        var onEmpty = DirectMap.Of(new Pfn(0), 2048);
+        Assert.Equal($"returned {onEmpty}, which is not a free object on a Partial slab of c (___slab_alloc takes a partial slab first, then an empty one)", model.Adopt(alloc, onEmpty));
+        Assert.Equal($"returned {outside}, which is not a free object on a Partial slab of c (___slab_alloc takes a partial slab first, then an empty one)", model.Adopt(alloc, outside));
+        Assert.Null(before.DiffFrom(model.Snapshot()));
+    }
+
+    [Fact]
+    public void Model_adopts_a_large_kmalloc_only_as_a_whole_block_or_its_out_of_memory_error()
+    {
+        var model = new SlabModel(new BuddyModel(MemoryLayout.Flat(4)));
+        var large = new Kmalloc(9000);
+        var order = new Order(2);
+        Assert.Equal("returned 0xffff888000000010, which is not the start of a page in the direct map", model.Adopt(large, DirectMap.Of(new Pfn(0), 16)));
+        Assert.Equal("returned 0x1000, which is not the start of a page in the direct map", model.Adopt(large, new VirtAddr(0x1000)));
+        Assert.Equal($"expected a block of order {order}, got {new KmallocTooLarge(9000)}", model.Adopt(large, new KmallocTooLarge(9000)));
+        Assert.StartsWith("page allocator: ", model.Adopt(large, new LargeKmallocOutOfMemory(9000, order)), StringComparison.Ordinal);
+        Assert.Empty(model.Snapshot().Large);
+
+        Assert.Null(model.Adopt(large, DirectMap.Of(new Pfn(0))));
+        Assert.Null(model.Adopt(large, new LargeKmallocOutOfMemory(9000, order)));
+        Assert.Equal([new Block(new Pfn(0), order)], model.Snapshot().Large.ToArray());
+    }
+
+    [Fact]
+    public void Model_adopts_a_kmalloc_of_exactly_4_mib_as_a_max_order_block()
+    {
+        var model = new SlabModel(new BuddyModel(MemoryLayout.Flat(2048)));
+        Assert.Null(model.Adopt(new Kmalloc(KmallocSizes.MaxSize), DirectMap.Of(new Pfn(1024))));
+        Assert.Equal([new Block(new Pfn(1024), new Order(Order.Max))], model.Snapshot().Large.ToArray());
+    }
+
+    [Fact]
+    public void Model_adopts_only_allocations()
+    {
+        var model = new SlabModel(new BuddyModel(MemoryLayout.Flat(4)));
+        var refused = Assert.Throws<ArgumentOutOfRangeException>(() => model.Adopt(new Kfree(new VirtAddr(0)), new VirtAddr(0)));
+        Assert.StartsWith("only allocations are adopted", refused.Message, StringComparison.Ordinal);
+    }
 }

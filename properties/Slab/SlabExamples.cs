@@ -10,8 +10,6 @@ namespace MMSpec.Properties.Slab;
 /// <summary>Worked examples with known answers, run on the model and on the implementation.</summary>
 public sealed class SlabExamples
 {
-    public static TheoryData<string> Sides => new() { "model", "impl" };
-
     [Theory]
     [InlineData(700UL, 0UL, false, 704UL, 1, 11)]
     [InlineData(3000UL, 0UL, false, 3000UL, 3, 10)]
@@ -19,6 +17,9 @@ public sealed class SlabExamples
     [InlineData(1UL, 0UL, true, 16UL, 0, 256)]
     [InlineData(100UL, 64UL, false, 128UL, 0, 32)]
     [InlineData(4194304UL, 0UL, false, 4194304UL, 10, 1)]
+    [InlineData(8UL, 4194304UL, false, 4194304UL, 10, 1)]
+    [InlineData(320UL, 0UL, false, 320UL, 0, 12)]
+    [InlineData(344UL, 0UL, false, 344UL, 1, 23)]
     public void Calculate_order_follows_slub_for_one_cpu(ulong size, ulong align, bool ctor, ulong slot, int order, int objects)
     {
         var geometry = CacheGeometry.For("c", size, align, ctor).Value;
@@ -26,10 +27,10 @@ public sealed class SlabExamples
     }
 
     [Theory]
-    [MemberData(nameof(Sides))]
+    [MemberData(nameof(SlabSides.Sides), MemberType = typeof(SlabSides))]
     public void Kmalloc_caches_have_the_slub_layout_of_a_one_cpu_machine(string side)
     {
-        var caches = Create(side, 64).Snapshot().Caches;
+        var caches = SlabSides.Create(side, 64).Snapshot().Caches;
         Assert.Equal(
             ["kmalloc-8 512/1", "kmalloc-16 256/1", "kmalloc-32 128/1", "kmalloc-64 64/1", "kmalloc-96 42/1", "kmalloc-128 32/1", "kmalloc-192 21/1",
              "kmalloc-256 16/1", "kmalloc-512 8/1", "kmalloc-1k 8/2", "kmalloc-2k 8/4", "kmalloc-4k 8/8", "kmalloc-8k 4/8"],
@@ -37,10 +38,10 @@ public sealed class SlabExamples
     }
 
     [Theory]
-    [MemberData(nameof(Sides))]
+    [MemberData(nameof(SlabSides.Sides), MemberType = typeof(SlabSides))]
     public void Constructor_runs_once_per_object_and_a_freed_object_keeps_its_state(string side)
     {
-        var slab = Create(side, 64);
+        var slab = SlabSides.Create(side, 64);
         var cache = slab.KmemCacheCreate("inode", 24, 0, new CacheCtor(0xabc)).Value;
         var obj = slab.KmemCacheAlloc(cache).Value;
         Assert.Equal(0xabcUL, slab.ReadWord(obj).Value);
@@ -54,10 +55,10 @@ public sealed class SlabExamples
     }
 
     [Theory]
-    [MemberData(nameof(Sides))]
+    [MemberData(nameof(SlabSides.Sides), MemberType = typeof(SlabSides))]
     public void Allocation_takes_a_partial_slab_then_an_empty_one_then_a_new_one(string side)
     {
-        var slab = Create(side, 64);
+        var slab = SlabSides.Create(side, 64);
         var cache = slab.KmemCacheCreate("big", 2048, 0, null).Value;
         var objects = Enumerable.Range(0, 16).Select(_ => slab.KmemCacheAlloc(cache).Value).ToList();
         Assert.Equal(2, slab.Snapshot().Cache(cache)!.Slabs.Length);
@@ -71,10 +72,10 @@ public sealed class SlabExamples
     }
 
     [Theory]
-    [MemberData(nameof(Sides))]
+    [MemberData(nameof(SlabSides.Sides), MemberType = typeof(SlabSides))]
     public void Bad_input_gets_the_typed_error_that_names_it_and_changes_nothing(string side)
     {
-        var slab = Create(side, 64);
+        var slab = SlabSides.Create(side, 64);
         var cache = slab.KmemCacheCreate("c", 32, 0, null).Value;
         var obj = slab.KmemCacheAlloc(cache).Value;
         var freed = slab.Kmalloc(64).Value;
@@ -101,10 +102,10 @@ public sealed class SlabExamples
     }
 
     [Theory]
-    [MemberData(nameof(Sides))]
+    [MemberData(nameof(SlabSides.Sides), MemberType = typeof(SlabSides))]
     public void Zero_size_and_large_kmalloc(string side)
     {
-        var slab = Create(side, 2048);
+        var slab = SlabSides.Create(side, 2048);
         Assert.Equal(new VirtAddr(16), slab.Kmalloc(0).Value);
         Assert.True(slab.Kfree(new VirtAddr(16)).IsOk);
         Assert.Equal(0UL, slab.Ksize(new VirtAddr(16)).Value);
@@ -124,10 +125,10 @@ public sealed class SlabExamples
     }
 
     [Theory]
-    [MemberData(nameof(Sides))]
+    [MemberData(nameof(SlabSides.Sides), MemberType = typeof(SlabSides))]
     public void Slab_growth_without_pages_is_out_of_memory_and_changes_nothing(string side)
     {
-        var slab = Create(side, 4);
+        var slab = SlabSides.Create(side, 4);
         var before = slab.Snapshot();
         Assert.Equal(new SlabOutOfMemory("kmalloc-8k", new Order(3)), slab.Kmalloc(8192).Error);
         Assert.Null(before.DiffFrom(slab.Snapshot()));
@@ -135,10 +136,10 @@ public sealed class SlabExamples
     }
 
     [Theory]
-    [MemberData(nameof(Sides))]
+    [MemberData(nameof(SlabSides.Sides), MemberType = typeof(SlabSides))]
     public void Slabinfo_is_the_2_1_format_newest_cache_first(string side)
     {
-        var slab = Create(side, 64);
+        var slab = SlabSides.Create(side, 64);
         var cache = slab.KmemCacheCreate("dentry", 192, 0, null).Value;
         Assert.True(slab.KmemCacheAlloc(cache).IsOk);
         Assert.True(slab.Kmalloc(60).IsOk);
@@ -182,11 +183,4 @@ public sealed class SlabExamples
         Round();
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
-
-    private static ISlabAllocator Create(string side, ulong frames) => side switch
-    {
-        "model" => new SlabModel(new BuddyModel(MemoryLayout.Flat(frames))),
-        "impl" => new SlabAllocator(new BuddyAllocator(MemoryLayout.Flat(frames))),
-        _ => throw new ArgumentOutOfRangeException(nameof(side), side, "no such side"),
-    };
 }

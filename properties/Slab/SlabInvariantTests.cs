@@ -58,6 +58,41 @@ public sealed class SlabInvariantTests
             SlabInvariants.CheckConstructorCount(Snapshot([Cache(8, Slab(4, SlabList.Full))], [])));
     }
 
+    [Fact]
+    public void Slab_geometry_catches_a_layout_that_does_not_fit_its_slab()
+    {
+        string[] Found(CacheGeometry g) =>
+            [.. SlabInvariants.CheckSlabGeometry(Snapshot([new CacheState(new CacheId(13), "c", g, null, 0, [])], [])).Select(v => v.Detail)];
+        Assert.Equal(["c: 9 objects of 2048 bytes, align 8, in a 16384-byte slab"], Found(Big with { ObjectsPerSlab = 9 }));
+        Assert.Equal(["c: 0 objects of 2048 bytes, align 8, in a 16384-byte slab"], Found(Big with { ObjectsPerSlab = 0 }));
+        Assert.Equal(["c: 8 objects of 2048 bytes, align 4096, in a 16384-byte slab"], Found(Big with { Align = 4096 }));
+        Assert.Empty(Found(Big with { ObjectsPerSlab = 1 }));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(8)]
+    public void Slab_geometry_catches_a_free_index_outside_the_slab(int index) =>
+        Assert.Equal(
+            [new Violation(SlabInvariants.SlabGeometry, $"c: slab 0x4/2 partial free[{index}] lists a free object twice or one it does not have")],
+            SlabInvariants.CheckSlabGeometry(Snapshot([Cache(0, Slab(4, SlabList.Partial, index))], [])));
+
+    [Fact]
+    public void Pages_are_buddy_blocks_catches_a_block_allocated_but_not_held() =>
+        Assert.Equal(
+            [new Violation(SlabInvariants.PagesAreBuddyBlocks, "held but not allocated in the buddy allocator [], allocated but not held [0x0/2]")],
+            SlabInvariants.CheckPagesAreBuddyBlocks(new SlabSnapshot([Cache(0, Slab(4, SlabList.Full))], [], new BuddySnapshot(Layout, [], [B(0, 2), B(4, 2)]))));
+
+    [Fact]
+    public void All_reports_every_broken_rule_in_order()
+    {
+        var broken = new CacheState(new CacheId(13), "c", Big with { Align = 4096 }, null, 8, [Slab(4, SlabList.Partial)]);
+        var snapshot = new SlabSnapshot([broken], [B(4, 0)], new BuddySnapshot(Layout, [], [B(0, 2)]));
+        Assert.Equal(
+            [SlabInvariants.SlabGeometry, SlabInvariants.NoOverlap, SlabInvariants.PagesAreBuddyBlocks, SlabInvariants.ListMembership, SlabInvariants.ConstructorCount],
+            SlabInvariants.All(snapshot).Select(v => v.Rule));
+    }
+
     private static Block B(ulong pfn, int order) => new(new Pfn(pfn), new Order(order));
 
     private static SlabState Slab(ulong pfn, SlabList list, params int[] free) => new(new Pfn(pfn), new Order(2), list, [.. free]);

@@ -1,4 +1,5 @@
 using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
 using MMSpec.Model.Slab;
 using MMSpec.Properties.Lockstep;
 using Xunit;
@@ -30,6 +31,19 @@ public sealed class BrokenSlabTests(ITestOutputHelper output)
         var property = SlabProperties.Lockstepped(layout => Create(variant, new BuddyModel(layout)), SlabChecks.All);
         var failure = Assert.Throws<PropertyFailedException>(() => PropertyRunner.CheckFrom(output, property, 200, Seed));
         Assert.Contains($"rule broken: {rule}", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Constructor_on_every_alloc_wipes_what_the_last_user_left_and_counts_each_call()
+    {
+        var slab = new ConstructorOnEveryAlloc(new BuddyModel(MemoryLayout.Flat(16)));
+        var cache = slab.KmemCacheCreate("inode", 24, 0, new CacheCtor(0xabc)).Value;
+        var obj = slab.KmemCacheAlloc(cache).Value;
+        Assert.True(slab.WriteWord(obj, 0x55).IsOk);
+        Assert.True(slab.KmemCacheFree(cache, obj).IsOk);
+        Assert.Equal(obj, slab.KmemCacheAlloc(cache).Value);
+        Assert.Equal(0xabcUL, slab.ReadWord(obj).Value);
+        Assert.Equal(128 + 2, slab.Snapshot().Cache(cache)!.CtorCalls);
     }
 
     private static SlabModel Create(string variant, IBuddyAllocator pages) => variant switch
