@@ -1,0 +1,128 @@
+using MMSpec.Model.Core;
+
+namespace MMSpec.Model.Paging;
+
+/// <summary>
+/// The paging invariants as named checks over one side's snapshot (SPEC.md, "Paging"). Each returns the
+/// violations it finds; an empty result means the rule holds.
+/// </summary>
+public static class PagingInvariants
+{
+    public const string FrameOwnership = "one-owner-per-frame";
+    public const string EntriesPointAtOwners = "entries-point-at-their-pages";
+    public const string EntriesInsideVmas = "entries-inside-vmas-with-their-rights";
+    public const string TablesOnlyWhereNeeded = "tables-only-where-needed";
+    public const string PgTablesBytes = "vmpte-accounting";
+    public const string RssCounters = "rss-counters";
+
+    public static IEnumerable<Violation> All(PagingSnapshot s) =>
+        CheckFrameOwnership(s)
+            .Concat(CheckEntriesPointAtOwners(s))
+            .Concat(CheckEntriesInsideVmas(s))
+            .Concat(CheckTablesOnlyWhereNeeded(s))
+            .Concat(CheckAccounting(s));
+
+    /// <summary>
+    /// Every allocated frame has exactly one owner (a PGD, a table, an anonymous page, a page-cache page, a
+    /// vmalloc page) and every owned frame is allocated: nothing owned twice, nothing leaked.
+    /// </summary>
+    public static IEnumerable<Violation> CheckFrameOwnership(PagingSnapshot s)
+    {
+        var owners = Owners(s).ToList();
+        foreach (var twice in owners.GroupBy(o => o.Frame).Where(g => g.Count() > 1).Take(4))
+        {
+            yield return new Violation(FrameOwnership, $"frame {twice.Key} is owned by {string.Join(" and ", twice.Select(o => o.Owner))}");
+        }
+
+        var allocated = s.Pages.Allocated.SelectMany(b => Enumerable.Range(0, (int)b.Order.Pages).Select(i => new Pfn(b.Pfn.Value + (ulong)i))).ToHashSet();
+        var owned = owners.Select(o => o.Frame).ToHashSet();
+        var leaked = allocated.Except(owned).Order().Take(8).ToList();
+        var free = owners.Where(o => !allocated.Contains(o.Frame)).Take(8).ToList();
+        if (leaked.Count > 0 || free.Count > 0)
+        {
+            yield return new Violation(FrameOwnership, $"allocated but owned by nobody [{string.Join(' ', leaked)}], owned but free [{string.Join("; ", free)}]");
+        }
+    }
+
+    /// <summary>An anonymous entry's frame is its own; a file or shmem entry points at the page-cache page of its offset.</summary>
+    public static IEnumerable<Violation> CheckEntriesPointAtOwners(PagingSnapshot s)
+    {
+        var cache = s.Cache.ToDictionary(c => (c.Backing, c.PgOff), c => c.Frame);
+        return from space in s.Spaces
+               from page in space.Pages
+               where page.Owner.Backing is { } obj && cache.GetValueOrDefault((obj, page.Owner.PgOff)) != page.Frame
+               select new Violation(EntriesPointAtOwners, $"{space.Id}: {page} is not the page-cache page of {page.Owner}");
+    }
+
+    /// <summary>
+    /// Every user entry lies in a VMA of the same backing and grants no more than the VMA: user-accessible,
+    /// writable only with PROT_WRITE (and never a private mapping's page-cache page), NX unless PROT_EXEC.
+    /// Kernel entries are supervisor-only.
+    /// </summary>
+    public static IEnumerable<Violation> CheckEntriesInsideVmas(PagingSnapshot s)
+    {
+        foreach (var space in s.Spaces)
+        {
+            foreach (var page in space.Pages)
+            {
+                var vma = space.Vmas.FirstOrDefault(v => v.Contains(page.Addr));
+                var why = vma is null ? "outside every VMA"
+                    : page.Owner.Backing is { } obj && (obj != vma.Backing || page.Owner.PgOff != vma.PgOffOf(page.Addr)) ? $"backed by {page.Owner}, not by {vma}"
+                    : !page.Flags.HasFlag(PteFlags.User) ? "not user-accessible"
+                    : page.Flags.HasFlag(PteFlags.ReadWrite) && (!vma.Prot.HasFlag(VmProt.Write) || (page.Owner.Backing is not null && !vma.Shared)) ? $"writable in {vma}"
+                    : s.Format.HasNx && !vma.Prot.HasFlag(VmProt.Exec) && !page.Flags.HasFlag(PteFlags.NoExecute) ? $"executable in {vma}"
+                    : page.Flags.HasFlag(PteFlags.Present) == (vma.Prot == VmProt.None) ? $"present bit disagrees with {vma}"
+                    : null;
+                if (why is not null)
+                {
+                    yield return new Violation(EntriesInsideVmas, $"{space.Id}: {page} {why}");
+                }
+            }
+        }
+
+        foreach (var page in s.KernelPages.Where(p => p.Flags.HasFlag(PteFlags.User)))
+        {
+            yield return new Violation(EntriesInsideVmas, $"kernel page {page} is user-accessible");
+        }
+    }
+
+    /// <summary>A user table exists only while a VMA meets its range, and only under tables that exist (free_pgtables).</summary>
+    public static IEnumerable<Violation> CheckTablesOnlyWhereNeeded(PagingSnapshot s) =>
+        from space in s.Spaces
+        let keys = space.Tables.Select(t => t.Key).ToHashSet()
+        from table in space.Tables
+        let span = s.Format.SpanOf(table.Depth - 1)
+        let start = table.Index * span
+        let orphan = table.Depth > 1 && !keys.Contains((table.Depth - 1, start >> s.Format.Shift(table.Depth - 2)))
+        where orphan || !space.Vmas.Any(v => v.Intersects(start, start + span))
+        select new Violation(TablesOnlyWhereNeeded,
+            $"{space.Id}: {s.Format.Levels[table.Depth]} table for {start:x} (frame {table.Frame}) {(orphan ? "has no parent table" : "maps no VMA")}");
+
+    /// <summary>VmPTE is the PTE, PMD and PUD tables times 4 KiB; the RSS counters count the mapped pages by kind.</summary>
+    public static IEnumerable<Violation> CheckAccounting(PagingSnapshot s)
+    {
+        foreach (var space in s.Spaces)
+        {
+            var bytes = (ulong)space.Tables.Count(t => PagingFormat.IsAccounted(s.Format.Levels[t.Depth])) * Pfn.PageSize;
+            if (space.PgTablesBytes != bytes)
+            {
+                yield return new Violation(PgTablesBytes, $"{space.Id}: VmPTE {space.PgTablesBytes} bytes, its tables make {bytes}");
+            }
+
+            var rss = (space.Pages.Count(p => p.Owner.Backing is { Shmem: false }), space.Pages.Count(p => p.Owner.Backing is null), space.Pages.Count(p => p.Owner.Backing is { Shmem: true }));
+            if ((space.RssFile, space.RssAnon, space.RssShmem) != rss)
+            {
+                yield return new Violation(RssCounters, $"{space.Id}: RSS file/anon/shmem {space.RssFile}/{space.RssAnon}/{space.RssShmem}, its pages make {rss.Item1}/{rss.Item2}/{rss.Item3}");
+            }
+        }
+    }
+
+    private static IEnumerable<(Pfn Frame, string Owner)> Owners(PagingSnapshot s) =>
+        s.Spaces.SelectMany(space =>
+                new[] { (space.Pgd, $"{space.Id} PGD") }
+                    .Concat(space.Tables.Select(t => (t.Frame, $"{space.Id} {s.Format.Levels[t.Depth]} table {t.Index:x}")))
+                    .Concat(space.Pages.Where(p => p.Owner.Backing is null).Select(p => (p.Frame, $"{space.Id} anon page {p.Addr:x}"))))
+            .Concat(s.Cache.Select(c => (c.Frame, $"page cache {c.Backing}@{c.PgOff}")))
+            .Concat(s.KernelTables.Select(t => (t.Frame, $"kernel {s.Format.Levels[t.Depth]} table {t.Index:x}")))
+            .Concat(s.Vmalloc.SelectMany(a => a.Frames.Select((f, i) => (f, $"vmalloc page {a.Start + ((ulong)i << Pfn.PageShift):x}"))));
+}

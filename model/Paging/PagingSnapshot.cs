@@ -1,0 +1,110 @@
+using System.Collections.Immutable;
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
+
+namespace MMSpec.Model.Paging;
+
+/// <summary>Which page a frame holds: an anonymous page (Backing null) or page PgOff of a file or shmem object.</summary>
+public readonly record struct PageOwner(MappedObject? Backing, ulong PgOff)
+{
+    public override string ToString() => Backing is { } o ? $"{o}@{PgOff}" : "anon";
+}
+
+/// <summary>A present or PROT_NONE leaf entry: the page's address, its frame, its flags and whose page it is.</summary>
+public readonly record struct PageState(ulong Addr, Pfn Frame, PteFlags Flags, PageOwner Owner)
+{
+    /// <summary>Everything but the frame number, which each side picks for itself.</summary>
+    public (ulong Addr, PteFlags Flags, PageOwner Owner) Logical => (Addr, Flags, Owner);
+
+    public override string ToString() => $"{Addr:x} {Owner} [{PteFlagsText.Of(Flags)}] -> {Frame}";
+}
+
+/// <summary>A page-table page below the PGD: its walk depth, the index of the range it maps, and its frame.</summary>
+public readonly record struct TableState(int Depth, ulong Index, Pfn Frame)
+{
+    public (int Depth, ulong Index) Key => (Depth, Index);
+}
+
+/// <summary>
+/// One address space: its VMAs (merged as /proc/pid/maps shows them), break, PGD and lower tables, leaf
+/// entries, and the counters Linux keeps (VmPTE = PgTablesBytes; RSS file, anon, shmem).
+/// </summary>
+public sealed record AddressSpaceState(
+    AsId Id, ImmutableArray<Vma> Vmas, ulong Brk, Pfn Pgd, ImmutableArray<TableState> Tables, ImmutableArray<PageState> Pages,
+    ulong PgTablesBytes, long RssFile, long RssAnon, long RssShmem);
+
+/// <summary>A page held by the page cache (a file page or a shmem page), whether or not anything maps it.</summary>
+public readonly record struct CachedPage(MappedObject Backing, ulong PgOff, Pfn Frame);
+
+/// <summary>A vmalloc area: start, pages (the guard page not counted) and the frames, in address order.</summary>
+public sealed record VmallocArea(ulong Start, ImmutableArray<Pfn> Frames)
+{
+    public ulong Pages => (ulong)Frames.Length;
+
+    /// <summary>The area with its guard page: get_vm_area_size + PAGE_SIZE.</summary>
+    public ulong End => Start + ((Pages + 1) * Pfn.PageSize);
+}
+
+/// <summary>
+/// The canonical state of a paging system. Lockstep compares the logical parts (<see cref="DiffFrom"/> ignores
+/// which frame each side chose); the invariants use the frames to check ownership within one side.
+/// </summary>
+public sealed record PagingSnapshot(
+    PagingFormat Format, ImmutableArray<AddressSpaceState> Spaces, ImmutableArray<CachedPage> Cache, ImmutableArray<VmallocArea> Vmalloc,
+    ImmutableArray<TableState> KernelTables, ImmutableArray<PageState> KernelPages, BuddySnapshot Pages)
+{
+    /// <summary>Null when the two agree on everything but frame numbers; otherwise the first difference.</summary>
+    public string? DiffFrom(PagingSnapshot other)
+    {
+        var ids = Spaces.Select(s => s.Id).ToList();
+        if (!ids.SequenceEqual(other.Spaces.Select(s => s.Id)))
+        {
+            return $"address spaces differ: here [{string.Join(' ', ids)}], there [{string.Join(' ', other.Spaces.Select(s => s.Id))}]";
+        }
+
+        foreach (var (mine, theirs) in Spaces.Zip(other.Spaces))
+        {
+            if (DiffSpace(mine, theirs) is { } why)
+            {
+                return $"{mine.Id}: {why}";
+            }
+        }
+
+        return Differ("page cache", Cache.Select(c => (c.Backing, c.PgOff)), other.Cache.Select(c => (c.Backing, c.PgOff)))
+            ?? Differ("vmalloc areas", Vmalloc.Select(v => (v.Start, v.Pages)), other.Vmalloc.Select(v => (v.Start, v.Pages)))
+            ?? Differ("kernel tables", KernelTables.Select(t => t.Key), other.KernelTables.Select(t => t.Key))
+            ?? Differ("kernel pages", KernelPages.Select(p => p.Logical), other.KernelPages.Select(p => p.Logical))
+            ?? Differ("free frames", [Pages.FreePages], [other.Pages.FreePages]);
+    }
+
+    private static string? DiffSpace(AddressSpaceState mine, AddressSpaceState theirs) =>
+        Differ("VMAs", mine.Vmas, theirs.Vmas)
+        ?? Differ("brk", [mine.Brk], [theirs.Brk])
+        ?? Differ("tables", mine.Tables.Select(t => t.Key), theirs.Tables.Select(t => t.Key))
+        ?? Differ("pages", mine.Pages.Select(p => p.Logical), theirs.Pages.Select(p => p.Logical))
+        ?? Differ("VmPTE bytes", [mine.PgTablesBytes], [theirs.PgTablesBytes])
+        ?? Differ("RSS file/anon/shmem", [(mine.RssFile, mine.RssAnon, mine.RssShmem)], [(theirs.RssFile, theirs.RssAnon, theirs.RssShmem)]);
+
+    private static string? Differ<T>(string what, IEnumerable<T> mine, IEnumerable<T> theirs)
+    {
+        var here = mine.ToList();
+        var there = theirs.ToList();
+        if (here.SequenceEqual(there))
+        {
+            return null;
+        }
+
+        var onlyHere = here.Except(there).Take(4);
+        var onlyThere = there.Except(here).Take(4);
+        return $"{what} differ: only here [{string.Join("; ", onlyHere)}], only there [{string.Join("; ", onlyThere)}]";
+    }
+}
+
+/// <summary>Flags as short letters: P W U A D G X (X = executable, i.e. NX clear).</summary>
+public static class PteFlagsText
+{
+    public static string Of(PteFlags flags) =>
+        $"{(flags.HasFlag(PteFlags.Present) ? 'P' : '-')}{(flags.HasFlag(PteFlags.ReadWrite) ? 'W' : '-')}{(flags.HasFlag(PteFlags.User) ? 'U' : '-')}"
+        + $"{(flags.HasFlag(PteFlags.Accessed) ? 'A' : '-')}{(flags.HasFlag(PteFlags.Dirty) ? 'D' : '-')}{(flags.HasFlag(PteFlags.Global) ? 'G' : '-')}"
+        + $"{(flags.HasFlag(PteFlags.NoExecute) ? '-' : 'X')}";
+}

@@ -1,0 +1,134 @@
+using System.Collections.Immutable;
+using MMSpec.Model.Core;
+
+namespace MMSpec.Model.Paging;
+
+/// <summary>
+/// An address space's VMAs, sorted and non-overlapping, as an immutable value (the mm's VMA tree), so an
+/// operation that fails part-way leaves the old set untouched. Adjacent VMAs are kept as created; the
+/// canonical form merges them as vma_merge would.
+/// </summary>
+public sealed class VmaSet
+{
+    private VmaSet(ImmutableArray<Vma> vmas) => All = vmas;
+
+    public static VmaSet Empty { get; } = new([]);
+
+    public ImmutableArray<Vma> All { get; }
+
+    /// <summary>find_vma_intersection for one address.</summary>
+    public Vma? Find(ulong addr)
+    {
+        foreach (var vma in All)
+        {
+            if (vma.Contains(addr))
+            {
+                return vma;
+            }
+        }
+
+        return null;
+    }
+
+    public bool IsFree(ulong start, ulong end) => !All.Any(v => v.Intersects(start, end));
+
+    public bool Covers(ulong start, ulong end)
+    {
+        var at = start;
+        foreach (var vma in All.Where(v => v.Intersects(start, end)))
+        {
+            if (vma.Start > at)
+            {
+                return false;
+            }
+
+            at = vma.End;
+        }
+
+        return at >= end;
+    }
+
+    public VmaSet Insert(Vma vma) => new([.. All.Add(vma).OrderBy(v => v.Start)]);
+
+    /// <summary>do_vmi_munmap: the VMAs with [start, end) cut out (splitting the ones that straddle an end).</summary>
+    public VmaSet Remove(ulong start, ulong end) =>
+        new([.. All.SelectMany(v => v.Intersects(start, end) ? Outside(v, start, end) : [v])]);
+
+    /// <summary>mprotect_fixup over [start, end): the covered parts get <paramref name="prot"/>.</summary>
+    public VmaSet Protect(ulong start, ulong end, VmProt prot) =>
+        new([.. All.SelectMany(v => v.Intersects(start, end) ? Outside(v, start, end).Append(v.Slice(start, end) with { Prot = prot }) : [v]).OrderBy(v => v.Start)]);
+
+    /// <summary>One VMA given new bounds (expand_downwards grows the stack this way).</summary>
+    public VmaSet Resize(Vma vma, ulong newStart, ulong newEnd) =>
+        new([.. All.Select(v => v == vma ? v with { Start = newStart, End = newEnd } : v)]);
+
+    /// <summary>
+    /// vm_unmapped_area top-down: the highest page-aligned [x, x + length) with x &gt;= low and x + length &lt;= high
+    /// that touches no VMA; null when there is none.
+    /// </summary>
+    public ulong? FindGapTopDown(ulong length, ulong low, ulong high)
+    {
+        var top = high;
+        foreach (var vma in All.Reverse())
+        {
+            if (vma.Start >= top)
+            {
+                top = Math.Min(top, vma.Start);
+                continue;
+            }
+
+            if (vma.End <= top && top - vma.End >= length && top - length >= low)
+            {
+                return top - length;
+            }
+
+            top = Math.Min(top, vma.Start);
+        }
+
+        return top >= length && top - length >= low ? top - length : null;
+    }
+
+    /// <summary>The VMAs as /proc/pid/maps would show them after vma_merge: compatible neighbours joined.</summary>
+    public ImmutableArray<Vma> Canonical()
+    {
+        var merged = new List<Vma>();
+        foreach (var vma in All)
+        {
+            if (merged.Count > 0 && merged[^1].MergesWith(vma))
+            {
+                merged[^1] = merged[^1] with { End = vma.End };
+            }
+            else
+            {
+                merged.Add(vma);
+            }
+        }
+
+        return [.. merged];
+    }
+
+    private static IEnumerable<Vma> Outside(Vma vma, ulong start, ulong end)
+    {
+        if (vma.Start < start)
+        {
+            yield return vma.Slice(vma.Start, start);
+        }
+
+        if (vma.End > end)
+        {
+            yield return vma.Slice(end, vma.End);
+        }
+    }
+
+    public override string ToString() => string.Join('\n', All);
+}
+
+/// <summary>Page arithmetic on raw addresses.</summary>
+public static class PageMath
+{
+    public static bool IsAligned(ulong addr) => (addr & (Pfn.PageSize - 1)) == 0;
+
+    public static ulong Down(ulong addr) => addr & ~(Pfn.PageSize - 1);
+
+    public static ulong Up(ulong addr) => (addr + Pfn.PageSize - 1) & ~(Pfn.PageSize - 1);
+}
