@@ -58,6 +58,13 @@ public class PagingModel : IPagingSystem
         }
 
         Unmap(m, 0, Format.UserTop);
+        // exit_mmap's free_pgtables covers the whole address space: every table goes, whatever munmap left.
+        foreach (var frame in m.Tables.Values)
+        {
+            Free(frame);
+        }
+
+        m.Tables.Clear();
         Free(m.Pgd);
         _mms.Remove(mm.Value);
         ReleaseUnusedShmem();
@@ -419,14 +426,23 @@ public class PagingModel : IPagingSystem
             return null;
         }
 
+        var vmas = m.Vmas;
         var vma = m.Vmas.Find(addr) ?? ExpandStack(m, addr);
         if (vma is null || AccessError(fault, access, vma))
         {
+            m.Vmas = vmas;
             return null;
         }
 
         var page = PageMath.Down(addr);
-        return fault.Kind == FaultKind.NotPresent ? FaultIn(m, vma, page, access) : BreakCow(m, vma, page);
+        var handled = fault.Kind == FaultKind.NotPresent ? FaultIn(m, vma, page, access) : BreakCow(m, vma, page);
+        if (!handled.IsOk)
+        {
+            // Out of frames: the stack does not stay grown either, so nothing has changed.
+            m.Vmas = vmas;
+        }
+
+        return handled;
     }
 
     /// <summary>access_error (arch/x86/mm/fault.c): a write needs VM_WRITE; any other protection fault is an error; a read needs some access.</summary>
@@ -606,7 +622,8 @@ public class PagingModel : IPagingSystem
     private IEnumerable<(int Depth, ulong Index)> MissingTables(SortedDictionary<(int Depth, ulong Index), Pfn> tables, IEnumerable<ulong> pages) =>
         pages.SelectMany(p => Enumerable.Range(1, Format.Depth - 1).Select(d => TableKey(p, d))).Distinct().Where(k => !tables.ContainsKey(k));
 
-    private (int Depth, ulong Index) TableKey(ulong addr, int depth) => (depth, addr >> Format.Shift(depth - 1));
+    /// <summary>pgd_offset, p4d_offset ...: the table at walk depth <paramref name="depth"/> is the one for the range an entry one level up maps.</summary>
+    protected virtual (int Depth, ulong Index) TableKey(ulong addr, int depth) => (depth, addr >> Format.Shift(depth - 1));
 
     /// <summary>Order-0 frames, all or none.</summary>
     private List<Pfn>? AllocFrames(int count)

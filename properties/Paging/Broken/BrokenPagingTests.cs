@@ -1,0 +1,48 @@
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Paging;
+using MMSpec.Properties.Lockstep;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace MMSpec.Properties.Paging.Broken;
+
+/// <summary>
+/// Each deliberately broken paging system, modelled on a real class of bug, must be caught by the lockstep
+/// properties from a fixed seed (deterministic), and the report must name the rule it breaks.
+/// </summary>
+public sealed class BrokenPagingTests(ITestOutputHelper output)
+{
+    private const ulong Seed = 20261124;
+
+    public static TheoryData<string, string, string> Variants => new()
+    {
+        { nameof(MissingNxCheck), "4-level 48-bit", PagingRules.SameResult },
+        { nameof(MissingNxCheck), "5-level 57-bit", PagingRules.SameResult },
+        { nameof(PteTableNotFreed), "4-level 48-bit", PagingInvariants.TablesOnlyWhereNeeded },
+        { nameof(PteTableNotFreed), "2-level 32-bit", PagingInvariants.TablesOnlyWhereNeeded },
+        { nameof(UserAccessibleKernelMapping), "4-level 48-bit", PagingInvariants.EntriesInsideVmas },
+        { nameof(UnzeroedAnonPage), "4-level 48-bit", PagingRules.SameResult },
+        { nameof(UnzeroedAnonPage), "2-level 32-bit", PagingRules.SameResult },
+        { nameof(TableAtWrongLevel), "4-level 48-bit", PagingRules.SameState },
+        { nameof(TableAtWrongLevel), "5-level 57-bit", PagingRules.SameState },
+    };
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Broken_variant_is_caught_and_the_broken_rule_named(string variant, string format, string rule)
+    {
+        var property = PagingProperties.Lockstepped(PagingExamples.Format(format), (f, layout) => Create(variant, f, new BuddyModel(layout)), PagingChecks.All);
+        var failure = Assert.Throws<PropertyFailedException>(() => PropertyRunner.CheckFrom(output, property, 200, Seed));
+        Assert.Contains($"rule broken: {rule}", failure.Message, StringComparison.Ordinal);
+    }
+
+    private static PagingModel Create(string variant, PagingFormat format, IBuddyAllocator pages) => variant switch
+    {
+        nameof(MissingNxCheck) => new MissingNxCheck(format, pages),
+        nameof(PteTableNotFreed) => new PteTableNotFreed(format, pages),
+        nameof(UserAccessibleKernelMapping) => new UserAccessibleKernelMapping(format, pages),
+        nameof(UnzeroedAnonPage) => new UnzeroedAnonPage(format, pages),
+        nameof(TableAtWrongLevel) => new TableAtWrongLevel(format, pages),
+        _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "no such broken variant"),
+    };
+}

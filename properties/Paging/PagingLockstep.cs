@@ -1,0 +1,336 @@
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+using MMSpec.Properties.Lockstep;
+
+namespace MMSpec.Properties.Paging;
+
+/// <summary>
+/// Binds a paging system under test to the reference model for the lockstep runner; any
+/// <see cref="IPagingSystem"/> can be checked this way. Each step is resolved against the implementation's
+/// state, run on both, and must return the same value or typed fault; then the implementation's own
+/// snapshot must keep the invariants, bad input must have changed nothing, and (level 3) the model must be
+/// in the same state, frame numbers aside.
+/// </summary>
+public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, PagingChecks checks) : ILockstepSubject<PagingStep>
+{
+    public const string Destroyed = "address space destroyed";
+    public const string SharedAcrossSpaces = "page-cache page mapped in 2+ address spaces";
+    public const string CopyOnWrite = "copy-on-write broken";
+    public const string StackGrew = "stack grew";
+    public const string StackLimit = "access below the 8 MiB stack limit refused";
+    public const string FaultOom = "page fault out of memory";
+    public const string WriteToReadOnly = "write to a read-only page refused";
+    public const string NxFetch = "fetch from NX refused";
+    public const string BrkShrink = "brk shrank the heap";
+    public const string Straddles = "mapping straddles a table boundary";
+    public const string TablesFreed = "page tables freed by munmap";
+    public const string Dense = "one PTE table maps 16+ pages";
+    public const string Sparse = "8+ lower tables in one address space";
+    public const string VmallocUsed = "vmalloc area accessed";
+    public const string InvalidRejected = "invalid operation rejected";
+
+    private readonly List<AsId> _live = [];
+    private readonly List<AsId> _dead = [];
+    private PagingSnapshot? _last;
+    private (AsId Mm, VirtAddr Start, ulong Pages)? _recent;
+
+    public static IReadOnlyList<string> AllScenarios { get; } =
+        [Destroyed, SharedAcrossSpaces, CopyOnWrite, StackGrew, StackLimit, FaultOom, WriteToReadOnly, NxFetch, BrkShrink, Straddles, TablesFreed, Dense, Sparse, VmallocUsed, InvalidRejected];
+
+    private PagingFormat Format => impl.Format;
+
+    public Violation? CheckInitialState()
+    {
+        _last = impl.Snapshot();
+        return CheckState(_last);
+    }
+
+    public Violation? Apply(PagingStep operation, StepLog log)
+    {
+        var before = _last ?? impl.Snapshot();
+        if (Resolve(operation, before) is not { } call)
+        {
+            return null;
+        }
+
+        var observed = call.Run(impl);
+        var expected = call.Run(model);
+        log.Call = $"{call.Text} = {Show(observed)}";
+        var after = impl.Snapshot();
+        _last = after;
+        if (!Equals(observed, expected))
+        {
+            return new Violation(PagingRules.SameResult, $"{call.Text}: the implementation returned {Show(observed)}, the model {Show(expected)}");
+        }
+
+        var error = ErrorOf(observed);
+        var violation = (checks.HasFlag(PagingChecks.Safe) ? CheckSafe(call, error, before, after) : null) ?? CheckState(after);
+        if (violation is null)
+        {
+            Track(operation, observed, error, before, after, log);
+        }
+
+        return violation;
+    }
+
+    /// <summary>Destroys every address space and frees every vmalloc area, on both sides: the level-2 teardown.</summary>
+    public Violation? TearDown(StepLog log)
+    {
+        for (var spaces = _live.Count; spaces > 0; spaces--)
+        {
+            if (Apply(new DestroyMm(0), log) is { } violation)
+            {
+                return violation;
+            }
+        }
+
+        for (var areas = _last?.Vmalloc.Length ?? 0; areas > 0; areas--)
+        {
+            if (Apply(new VfreeStep(0), log) is { } violation)
+            {
+                return violation;
+            }
+        }
+
+        return null;
+    }
+
+    private static Violation? CheckSafe(Call call, MmError? error, PagingSnapshot before, PagingSnapshot after)
+    {
+        if (call.NonCanonical && error is not SegmentationFault { Fault.Kind: FaultKind.NonCanonical })
+        {
+            return new Violation(PagingRules.NonCanonicalFaults, $"{call.Text} returned {error?.ToString() ?? "a value"}, not a non-canonical fault");
+        }
+
+        if (error is not null and not SegmentationFault && (before.DiffFrom(after) ?? before.Pages.DiffFrom(after.Pages)) is { } changed)
+        {
+            return new Violation(PagingRules.UnchangedOnError, $"{call.Text} failed with {error} but changed the state: {changed}");
+        }
+
+        return PagingInvariants.All(after).FirstOrDefault();
+    }
+
+    private Violation? CheckState(PagingSnapshot state)
+    {
+        if (checks.HasFlag(PagingChecks.Safe) && PagingInvariants.All(state).FirstOrDefault() is { } broken)
+        {
+            return broken;
+        }
+
+        return checks.HasFlag(PagingChecks.Exact) && model.Snapshot().DiffFrom(state) is { } diff
+            ? new Violation(PagingRules.SameState, $"the model's state differs from the implementation's: {diff}")
+            : null;
+    }
+
+    private Call? Resolve(PagingStep step, PagingSnapshot state)
+    {
+        var mm = step switch
+        {
+            DestroyMm d => Pick(d.Mm),
+            MmapStep m => Pick(m.Mm),
+            MunmapStep m => Pick(m.Mm),
+            MprotectStep m => Pick(m.Mm),
+            BrkStep b => Pick(b.Mm),
+            AccessStep a => Pick(a.Mm),
+            _ => null,
+        };
+        var space = mm is { } picked ? state.Spaces.FirstOrDefault(s => s.Id == picked) : null;
+        return step switch
+        {
+            NewMm => new Call("create_mm()", p => p.CreateAddressSpace()),
+            DestroyMm when mm is { } id => new Call($"destroy({id})", p => p.DestroyAddressSpace(id)),
+            MmapStep m when mm is { } id => Mmap(id, m),
+            MunmapRecent when _recent is { } r => new Call($"munmap({r.Mm}, {r.Start}, {r.Pages} pages)", p => p.Munmap(r.Mm, r.Start, r.Pages)),
+            MunmapStep m when space is { Vmas.IsEmpty: false } => RangeCall(space, m.Vma, m.Offset, m.Pages, m.Unaligned, "munmap", (p, at, n) => p.Munmap(space.Id, at, n)),
+            MprotectStep m when space is { Vmas.IsEmpty: false } =>
+                RangeCall(space, m.Vma, m.Offset, m.Pages, false, $"mprotect[{VmProtText.Of(m.Prot)}]", (p, at, n) => p.Mprotect(space.Id, at, n, m.Prot)),
+            BrkStep b when space is not null => Brk(space, b.Delta),
+            AccessStep { Target: AccessTarget.Recent } a when _recent is { } r => Access(r.Mm, r.Start.Value + (ulong)a.Offset, a),
+            AccessStep a when space is not null => Access(space.Id, AddressOf(space, state, a), a),
+            VmallocStep v => new Call($"vmalloc({v.Pages})", p => p.Vmalloc((ulong)Math.Max(0, v.Pages))),
+            VfreeStep v when !state.Vmalloc.IsEmpty => Vfree(state, v),
+            DeadMmStep d => Dead(d.Which),
+            _ => null,
+        };
+    }
+
+    private AsId? Pick(int handle) => _live.Count == 0 ? null : _live[handle % _live.Count];
+
+    private Call Mmap(AsId mm, MmapStep m)
+    {
+        VirtAddr? at = null;
+        if (m.Boundary is { } boundary)
+        {
+            // The span one table maps at this depth above the leaf; 2-level has only the PTE tables' 4 MiB.
+            var span = Format.SpanOf(Math.Max(0, Format.Depth - 1 - Math.Clamp(boundary, 1, Format.Depth - 1)));
+            at = new VirtAddr(0x4000_0000UL + ((ulong)(m.Slot + 1) * span) - ((ulong)m.Back << Pfn.PageShift));
+        }
+
+        var request = new MmapRequest((ulong)Math.Max(0, m.Pages), m.Prot, m.File, (ulong)m.PgOff, m.Shared, at);
+        return new Call($"mmap({mm}, {request})", p => p.Mmap(mm, request));
+    }
+
+    private static Call RangeCall(AddressSpaceState space, int vma, int offset, int pages, bool unaligned, string name, Func<IPagingSystem, VirtAddr, ulong, object> run)
+    {
+        var v = space.Vmas[vma % space.Vmas.Length];
+        var at = new VirtAddr(v.Start + ((ulong)offset << Pfn.PageShift) + (unaligned ? 1UL : 0));
+        var n = (ulong)Math.Max(0, pages);
+        return new Call($"{name}({space.Id}, {at}, {n} pages)", p => run(p, at, n));
+    }
+
+    private static Call Brk(AddressSpaceState space, long delta)
+    {
+        var target = new VirtAddr(delta < 0 && (ulong)-delta > space.Brk ? 0 : (ulong)((long)space.Brk + delta));
+        return new Call($"brk({space.Id}, {target})", p => p.Brk(space.Id, target));
+    }
+
+    private ulong AddressOf(AddressSpaceState space, PagingSnapshot state, AccessStep a)
+    {
+        var offset = (ulong)a.Offset;
+        return a.Target switch
+        {
+            AccessTarget.Vma when !space.Vmas.IsEmpty => space.Vmas[a.Index % space.Vmas.Length].Start + offset,
+            AccessTarget.BelowStack when !space.Vmas.IsEmpty => space.Vmas[^1].Start - 1 - offset,
+            AccessTarget.Vmalloc => (state.Vmalloc.IsEmpty ? Format.VmallocStart : state.Vmalloc[a.Index % state.Vmalloc.Length].Start) + offset,
+            AccessTarget.NonCanonical => (Format.VirtualBits == 32 ? 1UL << 32 : 1UL << (Format.VirtualBits - 1)) + offset,
+            AccessTarget.Unmapped => a.Index % 2 == 0 ? offset % Pfn.PageSize : Format.KernelBase + offset,
+            _ => offset,
+        };
+    }
+
+    private Call Access(AsId mm, ulong addr, AccessStep a)
+    {
+        var at = new VirtAddr(addr);
+        var text = $"{a.Access.ToString().ToLowerInvariant()}({mm}, {at}, {a.Privilege.ToString().ToLowerInvariant()}{(a.Access == Model.Paging.Access.Write ? $", 0x{a.Value:x}" : string.Empty)})";
+        return new Call(text, p => p.Access(mm, at, a.Access, a.Privilege, a.Value)) { NonCanonical = !Format.IsCanonical(addr) };
+    }
+
+    private static Call Vfree(PagingSnapshot state, VfreeStep v)
+    {
+        var area = state.Vmalloc[v.Area % state.Vmalloc.Length];
+        var at = new VirtAddr(area.Start + (v.Interior ? Pfn.PageSize : 0));
+        return new Call($"vfree({at})", p => p.Vfree(at));
+    }
+
+    private Call Dead(int which)
+    {
+        var mm = _dead.Count > 0 ? _dead[which % _dead.Count] : new AsId(1000 + which);
+        return new Call($"munmap({mm}, 0x10000, 1 page)", p => p.Munmap(mm, new VirtAddr(0x10000), 1));
+    }
+
+    private void Track(PagingStep step, object observed, MmError? error, PagingSnapshot before, PagingSnapshot after, StepLog log)
+    {
+        if (step.IsInvalid && error is not null)
+        {
+            log.Reached(InvalidRejected);
+        }
+
+        switch (step)
+        {
+            case NewMm when observed is Result<AsId> { IsOk: true } created:
+                _live.Add(created.Value);
+                break;
+            case DestroyMm when error is null:
+                var gone = _live.First(id => after.Spaces.All(s => s.Id != id));
+                _live.Remove(gone);
+                _dead.Add(gone);
+                log.Reached(Destroyed);
+                break;
+            case MmapStep m when observed is Result<VirtAddr> { IsOk: true } mapped:
+                _recent = (Pick(m.Mm)!.Value, mapped.Value, (ulong)m.Pages);
+                if (m.Boundary is null)
+                {
+                    break;
+                }
+
+                var size = before.Format.SpanOf(before.Format.Depth - 2);
+                var start = mapped.Value.Value;
+                var end = start + after.Spaces.SelectMany(s => s.Vmas).First(v => v.Contains(start)).End - start;
+                if (start / size != (end - 1) / size)
+                {
+                    log.Reached(Straddles);
+                }
+
+                break;
+            case MunmapStep when TableCount(after) < TableCount(before):
+                log.Reached(TablesFreed);
+                break;
+            case BrkStep { Delta: < 0 } when error is null:
+                log.Reached(BrkShrink);
+                break;
+            case AccessStep a:
+                TrackAccess(a, error, before, after, log);
+                break;
+        }
+    }
+
+    private static void TrackAccess(AccessStep a, MmError? error, PagingSnapshot before, PagingSnapshot after, StepLog log)
+    {
+        switch (error)
+        {
+            case FaultOutOfMemory:
+                log.Reached(FaultOom);
+                break;
+            case SegmentationFault { Fault.Kind: FaultKind.WriteToReadOnly }:
+                log.Reached(WriteToReadOnly);
+                break;
+            case SegmentationFault { Fault.Kind: FaultKind.FetchFromNx }:
+                log.Reached(NxFetch);
+                break;
+            case SegmentationFault when a.Target == AccessTarget.BelowStack:
+                log.Reached(StackLimit);
+                break;
+        }
+
+        var vmas = (before.Spaces.Sum(s => s.Vmas.Length), after.Spaces.Sum(s => s.Vmas.Length));
+        if (a.Target == AccessTarget.BelowStack && error is null && before.Spaces.Zip(after.Spaces).Any(p => p.First.Vmas[^1].Start > p.Second.Vmas[^1].Start) && vmas.Item1 == vmas.Item2)
+        {
+            log.Reached(StackGrew);
+        }
+
+        if (a.Target == AccessTarget.Vmalloc && error is null)
+        {
+            log.Reached(VmallocUsed);
+        }
+
+        if (a.Access == Model.Paging.Access.Write && error is null && after.Spaces.Sum(s => s.RssAnon) > before.Spaces.Sum(s => s.RssAnon)
+            && after.Spaces.Sum(s => s.RssFile) < before.Spaces.Sum(s => s.RssFile))
+        {
+            log.Reached(CopyOnWrite);
+        }
+
+        if (after.Spaces.SelectMany(s => s.Pages.Where(p => p.Owner.Backing is not null).Select(p => (s.Id, p.Frame))).Distinct().GroupBy(x => x.Frame).Any(g => g.Count() > 1))
+        {
+            log.Reached(SharedAcrossSpaces);
+        }
+
+        if (after.Spaces.Any(s => s.Pages.GroupBy(p => p.Addr / after.Format.SpanOf(after.Format.Depth - 2)).Any(g => g.Count() >= 16)))
+        {
+            log.Reached(Dense);
+        }
+
+        if (after.Spaces.Any(s => s.Tables.Length >= 8))
+        {
+            log.Reached(Sparse);
+        }
+    }
+
+    private static int TableCount(PagingSnapshot s) => s.Spaces.Sum(x => x.Tables.Length);
+
+    private static MmError? ErrorOf(object result) => result switch
+    {
+        Result<AsId> r => r.Error,
+        Result<Unit> r => r.Error,
+        Result<VirtAddr> r => r.Error,
+        Result<byte> r => r.Error,
+        _ => throw new ArgumentOutOfRangeException(nameof(result), result, "not a paging result"),
+    };
+
+    private static string Show(object result) => ErrorOf(result) is { } error ? error.ToString() : result.ToString() ?? string.Empty;
+
+    /// <summary>A resolved call: what it prints, and how to make it on either side.</summary>
+    private sealed record Call(string Text, Func<IPagingSystem, object> Run)
+    {
+        public bool NonCanonical { get; init; }
+    }
+}
