@@ -24,8 +24,7 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Anonymous_memory_in_bss_heap_and_mmap_reads_back(string format)
     {
-        var p = new Pair(format);
-        var mm = p.Create();
+        var (p, mm) = Pair.WithSpace(format);
         var bss = UserLayout.BssStart(p.Format) + 5;
         Assert.Equal(7, p.Write(mm, bss, 7));
         Assert.Equal(7, p.Read(mm, bss));
@@ -47,8 +46,7 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Private_file_page_is_copied_on_write_and_written_back(string format)
     {
-        var p = new Pair(format);
-        var mm = p.Create();
+        var (p, mm) = Pair.WithSpace(format);
         var data = UserLayout.DataStart(p.Format);
         Assert.Equal(0, p.Read(mm, data + 0x1000));
         Assert.Single(p.Impl.Snapshot().Cache);
@@ -91,8 +89,7 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Shmem_pages_live_while_mapped_and_go_with_the_last_unmap(string format)
     {
-        var p = new Pair(format);
-        var mm = p.Create();
+        var (p, mm) = Pair.WithSpace(format);
         var shm = p.Do(s => s.Mmap(mm, new MmapRequest(3, VmProt.Read | VmProt.Write, null, 0, true))).Value.Value;
         Assert.Equal(8, p.Write(mm, shm + 0x2000, 8));
         Assert.Equal(8, p.Read(mm, shm + 0x2000));
@@ -107,8 +104,7 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Mprotect_downgrade_refuses_writes_and_none_refuses_reads(string format)
     {
-        var p = new Pair(format);
-        var mm = p.Create();
+        var (p, mm) = Pair.WithSpace(format);
         var at = p.Do(s => s.Mmap(mm, new MmapRequest(2, VmProt.Read | VmProt.Write, null, 0, false, FarAway))).Value.Value;
         Assert.Equal(3, p.Write(mm, at + 0x1000, 3));
         p.Do(s => s.Mprotect(mm, new VirtAddr(at + 0x1000), 1, VmProt.Read));
@@ -128,8 +124,7 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Fetch_from_data_faults_only_where_the_format_has_nx(string format)
     {
-        var p = new Pair(format);
-        var mm = p.Create();
+        var (p, mm) = Pair.WithSpace(format);
         var bss = UserLayout.BssStart(p.Format);
         Assert.Equal(0x90, p.Write(mm, bss, 0x90));
         var fetch = p.Do(s => s.Access(mm, new VirtAddr(bss), Access.Fetch, Privilege.User, 0));
@@ -147,8 +142,7 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Stack_grows_within_its_limit_and_not_beyond(string format)
     {
-        var p = new Pair(format);
-        var mm = p.Create();
+        var (p, mm) = Pair.WithSpace(format);
         var top = UserLayout.StackTop(p.Format);
         Assert.Equal(1, p.Write(mm, top - (1UL << 20), 1));
         Assert.Equal(2, p.Write(mm, top - UserLayout.StackLimit, 2));
@@ -184,8 +178,7 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Non_canonical_addresses_fault_before_the_walk(string format)
     {
-        var p = new Pair(format);
-        var mm = p.Create();
+        var (p, mm) = Pair.WithSpace(format);
         if (p.Format.VirtualBits == 32)
         {
             return;
@@ -200,8 +193,7 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Munmap_frees_the_tables_no_vma_needs(string format)
     {
-        var p = new Pair(format);
-        var mm = p.Create();
+        var (p, mm) = Pair.WithSpace(format);
         var before = p.Impl.Snapshot().Spaces[0];
         var at = p.Do(s => s.Mmap(mm, new MmapRequest(3, VmProt.Read | VmProt.Write, null, 0, false, FarAway))).Value.Value;
         p.Write(mm, at, 1);
@@ -276,8 +268,7 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Bad_input_gets_the_same_typed_error(string format)
     {
-        var p = new Pair(format);
-        var mm = p.Create();
+        var (p, mm) = Pair.WithSpace(format);
         var ghost = new AsId(9);
         Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Munmap(ghost, FarAway, 1)).Error);
         Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Mprotect(ghost, FarAway, 1, VmProt.Read)).Error);
@@ -344,6 +335,13 @@ public sealed class PagingImplTests
             Assert.Equal(expected, actual);
             Check($"{expected}");
             return actual;
+        }
+
+        /// <summary>A fresh pair and a first address space on it.</summary>
+        public static (Pair Pair, AsId Mm) WithSpace(string format)
+        {
+            var pair = new Pair(format);
+            return (pair, pair.Create());
         }
 
         public AsId Create() => Do(s => s.CreateAddressSpace()).Value;
