@@ -226,6 +226,7 @@ public sealed class PagingSystem : IPagingSystem
         if (newEnd < oldEnd)
         {
             Unmap(m, newEnd, oldEnd);
+            ReleaseUnusedShmem();
         }
         else if (newEnd > oldEnd)
         {
@@ -445,14 +446,23 @@ public sealed class PagingSystem : IPagingSystem
             return null;
         }
 
+        var vmas = m.Vmas;
         var vma = m.Vmas.Find(addr) ?? ExpandStack(m, addr);
         if (vma is null || AccessError(fault, access, vma))
         {
+            m.Vmas = vmas;
             return null;
         }
 
         var page = PageMath.Down(addr);
-        return fault.Kind == FaultKind.NotPresent ? FaultIn(m, vma, page, access) : BreakCow(m, vma, page);
+        var handled = fault.Kind == FaultKind.NotPresent ? FaultIn(m, vma, page, access) : BreakCow(m, vma, page);
+        if (!handled.IsOk)
+        {
+            // Out of frames: the stack does not stay grown either.
+            m.Vmas = vmas;
+        }
+
+        return handled;
     }
 
     /// <summary>access_error (arch/x86/mm/fault.c): a write needs VM_WRITE; any other protection fault is an error; a read needs some access.</summary>

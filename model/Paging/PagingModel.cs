@@ -187,6 +187,7 @@ public class PagingModel : IPagingSystem
         if (newEnd < oldEnd)
         {
             Unmap(m, newEnd, oldEnd);
+            ReleaseUnusedShmem();
         }
         else if (newEnd > oldEnd)
         {

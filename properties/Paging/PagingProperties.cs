@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using FsCheck;
 using FsCheck.Fluent;
 using MMSpec.Impl.Buddy;
+using MMSpec.Impl.Paging;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Paging;
 using MMSpec.Properties.Lockstep;
@@ -67,7 +68,7 @@ public sealed class PagingProperties(ITestOutputHelper output)
                 .Classify(run.Steps > 10, "torn down after 10+ steps");
         });
 
-    private static IPagingSystem Impl(PagingFormat format, MemoryLayout layout) => new PagingModel(format, new BuddyAllocator(layout));
+    private static IPagingSystem Impl(PagingFormat format, MemoryLayout layout) => new PagingSystem(format, new BuddyAllocator(layout));
 
     private void CheckWithTally(Func<ScenarioTally, Property> property, [CallerMemberName] string testName = "") =>
         ScenarioReport.CheckWithTally(output, PagingLockstep.AllScenarios, property, Cases, testName);
