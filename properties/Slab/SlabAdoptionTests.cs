@@ -92,6 +92,17 @@ public sealed class SlabAdoptionTests
     }
 
     [Fact]
+    public void Model_rejects_an_address_in_a_new_slabs_leftover_tail()
+    {
+        // 3000-byte objects: ten in an order-3 slab, 2768 bytes left over from offset 30000.
+        var model = new SlabModel(new BuddyModel(MemoryLayout.Flat(64)));
+        var cache = model.KmemCacheCreate("c", 3000, 0, null).Value;
+        var tail = DirectMap.Of(new Pfn(0), 30000);
+        Assert.Equal($"returned {tail}, which is not an object of a new order-3 c slab at pfn 0x0", model.Adopt(new KmemCacheAlloc(cache), tail));
+        Assert.Null(model.Adopt(new KmemCacheAlloc(cache), DirectMap.Of(new Pfn(0), 27000)));
+    }
+
+    [Fact]
     public void Model_adopts_only_allocations()
     {
         var model = new SlabModel(new BuddyModel(MemoryLayout.Flat(4)));

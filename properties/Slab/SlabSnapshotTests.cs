@@ -39,9 +39,10 @@ public sealed class SlabSnapshotTests
     [Fact]
     public void Snapshots_print_their_caches_and_large_kmallocs_sorted()
     {
-        var snapshot = new SlabSnapshot([Cache, Cache with { Id = new CacheId(14), Name = "idle", Slabs = [] }], [B(32, 1), B(16, 2)], Pages());
+        var two = Cache with { Slabs = [Slab, Slab with { Pfn = new Pfn(12), List = SlabList.Full, FreeObjects = [] }] };
+        var snapshot = new SlabSnapshot([two, Cache with { Id = new CacheId(14), Name = "idle", Slabs = [] }], [B(32, 1), B(16, 2)], Pages(B(12, 2)));
         Assert.Equal([B(16, 2), B(32, 1)], snapshot.Large.ToArray());
-        Assert.Equal("c (cache 13, size 2048, order 2, 8/slab, ctor calls 0): 0x4/2 partial free[1 2]\nlarge: 0x10/2 0x20/1", snapshot.ToString());
+        Assert.Equal("c (cache 13, size 2048, order 2, 8/slab, ctor calls 0): 0x4/2 partial free[1 2]; 0xc/2 full free[]\nlarge: 0x10/2 0x20/1", snapshot.ToString());
     }
 
     [Fact]
