@@ -19,6 +19,8 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
     public const string StackGrew = "stack grew";
     public const string StackLimit = "access below the 8 MiB stack limit refused";
     public const string FaultOom = "page fault out of memory";
+    public const string TableOom = "out of memory for a page-table page";
+    public const string Downgrade = "mprotect took a right from a mapped page";
     public const string WriteToReadOnly = "write to a read-only page refused";
     public const string NxFetch = "fetch from NX refused";
     public const string BrkShrink = "brk shrank the heap";
@@ -35,7 +37,7 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
     private (AsId Mm, VirtAddr Start, ulong Pages)? _recent;
 
     public static IReadOnlyList<string> AllScenarios { get; } =
-        [Destroyed, SharedAcrossSpaces, CopyOnWrite, StackGrew, StackLimit, FaultOom, WriteToReadOnly, NxFetch, BrkShrink, Straddles, TablesFreed, Dense, Sparse, VmallocUsed, InvalidRejected];
+        [Destroyed, SharedAcrossSpaces, CopyOnWrite, StackGrew, StackLimit, FaultOom, TableOom, Downgrade, WriteToReadOnly, NxFetch, BrkShrink, Straddles, TablesFreed, Dense, Sparse, VmallocUsed, InvalidRejected];
 
     private PagingFormat Format => impl.Format;
 
@@ -255,6 +257,9 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
             case MunmapStep when TableCount(after) < TableCount(before):
                 log.Reached(TablesFreed);
                 break;
+            case MprotectStep when error is null && Downgraded(before, after):
+                log.Reached(Downgrade);
+                break;
             case BrkStep { Delta: < 0 } when error is null:
                 log.Reached(BrkShrink);
                 break;
@@ -268,8 +273,13 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
     {
         switch (error)
         {
-            case FaultOutOfMemory:
+            case FaultOutOfMemory oom:
                 log.Reached(FaultOom);
+                if (oom.FramesNeeded > 1)
+                {
+                    log.Reached(TableOom);
+                }
+
                 break;
             case SegmentationFault { Fault.Kind: FaultKind.WriteToReadOnly }:
                 log.Reached(WriteToReadOnly);
@@ -313,6 +323,15 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         {
             log.Reached(Sparse);
         }
+    }
+
+    /// <summary>Whether some page lost RW or Present, or gained NX, between two states.</summary>
+    private static bool Downgraded(PagingSnapshot before, PagingSnapshot after)
+    {
+        const PteFlags Rights = PteFlags.Present | PteFlags.ReadWrite;
+        var old = before.Spaces.SelectMany(s => s.Pages.Select(p => ((s.Id, p.Addr), p.Flags))).ToDictionary(x => x.Item1, x => x.Flags);
+        return after.Spaces.Any(s => s.Pages.Any(p => old.TryGetValue((s.Id, p.Addr), out var was)
+            && ((was & Rights & ~p.Flags) != 0 || (p.Flags & PteFlags.NoExecute & ~was) != 0)));
     }
 
     private static int TableCount(PagingSnapshot s) => s.Spaces.Sum(x => x.Tables.Length);
