@@ -1,0 +1,177 @@
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+using AccessKind = MMSpec.Model.Paging.Access;
+
+namespace MMSpec.Impl.Paging;
+
+/// <summary>The page-fault handler: VMA lookup, stack growth, access_error, fault-in and copy-on-write.</summary>
+public sealed partial class PagingSystem
+{
+    /// <summary>do_user_addr_fault: find the VMA (or grow the stack), access_error, then fault in or break COW. Null means SIGSEGV.</summary>
+    private Result<Unit>? HandleFault(ImplMm m, ulong addr, AccessKind access, PageFault fault)
+    {
+        if (fault.Kind == FaultKind.NonCanonical || addr >= Format.UserTop)
+        {
+            return null;
+        }
+
+        var vmas = m.Vmas;
+        var vma = m.Vmas.Find(addr) ?? ExpandStack(m, addr);
+        if (vma is null || AccessError(fault, access, vma))
+        {
+            m.Vmas = vmas;
+            return null;
+        }
+
+        var page = PageMath.Down(addr);
+        var handled = fault.Kind == FaultKind.NotPresent ? FaultIn(m, vma, page, access) : BreakCow(m, vma, page);
+        if (!handled.IsOk)
+        {
+            // Out of frames: the stack does not stay grown either.
+            m.Vmas = vmas;
+        }
+
+        return handled;
+    }
+
+    /// <summary>access_error (arch/x86/mm/fault.c): a write needs VM_WRITE; any other protection fault is an error; a read needs some access.</summary>
+    private static bool AccessError(PageFault fault, AccessKind access, Vma vma) =>
+        access == AccessKind.Write ? !vma.Prot.HasFlag(VmProt.Write) : fault.Kind != FaultKind.NotPresent || vma.Prot == VmProt.None;
+
+    /// <summary>expand_downwards: a fault below the stack grows it, within RLIMIT_STACK and the guard gap.</summary>
+    private Vma? ExpandStack(ImplMm m, ulong addr)
+    {
+        var top = UserLayout.StackTop(Format);
+        var stack = m.Vmas.Find(top - 1);
+        var page = PageMath.Down(addr);
+        if (stack is null || addr >= stack.Start || top - page > UserLayout.StackLimit
+            || !m.Vmas.IsFree(page >= UserLayout.StackGuardGap ? page - UserLayout.StackGuardGap : 0, stack.Start))
+        {
+            return null;
+        }
+
+        m.Vmas = m.Vmas.Resize(stack, page, stack.End);
+        return m.Vmas.Find(addr);
+    }
+
+    /// <summary>
+    /// handle_pte_fault for a page that is not present: every frame needed (missing tables, then the page)
+    /// allocated first, so running out changes nothing; then __pte_alloc down the walk and do_anonymous_page,
+    /// do_read_fault / do_shared_fault (the page-cache page) or do_cow_fault (a private copy).
+    /// </summary>
+    private Result<Unit> FaultIn(ImplMm m, Vma vma, ulong page, AccessKind access)
+    {
+        var table = m.Pgd;
+        var depth = 0;
+        for (; depth < Format.Depth - 1 && Entry(table, Format.IndexOf(page, depth)) is var entry && entry != 0; depth++)
+        {
+            table = Format.FrameOf(entry);
+        }
+
+        var tables = Format.Depth - 1 - depth;
+        var cow = vma.Backing is { Shmem: false } && !vma.Shared && access == AccessKind.Write;
+        var key = vma.Backing is { } obj ? (obj, vma.PgOffOf(page)) : default;
+        var cached = default(Pfn);
+        var newPage = vma.Backing is null || cow || !_cache.TryGet(key, out cached);
+        var needed = tables + (newPage ? 1 : 0);
+        if (!AllocFrames(needed, _frames))
+        {
+            return new FaultOutOfMemory(new VirtAddr(page), needed);
+        }
+
+        var next = 0;
+        for (; depth < Format.Depth - 1; depth++)
+        {
+            table = ChildOrNew(m, table, depth, page, _frames, ref next);
+        }
+
+        var frame = newPage ? _frames[next] : cached;
+        if (vma.Backing is null || cow)
+        {
+            if (cow)
+            {
+                _memory.Load(frame, _cache.TryGet(key, out var source) ? _memory.Save(source) : _cache.OnDisk(key));
+            }
+            else
+            {
+                _memory.Clear(frame);
+            }
+
+            m.CountPage(null, 1);
+        }
+        else
+        {
+            if (newPage)
+            {
+                _memory.Load(frame, _cache.OnDisk(key));
+                _cache.Add(key, frame);
+            }
+
+            _cache.Map(key, 1);
+            m.CountPage(key.obj, 1);
+        }
+
+        SetEntry(table, Format.IndexOf(page, Format.Depth - 1), PagingFormat.MakeEntry(frame, PteFor(vma, vma.Backing is null || cow)));
+        return Unit.Value;
+    }
+
+    /// <summary>do_wp_page on a private file mapping's page-cache page: copy it to a new anonymous page, writable.</summary>
+    private Result<Unit> BreakCow(ImplMm m, Vma vma, ulong page)
+    {
+        var table = m.Pgd;
+        for (var depth = 0; depth < Format.Depth - 1; depth++)
+        {
+            table = Format.FrameOf(Entry(table, Format.IndexOf(page, depth)));
+        }
+
+        var index = Format.IndexOf(page, Format.Depth - 1);
+        var old = Entry(table, index);
+        if (_cache.OwnerOf(Format.FrameOf(old)) is not { } key || vma.Shared)
+        {
+            throw new InvalidOperationException($"write fault on {page:x} in {vma}, which is writable: the entry should have been");
+        }
+
+        if (!AllocFrames(1, _frames))
+        {
+            return new FaultOutOfMemory(new VirtAddr(page), 1);
+        }
+
+        _memory.Copy(Format.FrameOf(old), _frames[0]);
+        SetEntry(table, index, PagingFormat.MakeEntry(_frames[0], PteFor(vma, true) | (Format.FlagsOf(old) & PteFlags.Accessed)));
+        m.CountPage(key.Backing, -1);
+        m.CountPage(null, 1);
+        _cache.Map(key, -1);
+        if (_cache.EvictIfUnmapped(key, _memory) is { } evicted)
+        {
+            Free(evicted);
+        }
+
+        return Unit.Value;
+    }
+
+    /// <summary>
+    /// vm_get_page_prot plus the copy-on-write rule: user, present unless PROT_NONE, writable only where the
+    /// page is the mapping's own (anonymous) or the mapping is shared, NX unless PROT_EXEC.
+    /// </summary>
+    private PteFlags PteFor(Vma vma, bool anonymous)
+    {
+        var flags = PteFlags.User;
+        if (vma.Prot != VmProt.None)
+        {
+            flags |= PteFlags.Present;
+        }
+
+        if (vma.Prot.HasFlag(VmProt.Write) && (anonymous || vma.Shared))
+        {
+            flags |= PteFlags.ReadWrite;
+        }
+
+        if (Format.HasNx && !vma.Prot.HasFlag(VmProt.Exec))
+        {
+            flags |= PteFlags.NoExecute;
+        }
+
+        return flags;
+    }
+}

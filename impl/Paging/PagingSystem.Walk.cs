@@ -1,0 +1,105 @@
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+using AccessKind = MMSpec.Model.Paging.Access;
+
+namespace MMSpec.Impl.Paging;
+
+/// <summary>The MMU side: walking the tables in frames, the access itself, and reading the tables back for snapshots.</summary>
+public sealed partial class PagingSystem
+{
+    /// <summary>
+    /// The MMU's walk, reading each level's entry from memory: stop at the first entry that is not present;
+    /// then U/S (the highest level without _PAGE_USER), R/W and NX. On success the leaf's slot and value.
+    /// </summary>
+    private PageFault? Walk(ImplMm m, ulong addr, AccessKind access, Privilege privilege, out Pfn table, out int index, out ulong entry)
+    {
+        table = m.Pgd;
+        index = 0;
+        entry = 0;
+        if (!Format.IsCanonical(addr))
+        {
+            return new PageFault(new VirtAddr(addr), FaultKind.NonCanonical, null);
+        }
+
+        var supervisorLevel = -1;
+        var readOnlyLevel = -1;
+        for (var depth = 0; ; depth++)
+        {
+            index = Format.IndexOf(addr, depth);
+            entry = Entry(table, index);
+            var flags = Format.FlagsOf(entry);
+            if (!flags.HasFlag(PteFlags.Present))
+            {
+                return new PageFault(new VirtAddr(addr), FaultKind.NotPresent, Format.Levels[depth]);
+            }
+
+            supervisorLevel = supervisorLevel < 0 && !flags.HasFlag(PteFlags.User) ? depth : supervisorLevel;
+            readOnlyLevel = readOnlyLevel < 0 && !flags.HasFlag(PteFlags.ReadWrite) ? depth : readOnlyLevel;
+            if (depth == Format.Depth - 1)
+            {
+                break;
+            }
+
+            table = Format.FrameOf(entry);
+        }
+
+        if (privilege == Privilege.User && supervisorLevel >= 0)
+        {
+            return new PageFault(new VirtAddr(addr), FaultKind.UserToSupervisor, Format.Levels[supervisorLevel]);
+        }
+
+        if (access == AccessKind.Write && readOnlyLevel >= 0)
+        {
+            return new PageFault(new VirtAddr(addr), FaultKind.WriteToReadOnly, Format.Levels[readOnlyLevel]);
+        }
+
+        return access == AccessKind.Fetch && Format.FlagsOf(entry).HasFlag(PteFlags.NoExecute)
+            ? new PageFault(new VirtAddr(addr), FaultKind.FetchFromNx, Format.Levels[^1])
+            : null;
+    }
+
+    /// <summary>The access itself, once the walk succeeds: A (and D on a write) written back into the leaf, then the byte.</summary>
+    private byte Touch(Pfn table, int index, ulong entry, ulong addr, AccessKind access, byte value)
+    {
+        var write = access == AccessKind.Write;
+        SetEntry(table, index, entry | (ulong)PteFlags.Accessed | (write ? (ulong)PteFlags.Dirty : 0));
+        var offset = addr & (Pfn.PageSize - 1);
+        if (write)
+        {
+            _memory.Write(Format.FrameOf(entry), offset, value);
+            return value;
+        }
+
+        return _memory.Read(Format.FrameOf(entry), offset);
+    }
+
+    /// <summary>The tables and leaf entries under <paramref name="table"/>'s first <paramref name="entries"/> entries, in address order.</summary>
+    private void Collect(Pfn table, int depth, ulong tableBase, int entries, List<TableState> tables, List<PageState> pages)
+    {
+        for (var index = 0; index < entries; index++)
+        {
+            var entry = Entry(table, index);
+            if (entry == 0)
+            {
+                continue;
+            }
+
+            var at = tableBase + ((ulong)index << Format.Shift(depth));
+            var frame = Format.FrameOf(entry);
+            if (depth == Format.Depth - 1)
+            {
+                var owner = _cache.OwnerOf(frame);
+                pages.Add(new PageState(at, frame, Format.FlagsOf(entry), new PageOwner(owner?.Backing, owner?.PgOff ?? 0)));
+                continue;
+            }
+
+            tables.Add(new TableState(depth + 1, at >> Format.Shift(depth), frame));
+            Collect(frame, depth + 1, at, Format.EntriesPerTable, tables, pages);
+        }
+    }
+
+    private ulong Entry(Pfn table, int index) => _memory.ReadEntry(table, index, Format.EntryBytes);
+
+    private void SetEntry(Pfn table, int index, ulong entry) => _memory.WriteEntry(table, index, Format.EntryBytes, entry);
+}
