@@ -6,7 +6,6 @@ namespace MMSpec.Impl.Slab;
 internal sealed class KmemCache(CacheId id, string name, CacheGeometry geometry, CacheCtor? ctor)
 {
     private readonly SlabDescriptor?[] _heads = new SlabDescriptor?[3];
-    private readonly SlabDescriptor?[] _tails = new SlabDescriptor?[3];
     private readonly Stack<SlabDescriptor> _spare = new();
 
     public CacheId Id { get; } = id;
@@ -29,7 +28,7 @@ internal sealed class KmemCache(CacheId id, string name, CacheGeometry geometry,
 
     public void Retire(SlabDescriptor slab) => _spare.Push(slab);
 
-    /// <summary>list_move to the head of a list (add_partial with DEACTIVATE_TO_HEAD and friends), unlinking in O(1).</summary>
+    /// <summary>list_move to the head of a list (add_partial and friends), unlinking in O(1).</summary>
     public void Move(SlabDescriptor slab, SlabList list)
     {
         if (slab.OnList && slab.List == list)
@@ -41,40 +40,12 @@ internal sealed class KmemCache(CacheId id, string name, CacheGeometry geometry,
         ref var head = ref _heads[(int)list];
         slab.Next = head;
         slab.Prev = null;
-        if (head is null)
-        {
-            _tails[(int)list] = slab;
-        }
-        else
+        if (head is not null)
         {
             head.Prev = slab;
         }
 
         head = slab;
-        slab.List = list;
-        slab.OnList = true;
-    }
-
-    /// <summary>
-    /// list_move_tail: __slab_free puts a full slab that gets a free object at the tail of the partial list
-    /// (add_partial with DEACTIVATE_TO_TAIL), so allocation keeps filling the slab at the head, whose lines are warm.
-    /// </summary>
-    public void MoveToTail(SlabDescriptor slab, SlabList list)
-    {
-        Unlink(slab);
-        ref var tail = ref _tails[(int)list];
-        slab.Prev = tail;
-        slab.Next = null;
-        if (tail is null)
-        {
-            _heads[(int)list] = slab;
-        }
-        else
-        {
-            tail.Next = slab;
-        }
-
-        tail = slab;
         slab.List = list;
         slab.OnList = true;
     }
@@ -95,11 +66,7 @@ internal sealed class KmemCache(CacheId id, string name, CacheGeometry geometry,
             slab.Prev.Next = slab.Next;
         }
 
-        if (slab.Next is null)
-        {
-            _tails[(int)slab.List] = slab.Prev;
-        }
-        else
+        if (slab.Next is not null)
         {
             slab.Next.Prev = slab.Prev;
         }

@@ -246,7 +246,7 @@ public sealed class SlabAllocator : ISlabAllocator
         return DirectMap.Of(new Pfn((ulong)slab.Pfn), cache.Geometry.OffsetOf(index));
     }
 
-    /// <summary>__slab_free: push on the slab's freelist; full -> tail of partial, and to empty when nothing is left in use.</summary>
+    /// <summary>__slab_free: push on the slab's freelist; full -> partial, and to empty when nothing is left in use.</summary>
     private static Result<Unit> SlabFree(VirtAddr obj, SlabDescriptor slab, int index)
     {
         if (slab.FreeNext[index] != SlabDescriptor.Allocated)
@@ -258,15 +258,7 @@ public sealed class SlabAllocator : ISlabAllocator
         slab.FreeHead = index;
         slab.InUse--;
         slab.Cache.InUse--;
-        if (slab.InUse == 0)
-        {
-            slab.Cache.Move(slab, SlabList.Empty);
-        }
-        else if (slab.List == SlabList.Full)
-        {
-            slab.Cache.MoveToTail(slab, SlabList.Partial);
-        }
-
+        slab.Cache.Move(slab, slab.InUse == 0 ? SlabList.Empty : SlabList.Partial);
         return Unit.Value;
     }
 

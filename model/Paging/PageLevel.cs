@@ -9,3 +9,9 @@ public enum PageLevel
     Pmd,
     Pte,
 }
+
+/// <summary>Level names as the kernel writes them: PGD, P4D, PUD, PMD, PTE.</summary>
+public static class PageLevelText
+{
+    public static string Of(PageLevel level) => level.ToString().ToUpperInvariant();
+}

@@ -30,7 +30,7 @@ public enum Privilege
 /// <summary>The hardware fault of a walk: the kind, and the level whose entry stopped it (null for #GP before any walk).</summary>
 public sealed record PageFault(VirtAddr Addr, FaultKind Kind, PageLevel? Level) : MmError
 {
-    public override string Message => $"{Kind} at {Addr}{(Level is { } level ? $" ({level.ToString().ToUpperInvariant()} entry)" : string.Empty)}";
+    public override string Message => $"{Kind} at {Addr}{(Level is { } level ? $" ({PageLevelText.Of(level)} entry)" : string.Empty)}";
 }
 
 /// <summary>A fault the kernel does not resolve: SIGSEGV for a user access, an oops for a kernel one.</summary>

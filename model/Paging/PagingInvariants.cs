@@ -96,7 +96,7 @@ public static class PagingInvariants
         let orphan = table.Depth > 1 && !keys.Contains((table.Depth - 1, start >> s.Format.Shift(table.Depth - 2)))
         where orphan || !space.Vmas.Any(v => v.Intersects(start, start + span))
         select new Violation(TablesOnlyWhereNeeded,
-            $"{space.Id}: {s.Format.Levels[table.Depth]} table for {start:x} (frame {table.Frame}) {(orphan ? "has no parent table" : "maps no VMA")}");
+            $"{space.Id}: {PageLevelText.Of(s.Format.Levels[table.Depth])} table for {start:x} (frame {table.Frame}) {(orphan ? "has no parent table" : "maps no VMA")}");
 
     /// <summary>VmPTE is the PTE, PMD and PUD tables times 4 KiB; the RSS counters count the mapped pages by kind.</summary>
     public static IEnumerable<Violation> CheckAccounting(PagingSnapshot s)
@@ -120,9 +120,9 @@ public static class PagingInvariants
     private static IEnumerable<(Pfn Frame, string Owner)> Owners(PagingSnapshot s) =>
         s.Spaces.SelectMany(space =>
                 new[] { (space.Pgd, $"{space.Id} PGD") }
-                    .Concat(space.Tables.Select(t => (t.Frame, $"{space.Id} {s.Format.Levels[t.Depth]} table {t.Index:x}")))
+                    .Concat(space.Tables.Select(t => (t.Frame, $"{space.Id} {PageLevelText.Of(s.Format.Levels[t.Depth])} table {t.Index:x}")))
                     .Concat(space.Pages.Where(p => p.Owner.Backing is null).Select(p => (p.Frame, $"{space.Id} anon page {p.Addr:x}"))))
             .Concat(s.Cache.Select(c => (c.Frame, $"page cache {c.Backing}@{c.PgOff}")))
-            .Concat(s.KernelTables.Select(t => (t.Frame, $"kernel {s.Format.Levels[t.Depth]} table {t.Index:x}")))
+            .Concat(s.KernelTables.Select(t => (t.Frame, $"kernel {PageLevelText.Of(s.Format.Levels[t.Depth])} table {t.Index:x}")))
             .Concat(s.Vmalloc.SelectMany(a => a.Frames.Select((f, i) => (f, $"vmalloc page {a.Start + ((ulong)i << Pfn.PageShift):x}"))));
 }
