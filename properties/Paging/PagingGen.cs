@@ -79,7 +79,7 @@ public static class PagingGen
     /// <summary>One mapping, then many accesses into it and its neighbours: dense tables, COW, exhaustion.</summary>
     private static Gen<IEnumerable<PagingStep>> Dense(int length) =>
         from map in MmapGen(Gen.Constant<int?>(null))
-        from accesses in Gen.ListOf(Gen.Frequency((10, AccessInVma(Gen.Choose(0, 64 * 4096))), (1, Invalid()), (1, MprotectGen())), length * 2)
+        from accesses in Gen.ListOf(Gen.Frequency((10, AccessInVma(Gen.Choose(0, 64 * 4096))), (2, Invalid()), (1, MprotectGen())), length * 2)
         select accesses.Prepend(map);
 
     /// <summary>Mappings at table boundaries (straddling them), each touched at both ends, then some unmapped.</summary>
@@ -121,7 +121,7 @@ public static class PagingGen
                 select (PagingStep)new AccessStep(mm, AccessTarget.Vmalloc, i, off, acc, priv, 3)),
             (2, Gen.Choose(1, 6).Select(n => (PagingStep)new VmallocStep(n))),
             (1, Handle().Select(h => (PagingStep)new VfreeStep(h))),
-            (4, Invalid()));
+            (6, Invalid()));
 
     private static Gen<PagingStep> MmapGen(Gen<int?> boundary) =>
         from mm in Handle()
