@@ -117,7 +117,8 @@ public static class PagingInvariants
         }
     }
 
-    private static IEnumerable<(Pfn Frame, string Owner)> Owners(PagingSnapshot s) =>
+    /// <summary>Every frame the paging layer owns, with its owner: PGDs, tables, anonymous pages, page-cache pages, vmalloc pages.</summary>
+    public static IEnumerable<(Pfn Frame, string Owner)> Owners(PagingSnapshot s) =>
         s.Spaces.SelectMany(space =>
                 new[] { (space.Pgd, $"{space.Id} PGD") }
                     .Concat(space.Tables.Select(t => (t.Frame, $"{space.Id} {PageLevelText.Of(s.Format.Levels[t.Depth])} table {t.Index:x}")))

@@ -93,7 +93,8 @@ public static class SlabInvariants
         where cache.Ctor is null ? cache.CtorCalls != 0 : cache.CtorCalls % perSlab != 0 || cache.CtorCalls < cache.TotalObjects
         select new Violation(ConstructorCount, $"{cache.Name}: constructor ran {cache.CtorCalls} times for slabs of {perSlab} objects ({cache.TotalObjects} objects now){(cache.Ctor is null ? " without a constructor" : string.Empty)}");
 
-    private static IEnumerable<(string Owner, Block Block)> Held(SlabSnapshot s) =>
+    /// <summary>The blocks the slab layer holds, each with its owner: every slab of every cache, and every large kmalloc.</summary>
+    public static IEnumerable<(string Owner, Block Block)> Held(SlabSnapshot s) =>
         s.Caches.SelectMany(c => c.Slabs.Select(slab => (c.Name, slab.Block)))
             .Concat(s.Large.Select(b => ("large kmalloc", b)));
 }
