@@ -62,16 +62,23 @@ public sealed partial class PagingSystem
     /// <summary>The access itself, once the walk succeeds: A (and D on a write) written back into the leaf, then the byte.</summary>
     private byte Touch(Pfn table, int index, ulong entry, ulong addr, AccessKind access, byte value)
     {
-        var write = access == AccessKind.Write;
-        SetEntry(table, index, entry | (ulong)PteFlags.Accessed | (write ? (ulong)PteFlags.Dirty : 0));
+        var frame = Format.FrameOf(SetAccessed(table, index, entry, access));
         var offset = addr & (Pfn.PageSize - 1);
-        if (write)
+        if (access == AccessKind.Write)
         {
-            _memory.Write(Format.FrameOf(entry), offset, value);
+            _memory.Write(frame, offset, value);
             return value;
         }
 
-        return _memory.Read(Format.FrameOf(entry), offset);
+        return _memory.Read(frame, offset);
+    }
+
+    /// <summary>The walk's side effect: A on every access, D on a write, written back into the leaf entry.</summary>
+    private ulong SetAccessed(Pfn table, int index, ulong entry, AccessKind access)
+    {
+        var updated = entry | (ulong)PteFlags.Accessed | (access == AccessKind.Write ? (ulong)PteFlags.Dirty : 0);
+        SetEntry(table, index, updated);
+        return updated;
     }
 
     /// <summary>The tables and leaf entries under <paramref name="table"/>'s first <paramref name="entries"/> entries, in address order.</summary>

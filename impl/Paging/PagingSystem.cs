@@ -271,6 +271,36 @@ public sealed partial class PagingSystem : IPagingSystem
         }
     }
 
+    public Result<Translation> Translate(AsId mm, VirtAddr addr, AccessKind access, Privilege privilege)
+    {
+        if (!_mms.TryGetValue(mm.Value, out var m))
+        {
+            return new UnknownAddressSpace(mm);
+        }
+
+        if (Walk(m, addr.Value, access, privilege, out var table, out var index, out var entry) is { } fault)
+        {
+            return fault;
+        }
+
+        var updated = SetAccessed(table, index, entry, access);
+        return new Translation(Format.FrameOf(updated), Format.FlagsOf(updated));
+    }
+
+    public Result<Unit> HandleFault(AsId mm, PageFault fault, AccessKind access, Privilege privilege)
+    {
+        if (!_mms.TryGetValue(mm.Value, out var m))
+        {
+            return new UnknownAddressSpace(mm);
+        }
+
+        return HandleFault(m, fault.Addr.Value, access, fault) is { } handled ? handled : new SegmentationFault(fault.Addr, access, privilege, fault);
+    }
+
+    public byte ReadFrame(Pfn frame, ulong offset) => _memory.Read(frame, offset);
+
+    public void WriteFrame(Pfn frame, ulong offset, byte value) => _memory.Write(frame, offset, value);
+
     /// <summary>The canonical state, read by walking every table in memory from each PGD and from the shared kernel table.</summary>
     public PagingSnapshot Snapshot()
     {

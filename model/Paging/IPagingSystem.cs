@@ -36,12 +36,36 @@ public interface IPagingSystem
     /// </summary>
     Result<byte> Access(AsId mm, VirtAddr addr, Access access, Privilege privilege, byte value);
 
+    /// <summary>
+    /// The MMU's page walk for one access, without the kernel: the leaf's frame and flags (A, and D for a write,
+    /// set in the entry now), or the hardware <see cref="PageFault"/>. <see cref="Access"/> is this walk, then
+    /// <see cref="HandleFault"/> and a retry while the kernel resolves the fault; a TLB calls it on a miss.
+    /// </summary>
+    Result<Translation> Translate(AsId mm, VirtAddr addr, Access access, Privilege privilege);
+
+    /// <summary>
+    /// The kernel's page-fault handler (do_user_addr_fault): Ok when the faulting access can be retried,
+    /// otherwise the <see cref="SegmentationFault"/> (or <see cref="FaultOutOfMemory"/>, with nothing changed).
+    /// </summary>
+    Result<Unit> HandleFault(AsId mm, PageFault fault, Access access, Privilege privilege);
+
+    /// <summary>A byte of physical memory, as a translation's frame gives it.</summary>
+    byte ReadFrame(Pfn frame, ulong offset);
+
+    void WriteFrame(Pfn frame, ulong offset, byte value);
+
     /// <summary>vmalloc: order-0 pages mapped one by one into the shared kernel tables, a guard page after the area.</summary>
     Result<VirtAddr> Vmalloc(ulong pages);
 
     Result<Unit> Vfree(VirtAddr addr);
 
     PagingSnapshot Snapshot();
+}
+
+/// <summary>What a successful walk yields, and what a TLB entry caches: the frame and the leaf's flags.</summary>
+public readonly record struct Translation(Pfn Frame, PteFlags Flags)
+{
+    public override string ToString() => $"{Frame} [{PteFlagsText.Of(Flags)}]";
 }
 
 /// <summary>One mmap call: length in pages, protection, anonymous or a file at a page offset, shared or private.</summary>

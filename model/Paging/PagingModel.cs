@@ -206,31 +206,61 @@ public class PagingModel : IPagingSystem
 
     public Result<byte> Access(AsId mm, VirtAddr addr, Access access, Privilege privilege, byte value)
     {
-        if (!_mms.TryGetValue(mm.Value, out var m))
-        {
-            return new UnknownAddressSpace(mm);
-        }
-
         // The CPU retries the access after each fault the kernel resolves; at most a fault-in and a copy-on-write.
         for (var attempt = 0; ; attempt++)
         {
-            var fault = Walk(m, addr.Value, access, privilege);
-            if (fault is null)
+            var translated = Translate(mm, addr, access, privilege);
+            if (translated.IsOk)
             {
-                return Touch(m, addr.Value, access, value);
+                return Touch(translated.Value.Frame, addr.Value, access, value);
             }
 
-            if (attempt == 2 || HandleFault(m, addr.Value, access, privilege, fault) is not { } handled)
+            if (translated.Error is not PageFault fault)
             {
-                return new SegmentationFault(addr, access, privilege, fault);
+                return translated.Error!;
             }
 
+            var handled = attempt == 2 ? (Result<Unit>)new SegmentationFault(addr, access, privilege, fault) : HandleFault(mm, fault, access, privilege);
             if (!handled.IsOk)
             {
                 return handled.Error!;
             }
         }
     }
+
+    public Result<Translation> Translate(AsId mm, VirtAddr addr, Access access, Privilege privilege)
+    {
+        if (!_mms.TryGetValue(mm.Value, out var m))
+        {
+            return new UnknownAddressSpace(mm);
+        }
+
+        if (Walk(m, addr.Value, access, privilege) is { } fault)
+        {
+            return fault;
+        }
+
+        // The walk sets A on every access and D on a write, in the leaf entry.
+        var page = PageMath.Down(addr.Value);
+        var ptes = addr.Value >= Format.KernelBase ? _kernelPtes : m.Ptes;
+        var pte = ptes[page];
+        ptes[page] = pte with { Flags = pte.Flags | PteFlags.Accessed | (access == Paging.Access.Write ? PteFlags.Dirty : PteFlags.None) };
+        return new Translation(pte.Frame, ptes[page].Flags);
+    }
+
+    public Result<Unit> HandleFault(AsId mm, PageFault fault, Access access, Privilege privilege)
+    {
+        if (!_mms.TryGetValue(mm.Value, out var m))
+        {
+            return new UnknownAddressSpace(mm);
+        }
+
+        return HandleFault(m, fault.Addr.Value, access, fault) is { } handled ? handled : new SegmentationFault(fault.Addr, access, privilege, fault);
+    }
+
+    public byte ReadFrame(Pfn frame, ulong offset) => Memory.Read(frame, offset);
+
+    public void WriteFrame(Pfn frame, ulong offset, byte value) => Memory.Write(frame, offset, value);
 
     public Result<VirtAddr> Vmalloc(ulong pages)
     {
@@ -400,27 +430,24 @@ public class PagingModel : IPagingSystem
         return null;
     }
 
-    /// <summary>The access itself, once the walk succeeds: set A (and D on a write), then read or write the byte.</summary>
-    private byte Touch(ModelMm m, ulong addr, Access access, byte value)
+    /// <summary>The access itself, once the walk succeeds: the byte read or written.</summary>
+    private byte Touch(Pfn frame, ulong addr, Access access, byte value)
     {
-        var page = PageMath.Down(addr);
-        var ptes = addr >= Format.KernelBase ? _kernelPtes : m.Ptes;
-        var pte = ptes[page];
-        ptes[page] = pte with { Flags = pte.Flags | PteFlags.Accessed | (access == Paging.Access.Write ? PteFlags.Dirty : PteFlags.None) };
+        var offset = addr & (Pfn.PageSize - 1);
         if (access == Paging.Access.Write)
         {
-            Memory.Write(pte.Frame, addr - page, value);
+            Memory.Write(frame, offset, value);
             return value;
         }
 
-        return Memory.Read(pte.Frame, addr - page);
+        return Memory.Read(frame, offset);
     }
 
     /// <summary>
     /// do_user_addr_fault: find the VMA (growing the stack if the address is just below it), refuse with
     /// access_error, then fault the page in or break copy-on-write. Null means SIGSEGV (or an oops).
     /// </summary>
-    private Result<Unit>? HandleFault(ModelMm m, ulong addr, Access access, Privilege privilege, PageFault fault)
+    private Result<Unit>? HandleFault(ModelMm m, ulong addr, Access access, PageFault fault)
     {
         if (fault.Kind == FaultKind.NonCanonical || addr >= Format.UserTop)
         {
