@@ -1,0 +1,41 @@
+using MMSpec.Model.Paging;
+
+namespace MMSpec.Model.Tlb;
+
+/// <summary>
+/// The reference TLB: no cache at all (every lookup misses, so every access walks) plus the set of entries a
+/// real TLB is allowed to hold now: every translation a walk produced, until an invalidation removes it (an
+/// older translation of the same page stays allowed until then, as it stays in a real TLB).
+/// </summary>
+public sealed class AllowedEntries : ITlb
+{
+    private readonly HashSet<TlbEntry> _allowed = [];
+
+    public long Hits => 0;
+
+    public long Misses { get; private set; }
+
+    public bool TryLookup(Pcid pcid, ulong vpn, out TlbEntry entry)
+    {
+        Misses++;
+        entry = default;
+        return false;
+    }
+
+    public void Fill(TlbEntry entry) => _allowed.Add(entry);
+
+    public void InvalidatePage(Pcid pcid, ulong vpn, bool includingGlobal) => _allowed.RemoveWhere(e => e.Vpn == vpn && (e.Global ? includingGlobal : e.Pcid == pcid));
+
+    public void InvalidateRange(Pcid pcid, ulong first, ulong last) => _allowed.RemoveWhere(e => !e.Global && e.Pcid == pcid && e.Vpn >= first && e.Vpn <= last);
+
+    public void InvalidateGlobalRange(ulong first, ulong last) => _allowed.RemoveWhere(e => e.Global && e.Vpn >= first && e.Vpn <= last);
+
+    public void InvalidatePcid(Pcid pcid) => _allowed.RemoveWhere(e => !e.Global && e.Pcid == pcid);
+
+    public void InvalidateAll(bool includingGlobal) => _allowed.RemoveWhere(e => includingGlobal || !e.Global);
+
+    public IReadOnlyCollection<TlbEntry> Entries() => _allowed;
+
+    /// <summary>Whether a real TLB may hold this entry now.</summary>
+    public bool Allows(TlbEntry entry) => _allowed.Contains(entry);
+}

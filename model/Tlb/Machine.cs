@@ -1,0 +1,454 @@
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+using AccessKind = MMSpec.Model.Paging.Access;
+
+namespace MMSpec.Model.Tlb;
+
+/// <summary>
+/// CPUs with their TLBs in front of a paging system, and the kernel's TLB obligations (arch/x86/mm/tlb.c).
+/// Every access goes through one CPU's MMU: a TLB hit with the rights the access needs uses the cached frame;
+/// anything else walks (<see cref="IPagingSystem.Translate"/>), lets the kernel handle a fault, and caches the
+/// result; faults are never cached. Every kernel operation that removes or reduces a translation flushes it on
+/// the CPU that made the call and shoots it down on every other CPU in the address space's mm_cpumask, which
+/// keeps CPUs that switched away lazily. The TLB itself is pluggable: <see cref="AllowedEntries"/> for the
+/// reference, a set-associative cache for the implementation. The obligations a broken variant skips are
+/// protected virtual.
+/// </summary>
+public class Machine
+{
+    /// <summary>TLB_NR_DYN_ASIDS: the address spaces a CPU keeps PCIDs for before it reuses one.</summary>
+    public const int DynamicAsids = 6;
+
+    private readonly Cpu[] _cpus;
+    private readonly Dictionary<AsId, HashSet<int>> _cpumask = [];
+    private readonly Dictionary<AsId, ulong> _brk = [];
+    private readonly Dictionary<ulong, ulong> _vmalloc = [];
+
+    public Machine(IPagingSystem paging, MachineConfig config, Func<CpuId, ITlb> tlb)
+    {
+        if (config.Cpus is < 1 or > MachineConfig.MaxCpus)
+        {
+            throw new ArgumentOutOfRangeException(nameof(config), config, $"a machine has 1 to {MachineConfig.MaxCpus} CPUs");
+        }
+
+        Paging = paging;
+        Config = config;
+        _cpus = [.. Enumerable.Range(0, config.Cpus).Select(i => new Cpu(tlb(new CpuId(i))))];
+    }
+
+    public IPagingSystem Paging { get; }
+
+    public MachineConfig Config { get; }
+
+    /// <summary>Whether invlpg also drops the page's global entry (it must).</summary>
+    protected virtual bool InvlpgDropsGlobal => true;
+
+    /// <summary>Whether a CR3 write without PCID keeps global entries (it must) ...</summary>
+    protected virtual bool Cr3KeepsGlobal => true;
+
+    /// <summary>... and drops every non-global one (it must).</summary>
+    protected virtual bool Cr3DropsNonGlobal => true;
+
+    /// <summary>Whether mprotect flushes the range it changed (it must: a downgrade leaves stale rights otherwise).</summary>
+    protected virtual bool FlushesAfterMprotect => true;
+
+    /// <summary>Whether a flush reaches the other CPUs of the address space (the shootdown IPI), not only the caller.</summary>
+    protected virtual bool ShootsDown => true;
+
+    public ITlb TlbOf(CpuId cpu) => _cpus[cpu.Value].Tlb;
+
+    /// <summary>One byte through the MMU of <paramref name="cpu"/>, in the address space it runs.</summary>
+    public Result<byte> Access(CpuId cpu, VirtAddr addr, Access access, Privilege privilege, byte value)
+    {
+        if (Running(cpu, out var c) is { } error)
+        {
+            return error;
+        }
+
+        var mm = c.Mm!.Value;
+        var vpn = addr.Value >> Pfn.PageShift;
+        for (var attempt = 0; ; attempt++)
+        {
+            if (c.Tlb.TryLookup(c.Pcid, vpn, out var cached))
+            {
+                if (Permits(cached.Translation.Flags, access, privilege))
+                {
+                    return Touch(cached.Translation.Frame, addr, access, value);
+                }
+
+                // The entry lacks a right (or D for a write): the CPU drops it and walks, as after a spurious fault.
+                c.Tlb.InvalidatePage(c.Pcid, vpn, cached.Global);
+            }
+
+            var walked = Paging.Translate(mm, addr, access, privilege);
+            if (walked.IsOk)
+            {
+                var global = walked.Value.Flags.HasFlag(PteFlags.Global);
+                c.Tlb.Fill(new TlbEntry(global ? default : c.Pcid, vpn, walked.Value, global));
+                return Touch(walked.Value.Frame, addr, access, value);
+            }
+
+            if (walked.Error is not PageFault fault)
+            {
+                return walked.Error!;
+            }
+
+            var handled = attempt == 2 ? new SegmentationFault(addr, access, privilege, fault) : Paging.HandleFault(mm, fault, access, privilege);
+            if (!handled.IsOk)
+            {
+                return handled.Error!;
+            }
+
+            if (fault.Kind == FaultKind.WriteToReadOnly)
+            {
+                // Copy-on-write replaced the entry with a new frame: ptep_clear_flush flushes the old one everywhere.
+                Flush(cpu, mm, vpn, vpn);
+            }
+        }
+    }
+
+    public Result<AsId> CreateAddressSpace()
+    {
+        var created = Paging.CreateAddressSpace();
+        if (created.IsOk)
+        {
+            _cpumask[created.Value] = [];
+            _brk[created.Value] = UserLayout.StartBrk(Paging.Format);
+        }
+
+        return created;
+    }
+
+    /// <summary>exit_mmap: CPUs running the address space go idle, its PCIDs are flushed everywhere, then it is torn down.</summary>
+    public Result<Unit> DestroyAddressSpace(AsId mm)
+    {
+        if (!_cpumask.TryGetValue(mm, out var cpus))
+        {
+            return new UnknownAddressSpace(mm);
+        }
+
+        foreach (var i in cpus)
+        {
+            var c = _cpus[i];
+            FlushOn(c, mm, 0, ulong.MaxValue >> Pfn.PageShift);
+            if (c.Mm == mm)
+            {
+                c.Mm = null;
+            }
+
+            for (var slot = 0; slot < DynamicAsids; slot++)
+            {
+                if (c.Asids[slot] == mm)
+                {
+                    c.Asids[slot] = null;
+                }
+            }
+        }
+
+        _cpumask.Remove(mm);
+        _brk.Remove(mm);
+        return Paging.DestroyAddressSpace(mm);
+    }
+
+    /// <summary>switch_mm_irqs_off: load CR3 for <paramref name="mm"/>; with PCIDs, choose_new_asid decides whether to flush.</summary>
+    public Result<Unit> SwitchMm(CpuId cpu, AsId mm)
+    {
+        if (!Valid(cpu))
+        {
+            return new InvalidInstruction(cpu, "no such CPU");
+        }
+
+        if (!_cpumask.TryGetValue(mm, out var cpus))
+        {
+            return new UnknownAddressSpace(mm);
+        }
+
+        var c = _cpus[cpu.Value];
+        if (c.Mm == mm)
+        {
+            return Unit.Value;
+        }
+
+        if (Config.PcidEnabled)
+        {
+            var slot = Array.IndexOf(c.Asids, mm);
+            if (slot < 0)
+            {
+                // A PCID reused for another address space: its old entries must go.
+                slot = c.NextAsid;
+                c.NextAsid = (c.NextAsid + 1) % DynamicAsids;
+                c.Asids[slot] = mm;
+                c.Tlb.InvalidatePcid(new Pcid(slot + 1));
+            }
+
+            c.Pcid = new Pcid(slot + 1);
+        }
+        else
+        {
+            WriteCr3(c);
+        }
+
+        c.Mm = mm;
+        cpus.Add(cpu.Value);
+        return Unit.Value;
+    }
+
+    /// <summary>invlpg: the page's entry in the current PCID, and its global entry.</summary>
+    public Result<Unit> Invlpg(CpuId cpu, VirtAddr addr)
+    {
+        if (!Valid(cpu))
+        {
+            return new InvalidInstruction(cpu, "no such CPU");
+        }
+
+        var c = _cpus[cpu.Value];
+        c.Tlb.InvalidatePage(c.Pcid, addr.Value >> Pfn.PageShift, InvlpgDropsGlobal);
+        return Unit.Value;
+    }
+
+    /// <summary>mov to CR3 with the current address space: without PCID every non-global entry goes; with it, the current PCID's unless bit 63 (no flush) is set.</summary>
+    public Result<Unit> WriteCr3(CpuId cpu, bool noFlush)
+    {
+        if (!Valid(cpu))
+        {
+            return new InvalidInstruction(cpu, "no such CPU");
+        }
+
+        var c = _cpus[cpu.Value];
+        if (!Config.PcidEnabled)
+        {
+            if (noFlush)
+            {
+                return new InvalidInstruction(cpu, "CR3 bit 63 set with CR4.PCIDE clear");
+            }
+
+            WriteCr3(c);
+        }
+        else if (!noFlush)
+        {
+            c.Tlb.InvalidatePcid(c.Pcid);
+        }
+
+        return Unit.Value;
+    }
+
+    /// <summary>Clearing and setting CR4.PGE: every entry goes, global ones too.</summary>
+    public Result<Unit> TogglePge(CpuId cpu)
+    {
+        if (!Valid(cpu))
+        {
+            return new InvalidInstruction(cpu, "no such CPU");
+        }
+
+        _cpus[cpu.Value].Tlb.InvalidateAll(true);
+        return Unit.Value;
+    }
+
+    /// <summary>INVPCID; #GP for a PCID over 4095, a non-zero PCID with CR4.PCIDE clear, or a non-canonical address for type 0.</summary>
+    public Result<Unit> Invpcid(CpuId cpu, InvpcidType type, Pcid pcid, VirtAddr addr)
+    {
+        if (!Valid(cpu))
+        {
+            return new InvalidInstruction(cpu, "no such CPU");
+        }
+
+        if (pcid.Value is < 0 or > Pcid.Max || (!Config.PcidEnabled && pcid.Value != 0) || (type == InvpcidType.IndividualAddress && !Paging.Format.IsCanonical(addr.Value)))
+        {
+            return new InvalidInstruction(cpu, $"invpcid type {(int)type} with {pcid} and {addr}");
+        }
+
+        var tlb = _cpus[cpu.Value].Tlb;
+        switch (type)
+        {
+            case InvpcidType.IndividualAddress:
+                tlb.InvalidatePage(pcid, addr.Value >> Pfn.PageShift, false);
+                break;
+            case InvpcidType.SingleContext:
+                tlb.InvalidatePcid(pcid);
+                break;
+            default:
+                tlb.InvalidateAll(type == InvpcidType.AllIncludingGlobal);
+                break;
+        }
+
+        return Unit.Value;
+    }
+
+    public Result<VirtAddr> Mmap(CpuId cpu, MmapRequest request) =>
+        Running(cpu, out var c) is { } error ? error : Paging.Mmap(c.Mm!.Value, request);
+
+    public Result<Unit> Munmap(CpuId cpu, VirtAddr addr, ulong pages)
+    {
+        if (Running(cpu, out var c) is { } error)
+        {
+            return error;
+        }
+
+        var done = Paging.Munmap(c.Mm!.Value, addr, pages);
+        if (done.IsOk)
+        {
+            Flush(cpu, c.Mm.Value, addr.Value >> Pfn.PageShift, (addr.Value >> Pfn.PageShift) + pages - 1);
+        }
+
+        return done;
+    }
+
+    public Result<Unit> Mprotect(CpuId cpu, VirtAddr addr, ulong pages, VmProt prot)
+    {
+        if (Running(cpu, out var c) is { } error)
+        {
+            return error;
+        }
+
+        var done = Paging.Mprotect(c.Mm!.Value, addr, pages, prot);
+        if (done.IsOk && FlushesAfterMprotect)
+        {
+            Flush(cpu, c.Mm.Value, addr.Value >> Pfn.PageShift, (addr.Value >> Pfn.PageShift) + pages - 1);
+        }
+
+        return done;
+    }
+
+    public Result<VirtAddr> Brk(CpuId cpu, VirtAddr newBrk)
+    {
+        if (Running(cpu, out var c) is { } error)
+        {
+            return error;
+        }
+
+        var mm = c.Mm!.Value;
+        var done = Paging.Brk(mm, newBrk);
+        if (done.IsOk)
+        {
+            var oldEnd = PageMath.Up(_brk[mm]);
+            var newEnd = PageMath.Up(newBrk.Value);
+            if (newEnd < oldEnd)
+            {
+                Flush(cpu, mm, newEnd >> Pfn.PageShift, (oldEnd >> Pfn.PageShift) - 1);
+            }
+
+            _brk[mm] = newBrk.Value;
+        }
+
+        return done;
+    }
+
+    public Result<VirtAddr> Vmalloc(ulong pages)
+    {
+        var area = Paging.Vmalloc(pages);
+        if (area.IsOk)
+        {
+            _vmalloc[area.Value.Value] = pages;
+        }
+
+        return area;
+    }
+
+    /// <summary>vfree: flush_tlb_kernel_range on every CPU, whatever it runs.</summary>
+    public Result<Unit> Vfree(CpuId cpu, VirtAddr addr)
+    {
+        if (!Valid(cpu))
+        {
+            return new InvalidInstruction(cpu, "no such CPU");
+        }
+
+        var done = Paging.Vfree(addr);
+        if (done.IsOk)
+        {
+            var first = addr.Value >> Pfn.PageShift;
+            var last = first + _vmalloc[addr.Value] - 1;
+            _vmalloc.Remove(addr.Value);
+            foreach (var (c, i) in _cpus.Select((c, i) => (c, i)))
+            {
+                if (i == cpu.Value || ShootsDown)
+                {
+                    c.Tlb.InvalidateGlobalRange(first, last);
+                }
+            }
+        }
+
+        return done;
+    }
+
+    public MachineSnapshot Snapshot() =>
+        new(Config,
+            [.. _cpus.Select((c, i) => new CpuState(new CpuId(i), c.Mm, c.Pcid, [.. c.Asids], [.. c.Tlb.Entries().OrderBy(e => e.Global).ThenBy(e => e.Pcid.Value).ThenBy(e => e.Vpn).ThenBy(e => e.Translation.Frame.Value)], c.Tlb.Hits, c.Tlb.Misses))],
+            Paging.Snapshot());
+
+    /// <summary>Whether a cached entry gives this access: user needs U/S, a write needs R/W and D already set, a fetch needs NX clear.</summary>
+    private static bool Permits(PteFlags flags, Access access, Privilege privilege) =>
+        (privilege == Privilege.Supervisor || flags.HasFlag(PteFlags.User))
+        && (access != AccessKind.Write || flags.HasFlag(PteFlags.ReadWrite | PteFlags.Dirty))
+        && (access != AccessKind.Fetch || !flags.HasFlag(PteFlags.NoExecute));
+
+    private Result<byte> Touch(Pfn frame, VirtAddr addr, Access access, byte value)
+    {
+        var offset = addr.Value & (Pfn.PageSize - 1);
+        if (access == AccessKind.Write)
+        {
+            Paging.WriteFrame(frame, offset, value);
+            return value;
+        }
+
+        return Paging.ReadFrame(frame, offset);
+    }
+
+    /// <summary>flush_tlb_mm_range: the caller's TLB, then (native_flush_tlb_multi) every other CPU in mm_cpumask.</summary>
+    private void Flush(CpuId caller, AsId mm, ulong first, ulong last)
+    {
+        foreach (var i in _cpumask[mm])
+        {
+            if (i == caller.Value || ShootsDown)
+            {
+                FlushOn(_cpus[i], mm, first, last);
+            }
+        }
+    }
+
+    /// <summary>One CPU's entries of an address space in a range: under its PCID, or all non-global ones without PCIDs if it runs it.</summary>
+    private void FlushOn(Cpu c, AsId mm, ulong first, ulong last)
+    {
+        if (Config.PcidEnabled)
+        {
+            var slot = Array.IndexOf(c.Asids, mm);
+            if (slot >= 0)
+            {
+                c.Tlb.InvalidateRange(new Pcid(slot + 1), first, last);
+            }
+        }
+        else if (c.Mm == mm)
+        {
+            c.Tlb.InvalidateRange(default, first, last);
+        }
+    }
+
+    private void WriteCr3(Cpu c)
+    {
+        if (Cr3DropsNonGlobal)
+        {
+            c.Tlb.InvalidateAll(!Cr3KeepsGlobal);
+        }
+    }
+
+    private bool Valid(CpuId cpu) => cpu.Value >= 0 && cpu.Value < _cpus.Length;
+
+    private MmError? Running(CpuId cpu, out Cpu c)
+    {
+        c = Valid(cpu) ? _cpus[cpu.Value] : null!;
+        return !Valid(cpu) ? new InvalidInstruction(cpu, "no such CPU") : c.Mm is null ? new NoAddressSpace(cpu) : null;
+    }
+
+    /// <summary>A CPU: the address space it runs, the PCID it runs it under, its dynamic ASIDs, and its TLB.</summary>
+    private sealed class Cpu(ITlb tlb)
+    {
+        public ITlb Tlb { get; } = tlb;
+
+        public AsId? Mm { get; set; }
+
+        public Pcid Pcid { get; set; }
+
+        public AsId?[] Asids { get; } = new AsId?[DynamicAsids];
+
+        public int NextAsid { get; set; }
+    }
+}

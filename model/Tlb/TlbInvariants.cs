@@ -1,0 +1,43 @@
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+
+namespace MMSpec.Model.Tlb;
+
+/// <summary>The TLB coherence rule of SPEC.md, checked on the entries a machine's TLBs hold.</summary>
+public static class TlbInvariants
+{
+    public const string Coherence = "tlb-coherence";
+
+    /// <summary>
+    /// After every kernel operation, every entry in every TLB either equals the current PTE or maps the same
+    /// frame with fewer rights (R/W, U/S, NX); an entry whose PTE is gone, points elsewhere, or grants a right
+    /// the PTE no longer grants is stale (the CVE-2018-18281 bug class). A non-global entry must belong to the
+    /// address space its PCID stands for on that CPU.
+    /// </summary>
+    public static IEnumerable<Violation> CheckCoherence(MachineSnapshot s)
+    {
+        var kernel = s.Paging.KernelPages.ToDictionary(p => p.Addr);
+        var spaces = s.Paging.Spaces.ToDictionary(m => m.Id, m => m.Pages.ToDictionary(p => p.Addr));
+        foreach (var cpu in s.Cpus)
+        {
+            foreach (var entry in cpu.Entries)
+            {
+                var owner = entry.Global ? null : cpu.OwnerOf(entry.Pcid, s.Config.PcidEnabled);
+                var ptes = entry.Global ? kernel : owner is { } mm && spaces.TryGetValue(mm, out var pages) ? pages : null;
+                var why = ptes is null ? $"its {entry.Pcid} belongs to no live address space on {cpu.Id}"
+                    : !ptes.TryGetValue(entry.Addr, out var pte) || !pte.Flags.HasFlag(PteFlags.Present) ? "its page is no longer mapped"
+                    : pte.Frame != entry.Translation.Frame ? $"the page now maps {pte.Frame}"
+                    : (Granted(entry.Translation.Flags) & ~Granted(pte.Flags)) is var extra && extra != 0 ? $"it grants {extra} that the PTE [{PteFlagsText.Of(pte.Flags)}] does not"
+                    : null;
+                if (why is not null)
+                {
+                    yield return new Violation(Coherence, $"{cpu.Id}: {entry} is stale: {why}");
+                }
+            }
+        }
+    }
+
+    /// <summary>The rights an entry grants: R/W, U/S, and execute (NX clear).</summary>
+    private static PteFlags Granted(PteFlags flags) =>
+        (flags & (PteFlags.ReadWrite | PteFlags.User)) | (flags.HasFlag(PteFlags.NoExecute) ? PteFlags.None : PteFlags.NoExecute);
+}

@@ -1,0 +1,55 @@
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+
+namespace MMSpec.Model.Tlb;
+
+/// <summary>A CPU of the machine, by number.</summary>
+public readonly record struct CpuId(int Value)
+{
+    public override string ToString() => $"cpu{Value}";
+}
+
+/// <summary>A process-context identifier: the low 12 bits of CR3 (0 when PCIDs are off).</summary>
+public readonly record struct Pcid(int Value)
+{
+    public const int Max = 4095;
+
+    public override string ToString() => $"pcid{Value}";
+}
+
+/// <summary>The machine: how many CPUs, whether CR4.PCIDE is on, and each CPU's TLB (sets x ways, like a 64-entry 4-way L1 dTLB by default).</summary>
+public sealed record MachineConfig(int Cpus, bool PcidEnabled, int Sets = 16, int Ways = 4)
+{
+    public const int MaxCpus = 64;
+
+    public override string ToString() => $"{Cpus} CPUs, PCID {(PcidEnabled ? "on" : "off")}, TLB {Sets}x{Ways}";
+}
+
+/// <summary>A cached translation: tagged with a PCID unless global (then it matches in every PCID).</summary>
+public readonly record struct TlbEntry(Pcid Pcid, ulong Vpn, Translation Translation, bool Global)
+{
+    public ulong Addr => Vpn << Pfn.PageShift;
+
+    public override string ToString() => $"{(Global ? "global" : Pcid.ToString())} {Addr:x} -> {Translation}";
+}
+
+/// <summary>The four INVPCID types (Intel SDM): one address, one context, everything, everything but global entries.</summary>
+public enum InvpcidType
+{
+    IndividualAddress = 0,
+    SingleContext = 1,
+    AllIncludingGlobal = 2,
+    AllExceptGlobal = 3,
+}
+
+/// <summary>An instruction the CPU refuses (#GP): a bad INVPCID, or a CPU number the machine does not have.</summary>
+public sealed record InvalidInstruction(CpuId Cpu, string What) : MmError
+{
+    public override string Message => $"{Cpu}: {What}";
+}
+
+/// <summary>An access on a CPU that runs no address space (idle, after its address space was destroyed).</summary>
+public sealed record NoAddressSpace(CpuId Cpu) : MmError
+{
+    public override string Message => $"{Cpu} runs no address space";
+}
