@@ -36,6 +36,10 @@ public sealed class AllowedEntries : ITlb
 
     public IReadOnlyCollection<TlbEntry> Entries() => _allowed;
 
-    /// <summary>Whether a real TLB may hold this entry now.</summary>
-    public bool Allows(TlbEntry entry) => _allowed.Contains(entry);
+    /// <summary>
+    /// Whether a real TLB may hold this entry now: same PCID (or global), page and flags as an allowed one. The
+    /// frame is not compared, because each side picks its own frames; the coherence rule checks it against the PTE.
+    /// </summary>
+    public bool Allows(TlbEntry entry) =>
+        _allowed.Any(e => e.Vpn == entry.Vpn && e.Global == entry.Global && e.Pcid == entry.Pcid && e.Translation.Flags == entry.Translation.Flags);
 }

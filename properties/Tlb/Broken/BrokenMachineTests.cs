@@ -1,0 +1,51 @@
+using MMSpec.Impl.Tlb;
+using MMSpec.Model.Paging;
+using MMSpec.Model.Tlb;
+using MMSpec.Properties.Lockstep;
+using MMSpec.Properties.Paging;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace MMSpec.Properties.Tlb.Broken;
+
+/// <summary>
+/// Each deliberately broken machine, modelled on a real class of bug, must be caught by the lockstep properties
+/// from a fixed seed (deterministic), and the report must name the rule it breaks.
+/// </summary>
+public sealed class BrokenMachineTests(ITestOutputHelper output)
+{
+    private const ulong Seed = 20261124;
+
+    public static TheoryData<string, bool, string> Variants => new()
+    {
+        { nameof(NoShootdown), true, TlbInvariants.Coherence },
+        { nameof(NoShootdown), false, TlbInvariants.Coherence },
+        { nameof(InvlpgKeepsGlobal), true, TlbLockstep.InstructionEffect },
+        { nameof(Cr3DropsGlobal), false, TlbLockstep.InstructionEffect },
+        { nameof(Cr3KeepsNonGlobal), false, TlbInvariants.Coherence },
+        { nameof(NoFlushAfterMprotect), true, TlbInvariants.Coherence },
+    };
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Broken_variant_is_caught_and_the_broken_rule_named(string variant, bool pcid, string rule)
+    {
+        var property = TlbProperties.Lockstepped(PagingFormat.FourLevel, pcid, (paging, config) => Create(variant, paging, config));
+        var failure = Assert.Throws<PropertyFailedException>(() => PropertyRunner.CheckFrom(output, property, 200, Seed));
+        Assert.Contains($"rule broken: {rule}", failure.Message, StringComparison.Ordinal);
+    }
+
+    private static Machine Create(string variant, IPagingSystem paging, MachineConfig config)
+    {
+        ITlb Tlb(CpuId cpu) => new SetAssociativeTlb(config.Sets, config.Ways);
+        return variant switch
+        {
+            nameof(NoShootdown) => new NoShootdown(paging, config, Tlb),
+            nameof(InvlpgKeepsGlobal) => new InvlpgKeepsGlobal(paging, config, Tlb),
+            nameof(Cr3DropsGlobal) => new Cr3DropsGlobal(paging, config, Tlb),
+            nameof(Cr3KeepsNonGlobal) => new Cr3KeepsNonGlobal(paging, config, Tlb),
+            nameof(NoFlushAfterMprotect) => new NoFlushAfterMprotect(paging, config, Tlb),
+            _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "no such broken variant"),
+        };
+    }
+}

@@ -1,0 +1,34 @@
+using MMSpec.Model.Paging;
+using MMSpec.Model.Tlb;
+
+namespace MMSpec.Properties.Tlb.Broken;
+
+/// <summary>Flushes only the caller's TLB: other CPUs keep translations to frames already freed (CVE-2018-18281's class).</summary>
+public sealed class NoShootdown(IPagingSystem paging, MachineConfig config, Func<CpuId, ITlb> tlb) : Machine(paging, config, tlb)
+{
+    protected override bool ShootsDown => false;
+}
+
+/// <summary>invlpg drops the page's entry in the current PCID but leaves its global entry.</summary>
+public sealed class InvlpgKeepsGlobal(IPagingSystem paging, MachineConfig config, Func<CpuId, ITlb> tlb) : Machine(paging, config, tlb)
+{
+    protected override bool InvlpgDropsGlobal => false;
+}
+
+/// <summary>A CR3 write without PCID drops the global (kernel) entries too.</summary>
+public sealed class Cr3DropsGlobal(IPagingSystem paging, MachineConfig config, Func<CpuId, ITlb> tlb) : Machine(paging, config, tlb)
+{
+    protected override bool Cr3KeepsGlobal => false;
+}
+
+/// <summary>A CR3 write without PCID keeps the old address space's entries: the next one reads through them.</summary>
+public sealed class Cr3KeepsNonGlobal(IPagingSystem paging, MachineConfig config, Func<CpuId, ITlb> tlb) : Machine(paging, config, tlb)
+{
+    protected override bool Cr3DropsNonGlobal => false;
+}
+
+/// <summary>mprotect changes the PTEs and forgets the flush: a downgraded page stays writable through the TLB.</summary>
+public sealed class NoFlushAfterMprotect(IPagingSystem paging, MachineConfig config, Func<CpuId, ITlb> tlb) : Machine(paging, config, tlb)
+{
+    protected override bool FlushesAfterMprotect => false;
+}

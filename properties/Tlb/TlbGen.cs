@@ -1,0 +1,110 @@
+using System.Collections.Immutable;
+using FsCheck;
+using FsCheck.Fluent;
+using MMSpec.Model.Paging;
+using MMSpec.Model.Tlb;
+using MMSpec.Properties.Lockstep;
+
+namespace MMSpec.Properties.Tlb;
+
+/// <summary>
+/// Generators for machine scenarios: 1 to 4 CPUs (sometimes up to 64), PCIDs on or off, small TLBs so that
+/// capacity evictions happen, a few address spaces switched between CPUs (so several CPUs run one, CPUs switch
+/// away lazily and PCIDs get reused), accesses with locality, munmap then reuse of the frames, mprotect
+/// downgrades and upgrades, vmalloc/vfree, the invalidation instructions, and invalid ones.
+/// </summary>
+public static class TlbGen
+{
+    public static Arbitrary<TlbScenario> Scenarios(PagingFormat format, bool pcid) => Arb.From(Scenario(format, pcid), ShrinkScenario);
+
+    public static Gen<TlbScenario> Scenario(PagingFormat format, bool pcid) =>
+        from frames in Gen.Choose(40, 400)
+        from cpus in Gen.Frequency((6, Gen.Choose(1, 4)), (1, Gen.Choose(5, MachineConfig.MaxCpus)))
+        from sets in Gen.Elements(1, 2, 4, 16)
+        from ways in Gen.Elements(1, 2, 4)
+        from steps in Steps()
+        select new TlbScenario(format, (ulong)frames, new MachineConfig(cpus, pcid, sets, ways), steps);
+
+    public static Gen<ImmutableArray<TlbStep>> Steps() =>
+        Gen.Sized(size =>
+            from body in Gen.ListOf(Gen.Frequency((24, Step().Select(s => new[] { s })), (2, KernelPage()), (3, SharedThenUnmapped()), (1, PcidChurn())), Math.Max(8, size * 2))
+            select new TlbStep[] { new CreateMm(), new SwitchStep(0, 0), new CreateMm() }.Concat(body.SelectMany(s => s)).ToImmutableArray());
+
+    /// <summary>Two CPUs run one address space and cache a page; one unmaps it, the other reads there again (the shootdown's case), then the frame is reused.</summary>
+    private static Gen<TlbStep[]> SharedThenUnmapped() =>
+        from a in Cpu()
+        from b in Cpu()
+        from m in Small()
+        from i in Small()
+        from o in Gen.Choose(0, 4 * 4096)
+        select new TlbStep[]
+        {
+            new SwitchStep(a, m), new SwitchStep(b, m),
+            new TouchStep(a, false, i, o, Access.Write, Privilege.User, 9), new TouchStep(b, false, i, o, Access.Read, Privilege.User, 0),
+            new UnmapStep(a, i, o / 4096, 1), new TouchStep(b, false, i, o, Access.Read, Privilege.User, 0),
+            new MapStep(a, 2, VmProt.Read | VmProt.Write, null, false), new TouchStep(a, false, i, o, Access.Write, Privilege.User, 5),
+        };
+
+    /// <summary>More address spaces than a CPU has dynamic ASIDs, switched through on one CPU: PCIDs get reused.</summary>
+    private static Gen<TlbStep[]> PcidChurn() =>
+        from c in Cpu()
+        select Enumerable.Range(0, Machine.DynamicAsids).Select(_ => (TlbStep)new CreateMm())
+            .Concat(Enumerable.Range(0, Machine.DynamicAsids + 2).SelectMany(m => new TlbStep[] { new SwitchStep(c, m), new TouchStep(c, false, 0, 0, Access.Read, Privilege.User, 0) }))
+            .ToArray();
+
+    /// <summary>A kernel page cached as a global entry by one CPU, then invalidated there with invlpg.</summary>
+    private static Gen<TlbStep[]> KernelPage() =>
+        from c in Cpu()
+        from i in Small()
+        from o in Gen.Choose(0, 4095)
+        select new TlbStep[] { new VmallocAreaStep(1), new TouchStep(c, true, i, o, Access.Write, Privilege.Supervisor, 7), new InvlpgStep(c, true, i, o) };
+
+    public static IEnumerable<TlbScenario> ShrinkScenario(TlbScenario scenario)
+    {
+        foreach (var steps in Shrink.DropSteps(scenario.Steps))
+        {
+            yield return scenario with { Steps = steps };
+        }
+
+        if (scenario.Config.Cpus > 2)
+        {
+            yield return scenario with { Config = scenario.Config with { Cpus = 2 } };
+        }
+    }
+
+    private static Gen<TlbStep> Step() =>
+        Gen.Frequency(
+            (2, Gen.Constant<TlbStep>(new CreateMm())),
+            (1, Small().Select(m => (TlbStep)new DestroyMmStep(m))),
+            (6, from c in Cpu() from m in Small() select (TlbStep)new SwitchStep(c, m)),
+            (30, Touch(false)),
+            (4, Touch(true)),
+            (4, from c in Cpu() from n in Gen.Choose(1, 12) from prot in Prot() from file in Gen.Frequency((3, Gen.Constant<int?>(null)), (1, Gen.Choose(0, 1).Select(f => (int?)f))) from shared in Gen.Elements(true, false)
+                select (TlbStep)new MapStep(c, n, prot, file, shared)),
+            (4, from c in Cpu() from v in Small() from o in Gen.Choose(0, 4) from n in Gen.Choose(1, 6) select (TlbStep)new UnmapStep(c, v, o, n)),
+            (4, from c in Cpu() from v in Small() from o in Gen.Choose(0, 4) from n in Gen.Choose(1, 6) from prot in Prot() select (TlbStep)new ProtectStep(c, v, o, n, prot)),
+            (2, from c in Cpu() from d in Gen.Choose(-6, 8) select (TlbStep)new HeapStep(c, d)),
+            (2, Gen.Choose(1, 4).Select(n => (TlbStep)new VmallocAreaStep(n))),
+            (1, from c in Cpu() from a in Small() select (TlbStep)new VfreeAreaStep(c, a)),
+            (3, from c in Cpu() from v in Gen.Elements(true, false) from i in Small() from o in Gen.Choose(0, 8 * 4096) select (TlbStep)new InvlpgStep(c, v, i, o)),
+            (2, from c in Cpu() from nf in Gen.Elements(true, false) select (TlbStep)new Cr3Step(c, nf)),
+            (1, Cpu().Select(c => (TlbStep)new PgeStep(c))),
+            (2, from c in Cpu() from t in Gen.Elements(Enum.GetValues<InvpcidType>()) from p in Gen.Frequency((6, Gen.Choose(0, 7)), (1, Gen.Choose(4096, 5000))) from i in Small() from o in Gen.Choose(0, 4 * 4096)
+                select (TlbStep)new InvpcidStep(c, t, p, i, o)),
+            (1, Gen.Choose(0, 3).Select(n => (TlbStep)new NoSuchCpuStep(n))));
+
+    private static Gen<TlbStep> Touch(bool vmalloc) =>
+        from c in Cpu()
+        from i in Small()
+        from o in Gen.Frequency((5, Gen.Choose(0, 4 * 4096)), (1, Gen.Choose(0, 32 * 4096)))
+        from a in Gen.Frequency((5, Gen.Constant(Access.Read)), (4, Gen.Constant(Access.Write)), (1, Gen.Constant(Access.Fetch)))
+        from p in Gen.Frequency((8, Gen.Constant(Privilege.User)), (2, Gen.Constant(Privilege.Supervisor)))
+        from v in Gen.Choose(1, 255)
+        select (TlbStep)new TouchStep(c, vmalloc, i, o, a, p, (byte)v);
+
+    private static Gen<VmProt> Prot() => Gen.Elements(VmProt.Read | VmProt.Write, VmProt.Read, VmProt.None, VmProt.Read | VmProt.Exec);
+
+    private static Gen<int> Cpu() => Gen.Frequency((4, Gen.Choose(0, 3)), (1, Gen.Choose(0, 63)));
+
+    private static Gen<int> Small() => Gen.Choose(0, 7);
+}

@@ -1,0 +1,260 @@
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+using MMSpec.Model.Tlb;
+using MMSpec.Properties.Lockstep;
+
+namespace MMSpec.Properties.Tlb;
+
+/// <summary>
+/// Binds a machine under test (real TLBs) to the reference machine (every access walks; each CPU remembers the
+/// entries its TLB may hold) for the lockstep runner. After each step: the same value or typed fault on both
+/// (transparency); every entry of every TLB coherent with the current PTEs; every entry one the reference
+/// allows (isolation: nothing cached that no walk produced in that PCID since the last invalidation); the
+/// instruction just run left what the SDM says; and the paging state the same as the reference's.
+/// </summary>
+public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<TlbStep>
+{
+    public const string SameResult = "same-result-as-walking";
+    public const string OnlyAllowedEntries = "only-entries-a-walk-produced";
+    public const string InstructionEffect = "instruction-invalidates-what-the-sdm-says";
+    public const string SameState = "same-paging-state";
+
+    public const string Hit = "TLB hit";
+    public const string Eviction = "TLB capacity eviction";
+    public const string SharedMm = "2+ CPUs ran one address space";
+    public const string Lazy = "CPU switched away keeps entries";
+    public const string PcidReused = "PCID reused for another address space";
+    public const string Downgraded = "mprotect downgrade with a cached entry";
+    public const string ReusedFrame = "munmapped frame reused";
+    public const string Shootdown = "flush reached another CPU";
+    public const string GlobalSurvived = "global entry survived a CR3 write";
+    public const string InvalidRejected = "invalid instruction rejected";
+
+    private readonly List<AsId> _live = [];
+    private readonly HashSet<Pfn> _unmappedFrames = [];
+    private MachineSnapshot? _last;
+
+    public static IReadOnlyList<string> AllScenarios { get; } =
+        [Hit, Eviction, SharedMm, Lazy, PcidReused, Downgraded, ReusedFrame, Shootdown, GlobalSurvived, InvalidRejected];
+
+    public Violation? CheckInitialState()
+    {
+        _last = impl.Snapshot();
+        return Check(_last);
+    }
+
+    public Violation? Apply(TlbStep operation, StepLog log)
+    {
+        var before = _last ?? impl.Snapshot();
+        if (Resolve(operation, before) is not { } call)
+        {
+            return null;
+        }
+
+        var observed = call.Run(impl);
+        var expected = call.Run(model);
+        log.Call = $"{call.Text} = {Show(observed)}";
+        var after = impl.Snapshot();
+        _last = after;
+        if (!Equals(observed, expected))
+        {
+            return new Violation(SameResult, $"{call.Text}: the machine with TLBs returned {Show(observed)}, walking gives {Show(expected)}");
+        }
+
+        var violation = TlbInvariants.CheckCoherence(after).FirstOrDefault()
+            ?? (ErrorOf(observed) is null ? CheckInstruction(operation, call, before, after) : null)
+            ?? Check(after);
+        if (violation is null)
+        {
+            Track(operation, observed, before, after, log);
+        }
+
+        return violation;
+    }
+
+    private Violation? Check(MachineSnapshot state)
+    {
+        if (TlbInvariants.CheckCoherence(state).FirstOrDefault() is { } stale)
+        {
+            return stale;
+        }
+
+        foreach (var cpu in state.Cpus)
+        {
+            var allowed = (AllowedEntries)model.TlbOf(cpu.Id);
+            foreach (var entry in cpu.Entries.Where(e => !allowed.Allows(e)))
+            {
+                return new Violation(OnlyAllowedEntries, $"{cpu.Id} holds {entry}, which no walk in its PCID produced since the last invalidation");
+            }
+        }
+
+        if (PagingInvariants.All(state.Paging).FirstOrDefault() is { } broken)
+        {
+            return broken;
+        }
+
+        return model.Paging.Snapshot().DiffFrom(state.Paging) is { } diff ? new Violation(SameState, diff) : null;
+    }
+
+    /// <summary>What an instruction must have left in the TLB of its CPU, checked on the entries themselves.</summary>
+    private static Violation? CheckInstruction(TlbStep step, Call call, MachineSnapshot before, MachineSnapshot after)
+    {
+        if (call.Cpu is not { } id || id >= after.Cpus.Length)
+        {
+            return null;
+        }
+
+        var was = before.Cpus[id];
+        var now = after.Cpus[id];
+        var pcidOn = after.Config.PcidEnabled;
+        var left = step switch
+        {
+            InvlpgStep when call.Vpn is { } vpn => now.Entries.Where(e => e.Vpn == vpn && (e.Global || e.Pcid == now.Pcid)),
+            Cr3Step { NoFlush: false } when !pcidOn => now.Entries.Where(e => !e.Global).Concat(was.Entries.Where(e => e.Global).Except(now.Entries)),
+            Cr3Step { NoFlush: false } => now.Entries.Where(e => !e.Global && e.Pcid == now.Pcid),
+            Cr3Step => was.Entries.Except(now.Entries),
+            PgeStep => now.Entries,
+            InvpcidStep { Type: InvpcidType.SingleContext } s when s.Pcid <= Pcid.Max => now.Entries.Where(e => !e.Global && e.Pcid.Value == s.Pcid),
+            InvpcidStep { Type: InvpcidType.AllIncludingGlobal } s when s.Pcid <= Pcid.Max => now.Entries,
+            InvpcidStep { Type: InvpcidType.AllExceptGlobal } s when s.Pcid <= Pcid.Max => now.Entries.Where(e => !e.Global),
+            _ => [],
+        };
+        foreach (var wrong in left)
+        {
+            return new Violation(InstructionEffect, $"after {call.Text} {now.Id} still has (or lost) {wrong}");
+        }
+
+        return null;
+    }
+
+    private Call? Resolve(TlbStep step, MachineSnapshot state)
+    {
+        var cpus = state.Cpus.Length;
+        AsId? Mm(int handle) => _live.Count == 0 ? null : _live[handle % _live.Count];
+        AddressSpaceState? SpaceOf(int cpu) => state.Cpus[cpu % cpus].Mm is { } mm ? state.Paging.Spaces.FirstOrDefault(s => s.Id == mm) : null;
+        ulong? Page(int cpu, bool vmalloc, int index, int offset) =>
+            vmalloc ? (state.Paging.Vmalloc.IsEmpty ? null : state.Paging.Vmalloc[index % state.Paging.Vmalloc.Length].Start + (ulong)offset)
+            : SpaceOf(cpu) is { Vmas.IsEmpty: false } space ? space.Vmas[index % space.Vmas.Length].Start + (ulong)offset : null;
+
+        return step switch
+        {
+            CreateMm => new Call("create_mm()", m => m.CreateAddressSpace(), null),
+            DestroyMmStep d when Mm(d.Mm) is { } mm => new Call($"exit({mm})", m => m.DestroyAddressSpace(mm), null),
+            SwitchStep s when Mm(s.Mm) is { } mm => new Call($"switch_mm(cpu{s.Cpu % cpus}, {mm})", m => m.SwitchMm(new CpuId(s.Cpu % cpus), mm), s.Cpu % cpus),
+            TouchStep t when Page(t.Cpu, t.Vmalloc, t.Index, t.Offset) is { } addr => Touch(t, addr, cpus),
+            MapStep m => new Call($"mmap(cpu{m.Cpu % cpus}, {m.Pages} pages)", x => x.Mmap(new CpuId(m.Cpu % cpus), new MmapRequest((ulong)m.Pages, m.Prot, m.File, 0, m.Shared)), m.Cpu % cpus),
+            UnmapStep u when Page(u.Cpu, false, u.Vma, u.Offset * 4096) is { } addr =>
+                new Call($"munmap(cpu{u.Cpu % cpus}, {addr:x}, {u.Pages} pages)", m => m.Munmap(new CpuId(u.Cpu % cpus), new VirtAddr(addr), (ulong)u.Pages), u.Cpu % cpus),
+            ProtectStep p when Page(p.Cpu, false, p.Vma, p.Offset * 4096) is { } addr =>
+                new Call($"mprotect(cpu{p.Cpu % cpus}, {addr:x}, {p.Pages} pages, {VmProtText.Of(p.Prot)})", m => m.Mprotect(new CpuId(p.Cpu % cpus), new VirtAddr(addr), (ulong)p.Pages, p.Prot), p.Cpu % cpus),
+            HeapStep h when SpaceOf(h.Cpu) is { } space =>
+                new Call($"brk(cpu{h.Cpu % cpus}, {h.DeltaPages} pages)", m => m.Brk(new CpuId(h.Cpu % cpus), new VirtAddr((ulong)Math.Max(0, (long)space.Brk + (h.DeltaPages * 4096L)))), h.Cpu % cpus),
+            VmallocAreaStep v => new Call($"vmalloc({v.Pages})", m => m.Vmalloc((ulong)v.Pages), null),
+            VfreeAreaStep v when !state.Paging.Vmalloc.IsEmpty =>
+                new Call($"vfree(cpu{v.Cpu % cpus}, {state.Paging.Vmalloc[v.Area % state.Paging.Vmalloc.Length].Start:x})",
+                    m => m.Vfree(new CpuId(v.Cpu % cpus), new VirtAddr(state.Paging.Vmalloc[v.Area % state.Paging.Vmalloc.Length].Start)), v.Cpu % cpus),
+            InvlpgStep i when Page(i.Cpu, i.Vmalloc, i.Index, i.Offset) is { } addr =>
+                new Call($"invlpg(cpu{i.Cpu % cpus}, {addr:x})", m => m.Invlpg(new CpuId(i.Cpu % cpus), new VirtAddr(addr)), i.Cpu % cpus) { Vpn = addr >> Pfn.PageShift },
+            Cr3Step c => new Call($"mov cr3(cpu{c.Cpu % cpus}{(c.NoFlush ? ", noflush" : string.Empty)})", m => m.WriteCr3(new CpuId(c.Cpu % cpus), c.NoFlush), c.Cpu % cpus),
+            PgeStep p => new Call($"toggle pge(cpu{p.Cpu % cpus})", m => m.TogglePge(new CpuId(p.Cpu % cpus)), p.Cpu % cpus),
+            InvpcidStep i => new Call($"invpcid(cpu{i.Cpu % cpus}, {(int)i.Type}, pcid{i.Pcid})",
+                m => m.Invpcid(new CpuId(i.Cpu % cpus), i.Type, new Pcid(i.Pcid), new VirtAddr(Page(i.Cpu, false, i.Index, i.Offset) ?? 0)), i.Cpu % cpus),
+            NoSuchCpuStep n => new Call($"invlpg(cpu{cpus + n.Cpu})", m => m.Invlpg(new CpuId(cpus + n.Cpu), new VirtAddr(0)), null),
+            _ => null,
+        };
+    }
+
+    private static Call Touch(TouchStep t, ulong addr, int cpus)
+    {
+        var cpu = new CpuId(t.Cpu % cpus);
+        var at = new VirtAddr(addr);
+        return new Call($"{t.Access.ToString().ToLowerInvariant()}({cpu}, {at}, {t.Privilege.ToString().ToLowerInvariant()})", m => m.Access(cpu, at, t.Access, t.Privilege, t.Value), cpu.Value);
+    }
+
+    private void Track(TlbStep step, object observed, MachineSnapshot before, MachineSnapshot after, StepLog log)
+    {
+        if (step.IsInvalid && observed is Result<Unit> { IsOk: false })
+        {
+            log.Reached(InvalidRejected);
+        }
+
+        if (step is CreateMm && observed is Result<AsId> { IsOk: true } created)
+        {
+            _live.Add(created.Value);
+        }
+
+        if (step is DestroyMmStep && observed is Result<Unit> { IsOk: true })
+        {
+            _live.RemoveAll(id => after.Paging.Spaces.All(s => s.Id != id));
+        }
+
+        var hits = after.Cpus.Sum(c => c.Hits) > before.Cpus.Sum(c => c.Hits);
+        if (hits)
+        {
+            log.Reached(Hit);
+        }
+
+        if (after.Cpus.Zip(before.Cpus).Any(p => p.First.Entries.Length == after.Config.Sets * after.Config.Ways && p.First.Misses > p.Second.Misses))
+        {
+            log.Reached(Eviction);
+        }
+
+        if (after.Cpus.Where(c => c.Mm is not null).GroupBy(c => c.Mm).Any(g => g.Count() > 1))
+        {
+            log.Reached(SharedMm);
+        }
+
+        if (after.Cpus.Any(c => c.Entries.Any(e => !e.Global && c.OwnerOf(e.Pcid, after.Config.PcidEnabled) is { } owner && owner != c.Mm)))
+        {
+            log.Reached(Lazy);
+        }
+
+        if (step is SwitchStep && after.Cpus.Zip(before.Cpus).Any(p => p.First.Asids.Zip(p.Second.Asids).Any(a => a.First is not null && a.Second is not null && a.First != a.Second)))
+        {
+            log.Reached(PcidReused);
+        }
+
+        if (step is ProtectStep && before.Cpus.Any(c => c.Entries.Any(e => e.Translation.Flags.HasFlag(PteFlags.ReadWrite))))
+        {
+            log.Reached(Downgraded);
+        }
+
+        if (step is UnmapStep && observed is Result<Unit> { IsOk: true })
+        {
+            var frames = after.Paging.Spaces.SelectMany(s => s.Pages).Select(p => p.Frame).ToHashSet();
+            _unmappedFrames.UnionWith(before.Paging.Spaces.SelectMany(s => s.Pages).Select(p => p.Frame).Where(f => !frames.Contains(f)));
+        }
+
+        if (after.Paging.Spaces.SelectMany(s => s.Pages).Any(p => _unmappedFrames.Contains(p.Frame)))
+        {
+            log.Reached(ReusedFrame);
+        }
+
+        if (step is UnmapStep or ProtectStep or HeapStep or VfreeAreaStep && after.Cpus.Zip(before.Cpus).Count(p => p.First.Entries.Length < p.Second.Entries.Length) >= 2)
+        {
+            log.Reached(Shootdown);
+        }
+
+        if (step is Cr3Step or SwitchStep && !after.Config.PcidEnabled && after.Cpus.Any(c => c.Entries.Any(e => e.Global)))
+        {
+            log.Reached(GlobalSurvived);
+        }
+    }
+
+    private static MmError? ErrorOf(object result) => result switch
+    {
+        Result<AsId> r => r.Error,
+        Result<Unit> r => r.Error,
+        Result<VirtAddr> r => r.Error,
+        Result<byte> r => r.Error,
+        _ => throw new ArgumentOutOfRangeException(nameof(result), result, "not a machine result"),
+    };
+
+    private static string Show(object result) => ErrorOf(result) is { } error ? error.ToString() : result.ToString() ?? string.Empty;
+
+    /// <summary>A resolved call: what it prints, how to make it on either machine, the CPU it runs on, the page an invlpg names.</summary>
+    private sealed record Call(string Text, Func<Machine, object> Run, int? Cpu)
+    {
+        public ulong? Vpn { get; init; }
+    }
+}

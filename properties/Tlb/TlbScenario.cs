@@ -1,0 +1,14 @@
+using System.Collections.Immutable;
+using MMSpec.Model.Paging;
+using MMSpec.Model.Tlb;
+using MMSpec.Properties.Lockstep;
+
+namespace MMSpec.Properties.Tlb;
+
+/// <summary>A generated machine (format, frames, CPUs, PCIDs, TLB shape) and the operations run on it.</summary>
+public sealed record TlbScenario(PagingFormat Format, ulong Frames, MachineConfig Config, ImmutableArray<TlbStep> Steps)
+{
+    public double InvalidShare => Steps.IsEmpty ? 0 : Steps.Count(s => s.IsInvalid) / (double)Steps.Length;
+
+    public override string ToString() => ScenarioReport.Format($"{Format}, {Frames} frames, {Config}", Steps);
+}
