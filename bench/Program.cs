@@ -1,11 +1,13 @@
 using BenchmarkDotNet.Running;
 using MMSpec.Bench.Buddy;
+using MMSpec.Bench.Tlb;
 
 namespace MMSpec.Bench;
 
 /// <summary>
 /// dotnet run -c Release --project bench -- --filter '*'        runs every benchmark (BenchmarkDotNet)
 /// dotnet run -c Release --project bench -- metadata            prints the implementation's metadata per frame
+/// dotnet run -c Release --project bench -- hitrates            prints the TLB hit rate of each MMU workload
 /// </summary>
 internal static class Program
 {
@@ -14,6 +16,12 @@ internal static class Program
         if (args is ["metadata"])
         {
             MetadataReport.Print(Console.Out);
+            return;
+        }
+
+        if (args is ["hitrates"])
+        {
+            HitRateReport.Print(Console.Out);
             return;
         }
 
