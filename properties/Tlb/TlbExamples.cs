@@ -1,0 +1,115 @@
+using MMSpec.Impl.Buddy;
+using MMSpec.Impl.Paging;
+using MMSpec.Impl.Tlb;
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+using MMSpec.Model.Tlb;
+using Xunit;
+
+namespace MMSpec.Properties.Tlb;
+
+/// <summary>Worked examples: the set-associative TLB's replacement and invalidations, and the machine's instructions and errors.</summary>
+public sealed class TlbExamples
+{
+    private static readonly Translation Frame7 = new(new Pfn(7), PteFlags.Present | PteFlags.User | PteFlags.Accessed);
+
+    [Fact]
+    public void A_full_set_evicts_its_least_recently_used_way()
+    {
+        var tlb = new SetAssociativeTlb(2, 2);
+        tlb.Fill(Entry(1, 0));
+        tlb.Fill(Entry(1, 2));
+        Assert.True(tlb.TryLookup(new Pcid(1), 0, out _));
+        tlb.Fill(Entry(1, 4));
+        Assert.True(tlb.TryLookup(new Pcid(1), 0, out _));
+        Assert.False(tlb.TryLookup(new Pcid(1), 2, out _));
+        Assert.True(tlb.TryLookup(new Pcid(1), 4, out _));
+        tlb.Fill(Entry(1, 1));
+        Assert.Equal(3, tlb.Entries().Count);
+        Assert.Equal((3L, 1L), (tlb.Hits, tlb.Misses));
+        tlb.Fill(Entry(1, 4) with { Translation = Frame7 with { Frame = new Pfn(8) } });
+        Assert.Equal(new Pfn(8), tlb.Entries().Single(e => e.Vpn == 4).Translation.Frame);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SetAssociativeTlb(0, 4));
+    }
+
+    [Fact]
+    public void Entries_match_their_pcid_or_every_pcid_when_global()
+    {
+        var tlb = new SetAssociativeTlb(4, 2);
+        tlb.Fill(Entry(1, 3));
+        tlb.Fill(new TlbEntry(default, 5, Frame7, true));
+        Assert.False(tlb.TryLookup(new Pcid(2), 3, out _));
+        Assert.True(tlb.TryLookup(new Pcid(2), 5, out var global));
+        Assert.True(global.Global);
+        tlb.InvalidatePage(new Pcid(2), 5, false);
+        Assert.True(tlb.TryLookup(new Pcid(2), 5, out _));
+        tlb.InvalidatePage(new Pcid(2), 5, true);
+        Assert.False(tlb.TryLookup(new Pcid(2), 5, out _));
+        tlb.Fill(new TlbEntry(default, 5, Frame7, true));
+        tlb.Fill(Entry(2, 6));
+        tlb.InvalidateRange(new Pcid(1), 0, 9);
+        Assert.Equal([5UL, 6UL], tlb.Entries().Select(e => e.Vpn).Order());
+        tlb.InvalidateGlobalRange(5, 5);
+        tlb.InvalidatePcid(new Pcid(2));
+        Assert.Empty(tlb.Entries());
+        tlb.Fill(Entry(1, 1));
+        tlb.Fill(new TlbEntry(default, 2, Frame7, true));
+        tlb.InvalidateAll(false);
+        Assert.Equal([2UL], tlb.Entries().Select(e => e.Vpn));
+        tlb.InvalidateAll(true);
+        Assert.Empty(tlb.Entries());
+    }
+
+    [Fact]
+    public void The_second_access_to_a_page_hits_and_a_first_write_walks_to_set_dirty()
+    {
+        var (machine, cpu, mm) = Boot(true);
+        var bss = new VirtAddr(UserLayout.BssStart(PagingFormat.FourLevel));
+        var tlb = machine.TlbOf(cpu);
+        Assert.Equal((byte)0, machine.Access(cpu, bss, Access.Read, Privilege.User, 0).Value);
+        Assert.Equal((byte)0, machine.Access(cpu, bss, Access.Read, Privilege.User, 0).Value);
+        Assert.Equal(1L, tlb.Hits);
+        Assert.Equal((byte)4, machine.Access(cpu, bss, Access.Write, Privilege.User, 4).Value);
+        Assert.True(tlb.Entries().Single().Translation.Flags.HasFlag(PteFlags.Dirty));
+        Assert.Equal((byte)4, machine.Access(cpu, bss, Access.Read, Privilege.User, 0).Value);
+        Assert.Equal(new NoAddressSpace(new CpuId(1)), machine.Access(new CpuId(1), bss, Access.Read, Privilege.User, 0).Error);
+        Assert.True(machine.DestroyAddressSpace(mm).IsOk);
+        Assert.Equal(new NoAddressSpace(cpu), machine.Access(cpu, bss, Access.Read, Privilege.User, 0).Error);
+        Assert.Empty(tlb.Entries());
+    }
+
+    [Fact]
+    public void Instructions_refuse_what_the_cpu_refuses()
+    {
+        var (withPcid, cpu, _) = Boot(true);
+        var (without, _, _) = Boot(false);
+        var nowhere = new CpuId(2);
+        Assert.Equal(new InvalidInstruction(nowhere, "no such CPU"), withPcid.Invlpg(nowhere, new VirtAddr(0)).Error);
+        Assert.Equal(new InvalidInstruction(nowhere, "no such CPU"), withPcid.TogglePge(nowhere).Error);
+        Assert.Equal(new InvalidInstruction(nowhere, "no such CPU"), withPcid.WriteCr3(nowhere, false).Error);
+        Assert.Equal(new InvalidInstruction(nowhere, "no such CPU"), withPcid.SwitchMm(nowhere, new AsId(0)).Error);
+        Assert.Equal(new UnknownAddressSpace(new AsId(9)), withPcid.SwitchMm(cpu, new AsId(9)).Error);
+        Assert.Equal(new InvalidInstruction(cpu, "CR3 bit 63 set with CR4.PCIDE clear"), without.WriteCr3(cpu, true).Error);
+        Assert.True(withPcid.WriteCr3(cpu, true).IsOk);
+        Assert.Equal(new InvalidInstruction(cpu, "invpcid type 1 with pcid4096 and 0x0"), withPcid.Invpcid(cpu, InvpcidType.SingleContext, new Pcid(4096), new VirtAddr(0)).Error);
+        Assert.Equal(new InvalidInstruction(cpu, "invpcid type 1 with pcid1 and 0x0"), without.Invpcid(cpu, InvpcidType.SingleContext, new Pcid(1), new VirtAddr(0)).Error);
+        Assert.Equal(new InvalidInstruction(cpu, "invpcid type 0 with pcid1 and 0x800000000000"), withPcid.Invpcid(cpu, InvpcidType.IndividualAddress, new Pcid(1), new VirtAddr(1UL << 47)).Error);
+        Assert.True(without.Invpcid(cpu, InvpcidType.AllExceptGlobal, new Pcid(0), new VirtAddr(0)).IsOk);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Machine(withPcid.Paging, new MachineConfig(65, true), _ => new AllowedEntries()));
+        Assert.Equal("cpu0: invpcid", new InvalidInstruction(cpu, "invpcid").Message);
+        Assert.Equal("2 CPUs, PCID on, TLB 16x4", new MachineConfig(2, true).ToString());
+        Assert.Equal("pcid3 1000 -> 0x7 [P-UA--X]", Entry(3, 1).ToString());
+    }
+
+    private static TlbEntry Entry(int pcid, ulong vpn) => new(new Pcid(pcid), vpn, Frame7, false);
+
+    private static (Machine Machine, CpuId Cpu, AsId Mm) Boot(bool pcid)
+    {
+        var config = new MachineConfig(2, pcid);
+        var machine = new Machine(new PagingSystem(PagingFormat.FourLevel, new BuddyAllocator(MemoryLayout.Flat(64))), config, _ => new SetAssociativeTlb(config.Sets, config.Ways));
+        var mm = machine.CreateAddressSpace().Value;
+        Assert.True(machine.SwitchMm(new CpuId(0), mm).IsOk);
+        return (machine, new CpuId(0), mm);
+    }
+}
