@@ -27,7 +27,7 @@ public static class TlbInvariants
                 var why = ptes is null ? $"its {entry.Pcid} belongs to no live address space on {cpu.Id}"
                     : !ptes.TryGetValue(entry.Addr, out var pte) || !pte.Flags.HasFlag(PteFlags.Present) ? "its page is no longer mapped"
                     : pte.Frame != entry.Translation.Frame ? $"the page now maps {pte.Frame}"
-                    : (Granted(entry.Translation.Flags) & ~Granted(pte.Flags)) is var extra && extra != 0 ? $"it grants {extra} that the PTE [{PteFlagsText.Of(pte.Flags)}] does not"
+                    : Extra(entry.Translation.Flags, pte.Flags) is { Length: > 0 } extra ? $"it grants {extra} that the PTE [{PteFlagsText.Of(pte.Flags)}] does not"
                     : null;
                 if (why is not null)
                 {
@@ -37,7 +37,9 @@ public static class TlbInvariants
         }
     }
 
-    /// <summary>The rights an entry grants: R/W, U/S, and execute (NX clear).</summary>
-    private static PteFlags Granted(PteFlags flags) =>
-        (flags & (PteFlags.ReadWrite | PteFlags.User)) | (flags.HasFlag(PteFlags.NoExecute) ? PteFlags.None : PteFlags.NoExecute);
+    /// <summary>The rights (write, user, execute) the entry grants and the PTE does not, as letters.</summary>
+    private static string Extra(PteFlags entry, PteFlags pte) =>
+        $"{(entry.HasFlag(PteFlags.ReadWrite) && !pte.HasFlag(PteFlags.ReadWrite) ? "W" : string.Empty)}"
+        + $"{(entry.HasFlag(PteFlags.User) && !pte.HasFlag(PteFlags.User) ? "U" : string.Empty)}"
+        + $"{(!entry.HasFlag(PteFlags.NoExecute) && pte.HasFlag(PteFlags.NoExecute) ? "X" : string.Empty)}";
 }
