@@ -42,8 +42,6 @@ public sealed class SetAssociativeTlb : ITlb
 
     public long Misses { get; private set; }
 
-    public int Capacity => _sets * _ways;
-
     public bool TryLookup(Pcid pcid, ulong vpn, out TlbEntry entry)
     {
         var way = Find(vpn, pcid.Value);

@@ -57,15 +57,15 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
 
         var observed = call.Run(impl);
         var expected = call.Run(model);
-        log.Call = $"{call.Text} = {Show(observed)}";
+        log.Call = $"{call.Text} = {ResultText.Show(observed)}";
         var after = impl.Snapshot();
         _last = after;
         if (!Equals(observed, expected))
         {
-            return new Violation(PagingRules.SameResult, $"{call.Text}: the implementation returned {Show(observed)}, the model {Show(expected)}");
+            return new Violation(PagingRules.SameResult, $"{call.Text}: the implementation returned {ResultText.Show(observed)}, the model {ResultText.Show(expected)}");
         }
 
-        var error = ErrorOf(observed);
+        var error = ResultText.ErrorOf(observed);
         var violation = (checks.HasFlag(PagingChecks.Safe) ? CheckSafe(call, error, before, after) : null) ?? CheckState(after);
         if (violation is null)
         {
@@ -335,17 +335,6 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
     }
 
     private static int TableCount(PagingSnapshot s) => s.Spaces.Sum(x => x.Tables.Length);
-
-    private static MmError? ErrorOf(object result) => result switch
-    {
-        Result<AsId> r => r.Error,
-        Result<Unit> r => r.Error,
-        Result<VirtAddr> r => r.Error,
-        Result<byte> r => r.Error,
-        _ => throw new ArgumentOutOfRangeException(nameof(result), result, "not a paging result"),
-    };
-
-    private static string Show(object result) => ErrorOf(result) is { } error ? error.ToString() : result.ToString() ?? string.Empty;
 
     /// <summary>A resolved call: what it prints, and how to make it on either side.</summary>
     private sealed record Call(string Text, Func<IPagingSystem, object> Run)

@@ -53,16 +53,16 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
 
         var observed = call.Run(impl);
         var expected = call.Run(model);
-        log.Call = $"{call.Text} = {Show(observed)}";
+        log.Call = $"{call.Text} = {ResultText.Show(observed)}";
         var after = impl.Snapshot();
         _last = after;
         if (!Equals(observed, expected))
         {
-            return new Violation(SameResult, $"{call.Text}: the machine with TLBs returned {Show(observed)}, walking gives {Show(expected)}");
+            return new Violation(SameResult, $"{call.Text}: the machine with TLBs returned {ResultText.Show(observed)}, walking gives {ResultText.Show(expected)}");
         }
 
         var violation = TlbInvariants.CheckCoherence(after).FirstOrDefault()
-            ?? (ErrorOf(observed) is null ? CheckInstruction(operation, call, before, after) : null)
+            ?? (ResultText.ErrorOf(observed) is null ? CheckInstruction(operation, call, before, after) : null)
             ?? Check(after);
         if (violation is null)
         {
@@ -240,17 +240,6 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             log.Reached(GlobalSurvived);
         }
     }
-
-    private static MmError? ErrorOf(object result) => result switch
-    {
-        Result<AsId> r => r.Error,
-        Result<Unit> r => r.Error,
-        Result<VirtAddr> r => r.Error,
-        Result<byte> r => r.Error,
-        _ => throw new ArgumentOutOfRangeException(nameof(result), result, "not a machine result"),
-    };
-
-    private static string Show(object result) => ErrorOf(result) is { } error ? error.ToString() : result.ToString() ?? string.Empty;
 
     /// <summary>A resolved call: what it prints, how to make it on either machine, the CPU it runs on, the page an invlpg names.</summary>
     private sealed record Call(string Text, Func<Machine, object> Run, int? Cpu)
