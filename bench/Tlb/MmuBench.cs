@@ -53,7 +53,7 @@ public class MmuBench
         var format = PagingFormat.FourLevel;
         var config = new MachineConfig(1, true);
         var machine = side == "impl"
-            ? new Machine(new PagingSystem(format, new BuddyAllocator(layout)), config, _ => new SetAssociativeTlb(config.Sets, config.Ways))
+            ? new Machine(new PagingSystem(format, new BuddyAllocator(layout)), config, _ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries))
             : new Machine(new PagingModel(format, new BuddyModel(layout)), config, _ => new AllowedEntries());
         var cpu = new CpuId(0);
         var mm = machine.CreateAddressSpace().Value;

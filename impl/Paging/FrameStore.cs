@@ -4,17 +4,17 @@ using MMSpec.Model.Core;
 namespace MMSpec.Impl.Paging;
 
 /// <summary>
-/// Physical memory with contents, stored sparsely like a two-level mem_section map: pfn &gt;&gt; 10 selects a
+/// Physical memory with contents, stored sparsely like a two-level mem_section map: pfn / 1024 selects a
 /// chunk of 1024 page references, allocated on the first write into it; a page's bytes exist only once
 /// written. Never-written frames read as zero. A freed frame keeps its bytes until cleared (clear_page).
 /// Page-table pages live here too: their entries are little-endian words read and written in place.
 /// </summary>
 internal sealed class FrameStore(ulong frameCount)
 {
-    private const int ChunkShift = 10;
-    private const int ChunkMask = (1 << ChunkShift) - 1;
+    private const int ChunkFrames = 1024;
+    private const int ChunkMask = ChunkFrames - 1;
 
-    private readonly byte[]?[]?[] _chunks = new byte[]?[]?[(frameCount >> ChunkShift) + 1];
+    private readonly byte[]?[]?[] _chunks = new byte[]?[]?[(frameCount / ChunkFrames) + 1];
 
     /// <summary>How many frames hold stored bytes: the cost of the sparse store.</summary>
     public int StoredFrames { get; private set; }
@@ -47,17 +47,7 @@ internal sealed class FrameStore(ulong frameCount)
 
     public void WriteEntry(Pfn frame, int index, int entryBytes, ulong entry)
     {
-        var bytes = Page(frame);
-        if (bytes is null)
-        {
-            if (entry == 0)
-            {
-                return;
-            }
-
-            bytes = Materialize(frame);
-        }
-
+        var bytes = Page(frame) ?? Materialize(frame);
         var at = bytes.AsSpan(index * entryBytes, entryBytes);
         if (entryBytes == 4)
         {
@@ -72,7 +62,7 @@ internal sealed class FrameStore(ulong frameCount)
     /// <summary>clear_page: the frame reads as zeros again, and stops costing storage.</summary>
     public void Clear(Pfn frame)
     {
-        var chunk = _chunks[frame.Value >> ChunkShift];
+        var chunk = _chunks[frame.Value / ChunkFrames];
         if (chunk is not null && chunk[(int)frame.Value & ChunkMask] is not null)
         {
             chunk[(int)frame.Value & ChunkMask] = null;
@@ -99,11 +89,11 @@ internal sealed class FrameStore(ulong frameCount)
         }
     }
 
-    private byte[]? Page(Pfn frame) => _chunks[frame.Value >> ChunkShift]?[(int)frame.Value & ChunkMask];
+    private byte[]? Page(Pfn frame) => _chunks[frame.Value / ChunkFrames]?[(int)frame.Value & ChunkMask];
 
     private byte[] Materialize(Pfn frame)
     {
-        var chunk = _chunks[frame.Value >> ChunkShift] ??= new byte[]?[1 << ChunkShift];
+        var chunk = _chunks[frame.Value / ChunkFrames] ??= new byte[]?[ChunkFrames];
         var bytes = new byte[Pfn.PageSize];
         chunk[(int)frame.Value & ChunkMask] = bytes;
         StoredFrames++;

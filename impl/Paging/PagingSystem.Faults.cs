@@ -66,7 +66,7 @@ public sealed partial class PagingSystem
         var depth = 0;
         for (; depth < Format.Depth - 1 && Entry(table, Format.IndexOf(page, depth)) is var entry && entry != 0; depth++)
         {
-            table = Format.FrameOf(entry);
+            table = PagingFormat.FrameOf(entry);
         }
 
         var tables = Format.Depth - 1 - depth;
@@ -122,12 +122,12 @@ public sealed partial class PagingSystem
         var table = m.Pgd;
         for (var depth = 0; depth < Format.Depth - 1; depth++)
         {
-            table = Format.FrameOf(Entry(table, Format.IndexOf(page, depth)));
+            table = PagingFormat.FrameOf(Entry(table, Format.IndexOf(page, depth)));
         }
 
         var index = Format.IndexOf(page, Format.Depth - 1);
         var old = Entry(table, index);
-        if (_cache.OwnerOf(Format.FrameOf(old)) is not { } key || vma.Shared)
+        if (_cache.OwnerOf(PagingFormat.FrameOf(old)) is not { } key || vma.Shared)
         {
             throw new InvalidOperationException($"write fault on {page:x} in {vma}, which is writable: the entry should have been");
         }
@@ -137,7 +137,7 @@ public sealed partial class PagingSystem
             return new FaultOutOfMemory(new VirtAddr(page), 1);
         }
 
-        _memory.Copy(Format.FrameOf(old), _frames[0]);
+        _memory.Copy(PagingFormat.FrameOf(old), _frames[0]);
         SetEntry(table, index, PagingFormat.MakeEntry(_frames[0], PteFor(vma, true) | (Format.FlagsOf(old) & PteFlags.Accessed)));
         m.CountPage(key.Backing, -1);
         m.CountPage(null, 1);

@@ -52,7 +52,7 @@ public sealed partial class PagingSystem
             }
 
             var at = tableBase + ((ulong)index << Format.Shift(depth));
-            var frame = Format.FrameOf(entry);
+            var frame = PagingFormat.FrameOf(entry);
             if (depth < Format.Depth - 1)
             {
                 VisitLeaves(m, frame, depth + 1, at, Math.Max(first, at), Math.Min(last, at + Format.SpanOf(depth) - 1), action);
@@ -99,11 +99,11 @@ public sealed partial class PagingSystem
             var end = at + Format.SpanOf(depth);
             if (m is null ? VmallocInUse(at, end) : !m.Vmas.IsFree(at, end))
             {
-                FreeEmptyTables(m, Format.FrameOf(entry), depth + 1, at, Math.Max(first, at), Math.Min(last, end - 1));
+                FreeEmptyTables(m, PagingFormat.FrameOf(entry), depth + 1, at, Math.Max(first, at), Math.Min(last, end - 1));
             }
             else
             {
-                FreeTable(m, Format.FrameOf(entry), depth + 1);
+                FreeTable(m, PagingFormat.FrameOf(entry), depth + 1);
                 SetEntry(table, index, 0);
             }
         }
@@ -116,7 +116,7 @@ public sealed partial class PagingSystem
         {
             if (Entry(table, index) is var entry && entry != 0)
             {
-                FreeTable(m, Format.FrameOf(entry), depth + 1);
+                FreeTable(m, PagingFormat.FrameOf(entry), depth + 1);
             }
         }
 
@@ -138,7 +138,7 @@ public sealed partial class PagingSystem
         var entry = Entry(table, index);
         if (entry != 0)
         {
-            return Format.FrameOf(entry);
+            return PagingFormat.FrameOf(entry);
         }
 
         var child = frames[next++];
@@ -164,13 +164,13 @@ public sealed partial class PagingSystem
             var entry = Entry(table, index);
             if (entry != 0)
             {
-                missing += MissingTables(Format.FrameOf(entry), depth + 1, at, from, to);
+                missing += MissingTables(PagingFormat.FrameOf(entry), depth + 1, at, from, to);
                 continue;
             }
 
             for (var below = depth; below < Format.Depth - 1; below++)
             {
-                missing += (to >> Format.Shift(below)) - (from >> Format.Shift(below)) + 1;
+                missing += (to / Format.SpanOf(below)) - (from / Format.SpanOf(below)) + 1;
             }
         }
 

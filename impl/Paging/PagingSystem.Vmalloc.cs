@@ -12,7 +12,7 @@ public sealed partial class PagingSystem
     public Result<VirtAddr> Vmalloc(ulong pages)
     {
         var span = Format.VmallocEnd - Format.VmallocStart;
-        if (pages == 0 || pages >= span >> Pfn.PageShift)
+        if (pages == 0 || pages >= span / Pfn.PageSize)
         {
             return new InvalidRange(new VirtAddr(Format.VmallocStart), pages, "vmalloc size is 0 or larger than the vmalloc range");
         }
@@ -76,7 +76,7 @@ public sealed partial class PagingSystem
             var table = _vmallocTable;
             for (var depth = 1; depth < Format.Depth - 1; depth++)
             {
-                table = Format.FrameOf(Entry(table, Format.IndexOf(page, depth)));
+                table = PagingFormat.FrameOf(Entry(table, Format.IndexOf(page, depth)));
             }
 
             SetEntry(table, Format.IndexOf(page, Format.Depth - 1), 0);

@@ -9,12 +9,12 @@ namespace MMSpec.Impl.Paging;
 public sealed partial class PagingSystem
 {
     /// <summary>
-    /// The MMU's walk, reading each level's entry from memory: stop at the first entry that is not present;
-    /// then U/S (the highest level without _PAGE_USER), R/W and NX. On success the leaf's slot and value.
+    /// The MMU's walk from <paramref name="table"/> at walk depth <paramref name="from"/> (the PGD at 0; the page
+    /// table itself after a PDE-cache hit), reading each level's entry from memory: stop at the first entry that is
+    /// not present; then U/S (the highest level without _PAGE_USER), R/W and NX. On success the leaf's slot and value.
     /// </summary>
-    private PageFault? Walk(ImplMm m, ulong addr, AccessKind access, Privilege privilege, out Pfn table, out int index, out ulong entry)
+    private PageFault? Walk(ulong addr, AccessKind access, Privilege privilege, int from, ref Pfn table, out int index, out ulong entry)
     {
-        table = m.Pgd;
         index = 0;
         entry = 0;
         if (!Format.IsCanonical(addr))
@@ -24,7 +24,7 @@ public sealed partial class PagingSystem
 
         var supervisorLevel = -1;
         var readOnlyLevel = -1;
-        for (var depth = 0; ; depth++)
+        for (var depth = from; ; depth++)
         {
             index = Format.IndexOf(addr, depth);
             entry = Entry(table, index);
@@ -41,7 +41,7 @@ public sealed partial class PagingSystem
                 break;
             }
 
-            table = Format.FrameOf(entry);
+            table = PagingFormat.FrameOf(entry);
         }
 
         if (privilege == Privilege.User && supervisorLevel >= 0)
@@ -59,10 +59,22 @@ public sealed partial class PagingSystem
             : null;
     }
 
+    /// <summary>The walk from <paramref name="table"/> at depth <paramref name="from"/>; on success A (and D) set in the leaf.</summary>
+    private Result<PageWalk> Translate(ulong addr, AccessKind access, Privilege privilege, int from, Pfn table)
+    {
+        if (Walk(addr, access, privilege, from, ref table, out var index, out var entry) is { } fault)
+        {
+            return fault;
+        }
+
+        var updated = SetAccessed(table, index, entry, access);
+        return new PageWalk(new Translation(PagingFormat.FrameOf(updated), Format.FlagsOf(updated)), table);
+    }
+
     /// <summary>The access itself, once the walk succeeds: A (and D on a write) written back into the leaf, then the byte.</summary>
     private byte Touch(Pfn table, int index, ulong entry, ulong addr, AccessKind access, byte value)
     {
-        var frame = Format.FrameOf(SetAccessed(table, index, entry, access));
+        var frame = PagingFormat.FrameOf(SetAccessed(table, index, entry, access));
         var offset = addr & (Pfn.PageSize - 1);
         if (access == AccessKind.Write)
         {
@@ -93,7 +105,7 @@ public sealed partial class PagingSystem
             }
 
             var at = tableBase + ((ulong)index << Format.Shift(depth));
-            var frame = Format.FrameOf(entry);
+            var frame = PagingFormat.FrameOf(entry);
             if (depth == Format.Depth - 1)
             {
                 var owner = _cache.OwnerOf(frame);
@@ -101,7 +113,7 @@ public sealed partial class PagingSystem
                 continue;
             }
 
-            tables.Add(new TableState(depth + 1, at >> Format.Shift(depth), frame));
+            tables.Add(new TableState(depth + 1, at / Format.SpanOf(depth), frame));
             Collect(frame, depth + 1, at, Format.EntriesPerTable, tables, pages);
         }
     }

@@ -111,7 +111,7 @@ public sealed partial class PagingSystem : IPagingSystem
         }
 
         var at = request.Fixed ?? new VirtAddr(0);
-        if (request.Pages == 0 || request.Pages > Format.UserTop >> Pfn.PageShift)
+        if (request.Pages == 0 || request.Pages > Format.UserTop / Pfn.PageSize)
         {
             return new InvalidRange(at, request.Pages, "length is 0 or larger than user space");
         }
@@ -231,7 +231,7 @@ public sealed partial class PagingSystem : IPagingSystem
         else if (newEnd > oldEnd)
         {
             // do_brk_flags: the heap may not run into the next mapping, with a page to spare.
-            if (newEnd >= Format.UserTop || !m.Vmas.IsFree(oldEnd, newEnd + Pfn.PageSize))
+            if (newEnd > Format.UserTop || !m.Vmas.IsFree(oldEnd, newEnd + Pfn.PageSize))
             {
                 return new BrkRefused(newBrk, current, "the heap would run into a mapping");
             }
@@ -253,7 +253,8 @@ public sealed partial class PagingSystem : IPagingSystem
         // The CPU retries the access after each fault the kernel resolves; at most a fault-in and a copy-on-write.
         for (var attempt = 0; ; attempt++)
         {
-            var fault = Walk(m, addr.Value, access, privilege, out var leafTable, out var leafIndex, out var leaf);
+            var leafTable = m.Pgd;
+            var fault = Walk(addr.Value, access, privilege, 0, ref leafTable, out var leafIndex, out var leaf);
             if (fault is null)
             {
                 return Touch(leafTable, leafIndex, leaf, addr.Value, access, value);
@@ -271,21 +272,15 @@ public sealed partial class PagingSystem : IPagingSystem
         }
     }
 
-    public Result<Translation> Translate(AsId mm, VirtAddr addr, AccessKind access, Privilege privilege)
-    {
-        if (!_mms.TryGetValue(mm.Value, out var m))
-        {
-            return new UnknownAddressSpace(mm);
-        }
+    public Result<PageWalk> Translate(AsId mm, VirtAddr addr, AccessKind access, Privilege privilege) =>
+        _mms.TryGetValue(mm.Value, out var m) ? Translate(addr.Value, access, privilege, 0, m.Pgd) : new UnknownAddressSpace(mm);
 
-        if (Walk(m, addr.Value, access, privilege, out var table, out var index, out var entry) is { } fault)
-        {
-            return fault;
-        }
-
-        var updated = SetAccessed(table, index, entry, access);
-        return new Translation(Format.FrameOf(updated), Format.FlagsOf(updated));
-    }
+    /// <summary>
+    /// The leaf entry as <paramref name="pageTable"/>'s bytes hold it now, whatever the frame has become. The upper
+    /// entries' rights are the ones a PDE-cache entry keeps (SDM 4.10.3.1): a user range's are _PAGE_TABLE, all granted.
+    /// </summary>
+    public Result<PageWalk> TranslateFrom(AsId mm, Pfn pageTable, VirtAddr addr, AccessKind access, Privilege privilege) =>
+        _mms.ContainsKey(mm.Value) ? Translate(addr.Value, access, privilege, Format.Depth - 1, pageTable) : new UnknownAddressSpace(mm);
 
     public Result<Unit> HandleFault(AsId mm, PageFault fault, AccessKind access, Privilege privilege)
     {
@@ -297,9 +292,15 @@ public sealed partial class PagingSystem : IPagingSystem
         return HandleFault(m, fault.Addr.Value, access, fault) is { } handled ? handled : new SegmentationFault(fault.Addr, access, privilege, fault);
     }
 
-    public byte ReadFrame(Pfn frame, ulong offset) => _memory.Read(frame, offset);
+    public byte ReadFrame(Pfn frame, ulong offset) => frame.Value < Pages.Layout.FrameCount ? _memory.Read(frame, offset) : byte.MaxValue;
 
-    public void WriteFrame(Pfn frame, ulong offset, byte value) => _memory.Write(frame, offset, value);
+    public void WriteFrame(Pfn frame, ulong offset, byte value)
+    {
+        if (frame.Value < Pages.Layout.FrameCount)
+        {
+            _memory.Write(frame, offset, value);
+        }
+    }
 
     /// <summary>The canonical state, read by walking every table in memory from each PGD and from the shared kernel table.</summary>
     public PagingSnapshot Snapshot()
@@ -315,7 +316,7 @@ public sealed partial class PagingSystem : IPagingSystem
                 m.PgTablesBytes, m.RssFile, m.RssAnon, m.RssShmem));
         }
 
-        var kernelTables = new List<TableState> { new(1, Format.VmallocStart >> Format.Shift(0), _vmallocTable) };
+        var kernelTables = new List<TableState> { new(1, Format.VmallocStart / Format.SpanOf(0), _vmallocTable) };
         var kernelPages = new List<PageState>();
         Collect(_vmallocTable, 1, Format.VmallocStart, Format.EntriesPerTable, kernelTables, kernelPages);
         return new PagingSnapshot(
@@ -346,7 +347,7 @@ public sealed partial class PagingSystem : IPagingSystem
             return new InvalidRange(addr, pages, "address not page-aligned");
         }
 
-        if (pages == 0 || pages > Format.UserTop >> Pfn.PageShift || addr.Value > Format.UserTop - (pages << Pfn.PageShift))
+        if (pages == 0 || pages > Format.UserTop / Pfn.PageSize || addr.Value > Format.UserTop - (pages << Pfn.PageShift))
         {
             return new InvalidRange(addr, pages, "length 0, or the range leaves user space");
         }

@@ -1,3 +1,4 @@
+using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Tlb;
 
@@ -6,7 +7,8 @@ namespace MMSpec.Impl.Tlb;
 /// <summary>
 /// A set-associative TLB like an L1 dTLB: a page's entry lives in set vpn mod sets, in one of its ways; an entry
 /// matches when valid, for the same page, and global or of the current PCID. Replacement is least recently used
-/// within the set (a use stamp per way). Flat arrays, nothing allocated per lookup or fill.
+/// within the set (a use stamp per way). Flat arrays, nothing allocated per lookup or fill. Beside it, the CPU's
+/// <see cref="PdeCache"/>.
 /// </summary>
 public sealed class SetAssociativeTlb : ITlb
 {
@@ -18,9 +20,10 @@ public sealed class SetAssociativeTlb : ITlb
     private readonly bool[] _global;
     private readonly Translation[] _translation;
     private readonly long[] _used;
+    private readonly PdeCache _pdeCache;
     private long _clock;
 
-    public SetAssociativeTlb(int sets, int ways)
+    public SetAssociativeTlb(int sets, int ways, int pdeEntries)
     {
         if (sets < 1 || ways < 1)
         {
@@ -36,6 +39,7 @@ public sealed class SetAssociativeTlb : ITlb
         _global = new bool[entries];
         _translation = new Translation[entries];
         _used = new long[entries];
+        _pdeCache = new PdeCache(pdeEntries);
     }
 
     public long Hits { get; private set; }
@@ -154,6 +158,18 @@ public sealed class SetAssociativeTlb : ITlb
 
     public IReadOnlyCollection<TlbEntry> Entries() =>
         [.. Enumerable.Range(0, _valid.Length).Where(w => _valid[w]).Select(w => new TlbEntry(_global[w] ? default : new Pcid(_pcid[w]), _vpn[w], _translation[w], _global[w]))];
+
+    public bool TryLookupPageTable(Pcid pcid, ulong region, out Pfn pageTable) => _pdeCache.TryLookup(pcid, region, out pageTable);
+
+    public void FillPageTable(PdeCacheEntry entry) => _pdeCache.Fill(entry);
+
+    public void InvalidatePageTable(Pcid pcid, ulong region) => _pdeCache.Invalidate(pcid, region);
+
+    public void InvalidatePageTables(Pcid pcid) => _pdeCache.Invalidate(pcid);
+
+    public void InvalidateAllPageTables() => _pdeCache.InvalidateAll();
+
+    public IReadOnlyCollection<PdeCacheEntry> PageTables() => _pdeCache.Entries();
 
     private int SetOf(ulong vpn) => (int)(vpn % (ulong)_sets) * _ways;
 

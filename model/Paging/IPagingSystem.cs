@@ -38,10 +38,19 @@ public interface IPagingSystem
 
     /// <summary>
     /// The MMU's page walk for one access, without the kernel: the leaf's frame and flags (A, and D for a write,
-    /// set in the entry now), or the hardware <see cref="PageFault"/>. <see cref="Access"/> is this walk, then
-    /// <see cref="HandleFault"/> and a retry while the kernel resolves the fault; a TLB calls it on a miss.
+    /// set in the entry now) and the page table holding the leaf, or the hardware <see cref="PageFault"/>.
+    /// <see cref="Access"/> is this walk, then <see cref="HandleFault"/> and a retry while the kernel resolves
+    /// the fault; a TLB calls it on a miss.
     /// </summary>
-    Result<Translation> Translate(AsId mm, VirtAddr addr, Access access, Privilege privilege);
+    Result<PageWalk> Translate(AsId mm, VirtAddr addr, Access access, Privilege privilege);
+
+    /// <summary>
+    /// The walk a paging-structure-cache hit makes (SDM 4.10.3.2): the upper levels skipped, the leaf entry read
+    /// from <paramref name="pageTable"/> and checked as the last step of <see cref="Translate"/> checks it. Hardware
+    /// reads the frame whatever it holds now; a side that keeps no table bytes returns <see cref="StaleTableWalk"/>
+    /// when <paramref name="pageTable"/> is no longer the address's page table, which a correct kernel never lets happen.
+    /// </summary>
+    Result<PageWalk> TranslateFrom(AsId mm, Pfn pageTable, VirtAddr addr, Access access, Privilege privilege);
 
     /// <summary>
     /// The kernel's page-fault handler (do_user_addr_fault): Ok when the faulting access can be retried,
@@ -49,7 +58,10 @@ public interface IPagingSystem
     /// </summary>
     Result<Unit> HandleFault(AsId mm, PageFault fault, Access access, Privilege privilege);
 
-    /// <summary>A byte of physical memory, as a translation's frame gives it.</summary>
+    /// <summary>
+    /// A byte of physical memory, as a translation's frame gives it. A frame past the end of memory (a walk through
+    /// a freed page table can name one) reads as 0xFF and ignores writes, as an address no RAM decodes on a PC.
+    /// </summary>
     byte ReadFrame(Pfn frame, ulong offset);
 
     void WriteFrame(Pfn frame, ulong offset, byte value);
@@ -62,11 +74,14 @@ public interface IPagingSystem
     PagingSnapshot Snapshot();
 }
 
-/// <summary>What a successful walk yields, and what a TLB entry caches: the frame and the leaf's flags.</summary>
+/// <summary>What a TLB entry caches: the frame and the leaf's flags.</summary>
 public readonly record struct Translation(Pfn Frame, PteFlags Flags)
 {
     public override string ToString() => $"{Frame} [{PteFlagsText.Of(Flags)}]";
 }
+
+/// <summary>What a successful walk yields: the translation, and the page table whose entry gave it (what a PDE cache keeps).</summary>
+public readonly record struct PageWalk(Translation Translation, Pfn PageTable);
 
 /// <summary>One mmap call: length in pages, protection, anonymous or a file at a page offset, shared or private.</summary>
 public sealed record MmapRequest(ulong Pages, VmProt Prot, int? File, ulong PgOff, bool Shared, VirtAddr? Fixed = null)

@@ -44,3 +44,12 @@ public sealed record FaultOutOfMemory(VirtAddr Addr, int FramesNeeded) : MmError
 {
     public override string Message => $"page fault at {Addr} needs {FramesNeeded} free frames and the buddy allocator has fewer";
 }
+
+/// <summary>
+/// A walk started at a page table that is not the address's page table any more (freed, or replaced): what the
+/// MMU does when a paging-structure cache kept a pointer the kernel should have flushed.
+/// </summary>
+public sealed record StaleTableWalk(VirtAddr Addr, Pfn PageTable) : MmError
+{
+    public override string Message => $"walk of {Addr} from {PageTable}, which is not its page table any more";
+}

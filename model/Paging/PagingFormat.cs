@@ -59,11 +59,11 @@ public sealed record PagingFormat
 
     public int EntriesPerTable => 1 << BitsPerLevel;
 
-    /// <summary>The highest virtual address: 2^32 - 1 for 32-bit, all ones for the sign-extended 64-bit formats.</summary>
-    public ulong MaxAddress => VirtualBits == 32 ? uint.MaxValue : ulong.MaxValue;
-
     /// <summary>Bytes one entry at walk depth <paramref name="depth"/> maps (depth 0 is the PGD).</summary>
     public ulong SpanOf(int depth) => 1UL << Shift(depth);
+
+    /// <summary>Bytes one page table maps (2 MiB; 4 MiB with 2-level paging): the region a PDE-cache entry covers.</summary>
+    public ulong PageTableSpan => SpanOf(Depth - 2);
 
     /// <summary>The bit where the index of walk depth <paramref name="depth"/> starts.</summary>
     public int Shift(int depth) => Pfn.PageShift + (BitsPerLevel * (Depth - 1 - depth));
@@ -92,8 +92,11 @@ public sealed record PagingFormat
     /// <summary>Whether mm_pgtables_bytes counts a table at this level: PTE, PMD and PUD tables, never the PGD or P4D.</summary>
     public static bool IsAccounted(PageLevel level) => level is PageLevel.Pte or PageLevel.Pmd or PageLevel.Pud;
 
-    /// <summary>The frame an entry points to: bits 12..31 (32-bit) or 12..51 (64-bit).</summary>
-    public Pfn FrameOf(ulong entry) => new((entry & (EntryBytes == 4 ? 0xFFFF_F000UL : 0x000F_FFFF_FFFF_F000UL)) >> Pfn.PageShift);
+    /// <summary>The frame an entry points to: bits 12..51 (PTE_PFN_MASK; a 4-byte entry has no bits above 31).</summary>
+    public static Pfn FrameOf(ulong entry) => new((entry & 0x000F_FFFF_FFFF_F000UL) / Pfn.PageSize);
+
+    /// <summary>Whether the address is in the kernel half, whose tables every address space shares.</summary>
+    public bool IsKernel(ulong addr) => addr >= KernelBase;
 
     /// <summary>The flag bits of an entry (the frame bits masked out; NX only where the format has it).</summary>
     public PteFlags FlagsOf(ulong entry) => (PteFlags)(entry & (HasNx ? 0x8000_0000_0000_0FFFUL : 0xFFFUL));

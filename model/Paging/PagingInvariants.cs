@@ -93,7 +93,7 @@ public static class PagingInvariants
         from table in space.Tables
         let span = s.Format.SpanOf(table.Depth - 1)
         let start = table.Index * span
-        let orphan = table.Depth > 1 && !keys.Contains((table.Depth - 1, start >> s.Format.Shift(table.Depth - 2)))
+        let orphan = table.Depth > 1 && !keys.Contains((table.Depth - 1, start / s.Format.SpanOf(table.Depth - 2)))
         where orphan || !space.Vmas.Any(v => v.Intersects(start, start + span))
         select new Violation(TablesOnlyWhereNeeded,
             $"{space.Id}: {PageLevelText.Of(s.Format.Levels[table.Depth])} table for {start:x} (frame {table.Frame}) {(orphan ? "has no parent table" : "maps no VMA")}");
@@ -125,5 +125,5 @@ public static class PagingInvariants
                     .Concat(space.Pages.Where(p => p.Owner.Backing is null).Select(p => (p.Frame, $"{space.Id} anon page {p.Addr:x}"))))
             .Concat(s.Cache.Select(c => (c.Frame, $"page cache {c.Backing}@{c.PgOff}")))
             .Concat(s.KernelTables.Select(t => (t.Frame, $"kernel {PageLevelText.Of(s.Format.Levels[t.Depth])} table {t.Index:x}")))
-            .Concat(s.Vmalloc.SelectMany(a => a.Frames.Select((f, i) => (f, $"vmalloc page {a.Start + ((ulong)i << Pfn.PageShift):x}"))));
+            .Concat(s.Vmalloc.SelectMany(a => a.Frames.Select((f, i) => (f, $"vmalloc page {a.Start + ((ulong)i * Pfn.PageSize):x}"))));
 }

@@ -59,15 +59,9 @@ public class PagingModel : IPagingSystem
 
         Unmap(m, 0, Format.UserTop);
         // exit_mmap's free_pgtables covers the whole address space: every table goes, whatever munmap left.
-        foreach (var frame in m.Tables.Values)
-        {
-            Free(frame);
-        }
-
-        m.Tables.Clear();
+        FreeTables(m.Tables, (_, _) => false, 1);
         Free(m.Pgd);
         _mms.Remove(mm.Value);
-        ReleaseUnusedShmem();
         return Unit.Value;
     }
 
@@ -79,7 +73,7 @@ public class PagingModel : IPagingSystem
         }
 
         var at = request.Fixed ?? new VirtAddr(0);
-        if (request.Pages == 0 || request.Pages > Format.UserTop >> Pfn.PageShift)
+        if (request.Pages == 0 || request.Pages > Format.UserTop / Pfn.PageSize)
         {
             return new InvalidRange(at, request.Pages, "length is 0 or larger than user space");
         }
@@ -137,7 +131,6 @@ public class PagingModel : IPagingSystem
         }
 
         Unmap(m, addr.Value, addr.Value + (pages << Pfn.PageShift));
-        ReleaseUnusedShmem();
         return Unit.Value;
     }
 
@@ -187,12 +180,11 @@ public class PagingModel : IPagingSystem
         if (newEnd < oldEnd)
         {
             Unmap(m, newEnd, oldEnd);
-            ReleaseUnusedShmem();
         }
         else if (newEnd > oldEnd)
         {
             // do_brk_flags: the heap may not run into the next mapping, with a page to spare (find_vma_intersection(oldbrk, newbrk + PAGE_SIZE)).
-            if (newEnd >= Format.UserTop || !m.Vmas.IsFree(oldEnd, newEnd + Pfn.PageSize))
+            if (newEnd > Format.UserTop || !m.Vmas.IsFree(oldEnd, newEnd + Pfn.PageSize))
             {
                 return new BrkRefused(newBrk, current, "the heap would run into a mapping");
             }
@@ -206,13 +198,14 @@ public class PagingModel : IPagingSystem
 
     public Result<byte> Access(AsId mm, VirtAddr addr, Access access, Privilege privilege, byte value)
     {
-        // The CPU retries the access after each fault the kernel resolves; at most a fault-in and a copy-on-write.
-        for (var attempt = 0; ; attempt++)
+        // The CPU retries the access after each fault the kernel resolves: at most a fault-in, then a copy-on-write
+        // (a handler that would resolve nothing throws instead: FaultIn finds the entry there, BreakCow finds it writable).
+        while (true)
         {
             var translated = Translate(mm, addr, access, privilege);
             if (translated.IsOk)
             {
-                return Touch(translated.Value.Frame, addr.Value, access, value);
+                return Touch(translated.Value.Translation.Frame, addr.Value, access, value);
             }
 
             if (translated.Error is not PageFault fault)
@@ -220,7 +213,7 @@ public class PagingModel : IPagingSystem
                 return translated.Error!;
             }
 
-            var handled = attempt == 2 ? (Result<Unit>)new SegmentationFault(addr, access, privilege, fault) : HandleFault(mm, fault, access, privilege);
+            var handled = HandleFault(mm, fault, access, privilege);
             if (!handled.IsOk)
             {
                 return handled.Error!;
@@ -228,7 +221,7 @@ public class PagingModel : IPagingSystem
         }
     }
 
-    public Result<Translation> Translate(AsId mm, VirtAddr addr, Access access, Privilege privilege)
+    public Result<PageWalk> Translate(AsId mm, VirtAddr addr, Access access, Privilege privilege)
     {
         if (!_mms.TryGetValue(mm.Value, out var m))
         {
@@ -242,10 +235,25 @@ public class PagingModel : IPagingSystem
 
         // The walk sets A on every access and D on a write, in the leaf entry.
         var page = PageMath.Down(addr.Value);
-        var ptes = addr.Value >= Format.KernelBase ? _kernelPtes : m.Ptes;
+        var kernel = Format.IsKernel(addr.Value);
+        var ptes = kernel ? _kernelPtes : m.Ptes;
         var pte = ptes[page];
         ptes[page] = pte with { Flags = pte.Flags | PteFlags.Accessed | (access == Paging.Access.Write ? PteFlags.Dirty : PteFlags.None) };
-        return new Translation(pte.Frame, ptes[page].Flags);
+        return new PageWalk(new Translation(pte.Frame, ptes[page].Flags), (kernel ? _kernelTables : m.Tables)[TableKey(addr.Value, Format.Depth - 1)]);
+    }
+
+    /// <summary>Without table bytes to read, the walk from a cached page table is the walk from CR3 while the table is still the address's.</summary>
+    public Result<PageWalk> TranslateFrom(AsId mm, Pfn pageTable, VirtAddr addr, Access access, Privilege privilege)
+    {
+        if (!_mms.TryGetValue(mm.Value, out var m))
+        {
+            return new UnknownAddressSpace(mm);
+        }
+
+        var tables = Format.IsKernel(addr.Value) ? _kernelTables : m.Tables;
+        return tables.TryGetValue(TableKey(addr.Value, Format.Depth - 1), out var table) && table == pageTable
+            ? Translate(mm, addr, access, privilege)
+            : new StaleTableWalk(addr, pageTable);
     }
 
     public Result<Unit> HandleFault(AsId mm, PageFault fault, Access access, Privilege privilege)
@@ -258,14 +266,20 @@ public class PagingModel : IPagingSystem
         return HandleFault(m, fault.Addr.Value, access, fault) is { } handled ? handled : new SegmentationFault(fault.Addr, access, privilege, fault);
     }
 
-    public byte ReadFrame(Pfn frame, ulong offset) => Memory.Read(frame, offset);
+    public byte ReadFrame(Pfn frame, ulong offset) => frame.Value < Pages.Layout.FrameCount ? Memory.Read(frame, offset) : byte.MaxValue;
 
-    public void WriteFrame(Pfn frame, ulong offset, byte value) => Memory.Write(frame, offset, value);
+    public void WriteFrame(Pfn frame, ulong offset, byte value)
+    {
+        if (frame.Value < Pages.Layout.FrameCount)
+        {
+            Memory.Write(frame, offset, value);
+        }
+    }
 
     public Result<VirtAddr> Vmalloc(ulong pages)
     {
         var span = Format.VmallocEnd - Format.VmallocStart;
-        if (pages == 0 || pages >= span >> Pfn.PageShift)
+        if (pages == 0 || pages >= span / Pfn.PageSize)
         {
             return new InvalidRange(new VirtAddr(Format.VmallocStart), pages, "vmalloc size is 0 or larger than the vmalloc range");
         }
@@ -328,7 +342,7 @@ public class PagingModel : IPagingSystem
         }
 
         // Unlike Linux, which keeps kernel page tables, empty vmalloc tables below the shared one are freed too.
-        FreeTables(_kernelTables, (start, end) => _vmalloc.Values.Any(a => a.Start < end && start < a.Start + (a.Pages << Pfn.PageShift)), 2);
+        FreeTables(_kernelTables, (start, end) => _vmalloc.Values.Any(a => a.Start < end && start < a.Start + (a.Pages * Pfn.PageSize)), 2);
         return Unit.Value;
     }
 
@@ -351,23 +365,10 @@ public class PagingModel : IPagingSystem
     /// </summary>
     protected virtual PteFlags PteFor(Vma vma, PageOwner owner)
     {
-        var flags = PteFlags.User;
-        if (vma.Prot != VmProt.None)
-        {
-            flags |= PteFlags.Present;
-        }
-
-        if (vma.Prot.HasFlag(VmProt.Write) && (owner.Backing is null || vma.Shared))
-        {
-            flags |= PteFlags.ReadWrite;
-        }
-
-        if (Format.HasNx && !vma.Prot.HasFlag(VmProt.Exec))
-        {
-            flags |= PteFlags.NoExecute;
-        }
-
-        return flags;
+        var present = vma.Prot != VmProt.None ? PteFlags.Present : PteFlags.None;
+        var writable = vma.Prot.HasFlag(VmProt.Write) && (owner.Backing is null || vma.Shared) ? PteFlags.ReadWrite : PteFlags.None;
+        var noExecute = Format.HasNx && !vma.Prot.HasFlag(VmProt.Exec) ? PteFlags.NoExecute : PteFlags.None;
+        return PteFlags.User | present | writable | noExecute;
     }
 
     /// <summary>Whether a new anonymous page is cleared before it is mapped (clear_page in do_anonymous_page).</summary>
@@ -385,7 +386,7 @@ public class PagingModel : IPagingSystem
             return new PageFault(at, FaultKind.NonCanonical, null);
         }
 
-        var kernel = addr >= Format.KernelBase;
+        var kernel = Format.IsKernel(addr);
         var tables = kernel ? _kernelTables : m.Tables;
         for (var depth = 1; depth < Format.Depth; depth++)
         {
@@ -422,7 +423,7 @@ public class PagingModel : IPagingSystem
             return new InvalidRange(addr, pages, "address not page-aligned");
         }
 
-        if (pages == 0 || pages > Format.UserTop >> Pfn.PageShift || addr.Value > Format.UserTop - (pages << Pfn.PageShift))
+        if (pages == 0 || pages > Format.UserTop / Pfn.PageSize || addr.Value > Format.UserTop - (pages << Pfn.PageShift))
         {
             return new InvalidRange(addr, pages, "length 0, or the range leaves user space");
         }
@@ -449,11 +450,7 @@ public class PagingModel : IPagingSystem
     /// </summary>
     private Result<Unit>? HandleFault(ModelMm m, ulong addr, Access access, PageFault fault)
     {
-        if (fault.Kind == FaultKind.NonCanonical || addr >= Format.UserTop)
-        {
-            return null;
-        }
-
+        // No VMA lies above user space, so a kernel or non-canonical address ends in bad_area like any other.
         var vmas = m.Vmas;
         var vma = m.Vmas.Find(addr) ?? ExpandStack(m, addr);
         if (vma is null || AccessError(fault, access, vma))
@@ -491,7 +488,7 @@ public class PagingModel : IPagingSystem
         var stack = m.Vmas.Find(top - 1);
         var page = PageMath.Down(addr);
         if (stack is null || addr >= stack.Start || top - page > UserLayout.StackLimit
-            || !m.Vmas.IsFree(page >= UserLayout.StackGuardGap ? page - UserLayout.StackGuardGap : 0, stack.Start))
+            || !m.Vmas.IsFree(page - UserLayout.StackGuardGap, stack.Start))
         {
             return null;
         }
@@ -560,11 +557,6 @@ public class PagingModel : IPagingSystem
     private Result<Unit> BreakCow(ModelMm m, Vma vma, ulong page)
     {
         var old = m.Ptes[page];
-        if (old.Owner.Backing is null || vma.Shared)
-        {
-            throw new InvalidOperationException($"write fault on {old} in {vma}, which is writable: the entry should have been");
-        }
-
         var frames = AllocFrames(1);
         if (frames is null)
         {
@@ -573,14 +565,15 @@ public class PagingModel : IPagingSystem
 
         Memory.Copy(old.Frame, frames[0]);
         var owner = new PageOwner(null, 0);
-        m.Ptes[page] = new PageState(page, frames[0], PteFor(vma, owner) | (old.Flags & PteFlags.Accessed), owner);
+        m.Ptes[page] = new PageState(page, frames[0], PteFor(vma, owner), owner);
         EvictUnmapped([(old.Owner.Backing!.Value, old.Owner.PgOff)]);
         return Unit.Value;
     }
 
     /// <summary>
     /// unmap_region: zap the pages of [start, end) (anonymous frames freed, page-cache pages unmapped), cut the
-    /// VMAs, then free_pgtables: every table whose whole range no longer meets a VMA goes back.
+    /// VMAs (a shmem object no VMA maps any more goes), then free_pgtables: every table whose whole range no
+    /// longer meets a VMA goes back.
     /// </summary>
     private void Unmap(ModelMm m, ulong start, ulong end)
     {
@@ -600,6 +593,7 @@ public class PagingModel : IPagingSystem
 
         m.Vmas = m.Vmas.Remove(start, end);
         EvictUnmapped(unmapped);
+        ReleaseUnusedShmem();
         if (FreesEmptyTables)
         {
             FreeTables(m.Tables, (from, to) => !m.Vmas.IsFree(from, to), 1);
@@ -651,7 +645,7 @@ public class PagingModel : IPagingSystem
         pages.SelectMany(p => Enumerable.Range(1, Format.Depth - 1).Select(d => TableKey(p, d))).Distinct().Where(k => !tables.ContainsKey(k));
 
     /// <summary>pgd_offset, p4d_offset ...: the table at walk depth <paramref name="depth"/> is the one for the range an entry one level up maps.</summary>
-    protected virtual (int Depth, ulong Index) TableKey(ulong addr, int depth) => (depth, addr >> Format.Shift(depth - 1));
+    protected virtual (int Depth, ulong Index) TableKey(ulong addr, int depth) => (depth, addr / Format.SpanOf(depth - 1));
 
     /// <summary>Order-0 frames, all or none.</summary>
     private List<Pfn>? AllocFrames(int count)

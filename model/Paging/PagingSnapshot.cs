@@ -53,7 +53,7 @@ public sealed record PagingSnapshot(
     PagingFormat Format, ImmutableArray<AddressSpaceState> Spaces, ImmutableArray<CachedPage> Cache, ImmutableArray<VmallocArea> Vmalloc,
     ImmutableArray<TableState> KernelTables, ImmutableArray<PageState> KernelPages, BuddySnapshot Pages)
 {
-    /// <summary>Null when the two agree on everything but frame numbers; otherwise the first difference.</summary>
+    /// <summary>Null when the two agree on everything but frame numbers; otherwise every difference, a line each.</summary>
     public string? DiffFrom(PagingSnapshot other)
     {
         var ids = Spaces.Select(s => s.Id).ToList();
@@ -62,28 +62,29 @@ public sealed record PagingSnapshot(
             return $"address spaces differ: here [{string.Join(' ', ids)}], there [{string.Join(' ', other.Spaces.Select(s => s.Id))}]";
         }
 
-        foreach (var (mine, theirs) in Spaces.Zip(other.Spaces))
-        {
-            if (DiffSpace(mine, theirs) is { } why)
+        var differences = Spaces.Zip(other.Spaces).SelectMany(pair => DiffSpace(pair.First, pair.Second).Select(why => $"{pair.First.Id}: {why}"))
+            .Concat(new[]
             {
-                return $"{mine.Id}: {why}";
-            }
-        }
-
-        return Differ("page cache", Cache.Select(c => (c.Backing, c.PgOff)), other.Cache.Select(c => (c.Backing, c.PgOff)))
-            ?? Differ("vmalloc areas", Vmalloc.Select(v => (v.Start, v.Pages)), other.Vmalloc.Select(v => (v.Start, v.Pages)))
-            ?? Differ("kernel tables", KernelTables.Select(t => t.Key), other.KernelTables.Select(t => t.Key))
-            ?? Differ("kernel pages", KernelPages.Select(p => p.Logical), other.KernelPages.Select(p => p.Logical))
-            ?? Differ("free frames", [Pages.FreePages], [other.Pages.FreePages]);
+                Differ("page cache", Cache.Select(c => (c.Backing, c.PgOff)), other.Cache.Select(c => (c.Backing, c.PgOff))),
+                Differ("vmalloc areas", Vmalloc.Select(v => (v.Start, v.Pages)), other.Vmalloc.Select(v => (v.Start, v.Pages))),
+                Differ("kernel tables", KernelTables.Select(t => t.Key), other.KernelTables.Select(t => t.Key)),
+                Differ("kernel pages", KernelPages.Select(p => p.Logical), other.KernelPages.Select(p => p.Logical)),
+                Differ("free frames", [Pages.FreePages], [other.Pages.FreePages]),
+            }.OfType<string>())
+            .ToList();
+        return differences.Count == 0 ? null : string.Join('\n', differences);
     }
 
-    private static string? DiffSpace(AddressSpaceState mine, AddressSpaceState theirs) =>
-        Differ("VMAs", mine.Vmas, theirs.Vmas)
-        ?? Differ("brk", [mine.Brk], [theirs.Brk])
-        ?? Differ("tables", mine.Tables.Select(t => t.Key), theirs.Tables.Select(t => t.Key))
-        ?? Differ("pages", mine.Pages.Select(p => p.Logical), theirs.Pages.Select(p => p.Logical))
-        ?? Differ("VmPTE bytes", [mine.PgTablesBytes], [theirs.PgTablesBytes])
-        ?? Differ("RSS file/anon/shmem", [(mine.RssFile, mine.RssAnon, mine.RssShmem)], [(theirs.RssFile, theirs.RssAnon, theirs.RssShmem)]);
+    private static IEnumerable<string> DiffSpace(AddressSpaceState mine, AddressSpaceState theirs) =>
+        new[]
+        {
+            Differ("VMAs", mine.Vmas, theirs.Vmas),
+            Differ("brk", [mine.Brk], [theirs.Brk]),
+            Differ("tables", mine.Tables.Select(t => t.Key), theirs.Tables.Select(t => t.Key)),
+            Differ("pages", mine.Pages.Select(p => p.Logical), theirs.Pages.Select(p => p.Logical)),
+            Differ("VmPTE bytes", [mine.PgTablesBytes], [theirs.PgTablesBytes]),
+            Differ("RSS file/anon/shmem", [(mine.RssFile, mine.RssAnon, mine.RssShmem)], [(theirs.RssFile, theirs.RssAnon, theirs.RssShmem)]),
+        }.OfType<string>();
 
     private static string? Differ<T>(string what, IEnumerable<T> mine, IEnumerable<T> theirs)
     {

@@ -8,14 +8,14 @@ namespace MMSpec.Model.Paging;
 /// </summary>
 public sealed record Vma(ulong Start, ulong End, VmProt Prot, MappedObject? Backing, ulong PgOff, bool Shared)
 {
-    public ulong Pages => (End - Start) >> Pfn.PageShift;
+    public ulong Pages => (End - Start) / Pfn.PageSize;
 
     public bool Contains(ulong addr) => addr >= Start && addr < End;
 
     public bool Intersects(ulong start, ulong end) => Start < end && start < End;
 
     /// <summary>The object page that backs <paramref name="addr"/> (linear_page_index).</summary>
-    public ulong PgOffOf(ulong addr) => PgOff + ((addr - Start) >> Pfn.PageShift);
+    public ulong PgOffOf(ulong addr) => PgOff + ((addr - Start) / Pfn.PageSize);
 
     /// <summary>The part of this VMA in [start, end), with its file offset moved along (split_vma).</summary>
     public Vma Slice(ulong start, ulong end)

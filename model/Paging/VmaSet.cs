@@ -51,12 +51,10 @@ public sealed class VmaSet
     public VmaSet Insert(Vma vma) => new([.. All.Add(vma).OrderBy(v => v.Start)]);
 
     /// <summary>do_vmi_munmap: the VMAs with [start, end) cut out (splitting the ones that straddle an end).</summary>
-    public VmaSet Remove(ulong start, ulong end) =>
-        new([.. All.SelectMany(v => v.Intersects(start, end) ? Outside(v, start, end) : [v])]);
+    public VmaSet Remove(ulong start, ulong end) => new([.. All.SelectMany(v => Cut(v, start, end, null))]);
 
     /// <summary>mprotect_fixup over [start, end): the covered parts get <paramref name="prot"/>.</summary>
-    public VmaSet Protect(ulong start, ulong end, VmProt prot) =>
-        new([.. All.SelectMany(v => v.Intersects(start, end) ? Outside(v, start, end).Append(v.Slice(start, end) with { Prot = prot }) : [v]).OrderBy(v => v.Start)]);
+    public VmaSet Protect(ulong start, ulong end, VmProt prot) => new([.. All.SelectMany(v => Cut(v, start, end, prot))]);
 
     /// <summary>One VMA given new bounds (expand_downwards grows the stack this way).</summary>
     public VmaSet Resize(Vma vma, ulong newStart, ulong newEnd) =>
@@ -68,16 +66,11 @@ public sealed class VmaSet
     /// </summary>
     public ulong? FindGapTopDown(ulong length, ulong low, ulong high)
     {
+        // The gap below top runs down to the next VMA's end (or to low); top then moves below that VMA.
         var top = high;
         foreach (var vma in All.Reverse())
         {
-            if (vma.Start >= top)
-            {
-                top = Math.Min(top, vma.Start);
-                continue;
-            }
-
-            if (vma.End <= top && top - vma.End >= length && top - length >= low)
+            if (top >= Math.Max(vma.End, low) + length)
             {
                 return top - length;
             }
@@ -85,7 +78,7 @@ public sealed class VmaSet
             top = Math.Min(top, vma.Start);
         }
 
-        return top >= length && top - length >= low ? top - length : null;
+        return top >= low + length ? top - length : null;
     }
 
     /// <summary>The VMAs as /proc/pid/maps would show them after vma_merge: compatible neighbours joined.</summary>
@@ -107,11 +100,20 @@ public sealed class VmaSet
         return [.. merged];
     }
 
-    private static IEnumerable<Vma> Outside(Vma vma, ulong start, ulong end)
+    /// <summary>
+    /// split_vma around [start, end): the part below, the part inside given <paramref name="inside"/> as its
+    /// protection (or dropped when null), the part above; a VMA outside the range comes back whole.
+    /// </summary>
+    private static IEnumerable<Vma> Cut(Vma vma, ulong start, ulong end, VmProt? inside)
     {
         if (vma.Start < start)
         {
             yield return vma.Slice(vma.Start, start);
+        }
+
+        if (inside is { } prot && vma.Intersects(start, end))
+        {
+            yield return vma.Slice(start, end) with { Prot = prot };
         }
 
         if (vma.End > end)

@@ -1,3 +1,4 @@
+using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 
 namespace MMSpec.Model.Tlb;
@@ -5,7 +6,9 @@ namespace MMSpec.Model.Tlb;
 /// <summary>
 /// The reference TLB: no cache at all (every lookup misses, so every access walks) plus the set of entries a
 /// real TLB is allowed to hold now: every translation a walk produced, until an invalidation removes it (an
-/// older translation of the same page stays allowed until then, as it stays in a real TLB).
+/// older translation of the same page stays allowed until then, as it stays in a real TLB). It caches no page
+/// tables either, so its walks always start from CR3; a real PDE cache is held to the page tables themselves
+/// (<see cref="TlbInvariants.CheckPagingStructureCoherence"/>), not to this reference.
 /// </summary>
 public sealed class AllowedEntries : ITlb
 {
@@ -35,6 +38,30 @@ public sealed class AllowedEntries : ITlb
     public void InvalidateAll(bool includingGlobal) => _allowed.RemoveWhere(e => includingGlobal || !e.Global);
 
     public IReadOnlyCollection<TlbEntry> Entries() => _allowed;
+
+    public bool TryLookupPageTable(Pcid pcid, ulong region, out Pfn pageTable)
+    {
+        pageTable = default;
+        return false;
+    }
+
+    public void FillPageTable(PdeCacheEntry entry)
+    {
+    }
+
+    public void InvalidatePageTable(Pcid pcid, ulong region)
+    {
+    }
+
+    public void InvalidatePageTables(Pcid pcid)
+    {
+    }
+
+    public void InvalidateAllPageTables()
+    {
+    }
+
+    public IReadOnlyCollection<PdeCacheEntry> PageTables() => [];
 
     /// <summary>
     /// Whether a real TLB may hold this entry now: same PCID (or global), page and flags as an allowed one. The

@@ -1,11 +1,13 @@
+using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 
 namespace MMSpec.Model.Tlb;
 
 /// <summary>
-/// One CPU's translation cache, as the machine drives it: look up, fill after a walk, and the invalidations
-/// the instructions perform. The reference (<see cref="AllowedEntries"/>) never hits and remembers every entry
-/// the TLB may hold; the implementation's is a real set-associative cache.
+/// One CPU's translation caches (SDM 4.10), as the machine drives them: the TLB and the PDE cache, each looked up,
+/// filled after a walk, and invalidated as the instructions say. The reference (<see cref="AllowedEntries"/>)
+/// never hits and remembers every entry the TLB may hold; the implementation's is a real set-associative TLB
+/// with a PDE cache beside it.
 /// </summary>
 public interface ITlb
 {
@@ -34,4 +36,20 @@ public interface ITlb
     void InvalidateAll(bool includingGlobal);
 
     IReadOnlyCollection<TlbEntry> Entries();
+
+    /// <summary>The page table cached for the region starting at <paramref name="region"/> in this PCID, if any.</summary>
+    bool TryLookupPageTable(Pcid pcid, ulong region, out Pfn pageTable);
+
+    void FillPageTable(PdeCacheEntry entry);
+
+    /// <summary>A page fault's invalidation (SDM 4.10.4.1): the entry the faulting address used, in the current PCID.</summary>
+    void InvalidatePageTable(Pcid pcid, ulong region);
+
+    /// <summary>Every PDE-cache entry of one PCID, whatever its region: invlpg, INVPCID types 0 and 1, a CR3 write that flushes.</summary>
+    void InvalidatePageTables(Pcid pcid);
+
+    /// <summary>Every PDE-cache entry: INVPCID types 2 and 3, the CR4.PGE toggle.</summary>
+    void InvalidateAllPageTables();
+
+    IReadOnlyCollection<PdeCacheEntry> PageTables();
 }

@@ -7,8 +7,9 @@ namespace MMSpec.Model.Tlb;
 /// <summary>
 /// CPUs with their TLBs in front of a paging system, and the kernel's TLB obligations (arch/x86/mm/tlb.c).
 /// Every access goes through one CPU's MMU: a TLB hit with the rights the access needs uses the cached frame;
-/// anything else walks (<see cref="IPagingSystem.Translate"/>), lets the kernel handle a fault, and caches the
-/// result; faults are never cached. Every kernel operation that removes or reduces a translation flushes it on
+/// anything else walks (<see cref="IPagingSystem.Translate"/>, or <see cref="IPagingSystem.TranslateFrom"/> the
+/// page table the PDE cache holds for the region), lets the kernel handle a fault, and caches the result in both
+/// caches; faults are never cached. Every kernel operation that removes or reduces a translation flushes it on
 /// the CPU that made the call and shoots it down on every other CPU in the address space's mm_cpumask, which
 /// keeps CPUs that switched away lazily. The TLB itself is pluggable: <see cref="AllowedEntries"/> for the
 /// reference, a set-associative cache for the implementation. The obligations a broken variant skips are
@@ -55,6 +56,13 @@ public class Machine
     /// <summary>Whether a flush reaches the other CPUs of the address space (the shootdown IPI), not only the caller.</summary>
     protected virtual bool ShootsDown => true;
 
+    /// <summary>
+    /// Whether the shootdown drops the other CPUs' PDE-cache entries too (it must: munmap, brk and exit free page
+    /// tables those entries point to, which mmu_gather's freed_tables and tlb_remove_table exist for; and every x86
+    /// invalidation drops them anyway).
+    /// </summary>
+    protected virtual bool FlushesPagingStructureCaches => true;
+
     public ITlb TlbOf(CpuId cpu) => _cpus[cpu.Value].Tlb;
 
     /// <summary>One byte through the MMU of <paramref name="cpu"/>, in the address space it runs.</summary>
@@ -67,6 +75,7 @@ public class Machine
 
         var mm = c.Mm!.Value;
         var vpn = addr.Value >> Pfn.PageShift;
+        var region = PdeRegion(addr);
         for (var attempt = 0; ; attempt++)
         {
             if (c.Tlb.TryLookup(c.Pcid, vpn, out var cached))
@@ -80,17 +89,31 @@ public class Machine
                 c.Tlb.InvalidatePage(c.Pcid, vpn, cached.Global);
             }
 
-            var walked = Paging.Translate(mm, addr, access, privilege);
+            var walked = region is { } cachedRegion && c.Tlb.TryLookupPageTable(c.Pcid, cachedRegion, out var pageTable)
+                ? Paging.TranslateFrom(mm, pageTable, addr, access, privilege)
+                : Paging.Translate(mm, addr, access, privilege);
             if (walked.IsOk)
             {
-                var global = walked.Value.Flags.HasFlag(PteFlags.Global);
-                c.Tlb.Fill(new TlbEntry(global ? default : c.Pcid, vpn, walked.Value, global));
-                return Touch(walked.Value.Frame, addr, access, value);
+                var translation = walked.Value.Translation;
+                var global = translation.Flags.HasFlag(PteFlags.Global);
+                c.Tlb.Fill(new TlbEntry(global ? default : c.Pcid, vpn, translation, global));
+                if (region is { } walkedRegion)
+                {
+                    c.Tlb.FillPageTable(new PdeCacheEntry(c.Pcid, walkedRegion, walked.Value.PageTable));
+                }
+
+                return Touch(translation.Frame, addr, access, value);
             }
 
             if (walked.Error is not PageFault fault)
             {
                 return walked.Error!;
+            }
+
+            if (region is { } faulted)
+            {
+                // SDM 4.10.4.1: a page fault drops the paging-structure-cache entries its address used, in the current PCID.
+                c.Tlb.InvalidatePageTable(c.Pcid, faulted);
             }
 
             var handled = attempt == 2 ? new SegmentationFault(addr, access, privilege, fault) : Paging.HandleFault(mm, fault, access, privilege);
@@ -130,7 +153,7 @@ public class Machine
         foreach (var i in cpus)
         {
             var c = _cpus[i];
-            FlushOn(c, mm, 0, ulong.MaxValue >> Pfn.PageShift);
+            FlushOn(c, mm, 0, ulong.MaxValue >> Pfn.PageShift, true);
             if (c.Mm == mm)
             {
                 c.Mm = null;
@@ -174,11 +197,12 @@ public class Machine
             var slot = Array.IndexOf(c.Asids, mm);
             if (slot < 0)
             {
-                // A PCID reused for another address space: its old entries must go.
+                // A PCID reused for another address space: CR3 is written without the no-flush bit, so its old entries go.
                 slot = c.NextAsid;
                 c.NextAsid = (c.NextAsid + 1) % DynamicAsids;
                 c.Asids[slot] = mm;
                 c.Tlb.InvalidatePcid(new Pcid(slot + 1));
+                c.Tlb.InvalidatePageTables(new Pcid(slot + 1));
             }
 
             c.Pcid = new Pcid(slot + 1);
@@ -193,7 +217,7 @@ public class Machine
         return Unit.Value;
     }
 
-    /// <summary>invlpg: the page's entry in the current PCID, and its global entry.</summary>
+    /// <summary>invlpg: the page's entry in the current PCID, its global entry, and every PDE-cache entry of the current PCID.</summary>
     public Result<Unit> Invlpg(CpuId cpu, VirtAddr addr)
     {
         if (!Valid(cpu))
@@ -203,10 +227,14 @@ public class Machine
 
         var c = _cpus[cpu.Value];
         c.Tlb.InvalidatePage(c.Pcid, addr.Value >> Pfn.PageShift, InvlpgDropsGlobal);
+        c.Tlb.InvalidatePageTables(c.Pcid);
         return Unit.Value;
     }
 
-    /// <summary>mov to CR3 with the current address space: without PCID every non-global entry goes; with it, the current PCID's unless bit 63 (no flush) is set.</summary>
+    /// <summary>
+    /// mov to CR3 with the current address space: without PCID every non-global entry goes; with it, the current
+    /// PCID's unless bit 63 (no flush) is set. The PDE-cache entries of that PCID go with them.
+    /// </summary>
     public Result<Unit> WriteCr3(CpuId cpu, bool noFlush)
     {
         if (!Valid(cpu))
@@ -227,12 +255,13 @@ public class Machine
         else if (!noFlush)
         {
             c.Tlb.InvalidatePcid(c.Pcid);
+            c.Tlb.InvalidatePageTables(c.Pcid);
         }
 
         return Unit.Value;
     }
 
-    /// <summary>Clearing and setting CR4.PGE: every entry goes, global ones too.</summary>
+    /// <summary>Clearing and setting CR4.PGE: every entry goes, global ones and the whole PDE cache too.</summary>
     public Result<Unit> TogglePge(CpuId cpu)
     {
         if (!Valid(cpu))
@@ -241,10 +270,14 @@ public class Machine
         }
 
         _cpus[cpu.Value].Tlb.InvalidateAll(true);
+        _cpus[cpu.Value].Tlb.InvalidateAllPageTables();
         return Unit.Value;
     }
 
-    /// <summary>INVPCID; #GP for a PCID over 4095, a non-zero PCID with CR4.PCIDE clear, or a non-canonical address for type 0.</summary>
+    /// <summary>
+    /// INVPCID; #GP for a PCID over 4095, a non-zero PCID with CR4.PCIDE clear, or a non-canonical address for type 0.
+    /// Types 0 and 1 drop every PDE-cache entry of the PCID (type 0 whatever the address), types 2 and 3 every one.
+    /// </summary>
     public Result<Unit> Invpcid(CpuId cpu, InvpcidType type, Pcid pcid, VirtAddr addr)
     {
         if (!Valid(cpu))
@@ -262,12 +295,15 @@ public class Machine
         {
             case InvpcidType.IndividualAddress:
                 tlb.InvalidatePage(pcid, addr.Value >> Pfn.PageShift, false);
+                tlb.InvalidatePageTables(pcid);
                 break;
             case InvpcidType.SingleContext:
                 tlb.InvalidatePcid(pcid);
+                tlb.InvalidatePageTables(pcid);
                 break;
             default:
                 tlb.InvalidateAll(type == InvpcidType.AllIncludingGlobal);
+                tlb.InvalidateAllPageTables();
                 break;
         }
 
@@ -372,7 +408,11 @@ public class Machine
 
     public MachineSnapshot Snapshot() =>
         new(Config,
-            [.. _cpus.Select((c, i) => new CpuState(new CpuId(i), c.Mm, c.Pcid, [.. c.Asids], [.. c.Tlb.Entries().OrderBy(e => e.Global).ThenBy(e => e.Pcid.Value).ThenBy(e => e.Vpn).ThenBy(e => e.Translation.Frame.Value)], c.Tlb.Hits, c.Tlb.Misses))],
+            [.. _cpus.Select((c, i) => new CpuState(
+                new CpuId(i), c.Mm, c.Pcid, [.. c.Asids],
+                [.. c.Tlb.Entries().OrderBy(e => e.Global).ThenBy(e => e.Pcid.Value).ThenBy(e => e.Vpn).ThenBy(e => e.Translation.Frame.Value)],
+                [.. c.Tlb.PageTables().OrderBy(p => p.Pcid.Value).ThenBy(p => p.Region)],
+                c.Tlb.Hits, c.Tlb.Misses))],
             Paging.Snapshot());
 
     /// <summary>Whether a cached entry gives this access: user needs U/S, a write needs R/W and D already set, a fetch needs NX clear.</summary>
@@ -393,42 +433,57 @@ public class Machine
         return Paging.ReadFrame(frame, offset);
     }
 
-    /// <summary>flush_tlb_mm_range: the caller's TLB, then (native_flush_tlb_multi) every other CPU in mm_cpumask.</summary>
+    /// <summary>
+    /// flush_tlb_mm_range: the caller's TLB, then (native_flush_tlb_multi) every other CPU in mm_cpumask; as every
+    /// CPU in the mask gets the flush, freed_tables (which makes Linux reach lazy CPUs too) always holds.
+    /// </summary>
     private void Flush(CpuId caller, AsId mm, ulong first, ulong last)
     {
         foreach (var i in _cpumask[mm])
         {
             if (i == caller.Value || ShootsDown)
             {
-                FlushOn(_cpus[i], mm, first, last);
+                FlushOn(_cpus[i], mm, first, last, i == caller.Value || FlushesPagingStructureCaches);
             }
         }
     }
 
-    /// <summary>One CPU's entries of an address space in a range: under its PCID, or all non-global ones without PCIDs if it runs it.</summary>
-    private void FlushOn(Cpu c, AsId mm, ulong first, ulong last)
+    /// <summary>
+    /// One CPU's entries of an address space in a range: under its PCID, or all non-global ones without PCIDs if
+    /// it runs it; with <paramref name="pageTables"/>, that PCID's PDE-cache entries too, which both ways
+    /// flush_tlb_func flushes (invlpg per page, or the whole PCID) drop (SDM 4.10.4.1).
+    /// </summary>
+    private void FlushOn(Cpu c, AsId mm, ulong first, ulong last, bool pageTables)
     {
-        if (Config.PcidEnabled)
+        var slot = Array.IndexOf(c.Asids, mm);
+        Pcid? pcid = Config.PcidEnabled ? (slot >= 0 ? new Pcid(slot + 1) : null) : (c.Mm == mm ? default(Pcid) : null);
+        if (pcid is { } flushed)
         {
-            var slot = Array.IndexOf(c.Asids, mm);
-            if (slot >= 0)
+            c.Tlb.InvalidateRange(flushed, first, last);
+            if (pageTables)
             {
-                c.Tlb.InvalidateRange(new Pcid(slot + 1), first, last);
+                c.Tlb.InvalidatePageTables(flushed);
             }
-        }
-        else if (c.Mm == mm)
-        {
-            c.Tlb.InvalidateRange(default, first, last);
         }
     }
 
+    /// <summary>A CR3 write without PCID: the non-global entries (the hooks aside) and the whole PDE cache.</summary>
     private void WriteCr3(Cpu c)
     {
         if (Cr3DropsNonGlobal)
         {
             c.Tlb.InvalidateAll(!Cr3KeepsGlobal);
         }
+
+        c.Tlb.InvalidateAllPageTables();
     }
+
+    /// <summary>
+    /// The region whose page table the PDE cache may hold for this address: user addresses only. The SDM lets a
+    /// CPU cache any subset, and leaving the kernel's out means vfree's freed kernel tables need no such flush.
+    /// </summary>
+    private ulong? PdeRegion(VirtAddr addr) =>
+        addr.Value < Paging.Format.UserTop ? addr.Value & ~(Paging.Format.PageTableSpan - 1) : null;
 
     private bool Valid(CpuId cpu) => cpu.Value >= 0 && cpu.Value < _cpus.Length;
 

@@ -3,8 +3,8 @@ using MMSpec.Model.Paging;
 
 namespace MMSpec.Model.Tlb;
 
-/// <summary>One CPU: the address space it runs (none when idle), its PCID, the address space of each dynamic ASID, its TLB entries and counters.</summary>
-public sealed record CpuState(CpuId Id, AsId? Mm, Pcid Pcid, ImmutableArray<AsId?> Asids, ImmutableArray<TlbEntry> Entries, long Hits, long Misses)
+/// <summary>One CPU: the address space it runs (none when idle), its PCID, the address space of each dynamic ASID, its TLB and PDE-cache entries, the TLB's counters.</summary>
+public sealed record CpuState(CpuId Id, AsId? Mm, Pcid Pcid, ImmutableArray<AsId?> Asids, ImmutableArray<TlbEntry> Entries, ImmutableArray<PdeCacheEntry> PageTables, long Hits, long Misses)
 {
     /// <summary>The address space whose non-global entries carry this PCID on this CPU.</summary>
     public AsId? OwnerOf(Pcid pcid, bool pcidEnabled) =>

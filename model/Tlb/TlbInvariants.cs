@@ -3,10 +3,11 @@ using MMSpec.Model.Paging;
 
 namespace MMSpec.Model.Tlb;
 
-/// <summary>The TLB coherence rule of SPEC.md, checked on the entries a machine's TLBs hold.</summary>
+/// <summary>The TLB coherence rule of SPEC.md, checked on the entries a machine's TLBs hold, and its counterpart for the PDE caches.</summary>
 public static class TlbInvariants
 {
     public const string Coherence = "tlb-coherence";
+    public const string PagingStructureCoherence = "paging-structure-cache-coherence";
 
     /// <summary>
     /// After every kernel operation, every entry in every TLB either equals the current PTE or maps the same
@@ -32,6 +33,32 @@ public static class TlbInvariants
                 if (why is not null)
                 {
                     yield return new Violation(Coherence, $"{cpu.Id}: {entry} is stale: {why}");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// After every kernel operation, every PDE-cache entry names the page table that maps its region now, in the
+    /// address space its PCID stands for on that CPU: a page table freed (or replaced) while a CPU still caches a
+    /// pointer to it lets that CPU walk whatever the frame holds next (the kernel must flush before the free).
+    /// </summary>
+    public static IEnumerable<Violation> CheckPagingStructureCoherence(MachineSnapshot s)
+    {
+        var format = s.Paging.Format;
+        var spaces = s.Paging.Spaces.ToDictionary(m => m.Id, m => m.Tables.Where(t => t.Depth == format.Depth - 1).ToDictionary(t => t.Index * format.PageTableSpan, t => t.Frame));
+        foreach (var cpu in s.Cpus)
+        {
+            foreach (var entry in cpu.PageTables)
+            {
+                var tables = cpu.OwnerOf(entry.Pcid, s.Config.PcidEnabled) is { } mm && spaces.TryGetValue(mm, out var owned) ? owned : null;
+                var why = tables is null ? $"its {entry.Pcid} belongs to no live address space on {cpu.Id}"
+                    : !tables.TryGetValue(entry.Region, out var table) ? "no page table maps its region any more"
+                    : table != entry.PageTable ? $"the region's page table is now {table}"
+                    : null;
+                if (why is not null)
+                {
+                    yield return new Violation(PagingStructureCoherence, $"{cpu.Id}: PDE-cache entry {entry} is stale: {why}");
                 }
             }
         }

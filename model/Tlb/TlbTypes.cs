@@ -17,12 +17,15 @@ public readonly record struct Pcid(int Value)
     public override string ToString() => $"pcid{Value}";
 }
 
-/// <summary>The machine: how many CPUs, whether CR4.PCIDE is on, and each CPU's TLB (sets x ways, like a 64-entry 4-way L1 dTLB by default).</summary>
-public sealed record MachineConfig(int Cpus, bool PcidEnabled, int Sets = 16, int Ways = 4)
+/// <summary>
+/// The machine: how many CPUs, whether CR4.PCIDE is on, each CPU's TLB (sets x ways, like a 64-entry 4-way L1
+/// dTLB by default) and PDE cache (32 entries by default, like recent Intel cores').
+/// </summary>
+public sealed record MachineConfig(int Cpus, bool PcidEnabled, int Sets = 16, int Ways = 4, int PdeEntries = 32)
 {
     public const int MaxCpus = 64;
 
-    public override string ToString() => $"{Cpus} CPUs, PCID {(PcidEnabled ? "on" : "off")}, TLB {Sets}x{Ways}";
+    public override string ToString() => $"{Cpus} CPUs, PCID {(PcidEnabled ? "on" : "off")}, TLB {Sets}x{Ways}, PDE cache {PdeEntries}";
 }
 
 /// <summary>A cached translation: tagged with a PCID unless global (then it matches in every PCID).</summary>
@@ -31,6 +34,15 @@ public readonly record struct TlbEntry(Pcid Pcid, ulong Vpn, Translation Transla
     public ulong Addr => Vpn << Pfn.PageShift;
 
     public override string ToString() => $"{(Global ? "global" : Pcid.ToString())} {Addr:x} -> {Translation}";
+}
+
+/// <summary>
+/// A PDE-cache entry (SDM 4.10.3.1): in one PCID (never global), the page table that maps the 2 MiB region
+/// starting at <see cref="Region"/> (4 MiB with 2-level paging), so a TLB miss there walks from it, skipping the upper levels.
+/// </summary>
+public readonly record struct PdeCacheEntry(Pcid Pcid, ulong Region, Pfn PageTable)
+{
+    public override string ToString() => $"{Pcid} {Region:x} page table {PageTable}";
 }
 
 /// <summary>The four INVPCID types (Intel SDM): one address, one context, everything, everything but global entries.</summary>

@@ -120,7 +120,7 @@ public sealed class PagingBadInputTests
         }
     }
 
-    private static (IPagingSystem Paging, AsId Mm) Boot(string side, string format, ulong frames)
+    internal static (IPagingSystem Paging, AsId Mm) Boot(string side, string format, ulong frames)
     {
         var f = PagingExamples.Format(format);
         IPagingSystem paging = side == "model"

@@ -20,6 +20,7 @@ public sealed class PagingExamples
         Assert.Equal(512UL << 30, PagingFormat.FourLevel.SpanOf(0));
         Assert.Equal(256UL << 40, PagingFormat.FiveLevel.SpanOf(0));
         Assert.Equal(2UL << 20, PagingFormat.FourLevel.SpanOf(2));
+        Assert.Equal((4UL << 20, 2UL << 20, 2UL << 20), (PagingFormat.TwoLevel.PageTableSpan, PagingFormat.FourLevel.PageTableSpan, PagingFormat.FiveLevel.PageTableSpan));
         Assert.Equal(0x3FF, PagingFormat.TwoLevel.IndexOf(0xFFFF_FFFF, 0));
         Assert.Equal(0xFF, PagingFormat.FourLevel.IndexOf(0x0000_7FFF_FFFF_F000, 0));
         Assert.Equal(0x1FF, PagingFormat.FourLevel.IndexOf(0xFFFF_FFFF_FFFF_F000, 0));
@@ -43,8 +44,10 @@ public sealed class PagingExamples
     {
         var entry = PagingFormat.MakeEntry(new Pfn(0x12345), PteFlags.Present | PteFlags.ReadWrite | PteFlags.NoExecute);
         Assert.Equal(0x8000_0000_1234_5003UL, entry);
-        Assert.Equal((new Pfn(0x12345), PteFlags.Present | PteFlags.ReadWrite | PteFlags.NoExecute), (PagingFormat.FourLevel.FrameOf(entry), PagingFormat.FourLevel.FlagsOf(entry)));
-        Assert.Equal((new Pfn(0x12345), PteFlags.Present | PteFlags.ReadWrite), (PagingFormat.TwoLevel.FrameOf(entry), PagingFormat.TwoLevel.FlagsOf(entry)));
+        Assert.Equal((new Pfn(0x12345), PteFlags.Present | PteFlags.ReadWrite | PteFlags.NoExecute), (PagingFormat.FrameOf(entry), PagingFormat.FourLevel.FlagsOf(entry)));
+        Assert.Equal((new Pfn(0x12345), PteFlags.Present | PteFlags.ReadWrite), (PagingFormat.FrameOf((uint)entry), PagingFormat.TwoLevel.FlagsOf(entry)));
+        var highest = new Pfn(0xF_FFFF_FFFF);
+        Assert.Equal(highest, PagingFormat.FrameOf(PagingFormat.MakeEntry(highest, PteFlags.Present | PteFlags.NoExecute)));
         Assert.Equal(0x100UL, (ulong)PteFlags.Global);
         Assert.Equal(0x60UL, (ulong)(PteFlags.Accessed | PteFlags.Dirty));
     }

@@ -275,6 +275,9 @@ public sealed class PagingImplTests
         Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Brk(ghost, FarAway)).Error);
         Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Mmap(ghost, new MmapRequest(1, VmProt.Read, null, 0, false))).Error);
         Assert.IsType<UnknownAddressSpace>(p.Do(s => s.DestroyAddressSpace(ghost)).Error);
+        Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Translate(ghost, FarAway, Access.Read, Privilege.User)).Error);
+        var fault = new PageFault(FarAway, FaultKind.NotPresent, p.Format.Levels[^1]);
+        Assert.Equal(new UnknownAddressSpace(ghost), p.Do(s => s.HandleFault(ghost, fault, Access.Read, Privilege.User)).Error);
         Assert.IsType<InvalidRange>(p.Do(s => s.Munmap(mm, new VirtAddr(FarAway.Value + 1), 1)).Error);
         Assert.IsType<InvalidRange>(p.Do(s => s.Munmap(mm, FarAway, 0)).Error);
         Assert.IsType<InvalidRange>(p.Do(s => s.Mmap(mm, new MmapRequest(0, VmProt.Read, null, 0, false))).Error);

@@ -51,6 +51,43 @@ public sealed class PagingInvariantTests
     }
 
     [Fact]
+    public void Frame_ownership_lists_every_frame_of_a_leaked_block_in_order_and_every_free_frame_in_use()
+    {
+        var pages = _sound.Pages;
+        var block = pages.Free.First(b => b.Order.Value >= 1);
+        var pair = new Block(block.Pfn, new Order(1));
+        var leaked = _sound with { Pages = new BuddySnapshot(pages.Layout, pages.Free.Where(b => b != block), pages.Allocated.Append(pair)) };
+        Assert.Equal([$"allocated but owned by nobody [{block.Pfn} {new Pfn(block.Pfn.Value + 1)}], owned but free []"],
+            Details(PagingInvariants.CheckFrameOwnership(leaked), PagingInvariants.FrameOwnership));
+
+        var free = _sound with { Pages = new BuddySnapshot(pages.Layout, pages.Free, pages.Allocated.Where(b => b.Pfn != Bss.Frame && b.Pfn != _mm.Pgd)) };
+        Assert.Equal([$"allocated but owned by nobody [], owned but free [({_mm.Pgd}, mm0 PGD); ({Bss.Frame}, mm0 anon page {Bss.Addr:x})]"],
+            Details(PagingInvariants.CheckFrameOwnership(free), PagingInvariants.FrameOwnership));
+    }
+
+    [Fact]
+    public void Frame_ownership_names_every_kind_of_owner()
+    {
+        var pgd = _mm.Pgd;
+        var table = _mm.Tables[0];
+        var cached = _sound.Cache.Single();
+        var kernelTable = _sound.KernelTables[0];
+        var area = _sound.Vmalloc.Single();
+        var everywhere = _sound with
+        {
+            Spaces = [_mm with { Tables = _mm.Tables.SetItem(0, table with { Frame = pgd }) }],
+            Cache = [cached with { Frame = pgd }],
+            KernelTables = _sound.KernelTables.SetItem(0, kernelTable with { Frame = pgd }),
+            Vmalloc = [area with { Frames = [area.Frames[0], pgd] }],
+        };
+        var level = (int depth) => PageLevelText.Of(_sound.Format.Levels[depth]);
+        Assert.Equal(
+            $"frame {pgd} is owned by mm0 PGD and mm0 {level(table.Depth)} table {table.Index:x} and page cache file0@0"
+            + $" and kernel {level(kernelTable.Depth)} table {kernelTable.Index:x} and vmalloc page {area.Start + Pfn.PageSize:x}",
+            Details(PagingInvariants.CheckFrameOwnership(everywhere), PagingInvariants.FrameOwnership).First());
+    }
+
+    [Fact]
     public void Entries_must_point_at_the_page_cache_page_of_their_offset()
     {
         var wrong = With(_mm with { Pages = [Text with { Frame = Bss.Frame }, Bss] });
@@ -63,6 +100,7 @@ public sealed class PagingInvariantTests
     [InlineData("backing", "backed by file0@1, not by 400000-408000 r-xp file0@0")]
     [InlineData("supervisor", "not user-accessible")]
     [InlineData("writable", "writable in 400000-408000 r-xp file0@0")]
+    [InlineData("private", "writable in 408000-40a000 rw-p file0@8")]
     [InlineData("executable", "executable in 40a000-40c000 rw-p anon")]
     [InlineData("absent", "present bit disagrees with 40a000-40c000 rw-p anon")]
     public void Entries_must_lie_in_a_vma_with_no_more_rights_than_it_grants(string how, string why)
@@ -73,6 +111,7 @@ public sealed class PagingInvariantTests
             "backing" => (Text, Text with { Owner = Text.Owner with { PgOff = 1 } }),
             "supervisor" => (Text, Text with { Flags = Text.Flags & ~PteFlags.User }),
             "writable" => (Text, Text with { Flags = Text.Flags | PteFlags.ReadWrite }),
+            "private" => (Text, Text with { Addr = UserLayout.DataStart(_sound.Format), Owner = Text.Owner with { PgOff = UserLayout.TextPages }, Flags = Text.Flags | PteFlags.ReadWrite }),
             "executable" => (Bss, Bss with { Flags = Bss.Flags & ~PteFlags.NoExecute }),
             _ => (Bss, Bss with { Flags = Bss.Flags & ~PteFlags.Present }),
         };

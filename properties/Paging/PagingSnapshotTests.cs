@@ -61,5 +61,17 @@ public sealed class PagingSnapshotTests
         Assert.StartsWith("free frames differ: only here [", _state.DiffFrom(_state with { Pages = fewer }), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Every_difference_is_reported_a_line_each_with_every_item()
+    {
+        var two = _mm with { Brk = _mm.Brk + 1, Tables = [new TableState(1, 40, new Pfn(40)), new TableState(1, 41, new Pfn(41))] };
+        var mine = _mm with { Tables = [new TableState(1, 32, new Pfn(32)), new TableState(1, 33, new Pfn(33))] };
+        Assert.Equal(
+            "mm0: brk differ: only here [134561792], only there [134561793]\n"
+            + "mm0: tables differ: only here [(1, 32); (1, 33)], only there [(1, 40); (1, 41)]\n"
+            + "page cache differ: only here [(file0, 8)], only there []",
+            Space(mine).DiffFrom(_state with { Spaces = [two], Cache = [] }));
+    }
+
     private PagingSnapshot Space(AddressSpaceState mm) => _state with { Spaces = ImmutableArray.Create(mm) };
 }

@@ -65,6 +65,23 @@ public sealed class VmaSetTests
     }
 
     [Fact]
+    public void Anonymous_pieces_keep_offset_zero_and_vmas_outside_the_range_stay_whole()
+    {
+        Assert.Equal([Anon(4, 6), Anon(11, 12), Anon(12, 13)], Set.Remove(10 * Page, 11 * Page).All.ToArray());
+        Assert.Equal([Anon(4, 6), Anon(10, 11) with { Prot = VmProt.Read }, Anon(11, 12), Anon(12, 13)], Set.Protect(10 * Page, 11 * Page, VmProt.Read).All.ToArray());
+        Assert.Equal(Set.All.ToArray(), Set.Protect(7 * Page, 9 * Page, VmProt.Read).All.ToArray());
+    }
+
+    [Fact]
+    public void A_gap_fits_exactly_between_a_vma_and_the_one_above_or_the_low_bound()
+    {
+        Assert.Equal(6 * Page, Set.FindGapTopDown(4 * Page, 6 * Page, 10 * Page));
+        Assert.Null(Set.FindGapTopDown(4 * Page, (6 * Page) + 1, 10 * Page));
+        Assert.Equal(13 * Page, Set.FindGapTopDown(Page, 13 * Page, 14 * Page));
+        Assert.Equal(7 * Page, Set.FindGapTopDown(3 * Page, 0, 10 * Page));
+    }
+
+    [Fact]
     public void Neighbours_merge_only_when_adjacent_alike_and_at_consecutive_file_offsets()
     {
         var file = new Vma(0, 2 * Page, VmProt.Read, new MappedObject(false, 1), 0, false);

@@ -17,7 +17,7 @@ public sealed class TlbExamples
     [Fact]
     public void A_full_set_evicts_its_least_recently_used_way()
     {
-        var tlb = new SetAssociativeTlb(2, 2);
+        var tlb = new SetAssociativeTlb(2, 2, 1);
         tlb.Fill(Entry(1, 0));
         tlb.Fill(Entry(1, 2));
         Assert.True(tlb.TryLookup(new Pcid(1), 0, out _));
@@ -30,13 +30,13 @@ public sealed class TlbExamples
         Assert.Equal((3L, 1L), (tlb.Hits, tlb.Misses));
         tlb.Fill(Entry(1, 4) with { Translation = Frame7 with { Frame = new Pfn(8) } });
         Assert.Equal(new Pfn(8), tlb.Entries().Single(e => e.Vpn == 4).Translation.Frame);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new SetAssociativeTlb(0, 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SetAssociativeTlb(0, 4, 1));
     }
 
     [Fact]
     public void Entries_match_their_pcid_or_every_pcid_when_global()
     {
-        var tlb = new SetAssociativeTlb(4, 2);
+        var tlb = new SetAssociativeTlb(4, 2, 1);
         tlb.Fill(Entry(1, 3));
         tlb.Fill(new TlbEntry(default, 5, Frame7, true));
         Assert.False(tlb.TryLookup(new Pcid(2), 3, out _));
@@ -98,16 +98,16 @@ public sealed class TlbExamples
         Assert.True(without.Invpcid(cpu, InvpcidType.AllExceptGlobal, new Pcid(0), new VirtAddr(0)).IsOk);
         Assert.Throws<ArgumentOutOfRangeException>(() => new Machine(withPcid.Paging, new MachineConfig(65, true), _ => new AllowedEntries()));
         Assert.Equal("cpu0: invpcid", new InvalidInstruction(cpu, "invpcid").Message);
-        Assert.Equal("2 CPUs, PCID on, TLB 16x4", new MachineConfig(2, true).ToString());
+        Assert.Equal("2 CPUs, PCID on, TLB 16x4, PDE cache 32", new MachineConfig(2, true).ToString());
         Assert.Equal("pcid3 1000 -> 0x7 [P-UA--X]", Entry(3, 1).ToString());
     }
 
     private static TlbEntry Entry(int pcid, ulong vpn) => new(new Pcid(pcid), vpn, Frame7, false);
 
-    private static (Machine Machine, CpuId Cpu, AsId Mm) Boot(bool pcid)
+    internal static (Machine Machine, CpuId Cpu, AsId Mm) Boot(bool pcid)
     {
         var config = new MachineConfig(2, pcid);
-        var machine = new Machine(new PagingSystem(PagingFormat.FourLevel, new BuddyAllocator(MemoryLayout.Flat(64))), config, _ => new SetAssociativeTlb(config.Sets, config.Ways));
+        var machine = new Machine(new PagingSystem(PagingFormat.FourLevel, new BuddyAllocator(MemoryLayout.Flat(64))), config, _ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries));
         var mm = machine.CreateAddressSpace().Value;
         Assert.True(machine.SwitchMm(new CpuId(0), mm).IsOk);
         return (machine, new CpuId(0), mm);

@@ -8,10 +8,10 @@ using MMSpec.Properties.Lockstep;
 namespace MMSpec.Properties.Tlb;
 
 /// <summary>
-/// Generators for machine scenarios: 1 to 4 CPUs (sometimes up to 64), PCIDs on or off, small TLBs so that
-/// capacity evictions happen, a few address spaces switched between CPUs (so several CPUs run one, CPUs switch
-/// away lazily and PCIDs get reused), accesses with locality, munmap then reuse of the frames, mprotect
-/// downgrades and upgrades, vmalloc/vfree, the invalidation instructions, and invalid ones.
+/// Generators for machine scenarios: 1 to 4 CPUs (sometimes up to 64), PCIDs on or off, small TLBs and PDE caches
+/// so that capacity evictions happen, a few address spaces switched between CPUs (so several CPUs run one, CPUs
+/// switch away lazily and PCIDs get reused), accesses with locality, munmap then reuse of the frames (page tables
+/// included), mprotect downgrades and upgrades, vmalloc/vfree, the invalidation instructions, and invalid ones.
 /// </summary>
 public static class TlbGen
 {
@@ -22,12 +22,13 @@ public static class TlbGen
         from cpus in Gen.Frequency((6, Gen.Choose(1, 4)), (1, Gen.Choose(5, MachineConfig.MaxCpus)))
         from sets in Gen.Elements(1, 2, 4, 16)
         from ways in Gen.Elements(1, 2, 4)
+        from pdeEntries in Gen.Elements(1, 2, 32)
         from steps in Steps()
-        select new TlbScenario(format, (ulong)frames, new MachineConfig(cpus, pcid, sets, ways), steps);
+        select new TlbScenario(format, (ulong)frames, new MachineConfig(cpus, pcid, sets, ways, pdeEntries), steps);
 
     public static Gen<ImmutableArray<TlbStep>> Steps() =>
         Gen.Sized(size =>
-            from body in Gen.ListOf(Gen.Frequency((24, Step().Select(s => new[] { s })), (2, KernelPage()), (3, SharedThenUnmapped()), (1, PcidChurn())), Math.Max(8, size * 2))
+            from body in Gen.ListOf(Gen.Frequency((24, Step().Select(s => new[] { s })), (2, KernelPage()), (3, SharedThenUnmapped()), (2, FreedTableReused()), (1, PcidChurn())), Math.Max(8, size * 2))
             select new TlbStep[] { new CreateMm(), new SwitchStep(0, 0), new CreateMm() }.Concat(body.SelectMany(s => s)).ToImmutableArray());
 
     /// <summary>Two CPUs run one address space and cache a page; one unmaps it, the other reads there again (the shootdown's case), then the frame is reused.</summary>
@@ -43,6 +44,26 @@ public static class TlbGen
             new TouchStep(a, false, i, o, Access.Write, Privilege.User, 9), new TouchStep(b, false, i, o, Access.Read, Privilege.User, 0),
             new UnmapStep(a, i, o / 4096, 1), new TouchStep(b, false, i, o, Access.Read, Privilege.User, 0),
             new MapStep(a, 2, VmProt.Read | VmProt.Write, null, false), new TouchStep(a, false, i, o, Access.Write, Privilege.User, 5),
+        };
+
+    /// <summary>
+    /// CPU b caches the page table of the executable's region; CPU a unmaps text, data and bss (the region's whole
+    /// content while the heap is empty, so its page table is freed), grows the heap there and writes it, which hands
+    /// the freed frames out again; then b reads the heap (where a PDE cache the shootdown missed walks a freed table).
+    /// </summary>
+    private static Gen<TlbStep[]> FreedTableReused() =>
+        from a in Cpu()
+        from other in Gen.Choose(1, 3)
+        from m in Small()
+        from o in Gen.Choose(0, 4095)
+        select new TlbStep[]
+        {
+            new SwitchStep(a, m), new SwitchStep(a + other, m),
+            new TouchStep(a + other, false, 0, o, Access.Read, Privilege.User, 0),
+            new UnmapStep(a, 0, 0, (int)(UserLayout.TextPages + UserLayout.DataPages + UserLayout.BssPages)),
+            new HeapStep(a, 4),
+            new TouchStep(a, false, 0, o, Access.Write, Privilege.User, 3), new TouchStep(a, false, 0, 4096 + o, Access.Write, Privilege.User, 4),
+            new TouchStep(a + other, false, 0, o, Access.Read, Privilege.User, 0),
         };
 
     /// <summary>More address spaces than a CPU has dynamic ASIDs, switched through on one CPU: PCIDs get reused.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
@@ -7,7 +8,10 @@ using Xunit;
 
 namespace MMSpec.Properties.Tlb;
 
-/// <summary>The coherence rule on hand-made TLB contents: each way an entry can be stale, named, and the fresh or less permissive ones accepted.</summary>
+/// <summary>
+/// The coherence rules on hand-made TLB and PDE-cache contents: each way an entry can be stale, named, and the
+/// fresh or less permissive ones accepted.
+/// </summary>
 public sealed class TlbInvariantTests
 {
     private readonly MachineSnapshot _state;
@@ -51,6 +55,28 @@ public sealed class TlbInvariantTests
         };
         var broken = state with { Cpus = [state.Cpus[0] with { Entries = [entry] }] };
         Assert.Equal([$"cpu0: {entry} is stale: {why}"], TlbInvariants.CheckCoherence(broken).Select(v => v.Detail));
+    }
+
+    [Theory]
+    [InlineData("fresh", null)]
+    [InlineData("gone", "no page table maps its region any more")]
+    [InlineData("moved", "the region's page table is now {0}")]
+    [InlineData("foreign", "its pcid5 belongs to no live address space on cpu0")]
+    public void Pde_cache_entries_name_their_region_s_current_page_table(string how, string? why)
+    {
+        var leaf = _state.Paging.Spaces.Single().Tables.Single(t => t.Depth == PagingFormat.FourLevel.Depth - 1);
+        var fresh = new PdeCacheEntry(new Pcid(1), leaf.Index * PagingFormat.FourLevel.PageTableSpan, leaf.Frame);
+        var entry = how switch
+        {
+            "fresh" => fresh,
+            "gone" => fresh with { Region = fresh.Region + PagingFormat.FourLevel.PageTableSpan },
+            "moved" => fresh with { PageTable = new Pfn(leaf.Frame.Value + 1) },
+            _ => fresh with { Pcid = new Pcid(5) },
+        };
+        var state = _state with { Cpus = [_state.Cpus[0] with { PageTables = [entry] }] };
+        var expected = why is null ? [] : new[] { $"cpu0: PDE-cache entry {entry} is stale: {string.Format(CultureInfo.InvariantCulture, why, leaf.Frame)}" };
+        Assert.Equal(expected, TlbInvariants.CheckPagingStructureCoherence(state).Select(v => v.Detail));
+        Assert.All(TlbInvariants.CheckPagingStructureCoherence(state), v => Assert.Equal(TlbInvariants.PagingStructureCoherence, v.Rule));
     }
 
     [Fact]

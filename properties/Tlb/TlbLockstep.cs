@@ -6,11 +6,12 @@ using MMSpec.Properties.Lockstep;
 namespace MMSpec.Properties.Tlb;
 
 /// <summary>
-/// Binds a machine under test (real TLBs) to the reference machine (every access walks; each CPU remembers the
-/// entries its TLB may hold) for the lockstep runner. After each step: the same value or typed fault on both
-/// (transparency); every entry of every TLB coherent with the current PTEs; every entry one the reference
-/// allows (isolation: nothing cached that no walk produced in that PCID since the last invalidation); the
-/// instruction just run left what the SDM says; and the paging state the same as the reference's.
+/// Binds a machine under test (real TLBs and PDE caches) to the reference machine (every access walks from CR3;
+/// each CPU remembers the entries its TLB may hold) for the lockstep runner. After each step: the same value or
+/// typed fault on both (transparency); every entry of every TLB coherent with the current PTEs, and every
+/// PDE-cache entry naming its region's current page table; every TLB entry one the reference allows (isolation:
+/// nothing cached that no walk produced in that PCID since the last invalidation); the instruction just run left
+/// what the SDM says in both caches; and the paging state the same as the reference's.
 /// </summary>
 public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<TlbStep>
 {
@@ -29,13 +30,17 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
     public const string Shootdown = "flush reached another CPU";
     public const string GlobalSurvived = "global entry survived a CR3 write";
     public const string InvalidRejected = "invalid instruction rejected";
+    public const string PdeHit = "walk started at a PDE-cached page table";
+    public const string TableReused = "page table freed under another CPU's PDE cache, reused, then that CPU accessed";
 
     private readonly List<AsId> _live = [];
     private readonly HashSet<Pfn> _unmappedFrames = [];
+    private readonly HashSet<(Pfn Table, int Cpu)> _tablesFreedUnderPde = [];
+    private readonly HashSet<int> _cpusWhoseTableWasReused = [];
     private MachineSnapshot? _last;
 
     public static IReadOnlyList<string> AllScenarios { get; } =
-        [Hit, Eviction, SharedMm, Lazy, PcidReused, Downgraded, ReusedFrame, Shootdown, GlobalSurvived, InvalidRejected];
+        [Hit, Eviction, SharedMm, Lazy, PcidReused, Downgraded, ReusedFrame, Shootdown, GlobalSurvived, InvalidRejected, PdeHit, TableReused];
 
     public Violation? CheckInitialState()
     {
@@ -61,20 +66,23 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             return new Violation(SameResult, $"{call.Text}: the machine with TLBs returned {ResultText.Show(observed)}, walking gives {ResultText.Show(expected)}");
         }
 
-        var violation = TlbInvariants.CheckCoherence(after).FirstOrDefault()
+        var violation = Coherence(after)
             ?? (ResultText.ErrorOf(observed) is null ? CheckInstruction(operation, call, before, after) : null)
             ?? Check(after);
         if (violation is null)
         {
-            Track(operation, observed, before, after, log);
+            Track(operation, call, observed, before, after, log);
         }
 
         return violation;
     }
 
+    private static Violation? Coherence(MachineSnapshot state) =>
+        TlbInvariants.CheckCoherence(state).FirstOrDefault() ?? TlbInvariants.CheckPagingStructureCoherence(state).FirstOrDefault();
+
     private Violation? Check(MachineSnapshot state)
     {
-        if (TlbInvariants.CheckCoherence(state).FirstOrDefault() is { } stale)
+        if (Coherence(state) is { } stale)
         {
             return stale;
         }
@@ -96,7 +104,7 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         return model.Paging.Snapshot().DiffFrom(state.Paging) is { } diff ? new Violation(SameState, diff) : null;
     }
 
-    /// <summary>What an instruction must have left in the TLB of its CPU, checked on the entries themselves.</summary>
+    /// <summary>What an instruction must have left in the TLB and the PDE cache of its CPU, checked on the entries themselves.</summary>
     private static Violation? CheckInstruction(TlbStep step, Call call, MachineSnapshot before, MachineSnapshot after)
     {
         if (call.Cpu is not { } id || id >= after.Cpus.Length)
@@ -122,6 +130,21 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         foreach (var wrong in left)
         {
             return new Violation(InstructionEffect, $"after {call.Text} {now.Id} still has (or lost) {wrong}");
+        }
+
+        // SDM 4.10.4.1: each of these drops every PDE-cache entry of its PCID whatever the address; a CR3 write with the no-flush bit none.
+        var leftTables = step switch
+        {
+            InvlpgStep or Cr3Step { NoFlush: false } => now.PageTables.Where(p => p.Pcid == now.Pcid),
+            Cr3Step => was.PageTables.Except(now.PageTables),
+            PgeStep => now.PageTables,
+            InvpcidStep { Type: InvpcidType.IndividualAddress or InvpcidType.SingleContext } s => now.PageTables.Where(p => p.Pcid.Value == s.Pcid),
+            InvpcidStep => now.PageTables,
+            _ => [],
+        };
+        foreach (var wrong in leftTables)
+        {
+            return new Violation(InstructionEffect, $"after {call.Text} {now.Id} still has (or lost) PDE-cache entry {wrong}");
         }
 
         return null;
@@ -168,10 +191,13 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
     {
         var cpu = new CpuId(t.Cpu % cpus);
         var at = new VirtAddr(addr);
-        return new Call($"{t.Access.ToString().ToLowerInvariant()}({cpu}, {at}, {t.Privilege.ToString().ToLowerInvariant()})", m => m.Access(cpu, at, t.Access, t.Privilege, t.Value), cpu.Value);
+        return new Call($"{t.Access.ToString().ToLowerInvariant()}({cpu}, {at}, {t.Privilege.ToString().ToLowerInvariant()})", m => m.Access(cpu, at, t.Access, t.Privilege, t.Value), cpu.Value)
+        {
+            Vpn = addr >> Pfn.PageShift,
+        };
     }
 
-    private void Track(TlbStep step, object observed, MachineSnapshot before, MachineSnapshot after, StepLog log)
+    private void Track(TlbStep step, Call call, object observed, MachineSnapshot before, MachineSnapshot after, StepLog log)
     {
         if (step.IsInvalid && observed is Result<Unit> { IsOk: false })
         {
@@ -239,6 +265,38 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         {
             log.Reached(GlobalSurvived);
         }
+
+        TrackPdeCache(step, call, observed, before, after, log);
+    }
+
+    /// <summary>A TLB miss the PDE cache served, and the freed-table case: freed while another CPU cached it, its frame handed out again, then that CPU's access.</summary>
+    private void TrackPdeCache(TlbStep step, Call call, object observed, MachineSnapshot before, MachineSnapshot after, StepLog log)
+    {
+        var format = after.Paging.Format;
+        if (step is TouchStep && call is { Cpu: { } id, Vpn: { } vpn } && vpn << Pfn.PageShift < format.UserTop)
+        {
+            var region = (vpn << Pfn.PageShift) & ~(format.PageTableSpan - 1);
+            var was = before.Cpus[id];
+            if (after.Cpus[id].Misses > was.Misses && was.PageTables.Any(p => p.Pcid == was.Pcid && p.Region == region))
+            {
+                log.Reached(PdeHit);
+            }
+
+            if (_cpusWhoseTableWasReused.Contains(id))
+            {
+                log.Reached(TableReused);
+            }
+        }
+
+        if (step is UnmapStep or HeapStep or DestroyMmStep && ResultText.ErrorOf(observed) is null)
+        {
+            var tables = after.Paging.Spaces.SelectMany(s => s.Tables).Select(t => t.Frame).ToHashSet();
+            _tablesFreedUnderPde.UnionWith(before.Cpus.Where(c => c.Id.Value != call.Cpu).SelectMany(c => c.PageTables.Where(p => !tables.Contains(p.PageTable)).Select(p => (p.PageTable, c.Id.Value))));
+        }
+
+        var allocated = after.Paging.Pages.Allocated.Select(b => b.Pfn).ToHashSet();
+        _cpusWhoseTableWasReused.UnionWith(_tablesFreedUnderPde.Where(f => allocated.Contains(f.Table)).Select(f => f.Cpu));
+        _tablesFreedUnderPde.RemoveWhere(f => allocated.Contains(f.Table));
     }
 
     /// <summary>A resolved call: what it prints, how to make it on either machine, the CPU it runs on, the page an invlpg names.</summary>

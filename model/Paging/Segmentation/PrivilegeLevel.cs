@@ -19,7 +19,7 @@ public readonly record struct PrivilegeLevel
     public int Value { get; }
 
     /// <summary>The less privileged of the two (the larger number): the effective level of a selector used at a CPL.</summary>
-    public static PrivilegeLevel LeastPrivileged(PrivilegeLevel a, PrivilegeLevel b) => a.Value >= b.Value ? a : b;
+    public static PrivilegeLevel LeastPrivileged(PrivilegeLevel a, PrivilegeLevel b) => new(Math.Max(a.Value, b.Value));
 
     public override string ToString() => $"{Value}";
 }

@@ -10,12 +10,12 @@ public readonly record struct Selector(ushort Value)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(index, MaxIndex);
-        return new Selector((ushort)((index << 3) | ((int)table << 2) | rpl.Value));
+        return new Selector((ushort)((index * 8) + ((int)table * 4) + rpl.Value));
     }
 
-    public int Index => Value >> 3;
+    public int Index => Value / 8;
 
-    public TableIndicator Table => (TableIndicator)((Value >> 2) & 1);
+    public TableIndicator Table => (TableIndicator)((Value / 4) & 1);
 
     public PrivilegeLevel Rpl => new(Value & 3);
 

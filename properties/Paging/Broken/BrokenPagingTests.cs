@@ -1,4 +1,5 @@
 using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 using MMSpec.Properties.Lockstep;
 using Xunit;
@@ -34,6 +35,21 @@ public sealed class BrokenPagingTests(ITestOutputHelper output)
         var property = PagingProperties.Lockstepped(PagingExamples.Format(format), (f, layout) => Create(variant, f, new BuddyModel(layout)), PagingChecks.All);
         var failure = Assert.Throws<PropertyFailedException>(() => PropertyRunner.CheckFrom(output, property, 200, Seed));
         Assert.Contains($"rule broken: {rule}", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Exit_frees_the_tables_a_munmap_without_free_pgtables_left_behind()
+    {
+        var pages = new BuddyModel(MemoryLayout.Flat(64));
+        var paging = new PteTableNotFreed(PagingFormat.FourLevel, pages);
+        var free = pages.Snapshot().FreePages;
+        var mm = paging.CreateAddressSpace().Value;
+        var area = paging.Mmap(mm, new MmapRequest(1, VmProt.Read | VmProt.Write, null, 0, false)).Value;
+        Assert.True(paging.Access(mm, area, Access.Write, Privilege.User, 1).IsOk);
+        Assert.True(paging.Munmap(mm, area, 1).IsOk);
+        Assert.Equal(3, paging.Snapshot().Spaces.Single().Tables.Length);
+        Assert.True(paging.DestroyAddressSpace(mm).IsOk);
+        Assert.Equal(free, pages.Snapshot().FreePages);
     }
 
     private static PagingModel Create(string variant, PagingFormat format, IBuddyAllocator pages) => variant switch

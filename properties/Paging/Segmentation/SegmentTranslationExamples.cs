@@ -12,8 +12,11 @@ public sealed class SegmentTranslationExamples
     private static readonly PrivilegeLevel Kernel = PrivilegeLevel.Kernel;
     private static readonly PrivilegeLevel User = PrivilegeLevel.User;
 
-    /// <summary>Seed 001: segment 3 at base 7000; entry 4 read-only user data, 5 kernel data, 6 not present, 7 execute-only code.</summary>
-    private static readonly DescriptorTable Table = DescriptorTable.Empty(32)
+    /// <summary>
+    /// Seed 001: segment 3 at base 7000; entry 4 read-only user data, 5 kernel data, 6 not present, 7 execute-only code.
+    /// Built anew on each use: a static field is built once per test process, so a mutant in With or NotPresent would go unseen.
+    /// </summary>
+    private static DescriptorTable Table => DescriptorTable.Empty(32)
         .With(3, SegmentDescriptor.Data(7000, Limit, User))
         .With(4, SegmentDescriptor.Data(9000, Limit, User, writable: false))
         .With(5, SegmentDescriptor.Data(0x10000, Limit, Kernel))
@@ -95,11 +98,28 @@ public sealed class SegmentTranslationExamples
     }
 
     [Fact]
-    public void Errors_name_the_fault_and_the_values()
+    public void A_null_table_is_refused_before_the_selector_is_looked_at() =>
+        Assert.Throws<ArgumentNullException>("table", () => SegmentTranslation.Translate(null!, new Selector(0), 0, Kernel, SegmentAccess.Read));
+
+    public static TheoryData<Func<MmError?>, string> Faults => new()
     {
-        Assert.Equal("SegmentLimitViolation: #GP(0): offset 0x3e8 through 0x1b (index 3, GDT, RPL 3) is beyond the limit 0x3e7",
-            Translate(3, Limit + 1).Error!.ToString());
-        Assert.Equal("PrivilegeViolation: #GP(0x28): read at CPL 3 with RPL 3 through a DPL 0 segment", Translate(5, 0).Error!.ToString());
-        Assert.Equal("SegmentNotPresent: #NP(0x30): segment 0x33 (index 6, GDT, RPL 3) is not present", Translate(6, 0).Error!.ToString());
-    }
+        { () => Translate(3, Limit + 1).Error, "SegmentLimitViolation: #GP(0): offset 0x3e8 through 0x1b (index 3, GDT, RPL 3) is beyond the limit 0x3e7" },
+        { () => Translate(5, 0).Error, "PrivilegeViolation: #GP(0x28): read at CPL 3 with RPL 3 through a DPL 0 segment" },
+        { () => Translate(6, 0).Error, "SegmentNotPresent: #NP(0x30): segment 0x33 (index 6, GDT, RPL 3) is not present" },
+        { () => Translate(0, 0).Error, "NullSelector: #GP(0): access through the null selector 0x3 (index 0, GDT, RPL 3)" },
+        {
+            () => SegmentTranslation.Translate(Table, Selector.Of(3, TableIndicator.Ldt, User), 0, User, SegmentAccess.Read).Error,
+            "LocalTableSelector: selector 0x1f (index 3, LDT, RPL 3) refers to an LDT, and only the GDT is modelled"
+        },
+        { () => Translate(8, 0).Error, "SelectorBeyondTable: #GP(0x40): selector 0x43 (index 8, GDT, RPL 3) is beyond the table's 8 entries" },
+        { () => Translate(4, 0, SegmentAccess.Write).Error, "WriteToReadOnlySegment: #GP(0): write through 0x23 (index 4, GDT, RPL 3) to a read-only data segment" },
+        { () => Translate(7, 0, SegmentAccess.Write).Error, "WriteToReadOnlySegment: #GP(0): write through 0x3b (index 7, GDT, RPL 3) to a read-only code segment" },
+        { () => Translate(7, 0).Error, "ReadFromExecuteOnlySegment: #GP(0): read through 0x3b (index 7, GDT, RPL 3) from an execute-only code segment" },
+        { () => Translate(3, 0, SegmentAccess.Fetch).Error, "FetchFromDataSegment: #GP(0x18): instruction fetch through data segment 0x1b (index 3, GDT, RPL 3)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Faults))]
+    public void Errors_name_the_fault_and_the_values(Func<MmError?> fault, string text) =>
+        Assert.Equal(text, fault()?.ToString());
 }

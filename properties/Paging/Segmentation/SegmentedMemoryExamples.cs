@@ -63,6 +63,31 @@ public sealed class SegmentedMemoryExamples
     }
 
     [Fact]
+    public void Memory_map_lists_swapped_programs_by_name_and_only_when_there_are_some()
+    {
+        var memory = new SegmentedMemory(4096);
+        Assert.Equal(0UL, memory.Load("b", 2048).Value);
+        Assert.Equal(2048UL, memory.Load("a", 1000).Value);
+        Assert.Equal(
+            """
+            segmented memory of 4 KiB: 1048 B free, largest hole 1048 B
+            [0x0, 0x800) b 2 KiB
+            [0x800, 0xbe8) a 1000 B
+            [0xbe8, 0x1000) hole 1048 B
+            """.ReplaceLineEndings("\n"),
+            memory.ToString());
+        Assert.True(memory.SwapOut("b").IsOk);
+        Assert.True(memory.SwapOut("a").IsOk);
+        Assert.Equal(
+            """
+            segmented memory of 4 KiB: 4 KiB free, largest hole 4 KiB
+            [0x0, 0x1000) hole 4 KiB
+            swapped out: a 1000 B, b 2 KiB
+            """.ReplaceLineEndings("\n"),
+            memory.ToString());
+    }
+
+    [Fact]
     public void A_swapped_program_that_does_not_fit_stays_swapped()
     {
         var memory = SeedMemory();
@@ -95,5 +120,27 @@ public sealed class SegmentedMemoryExamples
         var before = memory.ToString();
         Assert.True(expected == call(memory), what);
         Assert.Equal(before, memory.ToString());
+    }
+
+    [Fact]
+    public void Errors_name_the_program()
+    {
+        var memory = SeedMemory();
+        Assert.True(memory.SwapOut("music").IsOk);
+        Assert.Equal("ZeroSizeProgram: tiny: a program of size 0 has no segment", $"{memory.Load("tiny", 0).Error}");
+        Assert.Equal("DuplicateProgram: music is already loaded or swapped out", $"{memory.Load("music", MiB).Error}");
+        Assert.Equal("UnknownProgram: no program editor", $"{memory.Exit("editor").Error}");
+        Assert.Equal("ProgramNotResident: music is swapped out, not in memory", $"{memory.SwapOut("music").Error}");
+        Assert.Equal("ProgramNotSwapped: game is in memory, not swapped out", $"{memory.SwapIn("game").Error}");
+    }
+
+    [Fact]
+    public void A_null_name_is_refused_by_every_call_as_the_name_argument()
+    {
+        var memory = SeedMemory();
+        Assert.Throws<ArgumentNullException>("name", () => memory.Load(null!, 0));
+        Assert.Throws<ArgumentNullException>("name", () => memory.Exit(null!));
+        Assert.Throws<ArgumentNullException>("name", () => memory.SwapOut(null!));
+        Assert.Throws<ArgumentNullException>("name", () => memory.SwapIn(null!));
     }
 }

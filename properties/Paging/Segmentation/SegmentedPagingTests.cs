@@ -42,6 +42,31 @@ public sealed class SegmentedPagingTests
         Assert.Null(before.DiffFrom(paging.Snapshot()));
     }
 
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void Cpl_0_to_2_walk_the_page_tables_as_supervisor_and_cpl_3_as_user(string side)
+    {
+        var paging = Create(side);
+        var mm = paging.CreateAddressSpace().Value;
+        var area = paging.Vmalloc(1).Value;
+        var gdt = DescriptorTable.Empty(32);
+        for (var level = 0; level <= PrivilegeLevel.Max; level++)
+        {
+            gdt = gdt.With(level + 1, SegmentDescriptor.Data(0, gdt.LinearMax, new PrivilegeLevel(level)));
+        }
+
+        for (var level = 0; level < PrivilegeLevel.Max; level++)
+        {
+            var cpl = new PrivilegeLevel(level);
+            var segment = Selector.Of(level + 1, TableIndicator.Gdt, cpl);
+            Assert.Equal((byte)(level + 1), SegmentedPaging.Access(paging, mm, gdt, segment, area.Value, cpl, Access.Write, (byte)(level + 1)).Value);
+        }
+
+        var user = Selector.Of(4, TableIndicator.Gdt, PrivilegeLevel.User);
+        Assert.Equal(new SegmentationFault(area, Access.Read, Privilege.User, new PageFault(area, FaultKind.UserToSupervisor, paging.Format.Levels[0])),
+            SegmentedPaging.Access(paging, mm, gdt, user, area.Value, PrivilegeLevel.User, Access.Read, 0).Error);
+    }
+
     private static IPagingSystem Create(string side) => side == "model"
         ? new PagingModel(PagingFormat.TwoLevel, new BuddyModel(MemoryLayout.Flat(64)))
         : new PagingSystem(PagingFormat.TwoLevel, new BuddyAllocator(MemoryLayout.Flat(64)));

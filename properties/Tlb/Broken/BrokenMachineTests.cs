@@ -24,6 +24,8 @@ public sealed class BrokenMachineTests(ITestOutputHelper output)
         { nameof(Cr3DropsGlobal), false, TlbLockstep.InstructionEffect },
         { nameof(Cr3KeepsNonGlobal), false, TlbInvariants.Coherence },
         { nameof(NoFlushAfterMprotect), true, TlbInvariants.Coherence },
+        { nameof(FreesTableBeforeFlush), true, TlbInvariants.PagingStructureCoherence },
+        { nameof(FreesTableBeforeFlush), false, TlbInvariants.PagingStructureCoherence },
     };
 
     [Theory]
@@ -37,7 +39,7 @@ public sealed class BrokenMachineTests(ITestOutputHelper output)
 
     private static Machine Create(string variant, IPagingSystem paging, MachineConfig config)
     {
-        ITlb Tlb(CpuId cpu) => new SetAssociativeTlb(config.Sets, config.Ways);
+        ITlb Tlb(CpuId cpu) => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries);
         return variant switch
         {
             nameof(NoShootdown) => new NoShootdown(paging, config, Tlb),
@@ -45,6 +47,7 @@ public sealed class BrokenMachineTests(ITestOutputHelper output)
             nameof(Cr3DropsGlobal) => new Cr3DropsGlobal(paging, config, Tlb),
             nameof(Cr3KeepsNonGlobal) => new Cr3KeepsNonGlobal(paging, config, Tlb),
             nameof(NoFlushAfterMprotect) => new NoFlushAfterMprotect(paging, config, Tlb),
+            nameof(FreesTableBeforeFlush) => new FreesTableBeforeFlush(paging, config, Tlb),
             _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "no such broken variant"),
         };
     }

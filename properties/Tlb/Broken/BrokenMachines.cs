@@ -32,3 +32,14 @@ public sealed class NoFlushAfterMprotect(IPagingSystem paging, MachineConfig con
 {
     protected override bool FlushesAfterMprotect => false;
 }
+
+/// <summary>
+/// A page-table page freed before the flush reached the other CPUs' paging-structure caches: the shootdown drops
+/// their TLB entries for the range, not their PDE-cache entries, so after munmap frees a page table another CPU
+/// still walks from it, whatever the buddy allocator hands the frame out as next (the bug class "x86/mm: Add TLB
+/// purge to free pmd/pte page interfaces" fixed).
+/// </summary>
+public sealed class FreesTableBeforeFlush(IPagingSystem paging, MachineConfig config, Func<CpuId, ITlb> tlb) : Machine(paging, config, tlb)
+{
+    protected override bool FlushesPagingStructureCaches => false;
+}
