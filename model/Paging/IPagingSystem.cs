@@ -31,6 +31,14 @@ public interface IPagingSystem
     Result<VirtAddr> Brk(AsId mm, VirtAddr newBrk);
 
     /// <summary>
+    /// migrate_pages for one anonymous page (what compaction and NUMA balancing move): its bytes copied to a newly
+    /// allocated frame, its PTE pointed there with the same flags, the old frame freed. A page-cache page, or an
+    /// address where no page is mapped, is <see cref="NotMigratable"/>; with no free frame, nothing changes.
+    /// The caller must flush the old translation everywhere before the old frame can be reused.
+    /// </summary>
+    Result<Unit> MigratePage(AsId mm, VirtAddr addr);
+
+    /// <summary>
     /// One byte accessed through the page tables of <paramref name="mm"/>, faulting pages in as the kernel would:
     /// the byte read (or written, for a write), or the fault the kernel does not resolve.
     /// </summary>

@@ -10,7 +10,7 @@ namespace MMSpec.Model.Paging;
 /// from any <see cref="IBuddyAllocator"/>; their bytes live in a sparse <see cref="PhysicalMemory"/>.
 /// The rules a broken variant changes are protected virtual.
 /// </summary>
-public class PagingModel : IPagingSystem
+public partial class PagingModel : IPagingSystem
 {
     private readonly SortedDictionary<int, ModelMm> _mms = [];
     private readonly SortedDictionary<(MappedObject Backing, ulong PgOff), Pfn> _cache = [];

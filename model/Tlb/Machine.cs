@@ -53,6 +53,9 @@ public class Machine
     /// <summary>Whether mprotect flushes the range it changed (it must: a downgrade leaves stale rights otherwise).</summary>
     protected virtual bool FlushesAfterMprotect => true;
 
+    /// <summary>Whether page migration flushes the page's old translation (it must: the old frame is freed).</summary>
+    protected virtual bool FlushesAfterMigration => true;
+
     /// <summary>Whether a flush reaches the other CPUs of the address space (the shootdown IPI), not only the caller.</summary>
     protected virtual bool ShootsDown => true;
 
@@ -364,6 +367,26 @@ public class Machine
             }
 
             _brk[mm] = newBrk.Value;
+        }
+
+        return done;
+    }
+
+    /// <summary>
+    /// Compaction (kcompactd on <paramref name="cpu"/>) migrates a page of <paramref name="mm"/>, which that CPU
+    /// need not run: try_to_migrate_one's ptep_clear_flush reaches every CPU in the address space's mm_cpumask.
+    /// </summary>
+    public Result<Unit> MigratePage(CpuId cpu, AsId mm, VirtAddr addr)
+    {
+        if (!Valid(cpu))
+        {
+            return new InvalidInstruction(cpu, "no such CPU");
+        }
+
+        var done = Paging.MigratePage(mm, addr);
+        if (done.IsOk && FlushesAfterMigration)
+        {
+            Flush(cpu, mm, addr.Value >> Pfn.PageShift, addr.Value >> Pfn.PageShift);
         }
 
         return done;

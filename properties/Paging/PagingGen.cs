@@ -9,7 +9,7 @@ namespace MMSpec.Properties.Paging;
 /// <summary>
 /// Generators for paging scenarios. Machines are small (12..600 frames) so that faults run out of frames while
 /// allocating a page-table page; steps come in phases: mixed operations, dense runs of accesses over a few
-/// mappings, sparse mappings at and across table boundaries, stack growth to its limit, and teardown; invalid
+/// mappings, sparse mappings at and across table boundaries, page migration, stack growth to its limit, and teardown; invalid
 /// operations (unaligned ranges, dead address spaces, non-canonical and kernel addresses, bad vfree) are mixed in.
 /// </summary>
 public static class PagingGen
@@ -62,6 +62,10 @@ public static class PagingGen
         AccessStep a => Shrink.Toward0(a.Index).Select(i => (PagingStep)(a with { Index = i }))
             .Concat(Shrink.Toward0((ulong)a.Offset).Select(o => a with { Offset = (long)o }))
             .Concat(Shrink.Toward0(a.Mm).Select(h => a with { Mm = h })),
+        MigrateStep m => Shrink.Toward0(m.Vma).Select(v => (PagingStep)(m with { Vma = v }))
+            .Concat(Shrink.Toward0(m.Offset).Select(o => m with { Offset = o }))
+            .Concat(Shrink.Toward0(m.Mm).Select(h => m with { Mm = h })),
+        MigrateRecent m => Shrink.Toward0(m.Page).Select(n => (PagingStep)new MigrateRecent(n)),
         VmallocStep v => Shrink.Toward0(v.Pages).Select(n => (PagingStep)new VmallocStep(n)),
         VfreeStep v => Shrink.Toward0(v.Area).Select(n => (PagingStep)(v with { Area = n })),
         _ => [],
@@ -74,12 +78,13 @@ public static class PagingGen
             (2, Sparse(length)),
             (1, StackGrowth(length)),
             (2, Reuse()),
+            (1, Migration()),
             (1, Gen.ListOf(Gen.Frequency((3, Handle().Select(h => (PagingStep)new DestroyMm(h))), (2, Gen.Constant<PagingStep>(new NewMm())), (1, Invalid())), 4).Select(l => l.AsEnumerable())));
 
     /// <summary>One mapping, then many accesses into it and its neighbours: dense tables, COW, exhaustion.</summary>
     private static Gen<IEnumerable<PagingStep>> Dense(int length) =>
         from map in MmapGen(Gen.Constant<int?>(null))
-        from accesses in Gen.ListOf(Gen.Frequency((10, AccessInVma(Gen.Choose(0, 64 * 4096))), (2, Invalid()), (1, MprotectGen())), length * 2)
+        from accesses in Gen.ListOf(Gen.Frequency((10, AccessInVma(Gen.Choose(0, 64 * 4096))), (2, Invalid()), (1, MprotectGen()), (2, MigrateGen())), length * 2)
         select accesses.Prepend(map);
 
     /// <summary>Mappings at table boundaries (straddling them), each touched at both ends, then some unmapped.</summary>
@@ -90,14 +95,22 @@ public static class PagingGen
         select maps.Concat(touches).Concat(unmaps);
 
     /// <summary>Write every page of a new anonymous mapping, unmap it, map again and read: freed frames come back, and must read as zero.</summary>
-    private static Gen<IEnumerable<PagingStep>> Reuse() =>
+    private static Gen<IEnumerable<PagingStep>> Reuse() => WriteThenRead(6, (map, _) => [new MunmapRecent(), map]);
+
+    /// <summary>Write every page of a new anonymous mapping, migrate each (and the page past its end), read them: contents move with the page.</summary>
+    private static Gen<IEnumerable<PagingStep>> Migration() =>
+        WriteThenRead(4, (_, pages) => Enumerable.Range(0, pages + 1).Select(i => (PagingStep)new MigrateRecent(i)));
+
+    /// <summary>A new anonymous mapping with every page written, then <paramref name="between"/>, then every page read.</summary>
+    private static Gen<IEnumerable<PagingStep>> WriteThenRead(int maxPages, Func<MmapStep, int, IEnumerable<PagingStep>> between) =>
         from mm in Handle()
-        from pages in Gen.Choose(1, 6)
+        from pages in Gen.Choose(1, maxPages)
         from value in Gen.Choose(1, 255)
         let map = new MmapStep(mm, pages, VmProt.Read | VmProt.Write, null, 0, false, null, 0, 0)
-        let touch = Enumerable.Range(0, pages).Select(i => (PagingStep)new AccessStep(mm, AccessTarget.Recent, 0, (i * 4096) + 8, Access.Write, Privilege.User, (byte)value))
-        let look = Enumerable.Range(0, pages).Select(i => (PagingStep)new AccessStep(mm, AccessTarget.Recent, 0, (i * 4096) + 8, Access.Read, Privilege.User, 0))
-        select new PagingStep[] { map }.Concat(touch).Append(new MunmapRecent()).Append(map).Concat(look);
+        select new PagingStep[] { map }.Concat(EachPage(mm, pages, Access.Write, (byte)value)).Concat(between(map, pages)).Concat(EachPage(mm, pages, Access.Read, 0));
+
+    private static IEnumerable<PagingStep> EachPage(int mm, int pages, Access access, byte value) =>
+        Enumerable.Range(0, pages).Select(i => (PagingStep)new AccessStep(mm, AccessTarget.Recent, 0, (i * 4096) + 8, access, Privilege.User, value));
 
     /// <summary>Accesses ever further below the stack, past the 8 MiB limit.</summary>
     private static Gen<IEnumerable<PagingStep>> StackGrowth(int length) =>
@@ -115,6 +128,7 @@ public static class PagingGen
             (6, MmapGen(Gen.Frequency((3, Gen.Constant<int?>(null)), (1, Gen.Elements<int?>(1, 2))))),
             (3, MunmapGen()),
             (3, MprotectGen()),
+            (2, MigrateGen()),
             (3, from mm in Handle() from delta in Gen.Frequency((3, Gen.Choose(1, 40 * 4096)), (2, Gen.Choose(-40 * 4096, -1)), (1, Gen.Choose(-(1 << 30), -(1 << 24)))) select (PagingStep)new BrkStep(mm, delta)),
             (20, AccessInVma(Gen.Choose(0, 16 * 4096))),
             (2, from mm in Handle() from i in Handle() from off in Gen.Choose(0, 6 * 4096) from acc in Gen.Elements(Enum.GetValues<Access>()) from priv in Gen.Elements(Enum.GetValues<Privilege>())
@@ -144,6 +158,10 @@ public static class PagingGen
         from prot in Gen.Elements(VmProt.Read, VmProt.Read | VmProt.Write, VmProt.None, VmProt.Read | VmProt.Exec, VmProt.Read | VmProt.Write | VmProt.Exec)
         select (PagingStep)new MprotectStep(mm, vma, offset, pages, prot);
 
+    private static Gen<PagingStep> MigrateGen() =>
+        from mm in Handle() from vma in Handle() from offset in Gen.Frequency((3, Gen.Choose(0, 4)), (1, Gen.Choose(5, 64)))
+        select (PagingStep)new MigrateStep(mm, vma, offset);
+
     private static Gen<PagingStep> AccessInVma(Gen<int> offset) =>
         from mm in Handle()
         from vma in Handle()
@@ -163,6 +181,7 @@ public static class PagingGen
             from mm in Handle() from which in Gen.Choose(0, 1) from off in Gen.Choose(0, 1 << 20) from priv in Gen.Elements(Enum.GetValues<Privilege>())
             select (PagingStep)new AccessStep(mm, AccessTarget.Unmapped, which, off, Access.Read, priv, 1),
             Handle().Select(h => (PagingStep)new VfreeStep(h, true)),
+            from mm in Handle() from vma in Handle() select (PagingStep)new MigrateStep(mm, vma, 0, true),
             Gen.Constant<PagingStep>(new VmallocStep(0)));
 
     private static Gen<int> Handle() => Gen.Choose(0, 16);

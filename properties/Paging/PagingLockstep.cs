@@ -29,6 +29,7 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
     public const string Dense = "one PTE table maps 16+ pages";
     public const string Sparse = "8+ lower tables in one address space";
     public const string VmallocUsed = "vmalloc area accessed";
+    public const string Migrated = "anonymous page migrated";
     public const string InvalidRejected = "invalid operation rejected";
 
     private readonly List<AsId> _live = [];
@@ -37,7 +38,7 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
     private (AsId Mm, VirtAddr Start, ulong Pages)? _recent;
 
     public static IReadOnlyList<string> AllScenarios { get; } =
-        [Destroyed, SharedAcrossSpaces, CopyOnWrite, StackGrew, StackLimit, FaultOom, TableOom, Downgrade, WriteToReadOnly, NxFetch, BrkShrink, Straddles, TablesFreed, Dense, Sparse, VmallocUsed, InvalidRejected];
+        [Destroyed, SharedAcrossSpaces, CopyOnWrite, StackGrew, StackLimit, FaultOom, TableOom, Downgrade, WriteToReadOnly, NxFetch, BrkShrink, Straddles, TablesFreed, Dense, Sparse, VmallocUsed, Migrated, InvalidRejected];
 
     private PagingFormat Format => impl.Format;
 
@@ -132,6 +133,7 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
             MmapStep m => Pick(m.Mm),
             MunmapStep m => Pick(m.Mm),
             MprotectStep m => Pick(m.Mm),
+            MigrateStep m => Pick(m.Mm),
             BrkStep b => Pick(b.Mm),
             AccessStep a => Pick(a.Mm),
             _ => null,
@@ -146,6 +148,8 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
             MunmapStep m when space is { Vmas.IsEmpty: false } => RangeCall(space, m.Vma, m.Offset, m.Pages, m.Unaligned, "munmap", (p, at, n) => p.Munmap(space.Id, at, n)),
             MprotectStep m when space is { Vmas.IsEmpty: false } =>
                 RangeCall(space, m.Vma, m.Offset, m.Pages, false, $"mprotect[{VmProtText.Of(m.Prot)}]", (p, at, n) => p.Mprotect(space.Id, at, n, m.Prot)),
+            MigrateStep m when space is { Vmas.IsEmpty: false } => RangeCall(space, m.Vma, m.Offset, 1, m.Unaligned, "migrate_page", (p, at, _) => p.MigratePage(space.Id, at)),
+            MigrateRecent m when _recent is { } r => MigrateRecentPage(r.Mm, new VirtAddr(r.Start.Value + ((ulong)m.Page << Pfn.PageShift))),
             BrkStep b when space is not null => Brk(space, b.Delta),
             AccessStep { Target: AccessTarget.Recent } a when _recent is { } r => Access(r.Mm, r.Start.Value + (ulong)a.Offset, a),
             AccessStep a when space is not null => Access(space.Id, AddressOf(space, state, a), a),
@@ -179,6 +183,8 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         var n = (ulong)Math.Max(0, pages);
         return new Call($"{name}({space.Id}, {at}, {n} pages)", p => run(p, at, n));
     }
+
+    private static Call MigrateRecentPage(AsId mm, VirtAddr at) => new($"migrate_page({mm}, {at})", p => p.MigratePage(mm, at));
 
     private static Call Brk(AddressSpaceState space, long delta)
     {
@@ -259,6 +265,9 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
                 break;
             case MprotectStep when error is null && Downgraded(before, after):
                 log.Reached(Downgrade);
+                break;
+            case MigrateStep or MigrateRecent when error is null:
+                log.Reached(Migrated);
                 break;
             case BrkStep { Delta: < 0 } when error is null:
                 log.Reached(BrkShrink);

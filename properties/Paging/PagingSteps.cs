@@ -59,6 +59,20 @@ public sealed record MprotectStep(int Mm, int Vma, int Offset, int Pages, VmProt
     public override string ToString() => $"mprotect(mm #{Mm}, vma #{Vma} + {Offset} pages, {Pages} pages, {VmProtText.Of(Prot)})";
 }
 
+/// <summary>migrate_pages of the page Offset pages into VMA #Vma (Unaligned adds one byte to the address, which is refused).</summary>
+public sealed record MigrateStep(int Mm, int Vma, int Offset, bool Unaligned = false) : PagingStep
+{
+    public override bool IsInvalid => Unaligned;
+
+    public override string ToString() => $"migrate_page(mm #{Mm}, vma #{Vma} + {Offset} pages{(Unaligned ? " + 1 byte" : string.Empty)})";
+}
+
+/// <summary>migrate_pages of page #Page of the range the last successful mmap returned.</summary>
+public sealed record MigrateRecent(int Page) : PagingStep
+{
+    public override string ToString() => $"migrate_page(last mmap + {Page} pages)";
+}
+
 /// <summary>brk to the current break plus <see cref="Delta"/> bytes (negative shrinks; below start_brk is refused).</summary>
 public sealed record BrkStep(int Mm, long Delta) : PagingStep
 {

@@ -80,6 +80,24 @@ public sealed class TlbExamples
     }
 
     [Fact]
+    public void Migration_on_a_cpu_that_does_not_run_the_mm_flushes_every_cpu_that_did()
+    {
+        var (machine, cpu, mm) = Boot(true);
+        var other = new CpuId(1);
+        var bss = new VirtAddr(UserLayout.BssStart(PagingFormat.FourLevel));
+        Assert.Equal((byte)3, machine.Access(cpu, bss, Access.Write, Privilege.User, 3).Value);
+        var old = machine.TlbOf(cpu).Entries().Single().Translation.Frame;
+        Assert.Equal(new InvalidInstruction(new CpuId(2), "no such CPU"), machine.MigratePage(new CpuId(2), mm, bss).Error);
+        Assert.Equal(new NotMigratable(new VirtAddr(bss.Value + 4096), "no page is mapped there"), machine.MigratePage(other, mm, new VirtAddr(bss.Value + 4096)).Error);
+        Assert.Single(machine.TlbOf(cpu).Entries());
+        Assert.True(machine.MigratePage(other, mm, bss).IsOk);
+        Assert.Empty(machine.TlbOf(cpu).Entries());
+        Assert.Equal((byte)3, machine.Access(cpu, bss, Access.Read, Privilege.User, 0).Value);
+        Assert.NotEqual(old, machine.TlbOf(cpu).Entries().Single().Translation.Frame);
+        Assert.Empty(machine.TlbOf(other).Entries());
+    }
+
+    [Fact]
     public void Instructions_refuse_what_the_cpu_refuses()
     {
         var (withPcid, cpu, _) = Boot(true);

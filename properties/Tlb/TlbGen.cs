@@ -11,7 +11,7 @@ namespace MMSpec.Properties.Tlb;
 /// Generators for machine scenarios: 1 to 4 CPUs (sometimes up to 64), PCIDs on or off, small TLBs and PDE caches
 /// so that capacity evictions happen, a few address spaces switched between CPUs (so several CPUs run one, CPUs
 /// switch away lazily and PCIDs get reused), accesses with locality, munmap then reuse of the frames (page tables
-/// included), mprotect downgrades and upgrades, vmalloc/vfree, the invalidation instructions, and invalid ones.
+/// included), page migration under cached entries, mprotect downgrades and upgrades, vmalloc/vfree, the invalidation instructions, and invalid ones.
 /// </summary>
 public static class TlbGen
 {
@@ -28,7 +28,7 @@ public static class TlbGen
 
     public static Gen<ImmutableArray<TlbStep>> Steps() =>
         Gen.Sized(size =>
-            from body in Gen.ListOf(Gen.Frequency((24, Step().Select(s => new[] { s })), (2, KernelPage()), (3, SharedThenUnmapped()), (2, FreedTableReused()), (1, PcidChurn())), Math.Max(8, size * 2))
+            from body in Gen.ListOf(Gen.Frequency((24, Step().Select(s => new[] { s })), (2, KernelPage()), (3, SharedThenUnmapped()), (2, FreedTableReused()), (2, MigratedUnderCache()), (1, PcidChurn())), Math.Max(8, size * 2))
             select new TlbStep[] { new CreateMm(), new SwitchStep(0, 0), new CreateMm() }.Concat(body.SelectMany(s => s)).ToImmutableArray());
 
     /// <summary>Two CPUs run one address space and cache a page; one unmaps it, the other reads there again (the shootdown's case), then the frame is reused.</summary>
@@ -38,13 +38,11 @@ public static class TlbGen
         from m in Small()
         from i in Small()
         from o in Gen.Choose(0, 4 * 4096)
-        select new TlbStep[]
+        select CachedByTwo(a, b, m, i, o, 9).Concat(new TlbStep[]
         {
-            new SwitchStep(a, m), new SwitchStep(b, m),
-            new TouchStep(a, false, i, o, Access.Write, Privilege.User, 9), new TouchStep(b, false, i, o, Access.Read, Privilege.User, 0),
             new UnmapStep(a, i, o / 4096, 1), new TouchStep(b, false, i, o, Access.Read, Privilege.User, 0),
             new MapStep(a, 2, VmProt.Read | VmProt.Write, null, false), new TouchStep(a, false, i, o, Access.Write, Privilege.User, 5),
-        };
+        }).ToArray();
 
     /// <summary>
     /// CPU b caches the page table of the executable's region; CPU a unmaps text, data and bss (the region's whole
@@ -65,6 +63,28 @@ public static class TlbGen
             new TouchStep(a, false, 0, o, Access.Write, Privilege.User, 3), new TouchStep(a, false, 0, 4096 + o, Access.Write, Privilege.User, 4),
             new TouchStep(a + other, false, 0, o, Access.Read, Privilege.User, 0),
         };
+
+    /// <summary>Two CPUs run one address space and cache a written page; compaction on a third migrates it; both read and write it again.</summary>
+    private static Gen<TlbStep[]> MigratedUnderCache() =>
+        from a in Cpu()
+        from b in Cpu()
+        from k in Cpu()
+        from m in Small()
+        from i in Small()
+        from o in Gen.Choose(0, 4 * 4096)
+        select CachedByTwo(a, b, m, i, o, 6).Concat(new TlbStep[]
+        {
+            new MigratePageStep(k, m, i, o / 4096),
+            new TouchStep(b, false, i, o, Access.Read, Privilege.User, 0), new TouchStep(a, false, i, o, Access.Write, Privilege.User, 8),
+            new TouchStep(b, false, i, o, Access.Read, Privilege.User, 0),
+        }).ToArray();
+
+    /// <summary>CPUs a and b switch to address space #m; a writes <paramref name="value"/> Offset bytes into VMA #i, b reads it: both cache the page.</summary>
+    private static TlbStep[] CachedByTwo(int a, int b, int m, int i, int o, byte value) =>
+    [
+        new SwitchStep(a, m), new SwitchStep(b, m),
+        new TouchStep(a, false, i, o, Access.Write, Privilege.User, value), new TouchStep(b, false, i, o, Access.Read, Privilege.User, 0),
+    ];
 
     /// <summary>More address spaces than a CPU has dynamic ASIDs, switched through on one CPU: PCIDs get reused.</summary>
     private static Gen<TlbStep[]> PcidChurn() =>
@@ -105,6 +125,7 @@ public static class TlbGen
             (4, from c in Cpu() from v in Small() from o in Gen.Choose(0, 4) from n in Gen.Choose(1, 6) select (TlbStep)new UnmapStep(c, v, o, n)),
             (4, from c in Cpu() from v in Small() from o in Gen.Choose(0, 4) from n in Gen.Choose(1, 6) from prot in Prot() select (TlbStep)new ProtectStep(c, v, o, n, prot)),
             (2, from c in Cpu() from d in Gen.Choose(-6, 8) select (TlbStep)new HeapStep(c, d)),
+            (2, from c in Cpu() from m in Small() from v in Small() from o in Gen.Choose(0, 6) select (TlbStep)new MigratePageStep(c, m, v, o)),
             (2, Gen.Choose(1, 4).Select(n => (TlbStep)new VmallocAreaStep(n))),
             (1, from c in Cpu() from a in Small() select (TlbStep)new VfreeAreaStep(c, a)),
             (3, from c in Cpu() from v in Gen.Elements(true, false) from i in Small() from o in Gen.Choose(0, 8 * 4096) select (TlbStep)new InvlpgStep(c, v, i, o)),

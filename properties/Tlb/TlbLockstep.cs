@@ -31,6 +31,7 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
     public const string GlobalSurvived = "global entry survived a CR3 write";
     public const string InvalidRejected = "invalid instruction rejected";
     public const string PdeHit = "walk started at a PDE-cached page table";
+    public const string MigratedCached = "page migrated while a TLB cached it";
     public const string TableReused = "page table freed under another CPU's PDE cache, reused, then that CPU accessed";
 
     private readonly List<AsId> _live = [];
@@ -40,7 +41,7 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
     private MachineSnapshot? _last;
 
     public static IReadOnlyList<string> AllScenarios { get; } =
-        [Hit, Eviction, SharedMm, Lazy, PcidReused, Downgraded, ReusedFrame, Shootdown, GlobalSurvived, InvalidRejected, PdeHit, TableReused];
+        [Hit, Eviction, SharedMm, Lazy, PcidReused, Downgraded, ReusedFrame, Shootdown, GlobalSurvived, InvalidRejected, PdeHit, TableReused, MigratedCached];
 
     public Violation? CheckInitialState()
     {
@@ -170,6 +171,8 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
                 new Call($"munmap(cpu{u.Cpu % cpus}, {addr:x}, {u.Pages} pages)", m => m.Munmap(new CpuId(u.Cpu % cpus), new VirtAddr(addr), (ulong)u.Pages), u.Cpu % cpus),
             ProtectStep p when Page(p.Cpu, false, p.Vma, p.Offset * 4096) is { } addr =>
                 new Call($"mprotect(cpu{p.Cpu % cpus}, {addr:x}, {p.Pages} pages, {VmProtText.Of(p.Prot)})", m => m.Mprotect(new CpuId(p.Cpu % cpus), new VirtAddr(addr), (ulong)p.Pages, p.Prot), p.Cpu % cpus),
+            MigratePageStep g when Mm(g.Mm) is { } mm && state.Paging.Spaces.FirstOrDefault(s => s.Id == mm) is { Vmas.IsEmpty: false } space =>
+                Migrate(g, mm, space.Vmas[g.Vma % space.Vmas.Length].Start + ((ulong)g.Offset << Pfn.PageShift), cpus),
             HeapStep h when SpaceOf(h.Cpu) is { } space =>
                 new Call($"brk(cpu{h.Cpu % cpus}, {h.DeltaPages} pages)", m => m.Brk(new CpuId(h.Cpu % cpus), new VirtAddr((ulong)Math.Max(0, (long)space.Brk + (h.DeltaPages * 4096L)))), h.Cpu % cpus),
             VmallocAreaStep v => new Call($"vmalloc({v.Pages})", m => m.Vmalloc((ulong)v.Pages), null),
@@ -185,6 +188,13 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             NoSuchCpuStep n => new Call($"invlpg(cpu{cpus + n.Cpu})", m => m.Invlpg(new CpuId(cpus + n.Cpu), new VirtAddr(0)), null),
             _ => null,
         };
+    }
+
+    private static Call Migrate(MigratePageStep g, AsId mm, ulong addr, int cpus)
+    {
+        var cpu = new CpuId(g.Cpu % cpus);
+        var at = new VirtAddr(addr);
+        return new Call($"migrate_page({cpu}, {mm}, {at})", m => m.MigratePage(cpu, mm, at), cpu.Value) { Vpn = addr >> Pfn.PageShift };
     }
 
     private static Call Touch(TouchStep t, ulong addr, int cpus)
@@ -256,7 +266,13 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             log.Reached(ReusedFrame);
         }
 
-        if (step is UnmapStep or ProtectStep or HeapStep or VfreeAreaStep && after.Cpus.Zip(before.Cpus).Count(p => p.First.Entries.Length < p.Second.Entries.Length) >= 2)
+        if (step is MigratePageStep && observed is Result<Unit> { IsOk: true } && call.Vpn is { } moved
+            && before.Cpus.Any(c => c.Entries.Any(e => !e.Global && e.Vpn == moved && after.Paging.Pages.Allocated.All(b => b.Pfn != e.Translation.Frame))))
+        {
+            log.Reached(MigratedCached);
+        }
+
+        if (step is UnmapStep or ProtectStep or HeapStep or VfreeAreaStep or MigratePageStep && after.Cpus.Zip(before.Cpus).Count(p => p.First.Entries.Length < p.Second.Entries.Length) >= 2)
         {
             log.Reached(Shootdown);
         }

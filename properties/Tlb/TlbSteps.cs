@@ -50,6 +50,12 @@ public sealed record ProtectStep(int Cpu, int Vma, int Offset, int Pages, VmProt
     public override string ToString() => $"mprotect(cpu {Cpu}, vma #{Vma} + {Offset} pages, {Pages} pages, {VmProtText.Of(Prot)})";
 }
 
+/// <summary>Compaction on CPU #Cpu migrates the page Offset pages into VMA #Vma of address space #Mm, which that CPU need not run.</summary>
+public sealed record MigratePageStep(int Cpu, int Mm, int Vma, int Offset) : TlbStep
+{
+    public override string ToString() => $"migrate_page(cpu {Cpu}, mm #{Mm}, vma #{Vma} + {Offset} pages)";
+}
+
 public sealed record HeapStep(int Cpu, int DeltaPages) : TlbStep
 {
     public override string ToString() => $"brk(cpu {Cpu}, {(DeltaPages < 0 ? "-" : "+")}{Math.Abs(DeltaPages)} pages)";

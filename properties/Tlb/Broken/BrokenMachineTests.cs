@@ -24,6 +24,8 @@ public sealed class BrokenMachineTests(ITestOutputHelper output)
         { nameof(Cr3DropsGlobal), false, TlbLockstep.InstructionEffect },
         { nameof(Cr3KeepsNonGlobal), false, TlbInvariants.Coherence },
         { nameof(NoFlushAfterMprotect), true, TlbInvariants.Coherence },
+        { nameof(NoFlushAfterMigration), true, TlbInvariants.Coherence },
+        { nameof(NoFlushAfterMigration), false, TlbInvariants.Coherence },
         { nameof(FreesTableBeforeFlush), true, TlbInvariants.PagingStructureCoherence },
         { nameof(FreesTableBeforeFlush), false, TlbInvariants.PagingStructureCoherence },
     };
@@ -47,6 +49,7 @@ public sealed class BrokenMachineTests(ITestOutputHelper output)
             nameof(Cr3DropsGlobal) => new Cr3DropsGlobal(paging, config, Tlb),
             nameof(Cr3KeepsNonGlobal) => new Cr3KeepsNonGlobal(paging, config, Tlb),
             nameof(NoFlushAfterMprotect) => new NoFlushAfterMprotect(paging, config, Tlb),
+            nameof(NoFlushAfterMigration) => new NoFlushAfterMigration(paging, config, Tlb),
             nameof(FreesTableBeforeFlush) => new FreesTableBeforeFlush(paging, config, Tlb),
             _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "no such broken variant"),
         };

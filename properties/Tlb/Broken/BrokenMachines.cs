@@ -33,6 +33,12 @@ public sealed class NoFlushAfterMprotect(IPagingSystem paging, MachineConfig con
     protected override bool FlushesAfterMprotect => false;
 }
 
+/// <summary>Migration moves the page and frees the old frame without flushing: every CPU that cached the page still reaches the old frame.</summary>
+public sealed class NoFlushAfterMigration(IPagingSystem paging, MachineConfig config, Func<CpuId, ITlb> tlb) : Machine(paging, config, tlb)
+{
+    protected override bool FlushesAfterMigration => false;
+}
+
 /// <summary>
 /// A page-table page freed before the flush reached the other CPUs' paging-structure caches: the shootdown drops
 /// their TLB entries for the range, not their PDE-cache entries, so after munmap frees a page table another CPU
