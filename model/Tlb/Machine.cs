@@ -92,7 +92,9 @@ public class Machine
                 c.Tlb.InvalidatePage(c.Pcid, vpn, cached.Global);
             }
 
-            var walked = region is { } cachedRegion && c.Tlb.TryLookupPageTable(c.Pcid, cachedRegion, out var pageTable)
+            var pageTable = default(Pfn);
+            var fromCachedTable = region is { } cachedRegion && c.Tlb.TryLookupPageTable(c.Pcid, cachedRegion, out pageTable);
+            var walked = fromCachedTable
                 ? Paging.TranslateFrom(mm, pageTable, addr, access, privilege)
                 : Paging.Translate(mm, addr, access, privilege);
             if (walked.IsOk)
@@ -100,7 +102,7 @@ public class Machine
                 var translation = walked.Value.Translation;
                 var global = translation.Flags.HasFlag(PteFlags.Global);
                 c.Tlb.Fill(new TlbEntry(global ? default : c.Pcid, vpn, translation, global));
-                if (region is { } walkedRegion)
+                if (region is { } walkedRegion && !fromCachedTable)
                 {
                     c.Tlb.FillPageTable(new PdeCacheEntry(c.Pcid, walkedRegion, walked.Value.PageTable));
                 }

@@ -67,6 +67,23 @@ public sealed class PagingEdgeTests
 
     [Theory]
     [MemberData(nameof(Cases))]
+    public void A_first_write_to_a_private_file_page_copies_it_from_the_page_cache_or_the_file(string side, string format)
+    {
+        var (paging, mm) = PagingBadInputTests.Boot(side, format, 64);
+        var shared = paging.Mmap(mm, new MmapRequest(2, ReadWrite, 8, 0, true)).Value.Value;
+        Assert.Equal((byte)0x44, paging.Access(mm, new VirtAddr(shared + 10), Access.Write, Privilege.User, 0x44).Value);
+        Assert.Equal((byte)0x45, paging.Access(mm, new VirtAddr(shared + 4096 + 10), Access.Write, Privilege.User, 0x45).Value);
+        Assert.True(paging.Munmap(mm, new VirtAddr(shared + 4096), 1).IsOk);
+        var mine = paging.Mmap(mm, new MmapRequest(2, ReadWrite, 8, 0, false)).Value.Value;
+        Assert.Equal((byte)0x66, paging.Access(mm, new VirtAddr(mine + 20), Access.Write, Privilege.User, 0x66).Value);
+        Assert.Equal((byte)0x44, paging.Access(mm, new VirtAddr(mine + 10), Access.Read, Privilege.User, 0).Value);
+        Assert.Equal((byte)0x67, paging.Access(mm, new VirtAddr(mine + 4096 + 20), Access.Write, Privilege.User, 0x67).Value);
+        Assert.Equal((byte)0x45, paging.Access(mm, new VirtAddr(mine + 4096 + 10), Access.Read, Privilege.User, 0).Value);
+        Assert.Equal((byte)0, paging.Access(mm, new VirtAddr(shared + 20), Access.Read, Privilege.User, 0).Value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
     public void A_vmalloc_page_reads_zero_even_on_a_frame_a_program_wrote(string side, string format)
     {
         var (paging, mm) = PagingBadInputTests.Boot(side, format, 64);

@@ -32,6 +32,17 @@ public sealed class TranslateFromTests
     }
 
     [Theory]
+    [MemberData(nameof(PagingBadInputTests.Cases), MemberType = typeof(PagingBadInputTests))]
+    public void A_vmalloc_page_walks_from_the_shared_kernel_page_table(string side, string format)
+    {
+        var (paging, mm) = PagingBadInputTests.Boot(side, format, Frames);
+        var area = paging.Vmalloc(1).Value;
+        var walk = paging.Translate(mm, area, Access.Write, Privilege.Supervisor).Value;
+        Assert.Equal(walk, paging.TranslateFrom(mm, walk.PageTable, area, Access.Write, Privilege.Supervisor).Value);
+        Assert.Equal(walk.PageTable, paging.Snapshot().KernelTables.Single(t => t.Depth == paging.Format.Depth - 1).Frame);
+    }
+
+    [Theory]
     [MemberData(nameof(PagingExamples.Formats), MemberType = typeof(PagingExamples))]
     public void The_model_refuses_a_walk_from_a_frame_that_is_not_the_address_s_page_table(string format)
     {
