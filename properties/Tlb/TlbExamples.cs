@@ -30,7 +30,8 @@ public sealed class TlbExamples
         Assert.Equal((3L, 1L), (tlb.Hits, tlb.Misses));
         tlb.Fill(Entry(1, 4) with { Translation = Frame7 with { Frame = new Pfn(8) } });
         Assert.Equal(new Pfn(8), tlb.Entries().Single(e => e.Vpn == 4).Translation.Frame);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new SetAssociativeTlb(0, 4, 1));
+        Assert.StartsWith("0 sets of 4 ways: a TLB needs at least one entry", Assert.Throws<ArgumentOutOfRangeException>(() => new SetAssociativeTlb(0, 4, 1)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SetAssociativeTlb(4, 0, 1));
     }
 
     [Fact]
