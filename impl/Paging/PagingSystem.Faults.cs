@@ -119,12 +119,7 @@ public sealed partial class PagingSystem
     /// <summary>do_wp_page on a private file mapping's page-cache page: copy it to a new anonymous page, writable.</summary>
     private Result<Unit> BreakCow(ImplMm m, Vma vma, ulong page)
     {
-        var table = m.Pgd;
-        for (var depth = 0; depth < Format.Depth - 1; depth++)
-        {
-            table = PagingFormat.FrameOf(Entry(table, Format.IndexOf(page, depth)));
-        }
-
+        var table = LeafTable(m, page)!.Value;
         var index = Format.IndexOf(page, Format.Depth - 1);
         var old = Entry(table, index);
         if (_cache.OwnerOf(PagingFormat.FrameOf(old)) is not { } key || vma.Shared)

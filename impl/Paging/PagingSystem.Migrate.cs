@@ -22,21 +22,8 @@ public sealed partial class PagingSystem
             return bad;
         }
 
-        var table = m.Pgd;
-        for (var depth = 0; depth < Format.Depth - 1; depth++)
-        {
-            var upper = Entry(table, Format.IndexOf(addr.Value, depth));
-            if (upper == 0)
-            {
-                return new NotMigratable(addr, "no page is mapped there");
-            }
-
-            table = PagingFormat.FrameOf(upper);
-        }
-
         var index = Format.IndexOf(addr.Value, Format.Depth - 1);
-        var entry = Entry(table, index);
-        if (entry == 0)
+        if (LeafTable(m, addr.Value) is not { } table || Entry(table, index) is var entry && entry == 0)
         {
             return new NotMigratable(addr, "no page is mapped there");
         }

@@ -118,6 +118,24 @@ public sealed partial class PagingSystem
         }
     }
 
+    /// <summary>The page table that holds the leaf entry of <paramref name="addr"/>, walked from the PGD (pte_offset_map after the upper levels); null where an upper entry is empty.</summary>
+    private Pfn? LeafTable(ImplMm m, ulong addr)
+    {
+        var table = m.Pgd;
+        for (var depth = 0; depth < Format.Depth - 1; depth++)
+        {
+            var entry = Entry(table, Format.IndexOf(addr, depth));
+            if (entry == 0)
+            {
+                return null;
+            }
+
+            table = PagingFormat.FrameOf(entry);
+        }
+
+        return table;
+    }
+
     private ulong Entry(Pfn table, int index) => _memory.ReadEntry(table, index, Format.EntryBytes);
 
     private void SetEntry(Pfn table, int index, ulong entry) => _memory.WriteEntry(table, index, Format.EntryBytes, entry);
