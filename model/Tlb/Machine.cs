@@ -21,8 +21,7 @@ public class Machine
     public const int DynamicAsids = 6;
 
     private readonly Cpu[] _cpus;
-    private readonly Dictionary<AsId, HashSet<int>> _cpumask = [];
-    private readonly Dictionary<AsId, ulong> _brk = [];
+    private readonly Dictionary<AsId, MmState> _mms = [];
     private readonly Dictionary<ulong, ulong> _vmalloc = [];
 
     public Machine(IPagingSystem paging, MachineConfig config, Func<CpuId, ITlb> tlb)
@@ -77,7 +76,7 @@ public class Machine
         }
 
         var mm = c.Mm!.Value;
-        var vpn = addr.Value >> Pfn.PageShift;
+        var vpn = addr.Vpn;
         var region = PdeRegion(addr);
         for (var attempt = 0; ; attempt++)
         {
@@ -140,8 +139,7 @@ public class Machine
         var created = Paging.CreateAddressSpace();
         if (created.IsOk)
         {
-            _cpumask[created.Value] = [];
-            _brk[created.Value] = UserLayout.StartBrk(Paging.Format);
+            _mms[created.Value] = new MmState(UserLayout.StartBrk(Paging.Format));
         }
 
         return created;
@@ -150,31 +148,26 @@ public class Machine
     /// <summary>exit_mmap: CPUs running the address space go idle, its PCIDs are flushed everywhere, then it is torn down.</summary>
     public Result<Unit> DestroyAddressSpace(AsId mm)
     {
-        if (!_cpumask.TryGetValue(mm, out var cpus))
+        if (!_mms.Remove(mm, out var state))
         {
             return new UnknownAddressSpace(mm);
         }
 
-        foreach (var i in cpus)
+        foreach (var i in state.Cpus)
         {
             var c = _cpus[i];
-            FlushOn(c, mm, 0, ulong.MaxValue >> Pfn.PageShift, true);
+            FlushOn(c, mm, 0, ulong.MaxValue, true);
             if (c.Mm == mm)
             {
                 c.Mm = null;
             }
 
-            for (var slot = 0; slot < DynamicAsids; slot++)
+            if (c.AsidOf(mm) is { } pcid)
             {
-                if (c.Asids[slot] == mm)
-                {
-                    c.Asids[slot] = null;
-                }
+                c.Asids[pcid.Value - 1] = null;
             }
         }
 
-        _cpumask.Remove(mm);
-        _brk.Remove(mm);
         return Paging.DestroyAddressSpace(mm);
     }
 
@@ -183,10 +176,10 @@ public class Machine
     {
         if (!Valid(cpu))
         {
-            return new InvalidInstruction(cpu, "no such CPU");
+            return NoSuchCpu(cpu);
         }
 
-        if (!_cpumask.TryGetValue(mm, out var cpus))
+        if (!_mms.TryGetValue(mm, out var state))
         {
             return new UnknownAddressSpace(mm);
         }
@@ -199,18 +192,7 @@ public class Machine
 
         if (Config.PcidEnabled)
         {
-            var slot = Array.IndexOf(c.Asids, mm);
-            if (slot < 0)
-            {
-                // A PCID reused for another address space: CR3 is written without the no-flush bit, so its old entries go.
-                slot = c.NextAsid;
-                c.NextAsid = (c.NextAsid + 1) % DynamicAsids;
-                c.Asids[slot] = mm;
-                c.Tlb.InvalidatePcid(new Pcid(slot + 1));
-                c.Tlb.InvalidatePageTables(new Pcid(slot + 1));
-            }
-
-            c.Pcid = new Pcid(slot + 1);
+            c.Pcid = c.AsidOf(mm) ?? ReuseAsid(c, mm);
         }
         else
         {
@@ -218,7 +200,7 @@ public class Machine
         }
 
         c.Mm = mm;
-        cpus.Add(cpu.Value);
+        state.Cpus.Add(cpu.Value);
         return Unit.Value;
     }
 
@@ -227,11 +209,11 @@ public class Machine
     {
         if (!Valid(cpu))
         {
-            return new InvalidInstruction(cpu, "no such CPU");
+            return NoSuchCpu(cpu);
         }
 
         var c = _cpus[cpu.Value];
-        c.Tlb.InvalidatePage(c.Pcid, addr.Value >> Pfn.PageShift, InvlpgDropsGlobal);
+        c.Tlb.InvalidatePage(c.Pcid, addr.Vpn, InvlpgDropsGlobal);
         c.Tlb.InvalidatePageTables(c.Pcid);
         return Unit.Value;
     }
@@ -244,7 +226,7 @@ public class Machine
     {
         if (!Valid(cpu))
         {
-            return new InvalidInstruction(cpu, "no such CPU");
+            return NoSuchCpu(cpu);
         }
 
         var c = _cpus[cpu.Value];
@@ -271,7 +253,7 @@ public class Machine
     {
         if (!Valid(cpu))
         {
-            return new InvalidInstruction(cpu, "no such CPU");
+            return NoSuchCpu(cpu);
         }
 
         _cpus[cpu.Value].Tlb.InvalidateAll(true);
@@ -287,7 +269,7 @@ public class Machine
     {
         if (!Valid(cpu))
         {
-            return new InvalidInstruction(cpu, "no such CPU");
+            return NoSuchCpu(cpu);
         }
 
         if (pcid.Value is < 0 or > Pcid.Max || (!Config.PcidEnabled && pcid.Value != 0) || (type == InvpcidType.IndividualAddress && !Paging.Format.IsCanonical(addr.Value)))
@@ -299,7 +281,7 @@ public class Machine
         switch (type)
         {
             case InvpcidType.IndividualAddress:
-                tlb.InvalidatePage(pcid, addr.Value >> Pfn.PageShift, false);
+                tlb.InvalidatePage(pcid, addr.Vpn, false);
                 tlb.InvalidatePageTables(pcid);
                 break;
             case InvpcidType.SingleContext:
@@ -328,7 +310,7 @@ public class Machine
         var done = Paging.Munmap(c.Mm!.Value, addr, pages);
         if (done.IsOk)
         {
-            Flush(cpu, c.Mm.Value, addr.Value >> Pfn.PageShift, (addr.Value >> Pfn.PageShift) + pages - 1);
+            Flush(cpu, c.Mm.Value, addr.Vpn, addr.Vpn + pages - 1);
         }
 
         return done;
@@ -344,7 +326,7 @@ public class Machine
         var done = Paging.Mprotect(c.Mm!.Value, addr, pages, prot);
         if (done.IsOk && FlushesAfterMprotect)
         {
-            Flush(cpu, c.Mm.Value, addr.Value >> Pfn.PageShift, (addr.Value >> Pfn.PageShift) + pages - 1);
+            Flush(cpu, c.Mm.Value, addr.Vpn, addr.Vpn + pages - 1);
         }
 
         return done;
@@ -361,14 +343,15 @@ public class Machine
         var done = Paging.Brk(mm, newBrk);
         if (done.IsOk)
         {
-            var oldEnd = PageMath.Up(_brk[mm]);
-            var newEnd = PageMath.Up(newBrk.Value);
-            if (newEnd < oldEnd)
+            var state = _mms[mm];
+            var oldEnd = new VirtAddr(PageMath.Up(state.Brk));
+            var newEnd = new VirtAddr(PageMath.Up(newBrk.Value));
+            if (newEnd.Value < oldEnd.Value)
             {
-                Flush(cpu, mm, newEnd >> Pfn.PageShift, (oldEnd >> Pfn.PageShift) - 1);
+                Flush(cpu, mm, newEnd.Vpn, oldEnd.Vpn - 1);
             }
 
-            _brk[mm] = newBrk.Value;
+            state.Brk = newBrk.Value;
         }
 
         return done;
@@ -382,13 +365,13 @@ public class Machine
     {
         if (!Valid(cpu))
         {
-            return new InvalidInstruction(cpu, "no such CPU");
+            return NoSuchCpu(cpu);
         }
 
         var done = Paging.MigratePage(mm, addr);
         if (done.IsOk && FlushesAfterMigration)
         {
-            Flush(cpu, mm, addr.Value >> Pfn.PageShift, addr.Value >> Pfn.PageShift);
+            Flush(cpu, mm, addr.Vpn, addr.Vpn);
         }
 
         return done;
@@ -410,13 +393,13 @@ public class Machine
     {
         if (!Valid(cpu))
         {
-            return new InvalidInstruction(cpu, "no such CPU");
+            return NoSuchCpu(cpu);
         }
 
         var done = Paging.Vfree(addr);
         if (done.IsOk)
         {
-            var first = addr.Value >> Pfn.PageShift;
+            var first = addr.Vpn;
             var last = first + _vmalloc[addr.Value] - 1;
             _vmalloc.Remove(addr.Value);
             foreach (var (c, i) in _cpus.Select((c, i) => (c, i)))
@@ -464,7 +447,7 @@ public class Machine
     /// </summary>
     private void Flush(CpuId caller, AsId mm, ulong first, ulong last)
     {
-        foreach (var i in _cpumask[mm])
+        foreach (var i in _mms[mm].Cpus)
         {
             if (i == caller.Value || ShootsDown)
             {
@@ -480,8 +463,7 @@ public class Machine
     /// </summary>
     private void FlushOn(Cpu c, AsId mm, ulong first, ulong last, bool pageTables)
     {
-        var slot = Array.IndexOf(c.Asids, mm);
-        Pcid? pcid = Config.PcidEnabled ? (slot >= 0 ? new Pcid(slot + 1) : null) : (c.Mm == mm ? default(Pcid) : null);
+        Pcid? pcid = Config.PcidEnabled ? c.AsidOf(mm) : c.Mm == mm ? default(Pcid) : null;
         if (pcid is { } flushed)
         {
             c.Tlb.InvalidateRange(flushed, first, last);
@@ -512,10 +494,30 @@ public class Machine
 
     private bool Valid(CpuId cpu) => cpu.Value >= 0 && cpu.Value < _cpus.Length;
 
+    private static InvalidInstruction NoSuchCpu(CpuId cpu) => new(cpu, "no such CPU");
+
     private MmError? Running(CpuId cpu, out Cpu c)
     {
-        c = Valid(cpu) ? _cpus[cpu.Value] : null!;
-        return !Valid(cpu) ? new InvalidInstruction(cpu, "no such CPU") : c.Mm is null ? new NoAddressSpace(cpu) : null;
+        if (!Valid(cpu))
+        {
+            c = null!;
+            return NoSuchCpu(cpu);
+        }
+
+        c = _cpus[cpu.Value];
+        return c.Mm is null ? new NoAddressSpace(cpu) : null;
+    }
+
+    /// <summary>choose_new_asid found no PCID of <paramref name="mm"/>: the next slot, round robin, is reused and CR3 is written without the no-flush bit, so its old entries go.</summary>
+    private static Pcid ReuseAsid(Cpu c, AsId mm)
+    {
+        var slot = c.NextAsid;
+        c.NextAsid = (slot + 1) % DynamicAsids;
+        c.Asids[slot] = mm;
+        var pcid = new Pcid(slot + 1);
+        c.Tlb.InvalidatePcid(pcid);
+        c.Tlb.InvalidatePageTables(pcid);
+        return pcid;
     }
 
     /// <summary>A CPU: the address space it runs, the PCID it runs it under, its dynamic ASIDs, and its TLB.</summary>
@@ -530,5 +532,27 @@ public class Machine
         public AsId?[] Asids { get; } = new AsId?[DynamicAsids];
 
         public int NextAsid { get; set; }
+
+        /// <summary>The PCID this CPU keeps for <paramref name="mm"/> (dynamic ASID slot + 1), if it keeps one.</summary>
+        public Pcid? AsidOf(AsId mm)
+        {
+            for (var slot = 0; slot < DynamicAsids; slot++)
+            {
+                if (Asids[slot] == mm)
+                {
+                    return new Pcid(slot + 1);
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>What the machine tracks per address space: mm_cpumask (every CPU that ran it, lazy ones included) and its brk, to flush what a shrink unmaps.</summary>
+    private sealed class MmState(ulong brk)
+    {
+        public HashSet<int> Cpus { get; } = [];
+
+        public ulong Brk { get; set; } = brk;
     }
 }

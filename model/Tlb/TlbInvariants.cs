@@ -23,8 +23,7 @@ public static class TlbInvariants
         {
             foreach (var entry in cpu.Entries)
             {
-                var owner = entry.Global ? null : cpu.OwnerOf(entry.Pcid, s.Config.PcidEnabled);
-                var ptes = entry.Global ? kernel : owner is { } mm && spaces.TryGetValue(mm, out var pages) ? pages : null;
+                var ptes = entry.Global ? kernel : cpu.OwnerOf(entry.Pcid, s.Config.PcidEnabled) is { } mm && spaces.TryGetValue(mm, out var pages) ? pages : null;
                 var why = ptes is null ? $"its {entry.Pcid} belongs to no live address space on {cpu.Id}"
                     : !ptes.TryGetValue(entry.Addr, out var pte) || !pte.Flags.HasFlag(PteFlags.Present) ? "its page is no longer mapped"
                     : pte.Frame != entry.Translation.Frame ? $"the page now maps {pte.Frame}"

@@ -118,7 +118,10 @@ public sealed class TlbExamples
         Assert.Throws<ArgumentOutOfRangeException>(() => new Machine(withPcid.Paging, new MachineConfig(65, true), _ => new AllowedEntries()));
         Assert.Equal("cpu0: invpcid", new InvalidInstruction(cpu, "invpcid").Message);
         Assert.Equal("2 CPUs, PCID on, TLB 16x4, PDE cache 32", new MachineConfig(2, true).ToString());
+        Assert.Equal("1 CPUs, PCID off, TLB 2x1, PDE cache 4", new MachineConfig(1, false, 2, 1, 4).ToString());
         Assert.Equal("pcid3 1000 -> 0x7 [P-UA--X]", Entry(3, 1).ToString());
+        Assert.Equal("global 1000 -> 0x7 [P-UA--X]", (Entry(0, 1) with { Global = true }).ToString());
+        Assert.Equal("cpu1 runs no address space", new NoAddressSpace(new CpuId(1)).Message);
     }
 
     private static TlbEntry Entry(int pcid, ulong vpn) => new(new Pcid(pcid), vpn, Frame7, false);

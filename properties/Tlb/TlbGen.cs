@@ -11,7 +11,7 @@ namespace MMSpec.Properties.Tlb;
 /// Generators for machine scenarios: 1 to 4 CPUs (sometimes up to 64), PCIDs on or off, small TLBs and PDE caches
 /// so that capacity evictions happen, a few address spaces switched between CPUs (so several CPUs run one, CPUs
 /// switch away lazily and PCIDs get reused), accesses with locality, munmap then reuse of the frames (page tables
-/// included), page migration under cached entries, mprotect downgrades and upgrades, vmalloc/vfree, the invalidation instructions, and invalid ones.
+/// included), page migration under cached entries, mprotect downgrades and upgrades, vmalloc/vfree under cached kernel pages, user accesses to cached kernel pages, the invalidation instructions, and invalid ones.
 /// </summary>
 public static class TlbGen
 {
@@ -28,7 +28,7 @@ public static class TlbGen
 
     public static Gen<ImmutableArray<TlbStep>> Steps() =>
         Gen.Sized(size =>
-            from body in Gen.ListOf(Gen.Frequency((24, Step().Select(s => new[] { s })), (2, KernelPage()), (3, SharedThenUnmapped()), (2, FreedTableReused()), (2, MigratedUnderCache()), (1, PcidChurn())), Math.Max(8, size * 2))
+            from body in Gen.ListOf(Gen.Frequency((24, Step().Select(s => new[] { s })), (2, KernelPage()), (1, VfreedUnderCache()), (3, SharedThenUnmapped()), (2, FreedTableReused()), (2, MigratedUnderCache()), (1, PcidChurn())), Math.Max(8, size * 2))
             select new TlbStep[] { new CreateMm(), new SwitchStep(0, 0), new CreateMm() }.Concat(body.SelectMany(s => s)).ToImmutableArray());
 
     /// <summary>Two CPUs run one address space and cache a page; one unmaps it, the other reads there again (the shootdown's case), then the frame is reused.</summary>
@@ -93,12 +93,33 @@ public static class TlbGen
             .Concat(Enumerable.Range(0, Machine.DynamicAsids + 2).SelectMany(m => new TlbStep[] { new SwitchStep(c, m), new TouchStep(c, false, 0, 0, Access.Read, Privilege.User, 0) }))
             .ToArray();
 
-    /// <summary>A kernel page cached as a global entry by one CPU, then invalidated there with invlpg.</summary>
+    /// <summary>
+    /// A kernel page cached as a global entry by one CPU: a user access there must fault rather than hit it, a CR3
+    /// write must keep it, then invlpg drops it or INVPCID type 0 (which never drops a global entry) names it.
+    /// </summary>
     private static Gen<TlbStep[]> KernelPage() =>
         from c in Cpu()
         from i in Small()
         from o in Gen.Choose(0, 4095)
-        select new TlbStep[] { new VmallocAreaStep(1), new TouchStep(c, true, i, o, Access.Write, Privilege.Supervisor, 7), new InvlpgStep(c, true, i, o) };
+        from access in Gen.Elements(Access.Read, Access.Write, Access.Fetch)
+        from invalidate in Gen.Elements<TlbStep>(new InvlpgStep(c, true, i, o), new InvpcidStep(c, InvpcidType.IndividualAddress, 0, true, i, o), new InvpcidStep(c, InvpcidType.IndividualAddress, 1, true, i, o))
+        select new TlbStep[]
+        {
+            new VmallocAreaStep(1), new TouchStep(c, true, i, o, Access.Write, Privilege.Supervisor, 7), new TouchStep(c, true, i, o, access, Privilege.User, 9),
+            new Cr3Step(c, false), new TouchStep(c, true, i, o, Access.Read, Privilege.Supervisor, 0), invalidate,
+        };
+
+    /// <summary>Two CPUs cache a vmalloc page (global entries); one vfrees the area, a new area gets its frames, both access where it was.</summary>
+    private static Gen<TlbStep[]> VfreedUnderCache() =>
+        from a in Cpu()
+        from b in Cpu()
+        from i in Small()
+        from o in Gen.Choose(0, 4095)
+        select new TlbStep[]
+        {
+            new VmallocAreaStep(1), new TouchStep(a, true, i, o, Access.Write, Privilege.Supervisor, 6), new TouchStep(b, true, i, o, Access.Read, Privilege.Supervisor, 0),
+            new VfreeAreaStep(a, i), new VmallocAreaStep(1), new TouchStep(a, true, i, o, Access.Write, Privilege.Supervisor, 2), new TouchStep(b, true, i, o, Access.Read, Privilege.Supervisor, 0),
+        };
 
     public static IEnumerable<TlbScenario> ShrinkScenario(TlbScenario scenario)
     {
@@ -131,8 +152,8 @@ public static class TlbGen
             (3, from c in Cpu() from v in Gen.Elements(true, false) from i in Small() from o in Gen.Choose(0, 8 * 4096) select (TlbStep)new InvlpgStep(c, v, i, o)),
             (2, from c in Cpu() from nf in Gen.Elements(true, false) select (TlbStep)new Cr3Step(c, nf)),
             (1, Cpu().Select(c => (TlbStep)new PgeStep(c))),
-            (2, from c in Cpu() from t in Gen.Elements(Enum.GetValues<InvpcidType>()) from p in Gen.Frequency((6, Gen.Choose(0, 7)), (1, Gen.Choose(4096, 5000))) from i in Small() from o in Gen.Choose(0, 4 * 4096)
-                select (TlbStep)new InvpcidStep(c, t, p, i, o)),
+            (2, from c in Cpu() from t in Gen.Elements(Enum.GetValues<InvpcidType>()) from p in Gen.Frequency((6, Gen.Choose(0, 7)), (1, Gen.Choose(4096, 5000))) from v in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true))) from i in Small() from o in Gen.Choose(0, 4 * 4096)
+                select (TlbStep)new InvpcidStep(c, t, p, v, i, o)),
             (1, Gen.Choose(0, 3).Select(n => (TlbStep)new NoSuchCpuStep(n))));
 
     private static Gen<TlbStep> Touch(bool vmalloc) =>

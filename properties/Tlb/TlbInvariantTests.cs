@@ -38,6 +38,8 @@ public sealed class TlbInvariantTests
 
     [Theory]
     [InlineData("gone", "its page is no longer mapped")]
+    [InlineData("not present", "its page is no longer mapped")]
+    [InlineData("supervisor", "it grants U that the PTE [PW-AD--] does not")]
     [InlineData("moved", "the page now maps 0x3f")]
     [InlineData("writable", "it grants W that the PTE [P-UAD--] does not")]
     [InlineData("executable", "it grants X that the PTE [P-UAD--] does not")]
@@ -48,6 +50,8 @@ public sealed class TlbInvariantTests
         var (entry, state) = how switch
         {
             "gone" => (Entry(_bss.Flags), WithPages([])),
+            "not present" => (Entry(_bss.Flags), WithPages([_bss with { Flags = _bss.Flags & ~PteFlags.Present }])),
+            "supervisor" => (Entry(_bss.Flags), WithPages([_bss with { Flags = _bss.Flags & ~PteFlags.User }])),
             "moved" => (Entry(_bss.Flags), WithPages([_bss with { Frame = new Pfn(63) }])),
             "writable" => (Entry(_bss.Flags), WithPages([readOnly])),
             "executable" => (Entry(readOnly.Flags & ~PteFlags.NoExecute), WithPages([readOnly])),

@@ -123,6 +123,8 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             Cr3Step { NoFlush: false } => now.Entries.Where(e => !e.Global && e.Pcid == now.Pcid),
             Cr3Step => was.Entries.Except(now.Entries),
             PgeStep => now.Entries,
+            InvpcidStep { Type: InvpcidType.IndividualAddress } s when s.Pcid <= Pcid.Max && call.Vpn is { } vpn =>
+                now.Entries.Where(e => !e.Global && e.Pcid.Value == s.Pcid && e.Vpn == vpn).Concat(was.Entries.Where(e => e.Global).Except(now.Entries)),
             InvpcidStep { Type: InvpcidType.SingleContext } s when s.Pcid <= Pcid.Max => now.Entries.Where(e => !e.Global && e.Pcid.Value == s.Pcid),
             InvpcidStep { Type: InvpcidType.AllIncludingGlobal } s when s.Pcid <= Pcid.Max => now.Entries,
             InvpcidStep { Type: InvpcidType.AllExceptGlobal } s when s.Pcid <= Pcid.Max => now.Entries.Where(e => !e.Global),
@@ -183,8 +185,7 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
                 new Call($"invlpg(cpu{i.Cpu % cpus}, {addr:x})", m => m.Invlpg(new CpuId(i.Cpu % cpus), new VirtAddr(addr)), i.Cpu % cpus) { Vpn = addr >> Pfn.PageShift },
             Cr3Step c => new Call($"mov cr3(cpu{c.Cpu % cpus}{(c.NoFlush ? ", noflush" : string.Empty)})", m => m.WriteCr3(new CpuId(c.Cpu % cpus), c.NoFlush), c.Cpu % cpus),
             PgeStep p => new Call($"toggle pge(cpu{p.Cpu % cpus})", m => m.TogglePge(new CpuId(p.Cpu % cpus)), p.Cpu % cpus),
-            InvpcidStep i => new Call($"invpcid(cpu{i.Cpu % cpus}, {(int)i.Type}, pcid{i.Pcid})",
-                m => m.Invpcid(new CpuId(i.Cpu % cpus), i.Type, new Pcid(i.Pcid), new VirtAddr(Page(i.Cpu, false, i.Index, i.Offset) ?? 0)), i.Cpu % cpus),
+            InvpcidStep i => Invpcid(i, Page(i.Cpu, i.Vmalloc, i.Index, i.Offset) ?? 0, cpus),
             NoSuchCpuStep n => new Call($"invlpg(cpu{cpus + n.Cpu})", m => m.Invlpg(new CpuId(cpus + n.Cpu), new VirtAddr(0)), null),
             _ => null,
         };
@@ -195,6 +196,13 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         var cpu = new CpuId(g.Cpu % cpus);
         var at = new VirtAddr(addr);
         return new Call($"migrate_page({cpu}, {mm}, {at})", m => m.MigratePage(cpu, mm, at), cpu.Value) { Vpn = addr >> Pfn.PageShift };
+    }
+
+    private static Call Invpcid(InvpcidStep i, ulong addr, int cpus)
+    {
+        var cpu = new CpuId(i.Cpu % cpus);
+        var at = new VirtAddr(addr);
+        return new Call($"invpcid({cpu}, {(int)i.Type}, pcid{i.Pcid}, {at})", m => m.Invpcid(cpu, i.Type, new Pcid(i.Pcid), at), cpu.Value) { Vpn = at.Vpn };
     }
 
     private static Call Touch(TouchStep t, ulong addr, int cpus)

@@ -87,12 +87,12 @@ public sealed record PgeStep(int Cpu) : TlbStep
     public override string ToString() => $"toggle cr4.pge(cpu {Cpu})";
 }
 
-/// <summary>INVPCID of a type for PCID Pcid (over 4095 is invalid) and a page of VMA #Index.</summary>
-public sealed record InvpcidStep(int Cpu, InvpcidType Type, int Pcid, int Index, int Offset) : TlbStep
+/// <summary>INVPCID of a type for PCID Pcid (over 4095 is invalid) and a page Offset bytes into VMA #Index (or vmalloc area #Index).</summary>
+public sealed record InvpcidStep(int Cpu, InvpcidType Type, int Pcid, bool Vmalloc, int Index, int Offset) : TlbStep
 {
     public override bool IsInvalid => Pcid > Model.Tlb.Pcid.Max;
 
-    public override string ToString() => $"invpcid(cpu {Cpu}, type {(int)Type}, pcid {Pcid}, vma #{Index} + 0x{Offset:x})";
+    public override string ToString() => $"invpcid(cpu {Cpu}, type {(int)Type}, pcid {Pcid}, {(Vmalloc ? "vmalloc" : "vma")} #{Index} + 0x{Offset:x})";
 }
 
 /// <summary>An operation on CPU number Cpu beyond the machine's CPUs: #GP.</summary>

@@ -1,0 +1,297 @@
+using MMSpec.Impl.Tlb;
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+using MMSpec.Model.Tlb;
+using Xunit;
+
+namespace MMSpec.Properties.Tlb;
+
+/// <summary>
+/// Worked examples of the machine's own rules that a lockstep run against the walking reference cannot see, because
+/// both sides obey them alike: which cached rights a hit may use, that a flush drops the pages it names and no more,
+/// what exit and vfree leave behind, the snapshot's order, and the bound on fault retries.
+/// </summary>
+public sealed class MachineExamples
+{
+    private const byte Forged = 0x5A;
+    private static readonly PagingFormat Format = PagingFormat.FourLevel;
+    private static readonly VirtAddr Bss = new(UserLayout.BssStart(Format));
+    private static readonly CpuId Other = new(1);
+
+    public static TheoryData<PteFlags, Access, Privilege, bool> Rights => new()
+    {
+        { PteFlags.User, Access.Read, Privilege.User, true },
+        { PteFlags.User, Access.Fetch, Privilege.User, true },
+        { PteFlags.None, Access.Read, Privilege.Supervisor, true },
+        { PteFlags.User | PteFlags.ReadWrite | PteFlags.Dirty, Access.Write, Privilege.User, true },
+        { PteFlags.None, Access.Read, Privilege.User, false },
+        { PteFlags.User | PteFlags.ReadWrite, Access.Write, Privilege.User, false },
+        { PteFlags.User | PteFlags.Dirty, Access.Write, Privilege.User, false },
+        { PteFlags.User | PteFlags.NoExecute, Access.Fetch, Privilege.User, false },
+    };
+
+    /// <summary>
+    /// A TLB entry (here forged to map another frame, so a hit shows) serves the access when it grants it: U/S for
+    /// a user access, R/W and D for a write, NX clear for a fetch. Otherwise the CPU drops it and walks, and the
+    /// access gets what the walk gives, as on a machine with an empty TLB.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Rights))]
+    public void A_hit_serves_the_access_from_the_cached_frame_only_when_the_entry_grants_it(PteFlags rights, Access access, Privilege privilege, bool hit)
+    {
+        var (machine, cpu, _) = TlbExamples.Boot(true);
+        var frame = machine.Paging.Pages.AllocPages(new Order(0), ZoneType.Normal).Value;
+        machine.Paging.WriteFrame(frame, 0, Forged);
+        machine.TlbOf(cpu).Fill(new TlbEntry(new Pcid(1), Bss.Vpn, new Translation(frame, PteFlags.Present | PteFlags.Accessed | rights), false));
+        var (walking, other, _) = TlbExamples.Boot(true);
+
+        var result = machine.Access(cpu, Bss, access, privilege, 9);
+
+        var written = access == Access.Write ? (byte)9 : Forged;
+        Assert.Equal(hit ? written : walking.Access(other, Bss, access, privilege, 9), result);
+        Assert.Equal(hit ? written : Forged, machine.Paging.ReadFrame(frame, 0));
+        Assert.Equal(hit, machine.TlbOf(cpu).Entries().Any(e => e.Translation.Frame == frame));
+    }
+
+    /// <summary>munmap, mprotect and migration flush exactly their pages, on the caller and on the other CPU (flush_tlb_mm_range's start and end).</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_flush_drops_the_pages_it_names_and_no_more(bool pcid)
+    {
+        var (machine, cpu, mm) = TlbExamples.Boot(pcid);
+        Assert.True(machine.SwitchMm(Other, mm).IsOk);
+        var area = machine.Mmap(cpu, new MmapRequest(4, VmProt.Read | VmProt.Write, null, 0, false)).Value;
+        var pages = Enumerable.Range(0, 4).Select(i => new VirtAddr(area.Value + ((ulong)i * Pfn.PageSize))).ToArray();
+        CacheOnBoth(machine, pages);
+
+        Assert.True(machine.MigratePage(cpu, mm, pages[0]).IsOk);
+        Assert.Equal([pages[1].Vpn, pages[2].Vpn, pages[3].Vpn], CachedPages(machine, cpu, pages));
+        Assert.True(machine.Munmap(cpu, pages[1], 1).IsOk);
+        Assert.Equal([pages[2].Vpn, pages[3].Vpn], CachedPages(machine, cpu, pages));
+        Assert.True(machine.Mprotect(cpu, pages[2], 1, VmProt.Read).IsOk);
+        Assert.Equal([pages[3].Vpn], CachedPages(machine, cpu, pages));
+    }
+
+    /// <summary>A brk shrink flushes the heap pages it gives back, not the mapping right above the old break; a brk that gives nothing back flushes nothing, PDE caches included.</summary>
+    [Fact]
+    public void A_brk_shrink_flushes_the_pages_it_gives_back_and_no_more()
+    {
+        var (machine, cpu, mm) = TlbExamples.Boot(true);
+        Assert.True(machine.SwitchMm(Other, mm).IsOk);
+        var start = UserLayout.StartBrk(Format);
+        Assert.True(machine.Brk(cpu, new VirtAddr(start + (3 * Pfn.PageSize))).IsOk);
+        var above = machine.Mmap(cpu, new MmapRequest(1, VmProt.Read | VmProt.Write, null, 0, false, new VirtAddr(start + (3 * Pfn.PageSize)))).Value;
+        var pages = new[] { new VirtAddr(start), new VirtAddr(start + Pfn.PageSize), new VirtAddr(start + (2 * Pfn.PageSize)), above };
+        CacheOnBoth(machine, pages);
+
+        Assert.True(machine.Brk(cpu, new VirtAddr(start + Pfn.PageSize)).IsOk);
+        Assert.Equal([pages[0].Vpn, above.Vpn], CachedPages(machine, cpu, pages));
+
+        foreach (var c in new[] { cpu, Other })
+        {
+            Assert.True(machine.Invlpg(c, pages[0]).IsOk);
+            Assert.True(machine.Access(c, pages[0], Access.Read, Privilege.User, 0).IsOk);
+        }
+
+        var tables = machine.Snapshot().Cpus.Select(c => c.PageTables).ToArray();
+        Assert.All(tables, t => Assert.NotEmpty(t));
+        Assert.True(machine.Brk(cpu, new VirtAddr(start + Pfn.PageSize)).IsOk);
+        Assert.Equal(tables, machine.Snapshot().Cpus.Select(c => c.PageTables));
+    }
+
+    /// <summary>Without PCIDs, a CPU that switched away from an address space keeps its new one's entries when the old one is flushed.</summary>
+    [Fact]
+    public void A_cpu_that_switched_away_without_pcid_keeps_its_current_address_space_s_entries()
+    {
+        var (machine, cpu, mm) = TlbExamples.Boot(false);
+        var text = new VirtAddr(UserLayout.TextStart(Format));
+        Assert.True(machine.SwitchMm(Other, mm).IsOk);
+        Assert.True(machine.SwitchMm(Other, machine.CreateAddressSpace().Value).IsOk);
+        Assert.True(machine.Access(Other, text, Access.Read, Privilege.User, 0).IsOk);
+
+        Assert.True(machine.Munmap(cpu, text, 1).IsOk);
+
+        Assert.Equal([text.Vpn], machine.TlbOf(Other).Entries().Select(e => e.Vpn));
+        Assert.NotEmpty(machine.TlbOf(Other).PageTables());
+    }
+
+    /// <summary>exit_mmap: every CPU that ran the address space goes idle and forgets its PCID; it cannot be destroyed twice.</summary>
+    [Fact]
+    public void Exit_forgets_the_address_space_on_every_cpu_and_a_second_exit_is_refused()
+    {
+        var (machine, cpu, mm) = TlbExamples.Boot(true);
+        var next = machine.CreateAddressSpace().Value;
+        Assert.True(machine.SwitchMm(Other, mm).IsOk);
+        Assert.True(machine.SwitchMm(Other, next).IsOk);
+
+        Assert.True(machine.DestroyAddressSpace(mm).IsOk);
+
+        var state = machine.Snapshot();
+        Assert.All(state.Cpus, c => Assert.DoesNotContain(mm, c.Asids));
+        Assert.Equal([null, next], state.Cpus.Select(c => c.Mm));
+        Assert.Equal(new UnknownAddressSpace(mm), machine.DestroyAddressSpace(mm).Error);
+        Assert.Equal(new UnknownAddressSpace(mm), machine.SwitchMm(cpu, mm).Error);
+        Assert.True(machine.SwitchMm(cpu, next).IsOk);
+        Assert.Equal(new Pcid(2), machine.Snapshot().Cpus[0].Pcid);
+    }
+
+    /// <summary>vfree flushes the area's global entries on every CPU, whatever it runs, and no other area's; a CPU the machine lacks is refused with nothing freed.</summary>
+    [Fact]
+    public void Vfree_flushes_the_area_on_every_cpu_and_no_more()
+    {
+        var (machine, cpu, mm) = TlbExamples.Boot(true);
+        Assert.True(machine.SwitchMm(Other, mm).IsOk);
+        var freed = machine.Vmalloc(2).Value;
+        var kept = machine.Vmalloc(1).Value;
+        var pages = new[] { freed, new VirtAddr(freed.Value + Pfn.PageSize), kept };
+        foreach (var c in new[] { cpu, Other })
+        {
+            Assert.All(pages, page => Assert.True(machine.Access(c, page, Access.Read, Privilege.Supervisor, 0).IsOk));
+        }
+
+        Assert.Equal(new InvalidInstruction(new CpuId(2), "no such CPU"), machine.Vfree(new CpuId(2), freed).Error);
+        Assert.Equal(2, machine.Paging.Snapshot().Vmalloc.Length);
+        Assert.True(machine.Vfree(Other, freed).IsOk);
+
+        Assert.Equal([kept.Vpn], machine.TlbOf(cpu).Entries().Select(e => e.Vpn));
+        Assert.Equal([kept.Vpn], machine.TlbOf(Other).Entries().Select(e => e.Vpn));
+    }
+
+    /// <summary>An access at TASK_SIZE (the first address past the last user page) neither uses nor drops the PDE-cache entry of the region below it.</summary>
+    [Fact]
+    public void An_access_past_the_last_user_page_leaves_the_pde_cache_alone()
+    {
+        var (machine, cpu, _) = TlbExamples.Boot(true);
+        Assert.True(machine.Access(cpu, new VirtAddr(UserLayout.StackTop(Format) - Pfn.PageSize), Access.Read, Privilege.User, 0).IsOk);
+        var cached = machine.TlbOf(cpu).PageTables().ToArray();
+
+        Assert.IsType<SegmentationFault>(machine.Access(cpu, new VirtAddr(Format.UserTop), Access.Read, Privilege.User, 0).Error);
+
+        Assert.Equal(cached, machine.TlbOf(cpu).PageTables());
+    }
+
+    /// <summary>A machine has 1 to 64 CPUs; the largest is accepted, as is INVPCID with the largest PCID.</summary>
+    [Fact]
+    public void The_largest_machine_and_the_largest_pcid_are_accepted()
+    {
+        var (small, cpu, _) = TlbExamples.Boot(true);
+        var largest = new Machine(small.Paging, new MachineConfig(MachineConfig.MaxCpus, true), _ => new AllowedEntries());
+        Assert.Equal(MachineConfig.MaxCpus, largest.Snapshot().Cpus.Length);
+        Assert.StartsWith("a machine has 1 to 64 CPUs", Assert.Throws<ArgumentOutOfRangeException>(() => new Machine(small.Paging, new MachineConfig(0, true), _ => new AllowedEntries())).Message, StringComparison.Ordinal);
+        Assert.True(small.Invpcid(cpu, InvpcidType.SingleContext, new Pcid(Pcid.Max), new VirtAddr(0)).IsOk);
+        Assert.Equal(new InvalidInstruction(new CpuId(2), "no such CPU"), small.Access(new CpuId(2), Bss, Access.Read, Privilege.User, 0).Error);
+        Assert.Equal(new InvalidInstruction(new CpuId(-1), "no such CPU"), small.Invpcid(new CpuId(-1), InvpcidType.SingleContext, new Pcid(0), new VirtAddr(0)).Error);
+    }
+
+    /// <summary>A snapshot lists each CPU's entries PCID-tagged first (by PCID, page, frame), global ones last, and its PDE-cache entries by PCID and region.</summary>
+    [Fact]
+    public void A_snapshot_lists_entries_in_a_fixed_order()
+    {
+        var (machine, cpu, _) = TlbExamples.Boot(true);
+        var reference = new Machine(machine.Paging, new MachineConfig(1, true), _ => new AllowedEntries());
+        var translation = new Translation(new Pfn(9), PteFlags.Present);
+        TlbEntry[] entries =
+        [
+            new(default, 2, translation, true), new(new Pcid(2), 1, translation, false), new(new Pcid(1), 5, translation, false),
+            new(new Pcid(1), 3, translation, false), new(new Pcid(1), 3, translation with { Frame = new Pfn(8) }, false),
+        ];
+        foreach (var entry in entries)
+        {
+            reference.TlbOf(cpu).Fill(entry);
+        }
+
+        machine.TlbOf(cpu).FillPageTable(new PdeCacheEntry(new Pcid(2), 0, new Pfn(3)));
+        machine.TlbOf(cpu).FillPageTable(new PdeCacheEntry(new Pcid(1), 0x40_0000, new Pfn(4)));
+        machine.TlbOf(cpu).FillPageTable(new PdeCacheEntry(new Pcid(1), 0, new Pfn(5)));
+
+        Assert.Equal([entries[4], entries[3], entries[2], entries[1], entries[0]], reference.Snapshot().Cpus[0].Entries.ToArray());
+        Assert.Equal(["pcid1 0", "pcid1 400000", "pcid2 0"], machine.Snapshot().Cpus[0].PageTables.Select(p => $"{p.Pcid} {p.Region:x}"));
+    }
+
+    /// <summary>The reference TLB caches nothing: every lookup is a miss, counted (the first access looks up twice: before and after its page fault).</summary>
+    [Fact]
+    public void The_reference_tlb_counts_every_access_as_a_miss()
+    {
+        var (machine, _, _) = TlbExamples.Boot(true);
+        var reference = new Machine(machine.Paging, new MachineConfig(1, true), _ => new AllowedEntries());
+        var cpu = new CpuId(0);
+        Assert.True(reference.SwitchMm(cpu, reference.CreateAddressSpace().Value).IsOk);
+        Assert.True(reference.Access(cpu, Bss, Access.Read, Privilege.User, 0).IsOk);
+        Assert.True(reference.Access(cpu, Bss, Access.Read, Privilege.User, 0).IsOk);
+        Assert.Equal((0L, 3L), (reference.TlbOf(cpu).Hits, reference.TlbOf(cpu).Misses));
+    }
+
+    /// <summary>A paging system whose fault handler reports success but fixes nothing cannot make an access loop: the third walk's fault is a segmentation fault.</summary>
+    [Fact]
+    public void A_fault_the_handler_does_not_fix_ends_in_a_segmentation_fault_after_three_walks()
+    {
+        var config = new MachineConfig(1, true);
+        var machine = new Machine(new HandlerFixesNothing(new PagingModel(Format, new BuddyModel(MemoryLayout.Flat(64)))), config, _ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries));
+        var cpu = new CpuId(0);
+        Assert.True(machine.SwitchMm(cpu, machine.CreateAddressSpace().Value).IsOk);
+
+        var fault = Assert.IsType<SegmentationFault>(machine.Access(cpu, Bss, Access.Write, Privilege.User, 1).Error);
+
+        Assert.Equal(FaultKind.NotPresent, fault.Fault.Kind);
+        Assert.Equal(3L, machine.TlbOf(cpu).Misses);
+    }
+
+    private static void CacheOnBoth(Machine machine, VirtAddr[] pages)
+    {
+        foreach (var cpu in new[] { new CpuId(0), Other })
+        {
+            Assert.All(pages, page => Assert.True(machine.Access(cpu, page, Access.Write, Privilege.User, 1).IsOk));
+        }
+    }
+
+    /// <summary>Which of <paramref name="pages"/> both CPUs still cache (they must agree).</summary>
+    private static ulong[] CachedPages(Machine machine, CpuId cpu, VirtAddr[] pages)
+    {
+        var vpns = pages.Select(p => p.Vpn).ToHashSet();
+        var mine = machine.TlbOf(cpu).Entries().Select(e => e.Vpn).Where(vpns.Contains).Order().ToArray();
+        Assert.Equal(mine, machine.TlbOf(Other).Entries().Select(e => e.Vpn).Where(vpns.Contains).Order());
+        return mine;
+    }
+
+    /// <summary>The reference paging system behind a fault handler that reports every fault handled and changes nothing.</summary>
+    private sealed class HandlerFixesNothing(IPagingSystem paging) : IPagingSystem
+    {
+        public PagingFormat Format => paging.Format;
+
+        public IBuddyAllocator Pages => paging.Pages;
+
+        public Result<Unit> HandleFault(AsId mm, PageFault fault, Access access, Privilege privilege) => Unit.Value;
+
+        public Result<AsId> CreateAddressSpace() => paging.CreateAddressSpace();
+
+        public Result<Unit> DestroyAddressSpace(AsId mm) => paging.DestroyAddressSpace(mm);
+
+        public Result<VirtAddr> Mmap(AsId mm, MmapRequest request) => paging.Mmap(mm, request);
+
+        public Result<Unit> Munmap(AsId mm, VirtAddr addr, ulong pages) => paging.Munmap(mm, addr, pages);
+
+        public Result<Unit> Mprotect(AsId mm, VirtAddr addr, ulong pages, VmProt prot) => paging.Mprotect(mm, addr, pages, prot);
+
+        public Result<VirtAddr> Brk(AsId mm, VirtAddr newBrk) => paging.Brk(mm, newBrk);
+
+        public Result<Unit> MigratePage(AsId mm, VirtAddr addr) => paging.MigratePage(mm, addr);
+
+        public Result<byte> Access(AsId mm, VirtAddr addr, Access access, Privilege privilege, byte value) => paging.Access(mm, addr, access, privilege, value);
+
+        public Result<PageWalk> Translate(AsId mm, VirtAddr addr, Access access, Privilege privilege) => paging.Translate(mm, addr, access, privilege);
+
+        public Result<PageWalk> TranslateFrom(AsId mm, Pfn pageTable, VirtAddr addr, Access access, Privilege privilege) => paging.TranslateFrom(mm, pageTable, addr, access, privilege);
+
+        public byte ReadFrame(Pfn frame, ulong offset) => paging.ReadFrame(frame, offset);
+
+        public void WriteFrame(Pfn frame, ulong offset, byte value) => paging.WriteFrame(frame, offset, value);
+
+        public Result<VirtAddr> Vmalloc(ulong pages) => paging.Vmalloc(pages);
+
+        public Result<Unit> Vfree(VirtAddr addr) => paging.Vfree(addr);
+
+        public PagingSnapshot Snapshot() => paging.Snapshot();
+    }
+}
