@@ -126,10 +126,13 @@ public sealed class TlbExamples
 
     private static TlbEntry Entry(int pcid, ulong vpn) => new(new Pcid(pcid), vpn, Frame7, false);
 
-    internal static (Machine Machine, CpuId Cpu, AsId Mm) Boot(bool pcid)
+    /// <summary>A two-CPU 4-level machine (or one <paramref name="create"/> makes, a broken one) on the implementation's paging and TLBs, CPU 0 running a fresh address space.</summary>
+    internal static (Machine Machine, CpuId Cpu, AsId Mm) Boot(bool pcid, Func<IPagingSystem, MachineConfig, Func<CpuId, ITlb>, Machine>? create = null)
     {
         var config = new MachineConfig(2, pcid);
-        var machine = new Machine(new PagingSystem(PagingFormat.FourLevel, new BuddyAllocator(MemoryLayout.Flat(64))), config, _ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries));
+        var paging = new PagingSystem(PagingFormat.FourLevel, new BuddyAllocator(MemoryLayout.Flat(64)));
+        ITlb Tlb(CpuId cpu) => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries);
+        var machine = create is null ? new Machine(paging, config, Tlb) : create(paging, config, Tlb);
         var mm = machine.CreateAddressSpace().Value;
         Assert.True(machine.SwitchMm(new CpuId(0), mm).IsOk);
         return (machine, new CpuId(0), mm);

@@ -182,7 +182,7 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
                 new Call($"vfree(cpu{v.Cpu % cpus}, {state.Paging.Vmalloc[v.Area % state.Paging.Vmalloc.Length].Start:x})",
                     m => m.Vfree(new CpuId(v.Cpu % cpus), new VirtAddr(state.Paging.Vmalloc[v.Area % state.Paging.Vmalloc.Length].Start)), v.Cpu % cpus),
             InvlpgStep i when Page(i.Cpu, i.Vmalloc, i.Index, i.Offset) is { } addr =>
-                new Call($"invlpg(cpu{i.Cpu % cpus}, {addr:x})", m => m.Invlpg(new CpuId(i.Cpu % cpus), new VirtAddr(addr)), i.Cpu % cpus) { Vpn = addr >> Pfn.PageShift },
+                new Call($"invlpg(cpu{i.Cpu % cpus}, {addr:x})", m => m.Invlpg(new CpuId(i.Cpu % cpus), new VirtAddr(addr)), i.Cpu % cpus) { Vpn = new VirtAddr(addr).Vpn },
             Cr3Step c => new Call($"mov cr3(cpu{c.Cpu % cpus}{(c.NoFlush ? ", noflush" : string.Empty)})", m => m.WriteCr3(new CpuId(c.Cpu % cpus), c.NoFlush), c.Cpu % cpus),
             PgeStep p => new Call($"toggle pge(cpu{p.Cpu % cpus})", m => m.TogglePge(new CpuId(p.Cpu % cpus)), p.Cpu % cpus),
             InvpcidStep i => Invpcid(i, Page(i.Cpu, i.Vmalloc, i.Index, i.Offset) ?? 0, cpus),
@@ -195,7 +195,7 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
     {
         var cpu = new CpuId(g.Cpu % cpus);
         var at = new VirtAddr(addr);
-        return new Call($"migrate_page({cpu}, {mm}, {at})", m => m.MigratePage(cpu, mm, at), cpu.Value) { Vpn = addr >> Pfn.PageShift };
+        return new Call($"migrate_page({cpu}, {mm}, {at})", m => m.MigratePage(cpu, mm, at), cpu.Value) { Vpn = at.Vpn };
     }
 
     private static Call Invpcid(InvpcidStep i, ulong addr, int cpus)
@@ -211,7 +211,7 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         var at = new VirtAddr(addr);
         return new Call($"{t.Access.ToString().ToLowerInvariant()}({cpu}, {at}, {t.Privilege.ToString().ToLowerInvariant()})", m => m.Access(cpu, at, t.Access, t.Privilege, t.Value), cpu.Value)
         {
-            Vpn = addr >> Pfn.PageShift,
+            Vpn = at.Vpn,
         };
     }
 

@@ -1,7 +1,3 @@
-using MMSpec.Impl.Buddy;
-using MMSpec.Impl.Paging;
-using MMSpec.Impl.Tlb;
-using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Tlb;
@@ -62,12 +58,10 @@ public sealed class BrokenMachineExamples
     /// <summary>A broken machine with PCIDs whose two CPUs run one address space and have both read its first text page.</summary>
     private static Machine TwoCpusCaching(Func<IPagingSystem, MachineConfig, Func<CpuId, ITlb>, Machine> create)
     {
-        var config = new MachineConfig(2, true);
-        var machine = create(new PagingSystem(Format, new BuddyAllocator(MemoryLayout.Flat(64))), config, _ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries));
-        var mm = machine.CreateAddressSpace().Value;
+        var (machine, _, mm) = TlbExamples.Boot(true, create);
+        Assert.True(machine.SwitchMm(Other, mm).IsOk);
         foreach (var cpu in new[] { Caller, Other })
         {
-            Assert.True(machine.SwitchMm(cpu, mm).IsOk);
             Assert.True(machine.Access(cpu, Text, Access.Read, Privilege.User, 0).IsOk);
         }
 
