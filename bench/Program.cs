@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using MMSpec.Bench.Buddy;
+using MMSpec.Bench.Lockstep;
 using MMSpec.Bench.Tlb;
 
 namespace MMSpec.Bench;
@@ -8,6 +9,7 @@ namespace MMSpec.Bench;
 /// dotnet run -c Release --project bench -- --filter '*'        runs every benchmark (BenchmarkDotNet)
 /// dotnet run -c Release --project bench -- metadata            prints the implementation's metadata per frame
 /// dotnet run -c Release --project bench -- hitrates            prints the TLB hit rate of each MMU workload
+/// dotnet run -c Release --project bench -- checker             prints checked lockstep steps per second per component
 /// </summary>
 internal static class Program
 {
@@ -22,6 +24,12 @@ internal static class Program
         if (args is ["hitrates"])
         {
             HitRateReport.Print(Console.Out);
+            return;
+        }
+
+        if (args is ["checker"])
+        {
+            CheckerReport.Print(Console.Out);
             return;
         }
 

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using FsCheck;
+using FsCheck.Fluent;
+using MMSpec.Impl.Buddy;
+using MMSpec.Impl.Paging;
+using MMSpec.Impl.Slab;
+using MMSpec.Impl.Tlb;
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Paging;
+using MMSpec.Model.Slab;
+using MMSpec.Model.Tlb;
+using MMSpec.Properties.Buddy;
+using MMSpec.Properties.Lockstep;
+using MMSpec.Properties.Paging;
+using MMSpec.Properties.Slab;
+using MMSpec.Properties.Tlb;
+
+namespace MMSpec.Bench.Lockstep;
+
+/// <summary>
+/// `dotnet run -c Release --project bench -- checker`: checked lockstep steps per second for each component, on
+/// scenarios from the project's own generators at a fixed seed and FsCheck's largest size (the Level 1 property's
+/// checks; generation is not timed). What one test run of a property, and so every mutant, pays per step.
+/// </summary>
+internal static class CheckerReport
+{
+    private const int Size = 100;
+    private const int StepsPerComponent = 100_000;
+
+    public static void Print(TextWriter output)
+    {
+        output.WriteLine($"checked steps per second (fixed seed, size {Size}, about {StepsPerComponent} steps each, one thread)");
+        Measure(output, "buddy (head of list)", BuddyGen.Scenario(), s => s.Steps.Length, s =>
+            LockstepRunner.Run(new BuddyLockstep(new BuddyAllocator(s.Layout), new BuddyModel(s.Layout), BuddyChecks.Safe), s.Steps));
+        Measure(output, "slab (on the buddy impl)", SlabGen.Scenario(), s => s.Steps.Length, s =>
+            LockstepRunner.Run(new SlabLockstep(new SlabAllocator(new BuddyAllocator(s.Layout)), new SlabModel(new BuddyModel(s.Layout)), SlabChecks.Safe), s.Steps));
+        Measure(output, "paging (4-level)", PagingGen.Scenario(PagingFormat.FourLevel), s => s.Steps.Length, s =>
+            LockstepRunner.Run(new PagingLockstep(new PagingSystem(s.Format, new BuddyAllocator(s.Layout)), new PagingModel(s.Format, new BuddyModel(s.Layout)), PagingChecks.Safe), s.Steps));
+        Measure(output, "tlb (4-level, PCIDs on)", TlbGen.Scenario(PagingFormat.FourLevel, true), s => s.Steps.Length, s =>
+        {
+            var impl = new Machine(new PagingSystem(s.Format, new BuddyAllocator(s.Layout())), s.Config, _ => new SetAssociativeTlb(s.Config.Sets, s.Config.Ways, s.Config.PdeEntries));
+            var model = new Machine(new PagingModel(s.Format, new BuddyModel(s.Layout())), s.Config, _ => new AllowedEntries());
+            return LockstepRunner.Run(new TlbLockstep(impl, model), s.Steps);
+        });
+    }
+
+    private static void Measure<TScenario>(TextWriter output, string name, Gen<TScenario> gen, Func<TScenario, int> steps,
+        Func<TScenario, LockstepRun> run)
+    {
+        var scenarios = Sample(gen, steps);
+        foreach (var scenario in scenarios.Take(20))
+        {
+            run(scenario);
+        }
+
+        var ran = 0L;
+        var clock = Stopwatch.StartNew();
+        foreach (var scenario in scenarios)
+        {
+            var result = run(scenario);
+            if (result.Failure is not null)
+            {
+                throw new InvalidOperationException($"{name}: a passing implementation failed: {result.Failure}");
+            }
+
+            ran += result.Steps;
+        }
+
+        clock.Stop();
+        output.WriteLine($"  {name,-28} {ran / clock.Elapsed.TotalSeconds,10:N0} steps/s  ({ran} steps, {scenarios.Count} scenarios, {clock.Elapsed.TotalSeconds:F2} s)");
+    }
+
+    private static List<TScenario> Sample<TScenario>(Gen<TScenario> gen, Func<TScenario, int> steps)
+    {
+        var scenarios = new List<TScenario>();
+        var total = 0;
+        var batch = 0UL;
+        while (total < StepsPerComponent)
+        {
+            foreach (var scenario in gen.Sample(Size, new Rnd(0x5EED + batch++, 0x9E3779B97F4A7C15UL), 10))
+            {
+                scenarios.Add(scenario);
+                total += steps(scenario);
+            }
+        }
+
+        return scenarios;
+    }
+}
