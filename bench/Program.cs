@@ -27,9 +27,9 @@ internal static class Program
             return;
         }
 
-        if (args is ["checker"])
+        if (args is ["checker", ..])
         {
-            CheckerReport.Print(Console.Out);
+            CheckerReport.Print(Console.Out, args.Length > 1 ? args[1] : string.Empty);
             return;
         }
 

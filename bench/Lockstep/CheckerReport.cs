@@ -21,22 +21,27 @@ namespace MMSpec.Bench.Lockstep;
 /// `dotnet run -c Release --project bench -- checker`: checked lockstep steps per second for each component, on
 /// scenarios from the project's own generators at a fixed seed and FsCheck's largest size (the Level 1 property's
 /// checks; generation is not timed). What one test run of a property, and so every mutant, pays per step.
+/// `... -- checker tlb` measures one component (buddy, slab, paging, tlb), for a profiler. Per CPU second counts
+/// the process's processor time (the collector's threads included), a steadier figure on a shared machine.
 /// </summary>
 internal static class CheckerReport
 {
     private const int Size = 100;
     private const int StepsPerComponent = 100_000;
 
-    public static void Print(TextWriter output)
+    public static void Print(TextWriter output, string only)
     {
         output.WriteLine($"checked steps per second (fixed seed, size {Size}, about {StepsPerComponent} steps each, one thread)");
-        Measure(output, "buddy (head of list)", BuddyGen.Scenario(), s => s.Steps.Length, s =>
-            LockstepRunner.Run(new BuddyLockstep(new BuddyAllocator(s.Layout), new BuddyModel(s.Layout), BuddyChecks.Safe), s.Steps));
-        Measure(output, "slab (on the buddy impl)", SlabGen.Scenario(), s => s.Steps.Length, s =>
+        Measure(output, only, "buddy (head of list)", BuddyGen.Scenario(), s => s.Steps.Length, s =>
+        {
+            BuddyLockstep Subject() => new(new BuddyAllocator(s.Layout), new BuddyModel(s.Layout), BuddyChecks.Safe);
+            return LockstepRunner.Run(Subject(), s.Steps, Subject);
+        });
+        Measure(output, only, "slab (on the buddy impl)", SlabGen.Scenario(), s => s.Steps.Length, s =>
             LockstepRunner.Run(new SlabLockstep(new SlabAllocator(new BuddyAllocator(s.Layout)), new SlabModel(new BuddyModel(s.Layout)), SlabChecks.Safe), s.Steps));
-        Measure(output, "paging (4-level)", PagingGen.Scenario(PagingFormat.FourLevel), s => s.Steps.Length, s =>
+        Measure(output, only, "paging (4-level)", PagingGen.Scenario(PagingFormat.FourLevel), s => s.Steps.Length, s =>
             LockstepRunner.Run(new PagingLockstep(new PagingSystem(s.Format, new BuddyAllocator(s.Layout)), new PagingModel(s.Format, new BuddyModel(s.Layout)), PagingChecks.Safe), s.Steps));
-        Measure(output, "tlb (4-level, PCIDs on)", TlbGen.Scenario(PagingFormat.FourLevel, true), s => s.Steps.Length, s =>
+        Measure(output, only, "tlb (4-level, PCIDs on)", TlbGen.Scenario(PagingFormat.FourLevel, true), s => s.Steps.Length, s =>
         {
             var impl = new Machine(new PagingSystem(s.Format, new BuddyAllocator(s.Layout())), s.Config, _ => new SetAssociativeTlb(s.Config.Sets, s.Config.Ways, s.Config.PdeEntries));
             var model = new Machine(new PagingModel(s.Format, new BuddyModel(s.Layout())), s.Config, _ => new AllowedEntries());
@@ -44,9 +49,14 @@ internal static class CheckerReport
         });
     }
 
-    private static void Measure<TScenario>(TextWriter output, string name, Gen<TScenario> gen, Func<TScenario, int> steps,
-        Func<TScenario, LockstepRun> run)
+    private static void Measure<TScenario>(TextWriter output, string only, string name, Gen<TScenario> gen,
+        Func<TScenario, int> steps, Func<TScenario, LockstepRun> run)
     {
+        if (!name.StartsWith(only, StringComparison.Ordinal))
+        {
+            return;
+        }
+
         var scenarios = Sample(gen, steps);
         foreach (var scenario in scenarios.Take(20))
         {
@@ -54,6 +64,7 @@ internal static class CheckerReport
         }
 
         var ran = 0L;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         foreach (var scenario in scenarios)
         {
@@ -67,7 +78,9 @@ internal static class CheckerReport
         }
 
         clock.Stop();
-        output.WriteLine($"  {name,-28} {ran / clock.Elapsed.TotalSeconds,10:N0} steps/s  ({ran} steps, {scenarios.Count} scenarios, {clock.Elapsed.TotalSeconds:F2} s)");
+        var used = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        output.WriteLine($"  {name,-26} {ran / clock.Elapsed.TotalSeconds,9:N0} steps/s wall, {ran / used,9:N0} per CPU second"
+            + $"  ({ran} steps, {scenarios.Count} scenarios, {clock.Elapsed.TotalSeconds:F2} s)");
     }
 
     private static List<TScenario> Sample<TScenario>(Gen<TScenario> gen, Func<TScenario, int> steps)

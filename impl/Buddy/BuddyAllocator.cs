@@ -105,11 +105,15 @@ public sealed class BuddyAllocator : IBuddyAllocator
         return Unit.Value;
     }
 
-    public BuddySnapshot Snapshot()
+    public BuddySnapshot Snapshot() => SnapshotOf(new PfnRange(new Pfn(0), new Pfn((ulong)_flags.Length)));
+
+    /// <summary>Reads the blocks that start in the frames from their flags bytes; the arrays are already in pfn order.</summary>
+    public BuddySnapshot SnapshotOf(PfnRange frames)
     {
         var free = new List<Block>();
         var allocated = new List<Block>();
-        for (var frame = 0; frame < _flags.Length; frame++)
+        var end = (int)Math.Min(frames.End.Value, (ulong)_flags.Length);
+        for (var frame = (int)Math.Min(frames.Start.Value, (ulong)end); frame < end; frame++)
         {
             var flags = _flags[frame];
             var block = new Block(new Pfn((ulong)frame), new Order(flags & OrderMask));

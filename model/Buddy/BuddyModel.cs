@@ -4,7 +4,7 @@ namespace MMSpec.Model.Buddy;
 
 /// <summary>
 /// The reference buddy allocator: free blocks kept as one ordered set per zone and order (zone->free_area[order]),
-/// allocations in a dictionary. Written for reading, not speed.
+/// allocations in a set ordered by pfn. Written for reading, not speed.
 /// Relational: <see cref="Adopt"/> accepts any block Linux could have handed out and carries on from it;
 /// run alone, <see cref="AllocPages"/> picks the lowest address.
 /// The rules are protected virtual so that a broken variant can be written in a few lines and shown to be caught.
@@ -12,7 +12,7 @@ namespace MMSpec.Model.Buddy;
 public class BuddyModel : IBuddyAllocator
 {
     private readonly Dictionary<(ZoneType Zone, int Order), SortedSet<Pfn>> _freeArea = [];
-    private readonly SortedDictionary<Pfn, Order> _allocated = [];
+    private readonly SortedSet<Block> _allocated = new(Comparer<Block>.Create((a, b) => a.Pfn.CompareTo(b.Pfn)));
 
     public BuddyModel(MemoryLayout layout)
     {
@@ -81,7 +81,7 @@ public class BuddyModel : IBuddyAllocator
             return error;
         }
 
-        _allocated.Remove(pfn);
+        _allocated.Remove(new Block(pfn, order));
         FreeOnePage(pfn, order);
         return Unit.Value;
     }
@@ -89,7 +89,29 @@ public class BuddyModel : IBuddyAllocator
     public BuddySnapshot Snapshot() =>
         new(Layout,
             _freeArea.SelectMany(list => list.Value.Select(pfn => new Block(pfn, new Order(list.Key.Order)))),
-            _allocated.Select(a => new Block(a.Key, a.Value)));
+            _allocated);
+
+    /// <summary>The blocks that start in <paramref name="frames"/>: range queries on the ordered sets.</summary>
+    public BuddySnapshot SnapshotOf(PfnRange frames)
+    {
+        var free = new List<Block>();
+        var allocated = new List<Block>();
+        if (frames.End > frames.Start)
+        {
+            var last = new Pfn(frames.End.Value - 1);
+            foreach (var ((_, order), list) in _freeArea)
+            {
+                if (list.Count > 0 && list.Min <= last && list.Max >= frames.Start)
+                {
+                    free.AddRange(list.GetViewBetween(frames.Start, last).Select(pfn => new Block(pfn, new Order(order))));
+                }
+            }
+
+            allocated.AddRange(_allocated.GetViewBetween(new Block(frames.Start, default), new Block(last, default)));
+        }
+
+        return new BuddySnapshot(Layout, free, allocated);
+    }
 
     /// <summary>__find_buddy_pfn: the buddy of a block differs from it in exactly bit 'order'.</summary>
     protected virtual Pfn BuddyOf(Pfn pfn, Order order) => new(pfn.Value ^ order.Pages);
@@ -149,7 +171,7 @@ public class BuddyModel : IBuddyAllocator
     private void Take(Zone zone, Pfn pfn, int from, Order order)
     {
         FreeList(zone, from).Remove(pfn);
-        _allocated.Add(Expand(zone, pfn, from, order), order);
+        _allocated.Add(new Block(Expand(zone, pfn, from, order), order));
     }
 
     /// <summary>The checks __free_pages leaves to debug options (free_pages_check, bad_page), made total.</summary>
@@ -175,9 +197,9 @@ public class BuddyModel : IBuddyAllocator
             return new BlockSpansZones(pfn, order);
         }
 
-        if (_allocated.TryGetValue(pfn, out var allocated))
+        if (_allocated.TryGetValue(new Block(pfn, order), out var allocated))
         {
-            return allocated == order ? null : new OrderMismatch(pfn, order, allocated);
+            return allocated.Order == order ? null : new OrderMismatch(pfn, order, allocated.Order);
         }
 
         return _freeArea.Any(list => list.Value.Any(head => new Block(head, new Order(list.Key.Order)).Contains(pfn)))

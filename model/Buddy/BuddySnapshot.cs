@@ -12,8 +12,8 @@ public sealed class BuddySnapshot
     public BuddySnapshot(MemoryLayout layout, IEnumerable<Block> free, IEnumerable<Block> allocated)
     {
         Layout = layout;
-        Free = [.. free.OrderBy(b => b.Pfn)];
-        Allocated = [.. allocated.OrderBy(b => b.Pfn)];
+        Free = Sorted(free);
+        Allocated = Sorted(allocated);
     }
 
     public MemoryLayout Layout { get; }
@@ -21,6 +21,15 @@ public sealed class BuddySnapshot
     public ImmutableArray<Block> Free { get; }
 
     public ImmutableArray<Block> Allocated { get; }
+
+    /// <summary>The blocks that start in <paramref name="frames"/>.</summary>
+    public BuddySnapshot Within(PfnRange frames) =>
+        new(Layout, Free.Where(b => b.Pfn >= frames.Start && b.Pfn < frames.End),
+            Allocated.Where(b => b.Pfn >= frames.Start && b.Pfn < frames.End));
+
+    /// <summary>The same blocks: what <see cref="DiffFrom"/> reports as null, without building its text.</summary>
+    public bool SameBlocks(BuddySnapshot other) =>
+        Layout.Equals(other.Layout) && Free.SequenceEqual(other.Free) && Allocated.SequenceEqual(other.Allocated);
 
     public ulong FreePages => Free.Aggregate(0UL, (sum, b) => sum + b.Order.Pages);
 
@@ -44,6 +53,22 @@ public sealed class BuddySnapshot
 
     public override string ToString() =>
         $"free: {string.Join(' ', Free)}\nallocated: {string.Join(' ', Allocated)}";
+
+    /// <summary>Sorted by pfn; input already in pfn order (every allocator's scan) is only checked, not sorted.</summary>
+    private static ImmutableArray<Block> Sorted(IEnumerable<Block> blocks)
+    {
+        var array = blocks.ToArray();
+        for (var i = 1; i < array.Length; i++)
+        {
+            if (array[i].Pfn < array[i - 1].Pfn)
+            {
+                Array.Sort(array, (a, b) => a.Pfn.CompareTo(b.Pfn));
+                break;
+            }
+        }
+
+        return ImmutableArray.Create(array);
+    }
 
     private static string? Diff(string what, ImmutableArray<Block> mine, ImmutableArray<Block> theirs)
     {

@@ -17,4 +17,11 @@ public interface IBuddyAllocator
 
     /// <summary>The free and allocated blocks, canonical (sorted), for comparison and for /proc/buddyinfo.</summary>
     BuddySnapshot Snapshot();
+
+    /// <summary>
+    /// The free and allocated blocks that start in <paramref name="frames"/>, canonical: what the lockstep's
+    /// incremental check compares after a step that may only have changed those frames. The default filters
+    /// <see cref="Snapshot"/>; an allocator with per-frame metadata answers without walking all of memory.
+    /// </summary>
+    BuddySnapshot SnapshotOf(PfnRange frames) => Snapshot().Within(frames);
 }

@@ -21,12 +21,19 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
     private readonly List<Block> _live = [];
     private readonly List<Block> _freed = [];
     private int _lastFreesInARow;
+    private BuddySnapshot? _last;
+    private Pfn? _lastPfn;
 
     public static IReadOnlyList<string> AllScenarios { get; } =
         [MemoryExhausted, MaxOrderAlloc, MergeToMaxOrder, ZoneFallback, ReverseFrees, RandomFrees, InvalidRejected];
 
     public Violation? CheckInitialState() => checks.HasFlag(BuddyChecks.Safe) ? CheckState(impl.Snapshot()) : null;
 
+    /// <summary>
+    /// Runs one step. The full check compares whole snapshots; the incremental one (safe level only: the live and
+    /// exact rules need the whole state) compares the MAX_PAGE_ORDER-aligned window the step's block lies in, which
+    /// holds every block a correct alloc_pages or __free_one_page changes.
+    /// </summary>
     public Violation? Apply(BuddyStep operation, StepLog log)
     {
         var op = Resolve(operation);
@@ -35,24 +42,44 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
             return null;
         }
 
-        var before = impl.Snapshot();
+        var full = log.FullCheck || checks != BuddyChecks.Safe;
+        var before = full ? _last ?? impl.Snapshot() : null;
+        _last = null;
         var (error, result, permitted) = op switch
         {
             AllocPages alloc => RunAlloc(alloc),
             FreePages free => RunFree(free),
             _ => throw new ArgumentOutOfRangeException(nameof(operation), op, "unknown buddy op"),
         };
-        log.Call = $"{op} = {result}";
+        if (log.Tracing)
+        {
+            log.Call = $"{op} = {result()}";
+        }
+
         if (permitted is not null)
         {
             return new Violation(BuddyRules.ModelPermits, permitted);
         }
 
-        var after = impl.Snapshot();
-        var violation = Check(op, error, before, after);
+        var window = WindowOf(op, error);
+        BuddySnapshot? touched;
+        Violation? violation;
+        if (before is not null)
+        {
+            var after = impl.Snapshot();
+            _last = after;
+            touched = window is { } frames ? after.Within(frames) : null;
+            violation = Check(op, error, before, after);
+        }
+        else
+        {
+            touched = window is { } frames ? impl.SnapshotOf(frames) : null;
+            violation = window is { } w && touched is not null ? CheckWindow(touched, w) : null;
+        }
+
         if (violation is null)
         {
-            Track(operation, op, error, before, after, log);
+            Track(operation, op, error, touched, log);
         }
 
         return violation;
@@ -116,17 +143,51 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
             ? new FreePages(new Pfn(block.Pfn.Value + 1), new Order(0))
             : new FreePages(new Pfn(block.Pfn.Value + 1 + ((ulong)offset % (block.Order.Pages - 1))), new Order(0));
 
-    private (MmError? Error, string Result, string? Why) RunAlloc(AllocPages alloc)
+    private (MmError? Error, Func<string> Result, string? Why) RunAlloc(AllocPages alloc)
     {
         var result = impl.AllocPages(alloc.Order, alloc.HighestZone);
-        return (result.Error, result.ToString(), model.Adopt(alloc, result));
+        _lastPfn = result.IsOk ? result.Value : null;
+        return (result.Error, result.ToString, model.Adopt(alloc, result));
     }
 
-    private (MmError? Error, string Result, string? Why) RunFree(FreePages free)
+    private (MmError? Error, Func<string> Result, string? Why) RunFree(FreePages free)
     {
         var result = impl.FreePages(free.Pfn, free.Order);
         var expected = model.FreePages(free.Pfn, free.Order);
-        return (result.Error, result.ToString(), result == expected ? null : $"expected {expected}, got {result}");
+        return (result.Error, result.ToString, result == expected ? null : $"expected {expected}, got {result}");
+    }
+
+    /// <summary>
+    /// The MAX_PAGE_ORDER-aligned frames a step can change: those of the allocated block, or of the pfn freed (an
+    /// error then changes nothing there either). A failed allocation has none: the full check covers it.
+    /// </summary>
+    private PfnRange? WindowOf(BuddyOp op, MmError? error)
+    {
+        var pfn = op switch
+        {
+            AllocPages when error is null => _lastPfn,
+            FreePages free when free.Pfn.Value < impl.Layout.FrameCount => free.Pfn,
+            _ => null,
+        };
+        if (pfn is not { } at)
+        {
+            return null;
+        }
+
+        var start = at.Value & ~((1UL << Order.Max) - 1);
+        return new PfnRange(new Pfn(start), new Pfn(Math.Min(start + (1UL << Order.Max), impl.Layout.FrameCount)));
+    }
+
+    /// <summary>The incremental check: the window the same on both sides, and every rule but conservation in it.</summary>
+    private Violation? CheckWindow(BuddySnapshot touched, PfnRange window)
+    {
+        var expected = model.SnapshotOf(window);
+        if (!touched.SameBlocks(expected))
+        {
+            return new Violation(BuddyRules.SnapshotsEqual, $"implementation vs model in {window}: {touched.DiffFrom(expected)}");
+        }
+
+        return BuddyInvariants.Window(touched, window).FirstOrDefault();
     }
 
     private Violation? Check(BuddyOp op, MmError? error, BuddySnapshot before, BuddySnapshot after)
@@ -134,9 +195,9 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
         var failed = error is not null;
         if (checks.HasFlag(BuddyChecks.Safe))
         {
-            if (failed && after.DiffFrom(before) is { } changed)
+            if (failed && !after.SameBlocks(before))
             {
-                return new Violation(BuddyRules.UnchangedOnError, $"{op} failed but changed the state: {changed}");
+                return new Violation(BuddyRules.UnchangedOnError, $"{op} failed but changed the state: {after.DiffFrom(before)}");
             }
 
             if (CheckState(after) is { } broken)
@@ -174,7 +235,11 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
     private Violation? CheckState(BuddySnapshot actual)
     {
         var expected = model.Snapshot();
-        var broken = BuddyInvariants.All(actual).Select(v => v with { Detail = $"implementation: {v.Detail}" })
+        var same = actual.SameBlocks(expected);
+        var implementation = BuddyInvariants.All(actual).Select(v => v with { Detail = $"implementation: {v.Detail}" });
+
+        // Equal snapshots break the same rules, so the model's need no second pass.
+        var broken = same ? implementation.FirstOrDefault() : implementation
             .Concat(BuddyInvariants.All(expected).Select(v => v with { Detail = $"model: {v.Detail}" }))
             .FirstOrDefault();
         if (broken is not null)
@@ -182,10 +247,10 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
             return broken;
         }
 
-        return actual.DiffFrom(expected) is { } diff ? new Violation(BuddyRules.SnapshotsEqual, $"implementation vs model: {diff}") : null;
+        return same ? null : new Violation(BuddyRules.SnapshotsEqual, $"implementation vs model: {actual.DiffFrom(expected)}");
     }
 
-    private void Track(BuddyStep step, BuddyOp op, MmError? error, BuddySnapshot before, BuddySnapshot after, StepLog log)
+    private void Track(BuddyStep step, BuddyOp op, MmError? error, BuddySnapshot? touched, StepLog log)
     {
         if (error is not null)
         {
@@ -196,10 +261,10 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
         switch (op)
         {
             case AllocPages alloc:
-                var block = after.Allocated.Except(before.Allocated).Single();
+                var block = new Block(_lastPfn!.Value, alloc.Order);
                 _live.Add(block);
                 log.Reached(alloc.Order.Value == Order.Max ? MaxOrderAlloc : "alloc");
-                var highest = before.Layout.Zones.Last(z => z.Type <= alloc.HighestZone);
+                var highest = impl.Layout.Zones.Last(z => z.Type <= alloc.HighestZone);
                 if (!highest.Contains(block.Pfn))
                 {
                     log.Reached(ZoneFallback);
@@ -220,7 +285,8 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
 
                 _live.RemoveAt(index);
                 _freed.Add(new Block(free.Pfn, free.Order));
-                if (after.Free.Count(b => b.Order.Value == Order.Max) > before.Free.Count(b => b.Order.Value == Order.Max))
+                if (free.Order.Value < Order.Max
+                    && touched?.Free.Any(b => b.Order.Value == Order.Max && b.Contains(free.Pfn)) == true)
                 {
                     log.Reached(MergeToMaxOrder);
                 }

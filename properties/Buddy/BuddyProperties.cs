@@ -63,8 +63,8 @@ public sealed class BuddyProperties(ITestOutputHelper output)
     public static Property Lockstepped(Func<MemoryLayout, IBuddyAllocator> create, BuddyChecks checks, ScenarioTally? tally = null) =>
         Prop.ForAll(BuddyGen.Scenarios(), scenario =>
         {
-            var subject = new BuddyLockstep(create(scenario.Layout), new BuddyModel(scenario.Layout), checks);
-            var run = LockstepRunner.Run(subject, scenario.Steps);
+            BuddyLockstep Subject() => new(create(scenario.Layout), new BuddyModel(scenario.Layout), checks);
+            var run = LockstepRunner.Run(Subject(), scenario.Steps, Subject);
             tally?.Add(run.Scenarios);
             return Report(run, scenario);
         });
@@ -76,7 +76,8 @@ public sealed class BuddyProperties(ITestOutputHelper output)
             var impl = create(scenario.Layout);
             var initial = impl.Snapshot();
             var subject = new BuddyLockstep(impl, new BuddyModel(scenario.Layout), BuddyChecks.Safe);
-            var run = LockstepRunner.Run(subject, scenario.Steps);
+            var run = LockstepRunner.Run(subject, scenario.Steps,
+                () => new BuddyLockstep(create(scenario.Layout), new BuddyModel(scenario.Layout), BuddyChecks.Safe));
             if (run.Failure is not null)
             {
                 return Report(run, scenario);

@@ -11,7 +11,12 @@ public interface ILockstepSubject<in TStep>
     /// <summary>Checks the state both sides start from, before any step. Returns the broken rule, or null.</summary>
     Violation? CheckInitialState();
 
-    /// <summary>Runs one step. Returns the broken rule, or null; records each scenario the step reached.</summary>
+    /// <summary>
+    /// Runs one step. Returns the broken rule, or null; records each scenario the step reached. With
+    /// <see cref="StepLog.FullCheck"/> off the subject may check only what the step touched (a subset of the full
+    /// check, so a step the full check passes also passes here); with <see cref="StepLog.Tracing"/> off it need not
+    /// build <see cref="StepLog.Call"/>.
+    /// </summary>
     Violation? Apply(TStep operation, StepLog log);
 }
 
@@ -24,6 +29,12 @@ public sealed class StepLog
 
     /// <summary>The concrete call the step resolved to and its result, e.g. "free_pages(pfn=0x10, order=2) = ok".</summary>
     public string Call { get; set; } = "(skipped)";
+
+    /// <summary>Whether the trace text is wanted: off on the fast pass, on when a failing run is replayed.</summary>
+    public bool Tracing { get; init; } = true;
+
+    /// <summary>Whether this step gets every invariant and the whole snapshot comparison, or only the incremental check.</summary>
+    public bool FullCheck { get; init; } = true;
 
     public void Reached(string scenario) => _scenarios.Add(scenario);
 }

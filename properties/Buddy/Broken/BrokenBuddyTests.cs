@@ -31,7 +31,7 @@ public sealed class BrokenBuddyTests(ITestOutputHelper output)
         Assert.Contains($"rule broken: {rule}", failure.Message, StringComparison.Ordinal);
     }
 
-    private static IBuddyAllocator Create(string variant, MemoryLayout layout) => variant switch
+    internal static IBuddyAllocator Create(string variant, MemoryLayout layout) => variant switch
     {
         nameof(MergePastMaxOrder) => new MergePastMaxOrder(layout),
         nameof(BuddyByAddition) => new BuddyByAddition(layout),
