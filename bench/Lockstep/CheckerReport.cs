@@ -90,7 +90,7 @@ internal static class CheckerReport
         var batch = 0UL;
         while (total < StepsPerComponent)
         {
-            foreach (var scenario in gen.Sample(Size, new Rnd(0x5EED + batch++, 0x9E3779B97F4A7C15UL), 10))
+            foreach (var scenario in gen.Sample(Size, new Rnd(0x5EED + batch++, PropertyRunner.Gamma), 10))
             {
                 scenarios.Add(scenario);
                 total += steps(scenario);

@@ -14,7 +14,7 @@ namespace MMSpec.Properties.Buddy;
 /// </summary>
 public static class BuddyGen
 {
-    public static Arbitrary<BuddyScenario> Scenarios() => Arb.From(Scenario(), ShrinkScenario);
+    public static Arbitrary<BuddyScenario> Scenarios() => MutationProfile.Arbitrary(Scenario(), ShrinkScenario);
 
     public static Gen<BuddyScenario> Scenario() =>
         from layout in Layout()

@@ -7,14 +7,18 @@ using Xunit.Abstractions;
 namespace MMSpec.Properties.Lockstep;
 
 /// <summary>
-/// Runs an FsCheck property with the case count scaled by MMSPEC_SCALE (e.g. 0.1 for mutation runs, 10 for long
-/// CI campaigns) and, when MMSPEC_REPLAY="seed,gamma" is set, replays that run exactly. Output (statistics,
+/// Runs an FsCheck property with the case count scaled by MMSPEC_SCALE (e.g. 0.2 for mutation runs, 10 for long
+/// CI campaigns), or set by <see cref="MutationProfile"/> under MMSPEC_PROFILE=mutation, and, when
+/// MMSPEC_REPLAY="seed,gamma" is set, replays that run exactly. Output (statistics,
 /// seed, shrunk counterexample) goes to the xunit test output.
 /// </summary>
 public static class PropertyRunner
 {
     public const string ScaleVariable = "MMSPEC_SCALE";
     public const string ReplayVariable = "MMSPEC_REPLAY";
+
+    /// <summary>The gamma a fixed-seed run starts from (the golden ratio, SplitMix's default).</summary>
+    public const ulong Gamma = 0x9E3779B97F4A7C15UL;
 
     public static int Cases(int baseline)
     {
@@ -27,7 +31,7 @@ public static class PropertyRunner
         [System.Runtime.CompilerServices.CallerMemberName] string testName = "")
     {
         var config = Config.QuickThrowOnFailure
-            .WithMaxTest(Cases(baseline))
+            .WithMaxTest(MutationProfile.CasesFor(testName) ?? Cases(baseline))
             .WithEndSize(endSize)
             .WithRunner(new OutputRunner(output, testName));
         var replay = Replay();
@@ -48,7 +52,7 @@ public static class PropertyRunner
             .WithMaxTest(cases)
             .WithEndSize(endSize)
             .WithRunner(new OutputRunner(output, testName))
-            .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(seed, 0x9E3779B97F4A7C15UL), FSharpOption<int>.None)));
+            .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(seed, Gamma), FSharpOption<int>.None)));
         FsCheck.Check.One(config, property);
     }
 

@@ -14,7 +14,7 @@ namespace MMSpec.Properties.Paging;
 /// </summary>
 public static class PagingGen
 {
-    public static Arbitrary<PagingScenario> Scenarios(PagingFormat format) => Arb.From(Scenario(format), ShrinkScenario);
+    public static Arbitrary<PagingScenario> Scenarios(PagingFormat format) => MutationProfile.Arbitrary(Scenario(format), ShrinkScenario);
 
     public static Gen<PagingScenario> Scenario(PagingFormat format) =>
         from frames in Gen.Frequency((2, Gen.Choose(12, 40)), (3, Gen.Choose(41, 200)), (2, Gen.Choose(201, 600)))

@@ -19,7 +19,7 @@ public static class SlabGen
     private static readonly long[] BoundarySizes =
         [1, 7, 8, 9, 16, 17, 24, 32, 33, 63, 64, 65, 72, 95, 96, 97, 127, 128, 129, 136, 191, 192, 193, 255, 256, 257, 511, 512, 513, 1024, 1025, 2048, 4096, 4097, 8191, 8192];
 
-    public static Arbitrary<SlabScenario> Scenarios() => Arb.From(Scenario(), ShrinkScenario);
+    public static Arbitrary<SlabScenario> Scenarios() => MutationProfile.Arbitrary(Scenario(), ShrinkScenario);
 
     public static Gen<SlabScenario> Scenario() =>
         from frames in Gen.Frequency((3, Gen.Choose(16, 128)), (4, Gen.Choose(129, 1024)), (2, Gen.Choose(1025, 2100)))

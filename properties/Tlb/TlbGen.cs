@@ -15,7 +15,7 @@ namespace MMSpec.Properties.Tlb;
 /// </summary>
 public static class TlbGen
 {
-    public static Arbitrary<TlbScenario> Scenarios(PagingFormat format, bool pcid) => Arb.From(Scenario(format, pcid), ShrinkScenario);
+    public static Arbitrary<TlbScenario> Scenarios(PagingFormat format, bool pcid) => MutationProfile.Arbitrary(Scenario(format, pcid), ShrinkScenario);
 
     public static Gen<TlbScenario> Scenario(PagingFormat format, bool pcid) =>
         from frames in Gen.Choose(40, 400)
