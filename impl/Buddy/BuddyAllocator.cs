@@ -182,8 +182,10 @@ public sealed class BuddyAllocator : IBuddyAllocator
     /// <summary>__free_one_page: merge with the buddy while page_is_buddy holds, then add to the free list.</summary>
     private void FreeOnePage(int pfn, int order, int zone)
     {
+        var bound = new LoopBound(Order.Count);
         while (order < Order.Max)
         {
+            bound.Next();
             // __find_buddy_pfn; page_is_buddy also requires the same zone and exactly this order.
             var buddy = pfn ^ (1 << order);
             if (buddy < _zoneStart[zone] || buddy >= _zoneEnd[zone] || _flags[buddy] != (BuddyFlag | order))
@@ -204,8 +206,10 @@ public sealed class BuddyAllocator : IBuddyAllocator
     private void Expand(int pfn, int zone, int high, int low)
     {
         _flags[pfn] = 0;
+        var bound = new LoopBound(Order.Count);
         while (high > low)
         {
+            bound.Next();
             high--;
             AddToFreeList(pfn + (1 << high), zone, high);
         }
@@ -292,11 +296,15 @@ public sealed class BuddyAllocator : IBuddyAllocator
     /// <summary>__free_pages_memory: the largest naturally aligned blocks that fit (tzcnt(0) is 32, so pfn 0 gets MAX).</summary>
     private void FreeRange(int start, int stop, int zone)
     {
+        var blocks = new LoopBound(stop - start);
         while (start < stop)
         {
+            blocks.Next();
             var order = Math.Min(Order.Max, BitOperations.TrailingZeroCount(start));
+            var halvings = new LoopBound(Order.Count);
             while (start + (1 << order) > stop)
             {
+                halvings.Next();
                 order--;
             }
 

@@ -1,3 +1,5 @@
+using MMSpec.Model.Core;
+
 namespace MMSpec.Impl.Buddy;
 
 /// <summary>
@@ -7,14 +9,19 @@ namespace MMSpec.Impl.Buddy;
 /// </summary>
 internal sealed class FreeBlockIndex
 {
+    /// <summary>64-bit words a level: eleven levels cover any long index.</summary>
+    private const int MaxLevels = 11;
+
     private readonly ulong[][] _levels;
 
     public FreeBlockIndex(long capacity)
     {
         var levels = new List<ulong[]>();
         var bits = Math.Max(capacity, 1);
+        var bound = new LoopBound(MaxLevels);
         do
         {
+            bound.Next();
             var words = (bits + 63) >> 6;
             levels.Add(new ulong[words]);
             bits = words;
@@ -62,8 +69,10 @@ internal sealed class FreeBlockIndex
     {
         var level = 0;
         var n = from;
+        var bound = new LoopBound(MaxLevels);
         while (true)
         {
+            bound.Next();
             var words = _levels[level];
             var index = n >> 6;
             if (index >= words.Length)

@@ -28,6 +28,9 @@ public class BuddyModel : IBuddyAllocator
 
     public MemoryLayout Layout { get; }
 
+    /// <summary>At most one merge per order, and one more for a variant whose <see cref="MergeLimit"/> is too high.</summary>
+    private const int MergeSteps = Order.Count + 1;
+
     /// <summary>The merge loop's bound: __free_one_page merges while order &lt; MAX_PAGE_ORDER.</summary>
     protected virtual int MergeLimit => Order.Max;
 
@@ -125,8 +128,10 @@ public class BuddyModel : IBuddyAllocator
     /// </summary>
     protected virtual Pfn Expand(Zone zone, Pfn pfn, int high, Order low)
     {
+        var bound = new LoopBound(Order.Count);
         while (high > low.Value)
         {
+            bound.Next();
             high--;
             FreeList(zone, high).Add(new Pfn(pfn.Value + (1UL << high)));
         }
@@ -212,8 +217,10 @@ public class BuddyModel : IBuddyAllocator
     {
         var zone = Layout.ZoneOf(pfn)!;
         var current = order.Value;
+        var bound = new LoopBound(MergeSteps);
         while (current < MergeLimit)
         {
+            bound.Next();
             var buddy = BuddyOf(pfn, new Order(current));
             if (!IsMergeable(zone, buddy, new Order(current)))
             {
@@ -231,11 +238,15 @@ public class BuddyModel : IBuddyAllocator
     /// <summary>__free_pages_memory (mm/memblock.c): free a range in the largest aligned blocks that fit (tzcnt(0) is 64).</summary>
     private void SeedRange(ulong start, ulong end)
     {
+        var blocks = new LoopBound((long)(end - start));
         while (start < end)
         {
+            blocks.Next();
             var order = Math.Min(Order.Max, System.Numerics.BitOperations.TrailingZeroCount(start));
+            var halvings = new LoopBound(Order.Count);
             while (start + (1UL << order) > end)
             {
+                halvings.Next();
                 order--;
             }
 

@@ -30,4 +30,12 @@ public sealed class MutationProfileTests
     [InlineData(35, 70)]
     public void A_broken_variant_gets_its_cases_and_as_many_again_at_least_five(int casesAtSeed, int budget) =>
         Assert.Equal(budget, MutationProfile.BrokenVariantBudget(casesAtSeed));
+
+    [Theory]
+    [InlineData("Test collection for MMSpec.Properties.Buddy.BuddyExamples", 0)]
+    [InlineData("Test collection for MMSpec.Properties.Buddy.Broken.BrokenBuddyTests", 1)]
+    [InlineData("Test collection for MMSpec.Properties.Buddy.BuddyIncrementalTests", 1)]
+    [InlineData("Test collection for MMSpec.Properties.Tlb.TlbProperties", 2)]
+    public void Direct_tests_run_before_broken_variants_and_those_before_properties(string collection, int rank) =>
+        Assert.Equal(rank, FastTestsFirst.Rank(collection));
 }
