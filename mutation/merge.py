@@ -328,6 +328,7 @@ def main(argv: list[str]) -> int:
     with open(args.out_dir / REPORT, "w", encoding="utf-8") as f:
         json.dump(report, f, separators=(",", ":"))
     if html is None:
+        (args.out_dir / HTML).unlink(missing_ok=True)
         print(f"merge.py: no input has {HTML}; wrote {args.out_dir / REPORT} only", file=sys.stderr)
     else:
         (args.out_dir / HTML).write_text(html, encoding="utf-8")
