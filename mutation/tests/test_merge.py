@@ -132,6 +132,7 @@ class MergeTests(unittest.TestCase):
         template = (self.shards[0] / "reports" / merge.HTML).read_text(encoding="utf-8")
         self.assertEqual(merge.embedded(html), report)
         self.assertEqual(html.count(merge.HTML_MARKER), 1)
+        self.assertEqual(html.count("</script>"), template.count("</script>"))
         self.assertIn(PLACEHOLDER, template)
         self.assertNotIn(PLACEHOLDER, html)
         self.assertNotIn(json.loads((self.shards[0] / merge.SIDECAR).read_text())["repo_root"] + "/model/", html)
@@ -203,6 +204,20 @@ class MergeTests(unittest.TestCase):
             self.assertEqual(statuses({name: report["files"][name]}), statuses({name: base["files"][name]}))
         self.assertEqual(merge.embedded((self.out / merge.HTML).read_text(encoding="utf-8")), report)
 
+    def test_since_a_fresh_result_replaces_the_old_result_of_the_same_mutant(self) -> None:
+        # The --since run left DirectMap.cs's mutants "Removed by since filter"; laid as the base under the full
+        # model-Core run, the same mutants (same place, same mutation) must take the full run's statuses.
+        since_dir = unpack(SINCE, self.tmp)
+        stored = self.tmp / "stored"
+        self.assertEqual(self.run_merge(stored, since_dir).returncode, 0)
+        result = self.run_merge(self.out, "--base", stored / merge.REPORT, self.shards[0])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        report = json.loads((self.out / merge.REPORT).read_text(encoding="utf-8"))
+        full = repo_relative(self.shards[0])
+        name = "model/Core/DirectMap.cs"
+        self.assertTrue(all(merge.since_removed(m) for m in repo_relative(since_dir)[name]["mutants"]))
+        self.assertEqual(statuses({name: report["files"][name]}), statuses({name: full[name]}))
+
     def test_without_an_html_input_no_stale_html_is_left_behind(self) -> None:
         self.merged()
         result = self.run_merge(self.out, self.shards[1])
@@ -228,8 +243,8 @@ class RunUsageTests(unittest.TestCase):
 
     def test_bad_usage_is_a_clear_message_and_exit_2(self) -> None:
         cases = [(("--shard", "impl-Core"), "unknown shard 'impl-Core'"), (("sideways",), "unknown side or shard"),
-                 (("--since", "no-such-ref"), "'no-such-ref' is not a commit"), (("--shard",), "--shard needs a shard name"),
-                 (("--bogus",), "unknown option")]
+                 (("--since", "no-such-ref"), "'no-such-ref' is not a commit"),
+                 (("--shard",), "--shard needs a shard name"), (("--bogus",), "unknown option")]
         for args, message in cases:
             with self.subTest(args=args):
                 result = self.run_script(*args)
