@@ -1,4 +1,4 @@
-"""Tests of mutation/merge.py on real Stryker shard reports (mutation/tests/fixtures, made as fixtures/README.md says).
+"""Tests of mutation/merge.py on real Stryker shard reports (mutation/tests/fixtures; see fixtures/README.md).
 
 The fixtures are gzip-compressed as Stryker wrote them; each test unpacks them into a temporary directory laid out
 as mutation/run lays out mutation/reports/<shard>.
@@ -224,32 +224,6 @@ class MergeTests(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn(f"no input has {merge.HTML}", result.stderr)
         self.assertFalse((self.out / merge.HTML).exists())
-
-
-class RunUsageTests(unittest.TestCase):
-    """mutation/run's argument checks, which come before any build."""
-
-    RUN = HERE.parent / "run"
-
-    def run_script(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["bash", str(self.RUN), *args], capture_output=True, text=True)
-
-    def test_list_prints_every_side_x_component_shard(self) -> None:
-        result = self.run_script("--list")
-        self.assertEqual(result.returncode, 0, result.stderr)
-        expected = [f"impl-{c}" for c in ("Buddy", "Slab", "Paging", "Tlb")]
-        expected += [f"model-{c}" for c in ("Buddy", "Slab", "Paging", "Tlb", "Core")]
-        self.assertEqual(result.stdout.split(), expected)
-
-    def test_bad_usage_is_a_clear_message_and_exit_2(self) -> None:
-        cases = [(("--shard", "impl-Core"), "unknown shard 'impl-Core'"), (("sideways",), "unknown side or shard"),
-                 (("--since", "no-such-ref"), "'no-such-ref' is not a commit"),
-                 (("--shard",), "--shard needs a shard name"), (("--bogus",), "unknown option")]
-        for args, message in cases:
-            with self.subTest(args=args):
-                result = self.run_script(*args)
-                self.assertEqual(result.returncode, 2)
-                self.assertIn(f"mutation/run: {message}", result.stderr)
 
 
 if __name__ == "__main__":
