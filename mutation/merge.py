@@ -168,10 +168,12 @@ def union_files(shards: list[Shard]) -> dict[str, dict[str, Any]]:
 
 
 def union_tests(reports: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Every test file once with the tests of all inputs; a later input's source (a fresh run's) wins."""
     merged: dict[str, dict[str, Any]] = {}
     for test_files in reports:
         for name, test_file in test_files.items():
-            into = merged.setdefault(name, {**test_file, "tests": []})
+            into = merged.setdefault(name, {"tests": []})
+            into.update({k: v for k, v in test_file.items() if k != "tests"})
             known = {t.get("id") for t in into["tests"]}
             into["tests"].extend(t for t in test_file.get("tests", []) if t.get("id") not in known)
     return merged
