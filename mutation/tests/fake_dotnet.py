@@ -13,7 +13,9 @@ with open(os.environ["FAKE_DOTNET_LOG"], "a", encoding="utf-8") as log:
     env = {k: v for k, v in os.environ.items() if k.startswith("MMSPEC_")}
     log.write(json.dumps({"args": args, "cwd": os.getcwd(), "env": env}) + "\n")
 if args[:1] == ["stryker"]:
-    option = dict(zip(args[1::2], args[2::2]))
+    pairs = list(zip(args[1::2], args[2::2]))
+    option = dict(pairs)
+    option["--mutate"] = next(value for key, value in pairs if key == "--mutate")
     root = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True).stdout.strip()
     config = json.loads(Path(option["--config-file"]).read_text(encoding="utf-8"))["stryker-config"]
     side = "impl" if config["project"] == "MMSpec.Impl.csproj" else "model"

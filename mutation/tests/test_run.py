@@ -73,7 +73,7 @@ class RunTests(unittest.TestCase):
         [call] = self.stryker_calls()
         out = self.repo / "mutation/reports/impl-Tlb"
         self.assertEqual(call["args"], ["stryker", "--config-file", "stryker-config.json", "--output", str(out),
-                                        "--mutate", "**/Tlb/**/*.cs"])
+                                        "--mutate", "**/Tlb/**/*.cs", "--mutate", "!**/Core/LoopBound.cs"])
         self.assertEqual(Path(call["cwd"]), self.repo)
         self.assertEqual((call["env"]["MMSPEC_SCALE"], call["env"]["MMSPEC_PROFILE"]), ("0.2", "mutation"))
         sidecar = json.loads((out / "shard.json").read_text(encoding="utf-8"))
@@ -99,7 +99,7 @@ class RunTests(unittest.TestCase):
         result = self.run_script("impl", MMSPEC_COMPONENT="Slab")
         self.assertEqual(result.returncode, 0, result.stderr)
         [call] = self.stryker_calls()
-        self.assertEqual(call["args"][-2:], ["--mutate", "**/Slab/**/*.cs"])
+        self.assertEqual(call["args"][-4:], ["--mutate", "**/Slab/**/*.cs", "--mutate", "!**/Core/LoopBound.cs"])
         self.assertEqual(set(self.merged()["files"]), {"impl/Slab/Fake.cs"})
 
     def test_since_reruns_only_the_changed_shard_in_project_context_and_reuses_the_rest(self) -> None:
@@ -112,7 +112,8 @@ class RunTests(unittest.TestCase):
         out = self.repo / "mutation/reports/model-Core"
         self.assertEqual(Path(call["cwd"]), self.repo / "properties")
         self.assertEqual(call["args"], ["stryker", "--config-file", str(out / "stryker-config.json"),
-                                        "--output", str(out), "--mutate", "**/Core/**/*.cs", f"--since:{commit}"])
+                                        "--output", str(out), "--mutate", "**/Core/**/*.cs", "--mutate", "!**/Core/LoopBound.cs",
+                                        f"--since:{commit}"])
         config = json.loads((out / "stryker-config.json").read_text(encoding="utf-8"))["stryker-config"]
         self.assertNotIn("solution", config)
         self.assertEqual(config["project"], "MMSpec.Model.csproj")
