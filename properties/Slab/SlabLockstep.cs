@@ -33,11 +33,20 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
     // The state after the last step: the next step's state before, so each step takes one snapshot of the implementation.
     private SlabSnapshot? _last;
 
+    private static readonly PfnRange NoFrames = new(new Pfn(0), new Pfn(0));
+
     public static IReadOnlyList<string> AllScenarios { get; } =
         [ManySlabs, ShrinkMixed, GrowthExhausted, LargeKmalloc, InvalidFreeRejected, OtherInvalidRejected, EmptySlabReused, ConstructedReuse, DestroyBusy, DestroyDone];
 
-    public Violation? CheckInitialState() => checks.HasFlag(SlabChecks.Safe) ? CheckState(impl.Snapshot()) : null;
+    public Violation? CheckInitialState() => checks.HasFlag(SlabChecks.Safe) ? CheckState(impl.Snapshot(), implementationChecked: false) : null;
 
+    /// <summary>
+    /// Runs one step. The full check takes whole snapshots; the incremental one (safe level only, and not for
+    /// kmem_cache_create, _shrink or _destroy: the other rules, and the steps that change the set of caches or many
+    /// slabs, get the whole state) takes both sides' <see cref="ISlabAllocator.SnapshotOf"/> for the caches the step
+    /// names and the MAX_PAGE_ORDER window of the address it passes or gets back, which holds the slab the object lives
+    /// in and every buddy block a correct step changes.
+    /// </summary>
     public Violation? Apply(SlabStep operation, StepLog log)
     {
         var op = Resolve(operation);
@@ -46,14 +55,23 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             return null;
         }
 
-        var before = _last ?? impl.Snapshot();
+        var focus = log.FullCheck || checks != SlabChecks.Safe ? null : FocusOf(op);
+        var before = focus is { } scope ? impl.SnapshotOf(scope.Caches, scope.Frames) : _last ?? impl.Snapshot();
+        _last = null;
         var (error, result, returned, why) = Run(op);
-        log.Call = $"{op} = {result}";
-        var after = impl.Snapshot();
-        _last = after;
-        var violation = CheckIndependently(op, error, returned, before, after)
+        if (log.Tracing)
+        {
+            log.Call = $"{op} = {result()}";
+        }
+
+        // An allocation's window is the one of the object it got back.
+        var touched = focus is { } named ? named with { Frames = returned is { } addr ? WindowOf(addr) : named.Frames } : (Focus?)null;
+        var after = touched is { } part ? impl.SnapshotOf(part.Caches, part.Frames) : impl.Snapshot();
+        _last = touched is null ? after : null;
+        var violation = CheckIndependently(op, error, returned, before, after, touched?.Frames)
             ?? (why is null ? null : new Violation(SlabRules.ModelPermits, why))
-            ?? (checks.HasFlag(SlabChecks.Safe) ? CheckState(after) : null);
+            ?? (touched is { } checkedPart ? CheckFocus(after, checkedPart)
+                : checks.HasFlag(SlabChecks.Safe) ? CheckState(after, implementationChecked: true) : null);
         if (violation is null)
         {
             Track(op, error, returned, before, after, log);
@@ -153,7 +171,7 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         return new KmemCacheFree(other == o.Cache ? CacheAt(handle + 1) : other, o.Addr);
     }
 
-    private (MmError? Error, string Result, VirtAddr? Returned, string? Why) Run(SlabOp op) => op switch
+    private (MmError? Error, Func<string> Result, VirtAddr? Returned, string? Why) Run(SlabOp op) => op switch
     {
         KmemCacheCreate c => Compare(impl.KmemCacheCreate(c.Name, c.Size, c.Align, c.Ctor), model.KmemCacheCreate(c.Name, c.Size, c.Align, c.Ctor)),
         KmemCacheAlloc a => Adopted(op, impl.KmemCacheAlloc(a.Cache)),
@@ -168,23 +186,28 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown slab op"),
     };
 
-    private static (MmError?, string, VirtAddr?, string?) Compare<T>(Result<T> actual, Result<T> expected) =>
-        (actual.Error, actual.ToString(), null, actual == expected ? null : $"expected {expected}, got {actual}");
+    private static (MmError?, Func<string>, VirtAddr?, string?) Compare<T>(Result<T> actual, Result<T> expected) =>
+        (actual.Error, actual.ToString, null, actual == expected ? null : $"expected {expected}, got {actual}");
 
-    private (MmError?, string, VirtAddr?, string?) Adopted(SlabOp op, Result<VirtAddr> actual) =>
-        (actual.Error, actual.ToString(), actual.IsOk ? actual.Value : null, model.Adopt(op, actual));
+    private (MmError?, Func<string>, VirtAddr?, string?) Adopted(SlabOp op, Result<VirtAddr> actual) =>
+        (actual.Error, actual.ToString, actual.IsOk ? actual.Value : null, model.Adopt(op, actual));
 
-    /// <summary>The rules that need no model: safe, then exact (the most specific), then live.</summary>
-    private Violation? CheckIndependently(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot before, SlabSnapshot after)
+    /// <summary>
+    /// The rules that need no model: safe, then exact (the most specific), then live. With <paramref name="window"/>
+    /// the snapshots are the part around those frames, and the invariants are the ones that part can break.
+    /// </summary>
+    private Violation? CheckIndependently(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot before, SlabSnapshot after,
+        PfnRange? window)
     {
         if (checks.HasFlag(SlabChecks.Safe))
         {
-            if (error is not null && after.DiffFrom(before) is { } changed)
+            if (error is not null && !after.SameAs(before) && after.DiffFrom(before) is { } changed)
             {
                 return new Violation(SlabRules.UnchangedOnError, $"{op} failed but changed the state: {changed}");
             }
 
-            if (SlabInvariants.All(after).FirstOrDefault() is { } broken)
+            var invariants = window is { } frames ? SlabInvariants.Window(after, frames) : SlabInvariants.All(after);
+            if (invariants.FirstOrDefault() is { } broken)
             {
                 return broken with { Detail = $"implementation: {broken.Detail}" };
             }
@@ -330,11 +353,17 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             : new Violation(SlabRules.NewSlabOnlyWhenNeeded, $"{op} took {addr} from {(from is null ? "a new slab" : $"a {from.List} slab")} of {owner.Name}, but {(source is { } list ? $"a {list} slab had a free object" : "no slab had one")}");
     }
 
-    /// <summary>Invariants on the model, then equal snapshots.</summary>
-    private Violation? CheckState(SlabSnapshot actual)
+    /// <summary>
+    /// Invariants on both sides, then equal snapshots. The implementation's invariants are skipped when the step
+    /// already checked them; the model's when the snapshots are equal (equal snapshots break the same rules).
+    /// </summary>
+    private Violation? CheckState(SlabSnapshot actual, bool implementationChecked)
     {
         var expected = model.Snapshot();
-        var broken = SlabInvariants.All(actual).Select(v => v with { Detail = $"implementation: {v.Detail}" })
+        var same = actual.SameAs(expected);
+        var implementation = implementationChecked ? []
+            : SlabInvariants.All(actual).Select(v => v with { Detail = $"implementation: {v.Detail}" });
+        var broken = same ? implementation.FirstOrDefault() : implementation
             .Concat(SlabInvariants.All(expected).Select(v => v with { Detail = $"model: {v.Detail}" }))
             .FirstOrDefault();
         if (broken is not null)
@@ -342,7 +371,49 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             return broken;
         }
 
-        return actual.DiffFrom(expected) is { } diff ? new Violation(SlabRules.SnapshotsEqual, $"implementation vs model: {diff}") : null;
+        return !same && actual.DiffFrom(expected) is { } diff ? new Violation(SlabRules.SnapshotsEqual, $"implementation vs model: {diff}") : null;
+    }
+
+    /// <summary>
+    /// The incremental check's comparison: the same part of the model's state. Its invariants need no pass of their
+    /// own: the implementation's part passed them, and a different part is flagged here.
+    /// </summary>
+    private Violation? CheckFocus(SlabSnapshot actual, Focus focus)
+    {
+        var expected = model.SnapshotOf(focus.Caches, focus.Frames);
+        return !actual.SameAs(expected) && actual.DiffFrom(expected) is { } diff
+            ? new Violation(SlabRules.SnapshotsEqual, $"implementation vs model around {focus.Frames}: {diff}")
+            : null;
+    }
+
+    /// <summary>
+    /// What a step that gets the incremental check names: its cache (an allocation's kmalloc cache by size) and the
+    /// window of the address it passes. Null for the steps that always get the full check.
+    /// </summary>
+    private Focus? FocusOf(SlabOp op) => op switch
+    {
+        KmemCacheAlloc a => new Focus([a.Cache], NoFrames),
+        Kmalloc { Size: > 0 and <= KmallocSizes.MaxCacheSize } k => new Focus([new CacheId(KmallocSizes.IndexOf(k.Size))], NoFrames),
+        Kmalloc => new Focus([], NoFrames),
+        KmemCacheFree f => new Focus([f.Cache], WindowOf(f.Obj)),
+        Kfree f => new Focus([], WindowOf(f.Addr)),
+        Ksize k => new Focus([], WindowOf(k.Addr)),
+        ReadWord r => new Focus([], WindowOf(r.Obj)),
+        WriteWord w => new Focus([], WindowOf(w.Obj)),
+        _ => null,
+    };
+
+    /// <summary>The MAX_PAGE_ORDER-aligned frames around an address in the direct map; none for any other address.</summary>
+    private PfnRange WindowOf(VirtAddr addr)
+    {
+        var frameCount = impl.Pages.Layout.FrameCount;
+        if (!DirectMap.TryPfn(addr, frameCount, out var pfn, out _))
+        {
+            return NoFrames;
+        }
+
+        var start = pfn.Value & ~((1UL << Order.Max) - 1);
+        return new PfnRange(new Pfn(start), new Pfn(Math.Min(start + (1UL << Order.Max), frameCount)));
     }
 
     private void Track(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot before, SlabSnapshot after, StepLog log)
@@ -359,10 +430,14 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             return;
         }
 
-        _caches.AddRange(after.Caches.Select(c => c.Id).Where(id => id.Value >= KmallocSizes.CacheSizes.Length && before.Cache(id) is null));
-        if (_caches.RemoveAll(id => after.Cache(id) is null) > 0)
+        // Only these change the set of caches, and they always get the whole snapshots.
+        if (op is KmemCacheCreate or KmemCacheDestroy)
         {
-            log.Reached(DestroyDone);
+            _caches.AddRange(after.Caches.Select(c => c.Id).Where(id => id.Value >= KmallocSizes.CacheSizes.Length && before.Cache(id) is null));
+            if (_caches.RemoveAll(id => after.Cache(id) is null) > 0)
+            {
+                log.Reached(DestroyDone);
+            }
         }
 
         switch (op)
@@ -394,7 +469,7 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         }
 
         _live.Add(new LiveObject(addr, cache.Id, cache.Geometry.Size));
-        var old = before.Cache(cache.Id)!.Slabs.FirstOrDefault(s => s.Pfn == slab.Pfn);
+        var old = before.Cache(cache.Id)?.Slabs.FirstOrDefault(s => s.Pfn == slab.Pfn);
         if (old?.List == SlabList.Empty)
         {
             log.Reached(EmptySlabReused);
@@ -410,6 +485,9 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             log.Reached(ManySlabs);
         }
     }
+
+    /// <summary>The caches a step names and the frames it addresses, for <see cref="ISlabAllocator.SnapshotOf"/>.</summary>
+    private readonly record struct Focus(CacheId[] Caches, PfnRange Frames);
 
     /// <summary>A live object as the run knows it: its address, its cache (null for a large kmalloc), its usable size.</summary>
     private sealed record LiveObject(VirtAddr Addr, CacheId? Cache, ulong Size);
