@@ -207,33 +207,36 @@ public sealed class SlabAllocator : ISlabAllocator
         new(_caches.OfType<KmemCache>().Select(State), LargeIn(0, _largeHead.Length), Pages.Snapshot());
 
     /// <summary>
-    /// The named caches and those with a slab in the frames, found through the per-frame slab table (a slab's head
-    /// frame points at a slab whose pfn is that frame), so only the frames are walked, not every cache.
+    /// The named caches and those with a slab in the frames, with their slabs there, found through the per-frame slab
+    /// table (a slab's head frame points at a slab whose pfn is that frame): only the frames are walked, in pfn order,
+    /// so each cache's slabs come out sorted.
     /// </summary>
     public SlabSnapshot SnapshotOf(IReadOnlyCollection<CacheId> caches, PfnRange frames)
     {
         var end = (int)Math.Min(frames.End.Value, (ulong)_slabOf.Length);
         var start = (int)Math.Min(frames.Start.Value, (ulong)end);
-        var owners = new HashSet<KmemCache>();
+        var slabs = new Dictionary<KmemCache, List<SlabDescriptor>>();
         for (var pfn = start; pfn < end; pfn++)
         {
             if (_slabOf[pfn] is { } slab && slab.Pfn == pfn)
             {
-                owners.Add(slab.Cache);
+                (slabs.TryGetValue(slab.Cache, out var list) ? list : slabs[slab.Cache] = []).Add(slab);
             }
         }
 
-        var named = _caches.OfType<KmemCache>().Where(c => owners.Contains(c) || caches.Contains(c.Id));
-        return new SlabSnapshot(named.Select(State), LargeIn(start, end), Pages.SnapshotOf(frames));
+        var named = _caches.OfType<KmemCache>().Where(c => slabs.ContainsKey(c) || caches.Contains(c.Id));
+        return new SlabSnapshot(named.Select(c => State(c, slabs.GetValueOrDefault(c) ?? [])), LargeIn(start, end), Pages.SnapshotOf(frames));
     }
 
     /// <summary>kmalloc_slab: kmalloc_size_index up to 192 bytes, fls(size - 1) above.</summary>
     private static int KmallocSlab(ulong size) =>
         size <= 192 ? KmallocSizeIndex[(size - 1) / 8] : BitOperations.Log2(size - 1);
 
-    private static CacheState State(KmemCache cache) =>
+    private static CacheState State(KmemCache cache) => State(cache, cache.Slabs().OrderBy(s => s.Pfn));
+
+    private static CacheState State(KmemCache cache, IEnumerable<SlabDescriptor> slabs) =>
         new(cache.Id, cache.Name, cache.Geometry, cache.Ctor, cache.CtorCalls,
-            [.. cache.Slabs().OrderBy(s => s.Pfn).Select(s => new SlabState(new Pfn((ulong)s.Pfn), s.Order, s.List, [.. FreeIndices(s).Order()]))]);
+            [.. slabs.Select(s => new SlabState(new Pfn((ulong)s.Pfn), s.Order, s.List, [.. FreeIndices(s).Order()]))]);
 
     /// <summary>The large kmallocs that start in [start, end): frames that are their own head.</summary>
     private List<Block> LargeIn(int start, int end)

@@ -21,8 +21,13 @@ public sealed class ModelCache(CacheId id, string name, CacheGeometry geometry, 
     /// <summary>The slabs on one list, lowest address first.</summary>
     public IEnumerable<ModelSlab> On(SlabList list) => Slabs.Values.Where(s => s.List == list);
 
-    public CacheState State() =>
-        new(Id, Name, Geometry, Ctor, CtorCalls, [.. Slabs.Values.Select(s => new SlabState(s.Pfn, s.Order, s.List, [.. s.Free]))]);
+    public CacheState State() => State(Slabs.Values);
+
+    /// <summary>The cache with only its slabs that start in <paramref name="frames"/>.</summary>
+    public CacheState State(PfnRange frames) => State(Slabs.Values.Where(s => frames.Contains(s.Pfn)));
+
+    private CacheState State(IEnumerable<ModelSlab> slabs) =>
+        new(Id, Name, Geometry, Ctor, CtorCalls, [.. slabs.Select(s => new SlabState(s.Pfn, s.Order, s.List, [.. s.Free]))]);
 }
 
 /// <summary>The reference model's record of one slab (struct slab): its block, list, free objects and contents.</summary>

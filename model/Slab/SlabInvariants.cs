@@ -25,7 +25,8 @@ public static class SlabInvariants
     /// <summary>
     /// The invariants over a snapshot of the part of the state around <paramref name="frames"/>
     /// (<see cref="SlabSnapshot.Within"/>): every rule, with the held blocks matched against the buddy allocator's
-    /// only where both are whole, in those frames. A subset of <see cref="All"/>: whatever breaks here breaks there.
+    /// in those frames. A subset of <see cref="All"/>, whatever breaks here breaks there: a cache with only some of
+    /// its slabs counts fewer objects, so its constructor count is short only if it is short for all of them.
     /// </summary>
     public static IEnumerable<Violation> Window(SlabSnapshot s, PfnRange frames) =>
         CheckSlabGeometry(s)

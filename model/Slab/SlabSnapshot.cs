@@ -61,11 +61,12 @@ public sealed class SlabSnapshot(IEnumerable<CacheState> caches, IEnumerable<Blo
 
     /// <summary>
     /// The part of the state a step that names <paramref name="caches"/> and addresses <paramref name="frames"/> can
-    /// change: those caches whole, every cache with a slab that starts in the frames, and the large kmallocs and buddy
-    /// blocks that start there. What the lockstep's incremental check compares.
+    /// change: those caches and every cache with a slab that starts in the frames, each with only its slabs that start
+    /// there, and the large kmallocs and buddy blocks that start there. What the lockstep's incremental check compares.
     /// </summary>
     public SlabSnapshot Within(IReadOnlyCollection<CacheId> caches, PfnRange frames) =>
-        new(Caches.Where(c => caches.Contains(c.Id) || c.Slabs.Any(s => frames.Contains(s.Pfn))),
+        new(Caches.Where(c => caches.Contains(c.Id) || c.Slabs.Any(s => frames.Contains(s.Pfn)))
+                .Select(c => c with { Slabs = [.. c.Slabs.Where(s => frames.Contains(s.Pfn))] }),
             Large.Where(b => frames.Contains(b.Pfn)), Pages.Within(frames));
 
     /// <summary>The same caches, large kmallocs and buddy blocks, in order, without building <see cref="DiffFrom"/>'s text.</summary>

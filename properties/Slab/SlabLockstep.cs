@@ -33,6 +33,9 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
     // The state after the last step: the next step's state before, so each step takes one snapshot of the implementation.
     private SlabSnapshot? _last;
 
+    // The slabs each cache had after the last step: from each whole snapshot, plus the new slab an allocation took.
+    private Dictionary<CacheId, HashSet<Pfn>> _slabs = [];
+
     private static readonly PfnRange NoFrames = new(new Pfn(0), new Pfn(0));
 
     public static IReadOnlyList<string> AllScenarios { get; } =
@@ -75,6 +78,10 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         if (violation is null)
         {
             Track(op, error, returned, before, after, log);
+            if (touched is null)
+            {
+                _slabs = after.Caches.ToDictionary(c => c.Id, c => c.Slabs.Select(slab => slab.Pfn).ToHashSet());
+            }
         }
 
         return violation;
@@ -443,7 +450,7 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         switch (op)
         {
             case KmemCacheAlloc or Kmalloc when returned is { } addr && addr != KmallocSizes.ZeroSizePtr:
-                TrackAlloc(addr, before, after, log);
+                TrackAlloc(addr, after, log);
                 break;
             case Kfree { Addr: var addr } when _live.RemoveAll(o => o.Addr == addr) > 0:
                 _freed.Add(addr);
@@ -458,7 +465,7 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         }
     }
 
-    private void TrackAlloc(VirtAddr addr, SlabSnapshot before, SlabSnapshot after, StepLog log)
+    private void TrackAlloc(VirtAddr addr, SlabSnapshot after, StepLog log)
     {
         if (after.SlabAt(addr) is not var (cache, slab))
         {
@@ -469,18 +476,24 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         }
 
         _live.Add(new LiveObject(addr, cache.Id, cache.Geometry.Size));
-        var old = before.Cache(cache.Id)?.Slabs.FirstOrDefault(s => s.Pfn == slab.Pfn);
-        if (old?.List == SlabList.Empty)
+        if (!_slabs.TryGetValue(cache.Id, out var known))
+        {
+            known = _slabs[cache.Id] = [];
+        }
+
+        // A slab the cache had before with one object in use now had none: it was on the empty list.
+        var reused = !known.Add(slab.Pfn);
+        if (reused && cache.InUse(slab) == 1)
         {
             log.Reached(EmptySlabReused);
         }
 
-        if (old is not null && cache.Ctor is not null)
+        if (reused && cache.Ctor is not null)
         {
             log.Reached(ConstructedReuse);
         }
 
-        if (cache.Slabs.Length >= 4)
+        if (known.Count >= 4)
         {
             log.Reached(ManySlabs);
         }
