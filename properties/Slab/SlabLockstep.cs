@@ -33,22 +33,33 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
     // The state after the last step: the next step's state before, so each step takes one snapshot of the implementation.
     private SlabSnapshot? _last;
 
-    // The slabs each cache had after the last step: from each whole snapshot, plus the new slab an allocation took.
-    private Dictionary<CacheId, HashSet<Pfn>> _slabs = [];
+    // Each cache's slab order and the slabs it had after the last step: from each whole snapshot, plus the new slab
+    // an allocation took since.
+    private Dictionary<CacheId, KnownCache> _known = [];
 
     private static readonly PfnRange NoFrames = new(new Pfn(0), new Pfn(0));
 
     public static IReadOnlyList<string> AllScenarios { get; } =
         [ManySlabs, ShrinkMixed, GrowthExhausted, LargeKmalloc, InvalidFreeRejected, OtherInvalidRejected, EmptySlabReused, ConstructedReuse, DestroyBusy, DestroyDone];
 
-    public Violation? CheckInitialState() => checks.HasFlag(SlabChecks.Safe) ? CheckState(impl.Snapshot(), implementationChecked: false) : null;
+    public Violation? CheckInitialState()
+    {
+        if (!checks.HasFlag(SlabChecks.Safe))
+        {
+            return null;
+        }
+
+        var initial = impl.Snapshot();
+        Learn(initial);
+        return CheckState(initial, implementationChecked: false);
+    }
 
     /// <summary>
     /// Runs one step. The full check takes whole snapshots; the incremental one (safe level only, and not for
     /// kmem_cache_create, _shrink or _destroy: the other rules, and the steps that change the set of caches or many
     /// slabs, get the whole state) takes both sides' <see cref="ISlabAllocator.SnapshotOf"/> for the caches the step
-    /// names and the MAX_PAGE_ORDER window of the address it passes or gets back, which holds the slab the object lives
-    /// in and every buddy block a correct step changes.
+    /// names and the block (slab or large kmalloc) of the object it passes or gets back: the slab the object lives in
+    /// and the buddy block the step took or gave back.
     /// </summary>
     public Violation? Apply(SlabStep operation, StepLog log)
     {
@@ -67,8 +78,7 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             log.Call = $"{op} = {result()}";
         }
 
-        // An allocation's window is the one of the object it got back.
-        var touched = focus is { } named ? named with { Frames = returned is { } addr ? WindowOf(addr) : named.Frames } : (Focus?)null;
+        var touched = focus is { } named ? named with { Frames = returned is { } addr ? AllocatedFrames(op, named, addr) : named.Frames } : (Focus?)null;
         var after = touched is { } part ? impl.SnapshotOf(part.Caches, part.Frames) : impl.Snapshot();
         _last = touched is null ? after : null;
         var violation = CheckIndependently(op, error, returned, before, after, touched?.Frames)
@@ -80,7 +90,7 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             Track(op, error, returned, before, after, log);
             if (touched is null)
             {
-                _slabs = after.Caches.ToDictionary(c => c.Id, c => c.Slabs.Select(slab => slab.Pfn).ToHashSet());
+                Learn(after);
             }
         }
 
@@ -389,29 +399,44 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
     {
         var expected = model.SnapshotOf(focus.Caches, focus.Frames);
         return !actual.SameAs(expected) && actual.DiffFrom(expected) is { } diff
-            ? new Violation(SlabRules.SnapshotsEqual, $"implementation vs model around {focus.Frames}: {diff}")
+            ? new Violation(SlabRules.SnapshotsEqual, $"implementation vs model in {focus.Frames}: {diff}")
             : null;
     }
 
     /// <summary>
     /// What a step that gets the incremental check names: its cache (an allocation's kmalloc cache by size) and the
-    /// window of the address it passes. Null for the steps that always get the full check.
+    /// frames of the object whose address it passes. Null for the steps that always get the full check.
     /// </summary>
     private Focus? FocusOf(SlabOp op) => op switch
     {
         KmemCacheAlloc a => new Focus([a.Cache], NoFrames),
         Kmalloc { Size: > 0 and <= KmallocSizes.MaxCacheSize } k => new Focus([new CacheId(KmallocSizes.IndexOf(k.Size))], NoFrames),
         Kmalloc => new Focus([], NoFrames),
-        KmemCacheFree f => new Focus([f.Cache], WindowOf(f.Obj)),
-        Kfree f => new Focus([], WindowOf(f.Addr)),
-        Ksize k => new Focus([], WindowOf(k.Addr)),
-        ReadWord r => new Focus([], WindowOf(r.Obj)),
-        WriteWord w => new Focus([], WindowOf(w.Obj)),
+        KmemCacheFree f => new Focus([f.Cache], FramesAround(f.Obj)),
+        Kfree f => new Focus([], FramesAround(f.Addr)),
+        Ksize k => new Focus([], FramesAround(k.Addr)),
+        ReadWord r => new Focus([], FramesAround(r.Obj)),
+        WriteWord w => new Focus([], FramesAround(w.Obj)),
         _ => null,
     };
 
-    /// <summary>The MAX_PAGE_ORDER-aligned frames around an address in the direct map; none for any other address.</summary>
-    private PfnRange WindowOf(VirtAddr addr)
+    /// <summary>The block of the live object an address lies in; else the address's page; none outside the direct map.</summary>
+    private PfnRange FramesAround(VirtAddr addr)
+    {
+        if (!DirectMap.TryPfn(addr, impl.Pages.Layout.FrameCount, out var pfn, out _))
+        {
+            return NoFrames;
+        }
+
+        var block = _live.Find(o => o.Block.Contains(pfn))?.Block ?? new Block(pfn, new Order(0));
+        return new PfnRange(block.Pfn, new Pfn(block.End));
+    }
+
+    /// <summary>
+    /// The block an allocated object lies in: a large kmalloc's, or a slab of the cache's order (MAX_PAGE_ORDER for a
+    /// cache the run has not seen yet), aligned as the buddy allocator aligns it.
+    /// </summary>
+    private PfnRange AllocatedFrames(SlabOp op, Focus focus, VirtAddr addr)
     {
         var frameCount = impl.Pages.Layout.FrameCount;
         if (!DirectMap.TryPfn(addr, frameCount, out var pfn, out _))
@@ -419,9 +444,14 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             return NoFrames;
         }
 
-        var start = pfn.Value & ~((1UL << Order.Max) - 1);
-        return new PfnRange(new Pfn(start), new Pfn(Math.Min(start + (1UL << Order.Max), frameCount)));
+        var order = op is Kmalloc { Size: > KmallocSizes.MaxCacheSize } large ? KmallocSizes.LargeOrder(large.Size)
+            : focus.Caches is [var cache] && _known.TryGetValue(cache, out var known) ? known.SlabOrder : new Order(Order.Max);
+        var start = pfn.Value & ~(order.Pages - 1);
+        return new PfnRange(new Pfn(start), new Pfn(Math.Min(start + order.Pages, frameCount)));
     }
+
+    private void Learn(SlabSnapshot whole) =>
+        _known = whole.Caches.ToDictionary(c => c.Id, c => new KnownCache(c.Geometry.Order, [.. c.Slabs.Select(slab => slab.Pfn)]));
 
     private void Track(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot before, SlabSnapshot after, StepLog log)
     {
@@ -470,19 +500,19 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         if (after.SlabAt(addr) is not var (cache, slab))
         {
             var block = after.Large.Single(b => DirectMap.Of(b.Pfn) == addr);
-            _live.Add(new LiveObject(addr, null, Pfn.PageSize << block.Order.Value));
+            _live.Add(new LiveObject(addr, null, Pfn.PageSize << block.Order.Value, block));
             log.Reached(LargeKmalloc);
             return;
         }
 
-        _live.Add(new LiveObject(addr, cache.Id, cache.Geometry.Size));
-        if (!_slabs.TryGetValue(cache.Id, out var known))
+        _live.Add(new LiveObject(addr, cache.Id, cache.Geometry.Size, slab.Block));
+        if (!_known.TryGetValue(cache.Id, out var known))
         {
-            known = _slabs[cache.Id] = [];
+            known = _known[cache.Id] = new KnownCache(cache.Geometry.Order, []);
         }
 
         // A slab the cache had before with one object in use now had none: it was on the empty list.
-        var reused = !known.Add(slab.Pfn);
+        var reused = !known.Slabs.Add(slab.Pfn);
         if (reused && cache.InUse(slab) == 1)
         {
             log.Reached(EmptySlabReused);
@@ -493,7 +523,7 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             log.Reached(ConstructedReuse);
         }
 
-        if (known.Count >= 4)
+        if (known.Slabs.Count >= 4)
         {
             log.Reached(ManySlabs);
         }
@@ -502,6 +532,9 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
     /// <summary>The caches a step names and the frames it addresses, for <see cref="ISlabAllocator.SnapshotOf"/>.</summary>
     private readonly record struct Focus(CacheId[] Caches, PfnRange Frames);
 
-    /// <summary>A live object as the run knows it: its address, its cache (null for a large kmalloc), its usable size.</summary>
-    private sealed record LiveObject(VirtAddr Addr, CacheId? Cache, ulong Size);
+    /// <summary>A live object as the run knows it: its address, its cache (null for a large kmalloc), its usable size, its block.</summary>
+    private sealed record LiveObject(VirtAddr Addr, CacheId? Cache, ulong Size, Block Block);
+
+    /// <summary>A cache as the run knows it: its slab order and the slabs it has.</summary>
+    private sealed record KnownCache(Order SlabOrder, HashSet<Pfn> Slabs);
 }
