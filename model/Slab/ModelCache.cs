@@ -24,7 +24,19 @@ public sealed class ModelCache(CacheId id, string name, CacheGeometry geometry, 
     public CacheState State() => State(Slabs.Values);
 
     /// <summary>The cache with only its slabs that start in <paramref name="frames"/>.</summary>
-    public CacheState State(PfnRange frames) => State(Slabs.Values.Where(s => frames.Contains(s.Pfn)));
+    public CacheState State(PfnRange frames) => State(SlabsIn(frames));
+
+    /// <summary>The slabs that start in <paramref name="frames"/>, lowest first: one lookup per frame.</summary>
+    public IEnumerable<ModelSlab> SlabsIn(PfnRange frames)
+    {
+        for (var pfn = frames.Start; pfn < frames.End; pfn = new Pfn(pfn.Value + 1))
+        {
+            if (Slabs.TryGetValue(pfn, out var slab))
+            {
+                yield return slab;
+            }
+        }
+    }
 
     private CacheState State(IEnumerable<ModelSlab> slabs) =>
         new(Id, Name, Geometry, Ctor, CtorCalls, [.. slabs.Select(s => new SlabState(s.Pfn, s.Order, s.List, [.. s.Free]))]);

@@ -70,7 +70,8 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         }
 
         var focus = log.FullCheck || checks != SlabChecks.Safe ? null : FocusOf(op);
-        var before = focus is { } scope ? impl.SnapshotOf(scope.Caches, scope.Frames) : _last ?? impl.Snapshot();
+        // An incremental step compares with the model, which changes nothing on an error, so it needs no state before.
+        var before = focus is null ? _last ?? impl.Snapshot() : null;
         _last = null;
         var (error, result, returned, why) = Run(op);
         if (log.Tracing)
@@ -213,12 +214,12 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
     /// The rules that need no model: safe, then exact (the most specific), then live. With <paramref name="window"/>
     /// the snapshots are the part around those frames, and the invariants are the ones that part can break.
     /// </summary>
-    private Violation? CheckIndependently(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot before, SlabSnapshot after,
+    private Violation? CheckIndependently(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot? before, SlabSnapshot after,
         PfnRange? window)
     {
         if (checks.HasFlag(SlabChecks.Safe))
         {
-            if (error is not null && !after.SameAs(before) && after.DiffFrom(before) is { } changed)
+            if (error is not null && before is not null && !after.SameAs(before) && after.DiffFrom(before) is { } changed)
             {
                 return new Violation(SlabRules.UnchangedOnError, $"{op} failed but changed the state: {changed}");
             }
@@ -235,16 +236,17 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             }
         }
 
-        if (checks.HasFlag(SlabChecks.Exact) && CheckExact(op, error, returned, before, after) is { } inexact)
+        // The live and exact rules always get the whole state before.
+        if (checks.HasFlag(SlabChecks.Exact) && before is { } old && CheckExact(op, error, returned, old, after) is { } inexact)
         {
             return inexact;
         }
 
-        return checks.HasFlag(SlabChecks.Live) ? CheckExhaustion(op, error, before) : null;
+        return checks.HasFlag(SlabChecks.Live) && before is { } whole ? CheckExhaustion(op, error, whole) : null;
     }
 
     /// <summary>A new object lies in a slab of its cache, at a slot start, aligned, in use, and is not an object already live.</summary>
-    private Violation? CheckReturned(SlabOp op, VirtAddr addr, SlabSnapshot before, SlabSnapshot after)
+    private Violation? CheckReturned(SlabOp op, VirtAddr addr, SlabSnapshot? before, SlabSnapshot after)
     {
         if (_live.Any(o => o.Addr == addr))
         {
@@ -259,7 +261,7 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         if (op is Kmalloc { Size: > KmallocSizes.MaxCacheSize } large)
         {
             var block = new Block(DirectMap.TryPfn(addr, after.Pages.Layout.FrameCount, out var pfn, out _) ? pfn : default, KmallocSizes.LargeOrder(large.Size));
-            return after.Large.Contains(block) && !before.Large.Contains(block) && DirectMap.Of(block.Pfn) == addr
+            return after.Large.Contains(block) && before?.Large.Contains(block) != true && DirectMap.Of(block.Pfn) == addr
                 ? null
                 : new Violation(SlabRules.ObjectInSlab, $"{op} returned {addr}, which does not start a new large kmalloc block of order {block.Order}");
         }
@@ -453,7 +455,7 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
     private void Learn(SlabSnapshot whole) =>
         _known = whole.Caches.ToDictionary(c => c.Id, c => new KnownCache(c.Geometry.Order, [.. c.Slabs.Select(slab => slab.Pfn)]));
 
-    private void Track(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot before, SlabSnapshot after, StepLog log)
+    private void Track(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot? before, SlabSnapshot after, StepLog log)
     {
         if (error is not null)
         {
@@ -468,7 +470,7 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         }
 
         // Only these change the set of caches, and they always get the whole snapshots.
-        if (op is KmemCacheCreate or KmemCacheDestroy)
+        if (op is KmemCacheCreate or KmemCacheDestroy && before is not null)
         {
             _caches.AddRange(after.Caches.Select(c => c.Id).Where(id => id.Value >= KmallocSizes.CacheSizes.Length && before.Cache(id) is null));
             if (_caches.RemoveAll(id => after.Cache(id) is null) > 0)
@@ -488,7 +490,7 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             case KmemCacheFree { Obj: var addr } when _live.RemoveAll(o => o.Addr == addr) > 0:
                 _freed.Add(addr);
                 break;
-            case KmemCacheShrink s when before.Cache(s.Cache)!.Slabs is var slabs
+            case KmemCacheShrink s when before?.Cache(s.Cache)?.Slabs is { } slabs
                 && slabs.Any(x => x.List == SlabList.Empty) && slabs.Any(x => x.List == SlabList.Partial):
                 log.Reached(ShrinkMixed);
                 break;
