@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Numerics;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
@@ -236,7 +237,7 @@ public sealed class SlabAllocator : ISlabAllocator
 
     private static CacheState State(KmemCache cache, IEnumerable<SlabDescriptor> slabs) =>
         new(cache.Id, cache.Name, cache.Geometry, cache.Ctor, cache.CtorCalls,
-            [.. slabs.Select(s => new SlabState(new Pfn((ulong)s.Pfn), s.Order, s.List, [.. FreeIndices(s).Order()]))]);
+            [.. slabs.Select(s => new SlabState(new Pfn((ulong)s.Pfn), s.Order, s.List, SortedFreeIndices(s)))]);
 
     /// <summary>The large kmallocs that start in [start, end): frames that are their own head.</summary>
     private List<Block> LargeIn(int start, int end)
@@ -251,6 +252,32 @@ public sealed class SlabAllocator : ISlabAllocator
         }
 
         return large;
+    }
+
+    /// <summary>
+    /// The freelist's indices in ascending order, by counting sort (indices are below the object count): O(objects),
+    /// and an index the walk meets twice comes out twice, as a sort of the walk would give it.
+    /// </summary>
+    private static ImmutableArray<int> SortedFreeIndices(SlabDescriptor slab)
+    {
+        var seen = new int[slab.FreeNext.Length];
+        var count = 0;
+        foreach (var index in FreeIndices(slab))
+        {
+            seen[index]++;
+            count++;
+        }
+
+        var sorted = ImmutableArray.CreateBuilder<int>(count);
+        for (var index = 0; index < seen.Length; index++)
+        {
+            for (var times = 0; times < seen[index]; times++)
+            {
+                sorted.Add(index);
+            }
+        }
+
+        return sorted.MoveToImmutable();
     }
 
     /// <summary>The freelist, walked at most one step past the object count, so a cycle shows as a repeated index, not a hang.</summary>
