@@ -39,7 +39,9 @@ internal static class CheckerReport
         });
         Measure(output, only, "slab (on the buddy impl)", SlabGen.Scenario(), s => s.Steps.Length, s =>
         {
-            SlabLockstep Subject() => new(new SlabAllocator(new BuddyAllocator(s.Layout)), new SlabModel(new BuddyModel(s.Layout)), SlabChecks.Safe);
+            SlabLockstep Subject() =>
+                new(new SlabAllocator(new BuddyAllocator(s.Layout)), new SlabModel(new BuddyModel(s.Layout)),
+                    SlabChecks.Safe);
             return LockstepRunner.Run(Subject(), s.Steps, Subject);
         });
         Measure(output, only, "paging (4-level)", PagingGen.Scenario(PagingFormat.FourLevel), s => s.Steps.Length, s =>

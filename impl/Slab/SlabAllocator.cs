@@ -226,7 +226,8 @@ public sealed class SlabAllocator : ISlabAllocator
         }
 
         var named = _caches.OfType<KmemCache>().Where(c => slabs.ContainsKey(c) || caches.Contains(c.Id));
-        return new SlabSnapshot(named.Select(c => State(c, slabs.GetValueOrDefault(c) ?? [])), LargeIn(start, end), Pages.SnapshotOf(frames));
+        return new SlabSnapshot(named.Select(c => State(c, slabs.GetValueOrDefault(c) ?? [])), LargeIn(start, end),
+            Pages.SnapshotOf(frames));
     }
 
     /// <summary>kmalloc_slab: kmalloc_size_index up to 192 bytes, fls(size - 1) above.</summary>

@@ -39,7 +39,8 @@ public sealed class ModelCache(CacheId id, string name, CacheGeometry geometry, 
     }
 
     private CacheState State(IEnumerable<ModelSlab> slabs) =>
-        new(Id, Name, Geometry, Ctor, CtorCalls, [.. slabs.Select(s => new SlabState(s.Pfn, s.Order, s.List, [.. s.Free]))]);
+        new(Id, Name, Geometry, Ctor, CtorCalls,
+            [.. slabs.Select(s => new SlabState(s.Pfn, s.Order, s.List, [.. s.Free]))]);
 }
 
 /// <summary>The reference model's record of one slab (struct slab): its block, list, free objects and contents.</summary>

@@ -69,7 +69,7 @@ public sealed class SlabSnapshot(IEnumerable<CacheState> caches, IEnumerable<Blo
                 .Select(c => c with { Slabs = [.. c.Slabs.Where(s => frames.Contains(s.Pfn))] }),
             Large.Where(b => frames.Contains(b.Pfn)), Pages.Within(frames));
 
-    /// <summary>The same caches, large kmallocs and buddy blocks, in order, without building <see cref="DiffFrom"/>'s text.</summary>
+    /// <summary>Same caches, large kmallocs and buddy blocks, in order: <see cref="DiffFrom"/>, no text.</summary>
     public bool SameAs(SlabSnapshot other) =>
         Caches.SequenceEqual(other.Caches) && Large.SequenceEqual(other.Large) && Pages.SameBlocks(other.Pages);
 

@@ -25,8 +25,10 @@ public sealed class SlabIncrementalTests(ITestOutputHelper output)
     [MemberData(nameof(Allocators))]
     public void Incremental_check_finds_exactly_what_the_full_check_finds(string allocator) =>
         PropertyRunner.Check(output, Prop.ForAll(SlabGen.Scenarios(), scenario =>
-            IncrementalCheck.Agrees(() => new SlabLockstep(Create(allocator, scenario.Layout), new SlabModel(ModelPages(allocator, scenario.Layout)), SlabChecks.Safe),
-                scenario.Steps)), Cases);
+            IncrementalCheck.Agrees(() => Subject(allocator, scenario.Layout), scenario.Steps)), Cases);
+
+    private static SlabLockstep Subject(string allocator, MemoryLayout layout) =>
+        new(Create(allocator, layout), new SlabModel(ModelPages(allocator, layout)), SlabChecks.Safe);
 
     private static ISlabAllocator Create(string allocator, MemoryLayout layout) => allocator switch
     {
@@ -35,7 +37,9 @@ public sealed class SlabIncrementalTests(ITestOutputHelper output)
         _ => BrokenSlabTests.Create(allocator, new BuddyModel(layout)),
     };
 
-    /// <summary>The model's pages as <see cref="SlabProperties"/> pairs them: the other buddy allocator of the stack.</summary>
+    /// <summary>The model's pages as <see cref="SlabProperties"/> pairs them: the other buddy allocator.</summary>
     private static IBuddyAllocator ModelPages(string allocator, MemoryLayout layout) =>
-        allocator == "impl-on-buddy-model" ? new BuddyAllocator(layout, Placement.LowestAddress) : new BuddyModel(layout);
+        allocator == "impl-on-buddy-model"
+        ? new BuddyAllocator(layout, Placement.LowestAddress)
+        : new BuddyModel(layout);
 }

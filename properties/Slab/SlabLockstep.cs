@@ -79,7 +79,9 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             log.Call = $"{op} = {result()}";
         }
 
-        var touched = focus is { } named ? named with { Frames = returned is { } addr ? AllocatedFrames(op, named, addr) : named.Frames } : (Focus?)null;
+        var touched = focus is { } named && returned is { } addr
+            ? named with { Frames = AllocatedFrames(op, named, addr) }
+            : focus;
         var after = touched is { } part ? impl.SnapshotOf(part.Caches, part.Frames) : impl.Snapshot();
         _last = touched is null ? after : null;
         var violation = CheckIndependently(op, error, returned, before, after, touched?.Frames)
@@ -214,12 +216,13 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
     /// The rules that need no model: safe, then exact (the most specific), then live. With <paramref name="window"/>
     /// the snapshots are the part around those frames, and the invariants are the ones that part can break.
     /// </summary>
-    private Violation? CheckIndependently(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot? before, SlabSnapshot after,
-        PfnRange? window)
+    private Violation? CheckIndependently(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot? before,
+        SlabSnapshot after, PfnRange? window)
     {
         if (checks.HasFlag(SlabChecks.Safe))
         {
-            if (error is not null && before is not null && !after.SameAs(before) && after.DiffFrom(before) is { } changed)
+            if (error is not null && before is not null && !after.SameAs(before)
+                && after.DiffFrom(before) is { } changed)
             {
                 return new Violation(SlabRules.UnchangedOnError, $"{op} failed but changed the state: {changed}");
             }
@@ -237,7 +240,8 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         }
 
         // The live and exact rules always get the whole state before.
-        if (checks.HasFlag(SlabChecks.Exact) && before is { } old && CheckExact(op, error, returned, old, after) is { } inexact)
+        if (checks.HasFlag(SlabChecks.Exact) && before is { } old
+            && CheckExact(op, error, returned, old, after) is { } inexact)
         {
             return inexact;
         }
@@ -261,7 +265,8 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         if (op is Kmalloc { Size: > KmallocSizes.MaxCacheSize } large)
         {
             var block = new Block(DirectMap.TryPfn(addr, after.Pages.Layout.FrameCount, out var pfn, out _) ? pfn : default, KmallocSizes.LargeOrder(large.Size));
-            return after.Large.Contains(block) && before?.Large.Contains(block) != true && DirectMap.Of(block.Pfn) == addr
+            return after.Large.Contains(block) && before?.Large.Contains(block) != true
+                && DirectMap.Of(block.Pfn) == addr
                 ? null
                 : new Violation(SlabRules.ObjectInSlab, $"{op} returned {addr}, which does not start a new large kmalloc block of order {block.Order}");
         }
@@ -390,7 +395,9 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             return broken;
         }
 
-        return !same && actual.DiffFrom(expected) is { } diff ? new Violation(SlabRules.SnapshotsEqual, $"implementation vs model: {diff}") : null;
+        return !same && actual.DiffFrom(expected) is { } diff
+            ? new Violation(SlabRules.SnapshotsEqual, $"implementation vs model: {diff}")
+            : null;
     }
 
     /// <summary>
@@ -412,7 +419,8 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
     private Focus? FocusOf(SlabOp op) => op switch
     {
         KmemCacheAlloc a => new Focus([a.Cache], NoFrames),
-        Kmalloc { Size: > 0 and <= KmallocSizes.MaxCacheSize } k => new Focus([new CacheId(KmallocSizes.IndexOf(k.Size))], NoFrames),
+        Kmalloc { Size: > 0 and <= KmallocSizes.MaxCacheSize } k =>
+            new Focus([new CacheId(KmallocSizes.IndexOf(k.Size))], NoFrames),
         Kmalloc => new Focus([], NoFrames),
         KmemCacheFree f => new Focus([f.Cache], FramesAround(f.Obj)),
         Kfree f => new Focus([], FramesAround(f.Addr)),
@@ -422,7 +430,7 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         _ => null,
     };
 
-    /// <summary>The block of the live object an address lies in; else the address's page; none outside the direct map.</summary>
+    /// <summary>The block of the live object an address lies in, else its page; none outside the direct map.</summary>
     private PfnRange FramesAround(VirtAddr addr)
     {
         if (!DirectMap.TryPfn(addr, impl.Pages.Layout.FrameCount, out var pfn, out _))
@@ -447,15 +455,18 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         }
 
         var order = op is Kmalloc { Size: > KmallocSizes.MaxCacheSize } large ? KmallocSizes.LargeOrder(large.Size)
-            : focus.Caches is [var cache] && _known.TryGetValue(cache, out var known) ? known.SlabOrder : new Order(Order.Max);
+            : focus.Caches is [var cache] && _known.TryGetValue(cache, out var known) ? known.SlabOrder
+            : new Order(Order.Max);
         var start = pfn.Value & ~(order.Pages - 1);
         return new PfnRange(new Pfn(start), new Pfn(Math.Min(start + order.Pages, frameCount)));
     }
 
     private void Learn(SlabSnapshot whole) =>
-        _known = whole.Caches.ToDictionary(c => c.Id, c => new KnownCache(c.Geometry.Order, [.. c.Slabs.Select(slab => slab.Pfn)]));
+        _known = whole.Caches.ToDictionary(c => c.Id,
+            c => new KnownCache(c.Geometry.Order, [.. c.Slabs.Select(slab => slab.Pfn)]));
 
-    private void Track(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot? before, SlabSnapshot after, StepLog log)
+    private void Track(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot? before, SlabSnapshot after,
+        StepLog log)
     {
         if (error is not null)
         {
@@ -472,7 +483,8 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         // Only these change the set of caches, and they always get the whole snapshots.
         if (op is KmemCacheCreate or KmemCacheDestroy && before is not null)
         {
-            _caches.AddRange(after.Caches.Select(c => c.Id).Where(id => id.Value >= KmallocSizes.CacheSizes.Length && before.Cache(id) is null));
+            _caches.AddRange(after.Caches.Select(c => c.Id)
+                .Where(id => id.Value >= KmallocSizes.CacheSizes.Length && before.Cache(id) is null));
             if (_caches.RemoveAll(id => after.Cache(id) is null) > 0)
             {
                 log.Reached(DestroyDone);
@@ -531,10 +543,13 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         }
     }
 
-    /// <summary>The caches a step names and the frames it addresses, for <see cref="ISlabAllocator.SnapshotOf"/>.</summary>
+    /// <summary>The caches a step names and the frames it addresses, as SnapshotOf takes them.</summary>
     private readonly record struct Focus(CacheId[] Caches, PfnRange Frames);
 
-    /// <summary>A live object as the run knows it: its address, its cache (null for a large kmalloc), its usable size, its block.</summary>
+    /// <summary>
+    /// A live object as the run knows it: its address, its cache (null for a large kmalloc), its usable size, and its
+    /// block (its slab's, or the large kmalloc's).
+    /// </summary>
     private sealed record LiveObject(VirtAddr Addr, CacheId? Cache, ulong Size, Block Block);
 
     /// <summary>A cache as the run knows it: its slab order and the slabs it has.</summary>

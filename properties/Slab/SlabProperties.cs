@@ -47,7 +47,8 @@ public sealed class SlabProperties(ITestOutputHelper output)
         Func<MemoryLayout, IBuddyAllocator>? modelPages = null) =>
         Prop.ForAll(SlabGen.Scenarios(), scenario =>
         {
-            SlabLockstep Subject() => new(create(scenario.Layout), new SlabModel((modelPages ?? BuddyModelPages)(scenario.Layout)), checks);
+            SlabLockstep Subject() =>
+                new(create(scenario.Layout), new SlabModel((modelPages ?? BuddyModelPages)(scenario.Layout)), checks);
             var run = LockstepRunner.Run(Subject(), scenario.Steps, Subject);
             tally?.Add(run.Scenarios);
             return Report(run, scenario);
@@ -57,7 +58,8 @@ public sealed class SlabProperties(ITestOutputHelper output)
     public static Property FreeAllRestores(Func<MemoryLayout, ISlabAllocator> create, Func<MemoryLayout, IBuddyAllocator>? modelPages = null) =>
         Prop.ForAll(SlabGen.Scenarios(), scenario =>
         {
-            SlabLockstep Subject(ISlabAllocator impl) => new(impl, new SlabModel((modelPages ?? BuddyModelPages)(scenario.Layout)), SlabChecks.Safe);
+            SlabLockstep Subject(ISlabAllocator impl) =>
+                new(impl, new SlabModel((modelPages ?? BuddyModelPages)(scenario.Layout)), SlabChecks.Safe);
             var impl = create(scenario.Layout);
             var initial = impl.Snapshot();
             var subject = Subject(impl);
