@@ -38,7 +38,12 @@ internal static class CheckerReport
             return LockstepRunner.Run(Subject(), s.Steps, Subject);
         });
         Measure(output, only, "slab (on the buddy impl)", SlabGen.Scenario(), s => s.Steps.Length, s =>
-            LockstepRunner.Run(new SlabLockstep(new SlabAllocator(new BuddyAllocator(s.Layout)), new SlabModel(new BuddyModel(s.Layout)), SlabChecks.Safe), s.Steps));
+        {
+            SlabLockstep Subject() =>
+                new(new SlabAllocator(new BuddyAllocator(s.Layout)), new SlabModel(new BuddyModel(s.Layout)),
+                    SlabChecks.Safe);
+            return LockstepRunner.Run(Subject(), s.Steps, Subject);
+        });
         Measure(output, only, "paging (4-level)", PagingGen.Scenario(PagingFormat.FourLevel), s => s.Steps.Length, s =>
             LockstepRunner.Run(new PagingLockstep(new PagingSystem(s.Format, new BuddyAllocator(s.Layout)), new PagingModel(s.Format, new BuddyModel(s.Layout)), PagingChecks.Safe), s.Steps));
         Measure(output, only, "tlb (4-level, PCIDs on)", TlbGen.Scenario(PagingFormat.FourLevel, true), s => s.Steps.Length, s =>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Numerics;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
@@ -203,18 +204,82 @@ public sealed class SlabAllocator : ISlabAllocator
         return Unit.Value;
     }
 
-    public SlabSnapshot Snapshot()
+    public SlabSnapshot Snapshot() =>
+        new(_caches.OfType<KmemCache>().Select(State), LargeIn(0, _largeHead.Length), Pages.Snapshot());
+
+    /// <summary>
+    /// The named caches and those with a slab in the frames, with their slabs there, found through the per-frame slab
+    /// table (a slab's head frame points at a slab whose pfn is that frame): only the frames are walked, in pfn order,
+    /// so each cache's slabs come out sorted.
+    /// </summary>
+    public SlabSnapshot SnapshotOf(IReadOnlyCollection<CacheId> caches, PfnRange frames)
     {
-        var caches = _caches.OfType<KmemCache>().Select(cache => new CacheState(cache.Id, cache.Name, cache.Geometry, cache.Ctor, cache.CtorCalls,
-            [.. cache.Slabs().OrderBy(s => s.Pfn).Select(s => new SlabState(new Pfn((ulong)s.Pfn), s.Order, s.List, [.. FreeIndices(s).Order()]))]));
-        var large = Enumerable.Range(0, _largeHead.Length).Where(p => _largeHead[p] == p)
-            .Select(p => new Block(new Pfn((ulong)p), new Order(_largeOrder[p])));
-        return new SlabSnapshot(caches, large, Pages.Snapshot());
+        var end = (int)Math.Min(frames.End.Value, (ulong)_slabOf.Length);
+        var start = (int)Math.Min(frames.Start.Value, (ulong)end);
+        var slabs = new Dictionary<KmemCache, List<SlabDescriptor>>();
+        for (var pfn = start; pfn < end; pfn++)
+        {
+            if (_slabOf[pfn] is { } slab && slab.Pfn == pfn)
+            {
+                (slabs.TryGetValue(slab.Cache, out var list) ? list : slabs[slab.Cache] = []).Add(slab);
+            }
+        }
+
+        var named = _caches.OfType<KmemCache>().Where(c => slabs.ContainsKey(c) || caches.Contains(c.Id));
+        return new SlabSnapshot(named.Select(c => State(c, slabs.GetValueOrDefault(c) ?? [])), LargeIn(start, end),
+            Pages.SnapshotOf(frames));
     }
 
     /// <summary>kmalloc_slab: kmalloc_size_index up to 192 bytes, fls(size - 1) above.</summary>
     private static int KmallocSlab(ulong size) =>
         size <= 192 ? KmallocSizeIndex[(size - 1) / 8] : BitOperations.Log2(size - 1);
+
+    private static CacheState State(KmemCache cache) => State(cache, cache.Slabs().OrderBy(s => s.Pfn));
+
+    private static CacheState State(KmemCache cache, IEnumerable<SlabDescriptor> slabs) =>
+        new(cache.Id, cache.Name, cache.Geometry, cache.Ctor, cache.CtorCalls,
+            [.. slabs.Select(s => new SlabState(new Pfn((ulong)s.Pfn), s.Order, s.List, SortedFreeIndices(s)))]);
+
+    /// <summary>The large kmallocs that start in [start, end): frames that are their own head.</summary>
+    private List<Block> LargeIn(int start, int end)
+    {
+        var large = new List<Block>();
+        for (var pfn = start; pfn < end; pfn++)
+        {
+            if (_largeHead[pfn] == pfn)
+            {
+                large.Add(new Block(new Pfn((ulong)pfn), new Order(_largeOrder[pfn])));
+            }
+        }
+
+        return large;
+    }
+
+    /// <summary>
+    /// The freelist's indices in ascending order, by counting sort (indices are below the object count): O(objects),
+    /// and an index the walk meets twice comes out twice, as a sort of the walk would give it.
+    /// </summary>
+    private static ImmutableArray<int> SortedFreeIndices(SlabDescriptor slab)
+    {
+        var seen = new int[slab.FreeNext.Length];
+        var count = 0;
+        foreach (var index in FreeIndices(slab))
+        {
+            seen[index]++;
+            count++;
+        }
+
+        var sorted = ImmutableArray.CreateBuilder<int>(count);
+        for (var index = 0; index < seen.Length; index++)
+        {
+            for (var times = 0; times < seen[index]; times++)
+            {
+                sorted.Add(index);
+            }
+        }
+
+        return sorted.MoveToImmutable();
+    }
 
     /// <summary>The freelist, walked at most one step past the object count, so a cycle shows as a repeated index, not a hang.</summary>
     private static IEnumerable<int> FreeIndices(SlabDescriptor slab)

@@ -16,5 +16,7 @@ public sealed record Zone(ZoneType Type, Pfn Start, Pfn End)
 /// <summary>A range of frames the allocator never manages, [Start, End) (x86 reserves pfn 0; firmware holes).</summary>
 public readonly record struct PfnRange(Pfn Start, Pfn End)
 {
+    public bool Contains(Pfn pfn) => pfn >= Start && pfn < End;
+
     public override string ToString() => $"[{Start}, {End})";
 }

@@ -44,4 +44,12 @@ public interface ISlabAllocator
 
     /// <summary>Caches, slabs, large kmallocs and the buddy allocator's blocks, canonical, for comparison and /proc/slabinfo.</summary>
     SlabSnapshot Snapshot();
+
+    /// <summary>
+    /// The named caches, the caches with a slab that starts in <paramref name="frames"/>, and the large kmallocs and
+    /// buddy blocks that start there (<see cref="SlabSnapshot.Within"/>): what the lockstep's incremental check
+    /// compares after a step that used those caches and addressed those frames. The default filters
+    /// <see cref="Snapshot"/>; an allocator with per-frame metadata answers without walking every cache.
+    /// </summary>
+    SlabSnapshot SnapshotOf(IReadOnlyCollection<CacheId> caches, PfnRange frames) => Snapshot().Within(caches, frames);
 }

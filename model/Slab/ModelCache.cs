@@ -21,8 +21,26 @@ public sealed class ModelCache(CacheId id, string name, CacheGeometry geometry, 
     /// <summary>The slabs on one list, lowest address first.</summary>
     public IEnumerable<ModelSlab> On(SlabList list) => Slabs.Values.Where(s => s.List == list);
 
-    public CacheState State() =>
-        new(Id, Name, Geometry, Ctor, CtorCalls, [.. Slabs.Values.Select(s => new SlabState(s.Pfn, s.Order, s.List, [.. s.Free]))]);
+    public CacheState State() => State(Slabs.Values);
+
+    /// <summary>The cache with only its slabs that start in <paramref name="frames"/>.</summary>
+    public CacheState State(PfnRange frames) => State(SlabsIn(frames));
+
+    /// <summary>The slabs that start in <paramref name="frames"/>, lowest first: one lookup per frame.</summary>
+    public IEnumerable<ModelSlab> SlabsIn(PfnRange frames)
+    {
+        for (var pfn = frames.Start; pfn < frames.End; pfn = new Pfn(pfn.Value + 1))
+        {
+            if (Slabs.TryGetValue(pfn, out var slab))
+            {
+                yield return slab;
+            }
+        }
+    }
+
+    private CacheState State(IEnumerable<ModelSlab> slabs) =>
+        new(Id, Name, Geometry, Ctor, CtorCalls,
+            [.. slabs.Select(s => new SlabState(s.Pfn, s.Order, s.List, [.. s.Free]))]);
 }
 
 /// <summary>The reference model's record of one slab (struct slab): its block, list, free objects and contents.</summary>

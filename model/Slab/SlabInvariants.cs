@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 
@@ -23,6 +24,19 @@ public static class SlabInvariants
             .Concat(CheckConstructorCount(s));
 
     /// <summary>
+    /// The invariants over a snapshot of the part of the state around <paramref name="frames"/>
+    /// (<see cref="SlabSnapshot.Within"/>): every rule, with the held blocks matched against the buddy allocator's
+    /// in those frames. A subset of <see cref="All"/>, whatever breaks here breaks there: a cache with only some of
+    /// its slabs counts fewer objects, so its constructor count is short only if it is short for all of them.
+    /// </summary>
+    public static IEnumerable<Violation> Window(SlabSnapshot s, PfnRange frames) =>
+        CheckSlabGeometry(s)
+            .Concat(CheckNoOverlap(s))
+            .Concat(CheckPagesAreBuddyBlocks(s, frames))
+            .Concat(CheckListMembership(s))
+            .Concat(CheckConstructorCount(s));
+
+    /// <summary>
     /// Every slab has its cache's order and is naturally aligned, its objects fit in it and are aligned (the slot
     /// is a multiple of the alignment), and its free objects are distinct indices of real objects.
     /// </summary>
@@ -43,7 +57,7 @@ public static class SlabInvariants
                 {
                     yield return new Violation(SlabGeometry, $"{cache.Name}: slab {slab.Block} is not an aligned block of order {g.Order}");
                 }
-                else if (free.Distinct().Count() != free.Length || free.Any(i => i < 0 || i >= g.ObjectsPerSlab))
+                else if (!AllDistinct(free) || free.Any(i => i < 0 || i >= g.ObjectsPerSlab))
                 {
                     yield return new Violation(SlabGeometry, $"{cache.Name}: slab {slab} lists a free object twice or one it does not have");
                 }
@@ -65,17 +79,13 @@ public static class SlabInvariants
     }
 
     /// <summary>The blocks the slab layer holds (slabs and large kmallocs) are exactly the buddy allocator's allocated blocks.</summary>
-    public static IEnumerable<Violation> CheckPagesAreBuddyBlocks(SlabSnapshot s)
-    {
-        var held = Held(s).Select(b => b.Block).ToList();
-        var notAllocated = held.Except(s.Pages.Allocated).Take(8).ToList();
-        var notHeld = s.Pages.Allocated.Except(held).Take(8).ToList();
-        if (notAllocated.Count > 0 || notHeld.Count > 0)
-        {
-            yield return new Violation(PagesAreBuddyBlocks,
-                $"held but not allocated in the buddy allocator [{string.Join(' ', notAllocated)}], allocated but not held [{string.Join(' ', notHeld)}]");
-        }
-    }
+    public static IEnumerable<Violation> CheckPagesAreBuddyBlocks(SlabSnapshot s) =>
+        PagesAreBuddyBlocksOf([.. Held(s).Select(b => b.Block)], s.Pages.Allocated);
+
+    /// <summary>The rule above for the blocks that start in <paramref name="frames"/>.</summary>
+    public static IEnumerable<Violation> CheckPagesAreBuddyBlocks(SlabSnapshot s, PfnRange frames) =>
+        PagesAreBuddyBlocksOf([.. Held(s).Select(b => b.Block).Where(b => frames.Contains(b.Pfn))],
+            s.Pages.Allocated.Where(b => frames.Contains(b.Pfn)));
 
     /// <summary>A slab is on the full list when every object is in use, on the empty list when none is, else on partial.</summary>
     public static IEnumerable<Violation> CheckListMembership(SlabSnapshot s) =>
@@ -97,4 +107,29 @@ public static class SlabInvariants
     public static IEnumerable<(string Owner, Block Block)> Held(SlabSnapshot s) =>
         s.Caches.SelectMany(c => c.Slabs.Select(slab => (c.Name, slab.Block)))
             .Concat(s.Large.Select(b => ("large kmalloc", b)));
+
+    private static IEnumerable<Violation> PagesAreBuddyBlocksOf(List<Block> held, IEnumerable<Block> allocated)
+    {
+        var notAllocated = held.Except(allocated).Take(8).ToList();
+        var notHeld = allocated.Except(held).Take(8).ToList();
+        if (notAllocated.Count > 0 || notHeld.Count > 0)
+        {
+            yield return new Violation(PagesAreBuddyBlocks,
+                $"held but not allocated in the buddy allocator [{string.Join(' ', notAllocated)}], allocated but not held [{string.Join(' ', notHeld)}]");
+        }
+    }
+
+    /// <summary>No index twice: sorted strictly increasing (as snapshots list them) says so without a set.</summary>
+    private static bool AllDistinct(ImmutableArray<int> indices)
+    {
+        for (var i = 1; i < indices.Length; i++)
+        {
+            if (indices[i] <= indices[i - 1])
+            {
+                return indices.Distinct().Count() == indices.Length;
+            }
+        }
+
+        return true;
+    }
 }

@@ -233,6 +233,12 @@ public class SlabModel : ISlabAllocator
     public SlabSnapshot Snapshot() =>
         new(_caches.OfType<ModelCache>().Select(c => c.State()), _large.Select(l => new Block(l.Key, l.Value)), Pages.Snapshot());
 
+    /// <summary>The named caches and those with a slab in the frames, with only those slabs; large kmallocs, pages.</summary>
+    public SlabSnapshot SnapshotOf(IReadOnlyCollection<CacheId> caches, PfnRange frames) =>
+        new(_caches.OfType<ModelCache>().Where(c => caches.Contains(c.Id) || c.SlabsIn(frames).Any())
+                .Select(c => c.State(frames)),
+            _large.Where(l => frames.Contains(l.Key)).Select(l => new Block(l.Key, l.Value)), Pages.SnapshotOf(frames));
+
     /// <summary>kmalloc_slab: the kmalloc cache for 1..8192 bytes.</summary>
     protected virtual int KmallocIndex(ulong size) => KmallocSizes.IndexOf(size);
 

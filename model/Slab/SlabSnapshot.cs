@@ -44,9 +44,9 @@ public sealed record CacheState(CacheId Id, string Name, CacheGeometry Geometry,
 /// </summary>
 public sealed class SlabSnapshot(IEnumerable<CacheState> caches, IEnumerable<Block> large, BuddySnapshot pages)
 {
-    public ImmutableArray<CacheState> Caches { get; } = [.. caches.OrderBy(c => c.Id.Value)];
+    public ImmutableArray<CacheState> Caches { get; } = Sorted(caches, c => c.Id.Value);
 
-    public ImmutableArray<Block> Large { get; } = [.. large.OrderBy(b => b.Pfn)];
+    public ImmutableArray<Block> Large { get; } = Sorted(large, b => b.Pfn);
 
     public BuddySnapshot Pages { get; } = pages;
 
@@ -58,6 +58,20 @@ public sealed class SlabSnapshot(IEnumerable<CacheState> caches, IEnumerable<Blo
             .Where(x => addr.Value >= x.Slab.Base.Value && addr.Value - x.Slab.Base.Value < x.Cache.Geometry.SlabBytes)
             .Select(x => ((CacheState, SlabState)?)x)
             .FirstOrDefault();
+
+    /// <summary>
+    /// The part of the state a step that names <paramref name="caches"/> and addresses <paramref name="frames"/> can
+    /// change: those caches and every cache with a slab that starts in the frames, each with only its slabs that start
+    /// there, and the large kmallocs and buddy blocks that start there. What the lockstep's incremental check compares.
+    /// </summary>
+    public SlabSnapshot Within(IReadOnlyCollection<CacheId> caches, PfnRange frames) =>
+        new(Caches.Where(c => caches.Contains(c.Id) || c.Slabs.Any(s => frames.Contains(s.Pfn)))
+                .Select(c => c with { Slabs = [.. c.Slabs.Where(s => frames.Contains(s.Pfn))] }),
+            Large.Where(b => frames.Contains(b.Pfn)), Pages.Within(frames));
+
+    /// <summary>Same caches, large kmallocs and buddy blocks, in order: <see cref="DiffFrom"/>, no text.</summary>
+    public bool SameAs(SlabSnapshot other) =>
+        Caches.SequenceEqual(other.Caches) && Large.SequenceEqual(other.Large) && Pages.SameBlocks(other.Pages);
 
     /// <summary>Null when equal; otherwise the first difference, for a readable failure.</summary>
     public string? DiffFrom(SlabSnapshot other)
@@ -87,4 +101,20 @@ public sealed class SlabSnapshot(IEnumerable<CacheState> caches, IEnumerable<Blo
 
     public override string ToString() =>
         $"{string.Join('\n', Caches.Where(c => !c.Slabs.IsEmpty))}\nlarge: {string.Join(' ', Large)}";
+
+    /// <summary>Sorted by key; input already in order (every allocator's walk) is only checked, not sorted.</summary>
+    private static ImmutableArray<T> Sorted<T, TKey>(IEnumerable<T> items, Func<T, TKey> key)
+        where TKey : IComparable<TKey>
+    {
+        var array = items.ToArray();
+        for (var i = 1; i < array.Length; i++)
+        {
+            if (key(array[i]).CompareTo(key(array[i - 1])) < 0)
+            {
+                return [.. array.OrderBy(key)];
+            }
+        }
+
+        return ImmutableArray.Create(array);
+    }
 }

@@ -33,11 +33,34 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
     // The state after the last step: the next step's state before, so each step takes one snapshot of the implementation.
     private SlabSnapshot? _last;
 
+    // Each cache's slab order and the slabs it had after the last step: from each whole snapshot, plus the new slab
+    // an allocation took since.
+    private Dictionary<CacheId, KnownCache> _known = [];
+
+    private static readonly PfnRange NoFrames = new(new Pfn(0), new Pfn(0));
+
     public static IReadOnlyList<string> AllScenarios { get; } =
         [ManySlabs, ShrinkMixed, GrowthExhausted, LargeKmalloc, InvalidFreeRejected, OtherInvalidRejected, EmptySlabReused, ConstructedReuse, DestroyBusy, DestroyDone];
 
-    public Violation? CheckInitialState() => checks.HasFlag(SlabChecks.Safe) ? CheckState(impl.Snapshot()) : null;
+    public Violation? CheckInitialState()
+    {
+        if (!checks.HasFlag(SlabChecks.Safe))
+        {
+            return null;
+        }
 
+        var initial = impl.Snapshot();
+        Learn(initial);
+        return CheckState(initial, implementationChecked: false);
+    }
+
+    /// <summary>
+    /// Runs one step. The full check takes whole snapshots; the incremental one (safe level only, and not for
+    /// kmem_cache_create, _shrink or _destroy: the other rules, and the steps that change the set of caches or many
+    /// slabs, get the whole state) takes both sides' <see cref="ISlabAllocator.SnapshotOf"/> for the caches the step
+    /// names and the block (slab or large kmalloc) of the object it passes or gets back: the slab the object lives in
+    /// and the buddy block the step took or gave back.
+    /// </summary>
     public Violation? Apply(SlabStep operation, StepLog log)
     {
         var op = Resolve(operation);
@@ -46,17 +69,32 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             return null;
         }
 
-        var before = _last ?? impl.Snapshot();
+        var focus = log.FullCheck || checks != SlabChecks.Safe ? null : FocusOf(op);
+        // An incremental step compares with the model, which changes nothing on an error, so it needs no state before.
+        var before = focus is null ? _last ?? impl.Snapshot() : null;
+        _last = null;
         var (error, result, returned, why) = Run(op);
-        log.Call = $"{op} = {result}";
-        var after = impl.Snapshot();
-        _last = after;
-        var violation = CheckIndependently(op, error, returned, before, after)
+        if (log.Tracing)
+        {
+            log.Call = $"{op} = {result()}";
+        }
+
+        var touched = focus is { } named && returned is { } addr
+            ? named with { Frames = AllocatedFrames(op, named, addr) }
+            : focus;
+        var after = touched is { } part ? impl.SnapshotOf(part.Caches, part.Frames) : impl.Snapshot();
+        _last = touched is null ? after : null;
+        var violation = CheckIndependently(op, error, returned, before, after, touched?.Frames)
             ?? (why is null ? null : new Violation(SlabRules.ModelPermits, why))
-            ?? (checks.HasFlag(SlabChecks.Safe) ? CheckState(after) : null);
+            ?? (touched is { } checkedPart ? CheckFocus(after, checkedPart)
+                : checks.HasFlag(SlabChecks.Safe) ? CheckState(after, implementationChecked: true) : null);
         if (violation is null)
         {
             Track(op, error, returned, before, after, log);
+            if (touched is null)
+            {
+                Learn(after);
+            }
         }
 
         return violation;
@@ -153,7 +191,7 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         return new KmemCacheFree(other == o.Cache ? CacheAt(handle + 1) : other, o.Addr);
     }
 
-    private (MmError? Error, string Result, VirtAddr? Returned, string? Why) Run(SlabOp op) => op switch
+    private (MmError? Error, Func<string> Result, VirtAddr? Returned, string? Why) Run(SlabOp op) => op switch
     {
         KmemCacheCreate c => Compare(impl.KmemCacheCreate(c.Name, c.Size, c.Align, c.Ctor), model.KmemCacheCreate(c.Name, c.Size, c.Align, c.Ctor)),
         KmemCacheAlloc a => Adopted(op, impl.KmemCacheAlloc(a.Cache)),
@@ -168,23 +206,29 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown slab op"),
     };
 
-    private static (MmError?, string, VirtAddr?, string?) Compare<T>(Result<T> actual, Result<T> expected) =>
-        (actual.Error, actual.ToString(), null, actual == expected ? null : $"expected {expected}, got {actual}");
+    private static (MmError?, Func<string>, VirtAddr?, string?) Compare<T>(Result<T> actual, Result<T> expected) =>
+        (actual.Error, actual.ToString, null, actual == expected ? null : $"expected {expected}, got {actual}");
 
-    private (MmError?, string, VirtAddr?, string?) Adopted(SlabOp op, Result<VirtAddr> actual) =>
-        (actual.Error, actual.ToString(), actual.IsOk ? actual.Value : null, model.Adopt(op, actual));
+    private (MmError?, Func<string>, VirtAddr?, string?) Adopted(SlabOp op, Result<VirtAddr> actual) =>
+        (actual.Error, actual.ToString, actual.IsOk ? actual.Value : null, model.Adopt(op, actual));
 
-    /// <summary>The rules that need no model: safe, then exact (the most specific), then live.</summary>
-    private Violation? CheckIndependently(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot before, SlabSnapshot after)
+    /// <summary>
+    /// The rules that need no model: safe, then exact (the most specific), then live. With <paramref name="window"/>
+    /// the snapshots are the part around those frames, and the invariants are the ones that part can break.
+    /// </summary>
+    private Violation? CheckIndependently(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot? before,
+        SlabSnapshot after, PfnRange? window)
     {
         if (checks.HasFlag(SlabChecks.Safe))
         {
-            if (error is not null && after.DiffFrom(before) is { } changed)
+            if (error is not null && before is not null && !after.SameAs(before)
+                && after.DiffFrom(before) is { } changed)
             {
                 return new Violation(SlabRules.UnchangedOnError, $"{op} failed but changed the state: {changed}");
             }
 
-            if (SlabInvariants.All(after).FirstOrDefault() is { } broken)
+            var invariants = window is { } frames ? SlabInvariants.Window(after, frames) : SlabInvariants.All(after);
+            if (invariants.FirstOrDefault() is { } broken)
             {
                 return broken with { Detail = $"implementation: {broken.Detail}" };
             }
@@ -195,16 +239,18 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             }
         }
 
-        if (checks.HasFlag(SlabChecks.Exact) && CheckExact(op, error, returned, before, after) is { } inexact)
+        // The live and exact rules always get the whole state before.
+        if (checks.HasFlag(SlabChecks.Exact) && before is { } old
+            && CheckExact(op, error, returned, old, after) is { } inexact)
         {
             return inexact;
         }
 
-        return checks.HasFlag(SlabChecks.Live) ? CheckExhaustion(op, error, before) : null;
+        return checks.HasFlag(SlabChecks.Live) && before is { } whole ? CheckExhaustion(op, error, whole) : null;
     }
 
     /// <summary>A new object lies in a slab of its cache, at a slot start, aligned, in use, and is not an object already live.</summary>
-    private Violation? CheckReturned(SlabOp op, VirtAddr addr, SlabSnapshot before, SlabSnapshot after)
+    private Violation? CheckReturned(SlabOp op, VirtAddr addr, SlabSnapshot? before, SlabSnapshot after)
     {
         if (_live.Any(o => o.Addr == addr))
         {
@@ -219,7 +265,8 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         if (op is Kmalloc { Size: > KmallocSizes.MaxCacheSize } large)
         {
             var block = new Block(DirectMap.TryPfn(addr, after.Pages.Layout.FrameCount, out var pfn, out _) ? pfn : default, KmallocSizes.LargeOrder(large.Size));
-            return after.Large.Contains(block) && !before.Large.Contains(block) && DirectMap.Of(block.Pfn) == addr
+            return after.Large.Contains(block) && before?.Large.Contains(block) != true
+                && DirectMap.Of(block.Pfn) == addr
                 ? null
                 : new Violation(SlabRules.ObjectInSlab, $"{op} returned {addr}, which does not start a new large kmalloc block of order {block.Order}");
         }
@@ -330,11 +377,17 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             : new Violation(SlabRules.NewSlabOnlyWhenNeeded, $"{op} took {addr} from {(from is null ? "a new slab" : $"a {from.List} slab")} of {owner.Name}, but {(source is { } list ? $"a {list} slab had a free object" : "no slab had one")}");
     }
 
-    /// <summary>Invariants on the model, then equal snapshots.</summary>
-    private Violation? CheckState(SlabSnapshot actual)
+    /// <summary>
+    /// Invariants on both sides, then equal snapshots. The implementation's invariants are skipped when the step
+    /// already checked them; the model's when the snapshots are equal (equal snapshots break the same rules).
+    /// </summary>
+    private Violation? CheckState(SlabSnapshot actual, bool implementationChecked)
     {
         var expected = model.Snapshot();
-        var broken = SlabInvariants.All(actual).Select(v => v with { Detail = $"implementation: {v.Detail}" })
+        var same = actual.SameAs(expected);
+        var implementation = implementationChecked ? []
+            : SlabInvariants.All(actual).Select(v => v with { Detail = $"implementation: {v.Detail}" });
+        var broken = same ? implementation.FirstOrDefault() : implementation
             .Concat(SlabInvariants.All(expected).Select(v => v with { Detail = $"model: {v.Detail}" }))
             .FirstOrDefault();
         if (broken is not null)
@@ -342,10 +395,78 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             return broken;
         }
 
-        return actual.DiffFrom(expected) is { } diff ? new Violation(SlabRules.SnapshotsEqual, $"implementation vs model: {diff}") : null;
+        return !same && actual.DiffFrom(expected) is { } diff
+            ? new Violation(SlabRules.SnapshotsEqual, $"implementation vs model: {diff}")
+            : null;
     }
 
-    private void Track(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot before, SlabSnapshot after, StepLog log)
+    /// <summary>
+    /// The incremental check's comparison: the same part of the model's state. Its invariants need no pass of their
+    /// own: the implementation's part passed them, and a different part is flagged here.
+    /// </summary>
+    private Violation? CheckFocus(SlabSnapshot actual, Focus focus)
+    {
+        var expected = model.SnapshotOf(focus.Caches, focus.Frames);
+        return !actual.SameAs(expected) && actual.DiffFrom(expected) is { } diff
+            ? new Violation(SlabRules.SnapshotsEqual, $"implementation vs model in {focus.Frames}: {diff}")
+            : null;
+    }
+
+    /// <summary>
+    /// What a step that gets the incremental check names: its cache (an allocation's kmalloc cache by size) and the
+    /// frames of the object whose address it passes. Null for the steps that always get the full check.
+    /// </summary>
+    private Focus? FocusOf(SlabOp op) => op switch
+    {
+        KmemCacheAlloc a => new Focus([a.Cache], NoFrames),
+        Kmalloc { Size: > 0 and <= KmallocSizes.MaxCacheSize } k =>
+            new Focus([new CacheId(KmallocSizes.IndexOf(k.Size))], NoFrames),
+        Kmalloc => new Focus([], NoFrames),
+        KmemCacheFree f => new Focus([f.Cache], FramesAround(f.Obj)),
+        Kfree f => new Focus([], FramesAround(f.Addr)),
+        Ksize k => new Focus([], FramesAround(k.Addr)),
+        ReadWord r => new Focus([], FramesAround(r.Obj)),
+        WriteWord w => new Focus([], FramesAround(w.Obj)),
+        _ => null,
+    };
+
+    /// <summary>The block of the live object an address lies in, else its page; none outside the direct map.</summary>
+    private PfnRange FramesAround(VirtAddr addr)
+    {
+        if (!DirectMap.TryPfn(addr, impl.Pages.Layout.FrameCount, out var pfn, out _))
+        {
+            return NoFrames;
+        }
+
+        var block = _live.Find(o => o.Block.Contains(pfn))?.Block ?? new Block(pfn, new Order(0));
+        return new PfnRange(block.Pfn, new Pfn(block.End));
+    }
+
+    /// <summary>
+    /// The block an allocated object lies in: a large kmalloc's, or a slab of the cache's order (MAX_PAGE_ORDER for a
+    /// cache the run has not seen yet), aligned as the buddy allocator aligns it.
+    /// </summary>
+    private PfnRange AllocatedFrames(SlabOp op, Focus focus, VirtAddr addr)
+    {
+        var frameCount = impl.Pages.Layout.FrameCount;
+        if (!DirectMap.TryPfn(addr, frameCount, out var pfn, out _))
+        {
+            return NoFrames;
+        }
+
+        var order = op is Kmalloc { Size: > KmallocSizes.MaxCacheSize } large ? KmallocSizes.LargeOrder(large.Size)
+            : focus.Caches is [var cache] && _known.TryGetValue(cache, out var known) ? known.SlabOrder
+            : new Order(Order.Max);
+        var start = pfn.Value & ~(order.Pages - 1);
+        return new PfnRange(new Pfn(start), new Pfn(Math.Min(start + order.Pages, frameCount)));
+    }
+
+    private void Learn(SlabSnapshot whole) =>
+        _known = whole.Caches.ToDictionary(c => c.Id,
+            c => new KnownCache(c.Geometry.Order, [.. c.Slabs.Select(slab => slab.Pfn)]));
+
+    private void Track(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot? before, SlabSnapshot after,
+        StepLog log)
     {
         if (error is not null)
         {
@@ -359,16 +480,21 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             return;
         }
 
-        _caches.AddRange(after.Caches.Select(c => c.Id).Where(id => id.Value >= KmallocSizes.CacheSizes.Length && before.Cache(id) is null));
-        if (_caches.RemoveAll(id => after.Cache(id) is null) > 0)
+        // Only these change the set of caches, and they always get the whole snapshots.
+        if (op is KmemCacheCreate or KmemCacheDestroy && before is not null)
         {
-            log.Reached(DestroyDone);
+            _caches.AddRange(after.Caches.Select(c => c.Id)
+                .Where(id => id.Value >= KmallocSizes.CacheSizes.Length && before.Cache(id) is null));
+            if (_caches.RemoveAll(id => after.Cache(id) is null) > 0)
+            {
+                log.Reached(DestroyDone);
+            }
         }
 
         switch (op)
         {
             case KmemCacheAlloc or Kmalloc when returned is { } addr && addr != KmallocSizes.ZeroSizePtr:
-                TrackAlloc(addr, before, after, log);
+                TrackAlloc(addr, after, log);
                 break;
             case Kfree { Addr: var addr } when _live.RemoveAll(o => o.Addr == addr) > 0:
                 _freed.Add(addr);
@@ -376,41 +502,56 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
             case KmemCacheFree { Obj: var addr } when _live.RemoveAll(o => o.Addr == addr) > 0:
                 _freed.Add(addr);
                 break;
-            case KmemCacheShrink s when before.Cache(s.Cache)!.Slabs is var slabs
+            case KmemCacheShrink s when before?.Cache(s.Cache)?.Slabs is { } slabs
                 && slabs.Any(x => x.List == SlabList.Empty) && slabs.Any(x => x.List == SlabList.Partial):
                 log.Reached(ShrinkMixed);
                 break;
         }
     }
 
-    private void TrackAlloc(VirtAddr addr, SlabSnapshot before, SlabSnapshot after, StepLog log)
+    private void TrackAlloc(VirtAddr addr, SlabSnapshot after, StepLog log)
     {
         if (after.SlabAt(addr) is not var (cache, slab))
         {
             var block = after.Large.Single(b => DirectMap.Of(b.Pfn) == addr);
-            _live.Add(new LiveObject(addr, null, Pfn.PageSize << block.Order.Value));
+            _live.Add(new LiveObject(addr, null, Pfn.PageSize << block.Order.Value, block));
             log.Reached(LargeKmalloc);
             return;
         }
 
-        _live.Add(new LiveObject(addr, cache.Id, cache.Geometry.Size));
-        var old = before.Cache(cache.Id)!.Slabs.FirstOrDefault(s => s.Pfn == slab.Pfn);
-        if (old?.List == SlabList.Empty)
+        _live.Add(new LiveObject(addr, cache.Id, cache.Geometry.Size, slab.Block));
+        if (!_known.TryGetValue(cache.Id, out var known))
+        {
+            known = _known[cache.Id] = new KnownCache(cache.Geometry.Order, []);
+        }
+
+        // A slab the cache had before with one object in use now had none: it was on the empty list.
+        var reused = !known.Slabs.Add(slab.Pfn);
+        if (reused && cache.InUse(slab) == 1)
         {
             log.Reached(EmptySlabReused);
         }
 
-        if (old is not null && cache.Ctor is not null)
+        if (reused && cache.Ctor is not null)
         {
             log.Reached(ConstructedReuse);
         }
 
-        if (cache.Slabs.Length >= 4)
+        if (known.Slabs.Count >= 4)
         {
             log.Reached(ManySlabs);
         }
     }
 
-    /// <summary>A live object as the run knows it: its address, its cache (null for a large kmalloc), its usable size.</summary>
-    private sealed record LiveObject(VirtAddr Addr, CacheId? Cache, ulong Size);
+    /// <summary>The caches a step names and the frames it addresses, as SnapshotOf takes them.</summary>
+    private readonly record struct Focus(CacheId[] Caches, PfnRange Frames);
+
+    /// <summary>
+    /// A live object as the run knows it: its address, its cache (null for a large kmalloc), its usable size, and its
+    /// block (its slab's, or the large kmalloc's).
+    /// </summary>
+    private sealed record LiveObject(VirtAddr Addr, CacheId? Cache, ulong Size, Block Block);
+
+    /// <summary>A cache as the run knows it: its slab order and the slabs it has.</summary>
+    private sealed record KnownCache(Order SlabOrder, HashSet<Pfn> Slabs);
 }

@@ -47,8 +47,9 @@ public sealed class SlabProperties(ITestOutputHelper output)
         Func<MemoryLayout, IBuddyAllocator>? modelPages = null) =>
         Prop.ForAll(SlabGen.Scenarios(), scenario =>
         {
-            var subject = new SlabLockstep(create(scenario.Layout), new SlabModel((modelPages ?? BuddyModelPages)(scenario.Layout)), checks);
-            var run = LockstepRunner.Run(subject, scenario.Steps);
+            SlabLockstep Subject() =>
+                new(create(scenario.Layout), new SlabModel((modelPages ?? BuddyModelPages)(scenario.Layout)), checks);
+            var run = LockstepRunner.Run(Subject(), scenario.Steps, Subject);
             tally?.Add(run.Scenarios);
             return Report(run, scenario);
         });
@@ -57,10 +58,12 @@ public sealed class SlabProperties(ITestOutputHelper output)
     public static Property FreeAllRestores(Func<MemoryLayout, ISlabAllocator> create, Func<MemoryLayout, IBuddyAllocator>? modelPages = null) =>
         Prop.ForAll(SlabGen.Scenarios(), scenario =>
         {
+            SlabLockstep Subject(ISlabAllocator impl) =>
+                new(impl, new SlabModel((modelPages ?? BuddyModelPages)(scenario.Layout)), SlabChecks.Safe);
             var impl = create(scenario.Layout);
             var initial = impl.Snapshot();
-            var subject = new SlabLockstep(impl, new SlabModel((modelPages ?? BuddyModelPages)(scenario.Layout)), SlabChecks.Safe);
-            var run = LockstepRunner.Run(subject, scenario.Steps);
+            var subject = Subject(impl);
+            var run = LockstepRunner.Run(subject, scenario.Steps, () => Subject(create(scenario.Layout)));
             if (run.Failure is not null)
             {
                 return Report(run, scenario);

@@ -41,7 +41,7 @@ public sealed class BrokenSlabTests(ITestOutputHelper output)
         Assert.Equal(128 + 2, slab.Snapshot().Cache(cache)!.CtorCalls);
     }
 
-    private static SlabModel Create(string variant, IBuddyAllocator pages) => variant switch
+    internal static SlabModel Create(string variant, IBuddyAllocator pages) => variant switch
     {
         nameof(FreeToWrongList) => new FreeToWrongList(pages),
         nameof(NewSlabWhilePartialHasRoom) => new NewSlabWhilePartialHasRoom(pages),
