@@ -15,18 +15,45 @@ public static class PagingInvariants
     public const string PgTablesBytes = "vmpte-accounting";
     public const string RssCounters = "rss-counters";
 
-    public static IEnumerable<Violation> All(PagingSnapshot s) =>
-        CheckFrameOwnership(s)
-            .Concat(CheckEntriesPointAtOwners(s))
-            .Concat(CheckEntriesInsideVmas(s))
-            .Concat(CheckTablesOnlyWhereNeeded(s))
-            .Concat(CheckAccounting(s));
+    public static IEnumerable<Violation> All(PagingSnapshot s) => CheckFrameOwnership(s).Concat(PerSpace(s));
+
+    /// <summary>
+    /// The rules on a snapshot holding only some address spaces (<see cref="IPagingSystem.SnapshotOf"/>): each one
+    /// of <see cref="All"/>, but an allocated frame none of them owns may belong to a space left out, so a leak is
+    /// left to the whole snapshot.
+    /// </summary>
+    public static IEnumerable<Violation> Within(PagingSnapshot s) => CheckFrameOwnership(s, complete: false).Concat(PerSpace(s));
 
     /// <summary>
     /// Every allocated frame has exactly one owner (a PGD, a table, an anonymous page, a page-cache page, a
     /// vmalloc page) and every owned frame is allocated: nothing owned twice, nothing leaked.
     /// </summary>
-    public static IEnumerable<Violation> CheckFrameOwnership(PagingSnapshot s)
+    public static IEnumerable<Violation> CheckFrameOwnership(PagingSnapshot s) => CheckFrameOwnership(s, complete: true);
+
+    /// <summary>The frames first, without their owners' names, which are only spelt out when the rule is broken.</summary>
+    private static IEnumerable<Violation> CheckFrameOwnership(PagingSnapshot s, bool complete)
+    {
+        var allocated = new HashSet<Pfn>((int)s.Pages.Allocated.Sum(b => (long)b.Order.Pages));
+        foreach (var block in s.Pages.Allocated)
+        {
+            for (var i = 0UL; i < block.Order.Pages; i++)
+            {
+                allocated.Add(new Pfn(block.Pfn.Value + i));
+            }
+        }
+
+        var owned = new HashSet<Pfn>(allocated.Count);
+        var clean = true;
+        foreach (var frame in OwnedFrames(s))
+        {
+            clean &= owned.Add(frame) && allocated.Contains(frame);
+        }
+
+        // Owned frames all distinct and allocated: as many of them as allocated frames means none leaked.
+        return clean && (!complete || owned.Count == allocated.Count) ? [] : Ownership(s, allocated, complete);
+    }
+
+    private static IEnumerable<Violation> Ownership(PagingSnapshot s, HashSet<Pfn> allocated, bool complete)
     {
         var owners = Owners(s).ToList();
         foreach (var twice in owners.GroupBy(o => o.Frame).Where(g => g.Count() > 1).Take(4))
@@ -34,15 +61,20 @@ public static class PagingInvariants
             yield return new Violation(FrameOwnership, $"frame {twice.Key} is owned by {string.Join(" and ", twice.Select(o => o.Owner))}");
         }
 
-        var allocated = s.Pages.Allocated.SelectMany(b => Enumerable.Range(0, (int)b.Order.Pages).Select(i => new Pfn(b.Pfn.Value + (ulong)i))).ToHashSet();
         var owned = owners.Select(o => o.Frame).ToHashSet();
-        var leaked = allocated.Except(owned).Order().Take(8).ToList();
+        var leaked = complete ? allocated.Except(owned).Order().Take(8).ToList() : [];
         var free = owners.Where(o => !allocated.Contains(o.Frame)).Take(8).ToList();
         if (leaked.Count > 0 || free.Count > 0)
         {
             yield return new Violation(FrameOwnership, $"allocated but owned by nobody [{string.Join(' ', leaked)}], owned but free [{string.Join("; ", free)}]");
         }
     }
+
+    private static IEnumerable<Violation> PerSpace(PagingSnapshot s) =>
+        CheckEntriesPointAtOwners(s)
+            .Concat(CheckEntriesInsideVmas(s))
+            .Concat(CheckTablesOnlyWhereNeeded(s))
+            .Concat(CheckAccounting(s));
 
     /// <summary>An anonymous entry's frame is its own; a file or shmem entry points at the page-cache page of its offset.</summary>
     public static IEnumerable<Violation> CheckEntriesPointAtOwners(PagingSnapshot s)
@@ -114,6 +146,29 @@ public static class PagingInvariants
             {
                 yield return new Violation(RssCounters, $"{space.Id}: RSS file/anon/shmem {space.RssFile}/{space.RssAnon}/{space.RssShmem}, its pages make {rss.Item1}/{rss.Item2}/{rss.Item3}");
             }
+        }
+    }
+
+    /// <summary>The frames of <see cref="Owners"/>, in the same order.</summary>
+    private static IEnumerable<Pfn> OwnedFrames(PagingSnapshot s)
+    {
+        foreach (var space in s.Spaces)
+        {
+            yield return space.Pgd;
+            foreach (var table in space.Tables)
+            {
+                yield return table.Frame;
+            }
+
+            foreach (var page in space.Pages.Where(p => p.Owner.Backing is null))
+            {
+                yield return page.Frame;
+            }
+        }
+
+        foreach (var frame in s.Cache.Select(c => c.Frame).Concat(s.KernelTables.Select(t => t.Frame)).Concat(s.Vmalloc.SelectMany(a => a.Frames)))
+        {
+            yield return frame;
         }
     }
 

@@ -346,9 +346,13 @@ public partial class PagingModel : IPagingSystem
         return Unit.Value;
     }
 
-    public PagingSnapshot Snapshot() =>
+    public PagingSnapshot Snapshot() => Snapshot(_mms.Values);
+
+    public PagingSnapshot SnapshotOf(IReadOnlySet<AsId> spaces) => Snapshot(_mms.Values.Where(m => spaces.Contains(m.Id)));
+
+    private PagingSnapshot Snapshot(IEnumerable<ModelMm> spaces) =>
         new(Format,
-            [.. _mms.Values.Select(State)],
+            [.. spaces.Select(State)],
             [.. _cache.Select(c => new CachedPage(c.Key.Backing, c.Key.PgOff, c.Value))],
             [.. _vmalloc.Values],
             [.. _kernelTables.Select(t => new TableState(t.Key.Depth, t.Key.Index, t.Value))],

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 using AccessKind = MMSpec.Model.Paging.Access;
@@ -414,14 +415,17 @@ public class Machine
         return done;
     }
 
-    public MachineSnapshot Snapshot() =>
-        new(Config,
-            [.. _cpus.Select((c, i) => new CpuState(
-                new CpuId(i), c.Mm, c.Pcid, [.. c.Asids],
-                [.. c.Tlb.Entries().OrderBy(e => e.Global).ThenBy(e => e.Pcid.Value).ThenBy(e => e.Vpn).ThenBy(e => e.Translation.Frame.Value)],
-                [.. c.Tlb.PageTables().OrderBy(p => p.Pcid.Value).ThenBy(p => p.Region)],
-                c.Tlb.Hits, c.Tlb.Misses))],
-            Paging.Snapshot());
+    public MachineSnapshot Snapshot() => new(Config, CpuStates(), Paging.Snapshot());
+
+    /// <summary>Every CPU whole, the paging state of only the address spaces in <paramref name="spaces"/> (<see cref="IPagingSystem.SnapshotOf"/>).</summary>
+    public MachineSnapshot SnapshotOf(IReadOnlySet<AsId> spaces) => new(Config, CpuStates(), Paging.SnapshotOf(spaces));
+
+    private ImmutableArray<CpuState> CpuStates() =>
+        [.. _cpus.Select((c, i) => new CpuState(
+            new CpuId(i), c.Mm, c.Pcid, [.. c.Asids],
+            [.. c.Tlb.Entries().OrderBy(e => (e.Global, e.Pcid.Value, e.Vpn, e.Translation.Frame.Value))],
+            [.. c.Tlb.PageTables().OrderBy(p => (p.Pcid.Value, p.Region))],
+            c.Tlb.Hits, c.Tlb.Misses))];
 
     /// <summary>Whether a cached entry gives this access: user needs U/S, a write needs R/W and D already set, a fetch needs NX clear.</summary>
     private static bool Permits(PteFlags flags, Access access, Privilege privilege) =>

@@ -41,8 +41,8 @@ public sealed class PagingProperties(ITestOutputHelper output)
     public static Property Lockstepped(PagingFormat format, Func<PagingFormat, MemoryLayout, IPagingSystem> create, PagingChecks checks, ScenarioTally? tally = null) =>
         Prop.ForAll(PagingGen.Scenarios(format), scenario =>
         {
-            var subject = new PagingLockstep(create(format, scenario.Layout), new PagingModel(format, new BuddyModel(scenario.Layout)), checks);
-            var run = LockstepRunner.Run(subject, scenario.Steps);
+            PagingLockstep Subject() => new(create(format, scenario.Layout), new PagingModel(format, new BuddyModel(scenario.Layout)), checks);
+            var run = LockstepRunner.Run(Subject(), scenario.Steps, Subject);
             tally?.Add(run.Scenarios);
             return ScenarioReport.Verdict(run, PagingLockstep.AllScenarios, scenario.InvalidShare);
         });
