@@ -423,8 +423,8 @@ public class Machine
     private ImmutableArray<CpuState> CpuStates() =>
         [.. _cpus.Select((c, i) => new CpuState(
             new CpuId(i), c.Mm, c.Pcid, [.. c.Asids],
-            [.. c.Tlb.Entries().OrderBy(e => (e.Global, e.Pcid.Value, e.Vpn, e.Translation.Frame.Value))],
-            [.. c.Tlb.PageTables().OrderBy(p => (p.Pcid.Value, p.Region))],
+            c.Tlb.Entries() is { Count: > 0 } entries ? [.. entries.OrderBy(e => (e.Global, e.Pcid.Value, e.Vpn, e.Translation.Frame.Value))] : [],
+            c.Tlb.PageTables() is { Count: > 0 } tables ? [.. tables.OrderBy(p => (p.Pcid.Value, p.Region))] : [],
             c.Tlb.Hits, c.Tlb.Misses))];
 
     /// <summary>Whether a cached entry gives this access: user needs U/S, a write needs R/W and D already set, a fetch needs NX clear.</summary>

@@ -412,6 +412,11 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             _tablesFreedUnderPde.UnionWith(before.Cpus.Where(c => c.Id.Value != call.Cpu).SelectMany(c => c.PageTables.Where(p => !tables.Contains(p.PageTable)).Select(p => (p.PageTable, c.Id.Value))));
         }
 
+        if (_tablesFreedUnderPde.Count == 0)
+        {
+            return;
+        }
+
         var allocated = after.Paging.Pages.Allocated.Select(b => b.Pfn).ToHashSet();
         _cpusWhoseTableWasReused.UnionWith(_tablesFreedUnderPde.Where(f => allocated.Contains(f.Table)).Select(f => f.Cpu));
         _tablesFreedUnderPde.RemoveWhere(f => allocated.Contains(f.Table));

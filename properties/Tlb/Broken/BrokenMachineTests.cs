@@ -39,7 +39,7 @@ public sealed class BrokenMachineTests(ITestOutputHelper output)
         Assert.Contains($"rule broken: {rule}", failure.Message, StringComparison.Ordinal);
     }
 
-    private static Machine Create(string variant, IPagingSystem paging, MachineConfig config)
+    internal static Machine Create(string variant, IPagingSystem paging, MachineConfig config)
     {
         ITlb Tlb(CpuId cpu) => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries);
         return variant switch
