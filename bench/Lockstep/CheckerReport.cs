@@ -47,7 +47,7 @@ internal static class CheckerReport
         Measure(output, only, "tlb (4-level, PCIDs on)", TlbGen.Scenario(PagingFormat.FourLevel, true), s => s.Steps.Length, s =>
         {
             TlbLockstep Subject() => new(
-                new Machine(new PagingSystem(s.Format, new BuddyAllocator(s.Layout())), s.Config, _ => new SetAssociativeTlb(s.Config.Sets, s.Config.Ways, s.Config.PdeEntries)),
+                new Machine(new WatchedPaging(new PagingSystem(s.Format, new BuddyAllocator(s.Layout()))), s.Config, _ => new SetAssociativeTlb(s.Config.Sets, s.Config.Ways, s.Config.PdeEntries)),
                 new Machine(new PagingModel(s.Format, new BuddyModel(s.Layout())), s.Config, _ => new AllowedEntries()));
             return LockstepRunner.Run(Subject(), s.Steps, Subject);
         });

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 
@@ -681,10 +682,10 @@ public partial class PagingModel : IPagingSystem
 
     private AddressSpaceState State(ModelMm m)
     {
-        var tables = m.Tables.Select(t => new TableState(t.Key.Depth, t.Key.Index, t.Value)).ToList();
-        var pages = m.Ptes.Values.ToList();
+        ImmutableArray<TableState> tables = [.. m.Tables.Select(t => new TableState(t.Key.Depth, t.Key.Index, t.Value))];
+        ImmutableArray<PageState> pages = [.. m.Ptes.Values];
         return new AddressSpaceState(
-            m.Id, m.Vmas.Canonical(), m.Brk, m.Pgd, [.. tables], [.. pages],
+            m.Id, m.Vmas.Canonical(), m.Brk, m.Pgd, tables, pages,
             (ulong)tables.Count(t => PagingFormat.IsAccounted(Format.Levels[t.Depth])) * Pfn.PageSize,
             pages.Count(p => p.Owner.Backing is { Shmem: false }),
             pages.Count(p => p.Owner.Backing is null),

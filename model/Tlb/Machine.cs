@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 using AccessKind = MMSpec.Model.Paging.Access;
@@ -420,12 +421,32 @@ public class Machine
     /// <summary>Every CPU whole, the paging state of only the address spaces in <paramref name="spaces"/> (<see cref="IPagingSystem.SnapshotOf"/>).</summary>
     public MachineSnapshot SnapshotOf(IReadOnlySet<AsId> spaces) => new(Config, CpuStates(), Paging.SnapshotOf(spaces));
 
-    private ImmutableArray<CpuState> CpuStates() =>
+    /// <summary>Every CPU: what <see cref="Snapshot"/> holds but the paging state.</summary>
+    public ImmutableArray<CpuState> CpuStates() =>
         [.. _cpus.Select((c, i) => new CpuState(
             new CpuId(i), c.Mm, c.Pcid, [.. c.Asids],
-            c.Tlb.Entries() is { Count: > 0 } entries ? [.. entries.OrderBy(e => (e.Global, e.Pcid.Value, e.Vpn, e.Translation.Frame.Value))] : [],
-            c.Tlb.PageTables() is { Count: > 0 } tables ? [.. tables.OrderBy(p => (p.Pcid.Value, p.Region))] : [],
+            Sorted(c.Tlb.Entries(), (a, b) => (a.Global, a.Pcid.Value, a.Vpn, a.Translation.Frame.Value).CompareTo((b.Global, b.Pcid.Value, b.Vpn, b.Translation.Frame.Value))),
+            Sorted(c.Tlb.PageTables(), (a, b) => (a.Pcid.Value, a.Region).CompareTo((b.Pcid.Value, b.Region))),
             c.Tlb.Hits, c.Tlb.Misses))];
+
+    /// <summary>A stable insertion sort: a TLB holds a few dozen entries at most, often already in order.</summary>
+    private static ImmutableArray<T> Sorted<T>(IReadOnlyCollection<T> items, Comparison<T> order)
+    {
+        var sorted = items.ToArray();
+        for (var i = 1; i < sorted.Length; i++)
+        {
+            var item = sorted[i];
+            var at = i;
+            for (; at > 0 && order(sorted[at - 1], item) > 0; at--)
+            {
+                sorted[at] = sorted[at - 1];
+            }
+
+            sorted[at] = item;
+        }
+
+        return ImmutableCollectionsMarshal.AsImmutableArray(sorted);
+    }
 
     /// <summary>Whether a cached entry gives this access: user needs U/S, a write needs R/W and D already set, a fetch needs NX clear.</summary>
     private static bool Permits(PteFlags flags, Access access, Privilege privilege) =>

@@ -39,7 +39,7 @@ public sealed class TlbIncrementalTests(ITestOutputHelper output)
         PropertyRunner.Check(output, Prop.ForAll(TlbGen.Scenarios(PagingFormat.FourLevel, pcid), scenario =>
             IncrementalCheck.Agrees(
                 () => new TlbLockstep(
-                    Create(machine, new PagingSystem(scenario.Format, new BuddyAllocator(scenario.Layout())), scenario.Config),
+                    Create(machine, new WatchedPaging(new PagingSystem(scenario.Format, new BuddyAllocator(scenario.Layout()))), scenario.Config),
                     new Machine(new PagingModel(scenario.Format, new BuddyModel(scenario.Layout())), scenario.Config, _ => new AllowedEntries())),
                 scenario.Steps)), Cases);
 

@@ -68,6 +68,8 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             return null;
         }
 
+        var watched = impl.Paging as WatchedPaging;
+        watched?.Called = false;
         var observed = call.Run(impl);
         var expected = call.Run(model);
         if (log.Tracing)
@@ -80,7 +82,9 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             touched.Add(created.Value);
         }
 
-        var after = touched is null ? impl.Snapshot() : impl.SnapshotOf(touched);
+        // On the incremental check, a step that called nothing able to change the paging state left it as it was.
+        var unchanged = touched is not null && watched is { Called: false };
+        var after = touched is null ? impl.Snapshot() : unchanged ? before with { Cpus = impl.CpuStates() } : impl.SnapshotOf(touched);
         (_last, _lastSpaces) = (after, touched);
         Remember(after, touched);
         if (!Equals(observed, expected))
@@ -90,7 +94,7 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
 
         var violation = Coherence(after, touched)
             ?? (ResultText.ErrorOf(observed) is null ? CheckInstruction(operation, call, before, after) : null)
-            ?? Check(after, touched);
+            ?? Check(after, touched, paging: !unchanged);
         if (violation is null)
         {
             Track(operation, call, observed, before, after with { Paging = after.Paging with { Spaces = [.. _view.Values] } }, log);
@@ -178,8 +182,11 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
     private static Violation? Coherence(MachineSnapshot state, IReadOnlySet<AsId>? spaces) =>
         TlbInvariants.CheckCoherence(state, spaces).FirstOrDefault() ?? TlbInvariants.CheckPagingStructureCoherence(state, spaces).FirstOrDefault();
 
-    /// <summary>Isolation on every CPU, then the paging invariants and the reference's paging state (of <paramref name="spaces"/> only, when given).</summary>
-    private Violation? Check(MachineSnapshot state, IReadOnlySet<AsId>? spaces)
+    /// <summary>
+    /// Isolation on every CPU, then (unless the step left the paging state alone) the paging invariants and the
+    /// reference's paging state, of <paramref name="spaces"/> only when given.
+    /// </summary>
+    private Violation? Check(MachineSnapshot state, IReadOnlySet<AsId>? spaces, bool paging = true)
     {
         foreach (var cpu in state.Cpus)
         {
@@ -188,6 +195,11 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             {
                 return new Violation(OnlyAllowedEntries, $"{cpu.Id} holds {entry}, which no walk in its PCID produced since the last invalidation");
             }
+        }
+
+        if (!paging)
+        {
+            return null;
         }
 
         if ((spaces is null ? PagingInvariants.All(state.Paging) : PagingInvariants.Within(state.Paging)).FirstOrDefault() is { } broken)
@@ -337,7 +349,8 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             log.Reached(Eviction);
         }
 
-        if (after.Cpus.Where(c => c.Mm is not null).GroupBy(c => c.Mm).Any(g => g.Count() > 1))
+        var running = new HashSet<AsId>();
+        if (after.Cpus.Any(c => c.Mm is { } mm && !running.Add(mm)))
         {
             log.Reached(SharedMm);
         }
