@@ -41,14 +41,18 @@ internal static class CheckerReport
             LockstepRunner.Run(new SlabLockstep(new SlabAllocator(new BuddyAllocator(s.Layout)), new SlabModel(new BuddyModel(s.Layout)), SlabChecks.Safe), s.Steps));
         Measure(output, only, "paging (4-level)", PagingGen.Scenario(PagingFormat.FourLevel), s => s.Steps.Length, s =>
         {
-            PagingLockstep Subject() => new(new PagingSystem(s.Format, new BuddyAllocator(s.Layout)), new PagingModel(s.Format, new BuddyModel(s.Layout)), PagingChecks.Safe);
+            PagingLockstep Subject() => new(
+                new PagingSystem(s.Format, new BuddyAllocator(s.Layout)), new PagingModel(s.Format, new BuddyModel(s.Layout)),
+                PagingChecks.Safe);
             return LockstepRunner.Run(Subject(), s.Steps, Subject);
         });
         Measure(output, only, "tlb (4-level, PCIDs on)", TlbGen.Scenario(PagingFormat.FourLevel, true), s => s.Steps.Length, s =>
         {
             TlbLockstep Subject() => new(
-                new Machine(new WatchedPaging(new PagingSystem(s.Format, new BuddyAllocator(s.Layout()))), s.Config, _ => new SetAssociativeTlb(s.Config.Sets, s.Config.Ways, s.Config.PdeEntries)),
-                new Machine(new PagingModel(s.Format, new BuddyModel(s.Layout())), s.Config, _ => new AllowedEntries()));
+                new Machine(new WatchedPaging(new PagingSystem(s.Format, new BuddyAllocator(s.Layout()))), s.Config,
+                    _ => new SetAssociativeTlb(s.Config.Sets, s.Config.Ways, s.Config.PdeEntries)),
+                new Machine(new PagingModel(s.Format, new BuddyModel(s.Layout())), s.Config,
+                    _ => new AllowedEntries()));
             return LockstepRunner.Run(Subject(), s.Steps, Subject);
         });
     }

@@ -131,7 +131,8 @@ public sealed partial class PagingSystem
         return table;
     }
 
-    private int NextEntry(Pfn table, int from, int entries) => _memory.NextEntry(table, from, entries, Format.EntryBytes);
+    private int NextEntry(Pfn table, int from, int entries) =>
+        _memory.NextEntry(table, from, entries, Format.EntryBytes);
 
     private ulong Entry(Pfn table, int index) => _memory.ReadEntry(table, index, Format.EntryBytes);
 

@@ -306,7 +306,8 @@ public sealed partial class PagingSystem : IPagingSystem
     public PagingSnapshot Snapshot() => Snapshot(_mms.Values);
 
     /// <summary>Walks the tables of only the address spaces asked for (the kernel's still whole).</summary>
-    public PagingSnapshot SnapshotOf(IReadOnlySet<AsId> spaces) => Snapshot(_mms.Values.Where(m => spaces.Contains(m.Id)));
+    public PagingSnapshot SnapshotOf(IReadOnlySet<AsId> spaces) =>
+        Snapshot(_mms.Values.Where(m => spaces.Contains(m.Id)));
 
     private PagingSnapshot Snapshot(IEnumerable<ImplMm> mms)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Paging;
@@ -22,15 +23,17 @@ public static class PagingInvariants
     /// of <see cref="All"/>, but an allocated frame none of them owns may belong to a space left out, so a leak is
     /// left to the whole snapshot.
     /// </summary>
-    public static IEnumerable<Violation> Within(PagingSnapshot s) => CheckFrameOwnership(s, complete: false).Concat(PerSpace(s));
+    public static IEnumerable<Violation> Within(PagingSnapshot s) =>
+        CheckFrameOwnership(s, complete: false).Concat(PerSpace(s));
 
     /// <summary>
     /// Every allocated frame has exactly one owner (a PGD, a table, an anonymous page, a page-cache page, a
     /// vmalloc page) and every owned frame is allocated: nothing owned twice, nothing leaked.
     /// </summary>
-    public static IEnumerable<Violation> CheckFrameOwnership(PagingSnapshot s) => CheckFrameOwnership(s, complete: true);
+    public static IEnumerable<Violation> CheckFrameOwnership(PagingSnapshot s) =>
+        CheckFrameOwnership(s, complete: true);
 
-    /// <summary>The frames first, without their owners' names, which are only spelt out when the rule is broken.</summary>
+    /// <summary>The frames first, without their owners' names: those are spelt out when the rule is broken.</summary>
     private static IEnumerable<Violation> CheckFrameOwnership(PagingSnapshot s, bool complete)
     {
         var allocated = new HashSet<Pfn>((int)s.Pages.Allocated.Sum(b => (long)b.Order.Pages));
@@ -119,16 +122,40 @@ public static class PagingInvariants
     }
 
     /// <summary>A user table exists only while a VMA meets its range, and only under tables that exist (free_pgtables).</summary>
-    public static IEnumerable<Violation> CheckTablesOnlyWhereNeeded(PagingSnapshot s) =>
-        from space in s.Spaces
-        let keys = space.Tables.Select(t => t.Key).ToHashSet()
-        from table in space.Tables
-        let span = s.Format.SpanOf(table.Depth - 1)
-        let start = table.Index * span
-        let orphan = table.Depth > 1 && !keys.Contains((table.Depth - 1, start / s.Format.SpanOf(table.Depth - 2)))
-        where orphan || !space.Vmas.Any(v => v.Intersects(start, start + span))
-        select new Violation(TablesOnlyWhereNeeded,
-            $"{space.Id}: {PageLevelText.Of(s.Format.Levels[table.Depth])} table for {start:x} (frame {table.Frame}) {(orphan ? "has no parent table" : "maps no VMA")}");
+    public static IEnumerable<Violation> CheckTablesOnlyWhereNeeded(PagingSnapshot s)
+    {
+        foreach (var space in s.Spaces)
+        {
+            var keys = space.Tables.Select(t => t.Key).ToHashSet();
+            foreach (var table in space.Tables)
+            {
+                var span = s.Format.SpanOf(table.Depth - 1);
+                var start = table.Index * span;
+                var parent = (table.Depth - 1, start / s.Format.SpanOf(table.Depth - 2));
+                var orphan = table.Depth > 1 && !keys.Contains(parent);
+                if (orphan || !MeetsAVma(space.Vmas, start, start + span))
+                {
+                    var level = PageLevelText.Of(s.Format.Levels[table.Depth]);
+                    var why = orphan ? "has no parent table" : "maps no VMA";
+                    yield return new Violation(TablesOnlyWhereNeeded,
+                        $"{space.Id}: {level} table for {start:x} (frame {table.Frame}) {why}");
+                }
+            }
+        }
+    }
+
+    private static bool MeetsAVma(ImmutableArray<Vma> vmas, ulong start, ulong end)
+    {
+        foreach (var vma in vmas)
+        {
+            if (vma.Intersects(start, end))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>VmPTE is the PTE, PMD and PUD tables times 4 KiB; the RSS counters count the mapped pages by kind.</summary>
     public static IEnumerable<Violation> CheckAccounting(PagingSnapshot s)
@@ -166,7 +193,8 @@ public static class PagingInvariants
             }
         }
 
-        foreach (var frame in s.Cache.Select(c => c.Frame).Concat(s.KernelTables.Select(t => t.Frame)).Concat(s.Vmalloc.SelectMany(a => a.Frames)))
+        var shared = s.Cache.Select(c => c.Frame).Concat(s.KernelTables.Select(t => t.Frame));
+        foreach (var frame in shared.Concat(s.Vmalloc.SelectMany(a => a.Frames)))
         {
             yield return frame;
         }

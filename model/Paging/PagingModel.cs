@@ -349,7 +349,8 @@ public partial class PagingModel : IPagingSystem
 
     public PagingSnapshot Snapshot() => Snapshot(_mms.Values);
 
-    public PagingSnapshot SnapshotOf(IReadOnlySet<AsId> spaces) => Snapshot(_mms.Values.Where(m => spaces.Contains(m.Id)));
+    public PagingSnapshot SnapshotOf(IReadOnlySet<AsId> spaces) =>
+        Snapshot(_mms.Values.Where(m => spaces.Contains(m.Id)));
 
     private PagingSnapshot Snapshot(IEnumerable<ModelMm> spaces) =>
         new(Format,
@@ -682,7 +683,8 @@ public partial class PagingModel : IPagingSystem
 
     private AddressSpaceState State(ModelMm m)
     {
-        ImmutableArray<TableState> tables = [.. m.Tables.Select(t => new TableState(t.Key.Depth, t.Key.Index, t.Value))];
+        ImmutableArray<TableState> tables =
+            [.. m.Tables.Select(t => new TableState(t.Key.Depth, t.Key.Index, t.Value))];
         ImmutableArray<PageState> pages = [.. m.Ptes.Values];
         return new AddressSpaceState(
             m.Id, m.Vmas.Canonical(), m.Brk, m.Pgd, tables, pages,

@@ -80,7 +80,7 @@ public sealed record PagingSnapshot(
         return differences.Count == 0 ? null : string.Join('\n', differences);
     }
 
-    /// <summary>What <see cref="DiffFrom"/> compares, without building any text: the usual case, where all agrees.</summary>
+    /// <summary>What <see cref="DiffFrom"/> compares, without building text: the usual case, all agreeing.</summary>
     private bool Agrees(PagingSnapshot other) =>
         Same(Spaces, other.Spaces, (a, b) => a.Id == b.Id && a.Brk == b.Brk && a.PgTablesBytes == b.PgTablesBytes
             && (a.RssFile, a.RssAnon, a.RssShmem) == (b.RssFile, b.RssAnon, b.RssShmem)

@@ -418,14 +418,18 @@ public class Machine
 
     public MachineSnapshot Snapshot() => new(Config, CpuStates(), Paging.Snapshot());
 
-    /// <summary>Every CPU whole, the paging state of only the address spaces in <paramref name="spaces"/> (<see cref="IPagingSystem.SnapshotOf"/>).</summary>
+    /// <summary>
+    /// Every CPU whole, the paging state of only the address spaces in <paramref name="spaces"/>
+    /// (<see cref="IPagingSystem.SnapshotOf"/>).
+    /// </summary>
     public MachineSnapshot SnapshotOf(IReadOnlySet<AsId> spaces) => new(Config, CpuStates(), Paging.SnapshotOf(spaces));
 
     /// <summary>Every CPU: what <see cref="Snapshot"/> holds but the paging state.</summary>
     public ImmutableArray<CpuState> CpuStates() =>
         [.. _cpus.Select((c, i) => new CpuState(
             new CpuId(i), c.Mm, c.Pcid, [.. c.Asids],
-            Sorted(c.Tlb.Entries(), (a, b) => (a.Global, a.Pcid.Value, a.Vpn, a.Translation.Frame.Value).CompareTo((b.Global, b.Pcid.Value, b.Vpn, b.Translation.Frame.Value))),
+            Sorted(c.Tlb.Entries(), (a, b) => (a.Global, a.Pcid.Value, a.Vpn, a.Translation.Frame.Value)
+                .CompareTo((b.Global, b.Pcid.Value, b.Vpn, b.Translation.Frame.Value))),
             Sorted(c.Tlb.PageTables(), (a, b) => (a.Pcid.Value, a.Region).CompareTo((b.Pcid.Value, b.Region))),
             c.Tlb.Hits, c.Tlb.Misses))];
 

@@ -30,7 +30,8 @@ public static class TlbInvariants
                     continue;
                 }
 
-                var ptes = entry.Global ? kernel : owner is { } mm && spaces.TryGetValue(mm, out var pages) ? pages : null;
+                var ptes = entry.Global ? kernel
+                    : owner is { } mm && spaces.TryGetValue(mm, out var pages) ? pages : null;
                 var why = ptes is null ? $"its {entry.Pcid} belongs to no live address space on {cpu.Id}"
                     : !ptes.TryGetValue(entry.Addr, out var pte) || !pte.Flags.HasFlag(PteFlags.Present) ? "its page is no longer mapped"
                     : pte.Frame != entry.Translation.Frame ? $"the page now maps {pte.Frame}"
@@ -50,7 +51,8 @@ public static class TlbInvariants
     /// pointer to it lets that CPU walk whatever the frame holds next (the kernel must flush before the free).
     /// With <paramref name="only"/>, as for <see cref="CheckCoherence"/>.
     /// </summary>
-    public static IEnumerable<Violation> CheckPagingStructureCoherence(MachineSnapshot s, IReadOnlySet<AsId>? only = null)
+    public static IEnumerable<Violation> CheckPagingStructureCoherence(
+        MachineSnapshot s, IReadOnlySet<AsId>? only = null)
     {
         var format = s.Paging.Format;
         var spaces = s.Paging.Spaces.ToDictionary(m => m.Id, m => m.Tables.Where(t => t.Depth == format.Depth - 1).ToDictionary(t => t.Index * format.PageTableSpan, t => t.Frame));

@@ -39,12 +39,18 @@ public sealed class PagingIncrementalTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Systems))]
-    public void Incremental_check_finds_exactly_what_the_full_check_finds(string system, string format, PagingChecks checks) =>
+    public void Incremental_check_finds_exactly_what_the_full_check_finds(
+        string system, string format, PagingChecks checks) =>
         PropertyRunner.Check(output, Prop.ForAll(PagingGen.Scenarios(PagingExamples.Format(format)), scenario =>
             IncrementalCheck.Agrees(
-                () => new PagingLockstep(Create(system, scenario.Format, scenario.Layout), new PagingModel(scenario.Format, new BuddyModel(scenario.Layout)), checks),
+                () => new PagingLockstep(
+                    Create(system, scenario.Format, scenario.Layout),
+                    new PagingModel(scenario.Format, new BuddyModel(scenario.Layout)),
+                    checks),
                 scenario.Steps)), Cases);
 
     private static IPagingSystem Create(string system, PagingFormat format, MemoryLayout layout) =>
-        system == Implementation ? new PagingSystem(format, new BuddyAllocator(layout)) : BrokenPagingTests.Create(system, format, new BuddyModel(layout));
+        system == Implementation
+            ? new PagingSystem(format, new BuddyAllocator(layout))
+            : BrokenPagingTests.Create(system, format, new BuddyModel(layout));
 }

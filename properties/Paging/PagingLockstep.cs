@@ -87,7 +87,8 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         }
 
         var error = ResultText.ErrorOf(observed);
-        var violation = (checks.HasFlag(PagingChecks.Safe) ? CheckSafe(call, error, before, after) : null) ?? CheckState(after, touched);
+        var violation = (checks.HasFlag(PagingChecks.Safe) ? CheckSafe(call, error, before, after) : null)
+            ?? CheckState(after, touched);
         if (violation is null)
         {
             Track(operation, observed, error, before, after, log);
@@ -133,7 +134,7 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         return null;
     }
 
-    /// <summary>The invariants, then (level 3) the model's state; on a snapshot of some address spaces, on those only.</summary>
+    /// <summary>The invariants, then (level 3) the model's state; on a snapshot of some spaces, those only.</summary>
     private Violation? CheckState(PagingSnapshot state, IReadOnlySet<AsId>? spaces)
     {
         var invariants = spaces is null ? PagingInvariants.All(state) : PagingInvariants.Within(state);
@@ -142,7 +143,13 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
             return broken;
         }
 
-        return checks.HasFlag(PagingChecks.Exact) && (spaces is null ? model.Snapshot() : model.SnapshotOf(spaces)).DiffFrom(state) is { } diff
+        if (!checks.HasFlag(PagingChecks.Exact))
+        {
+            return null;
+        }
+
+        var reference = spaces is null ? model.Snapshot() : model.SnapshotOf(spaces);
+        return reference.DiffFrom(state) is { } diff
             ? new Violation(PagingRules.SameState, $"the model's state differs from the implementation's: {diff}")
             : null;
     }
@@ -158,7 +165,9 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
             return spaces is null ? impl.Snapshot() : impl.SnapshotOf(spaces);
         }
 
-        return spaces is null || _lastSpaces?.SetEquals(spaces) == true ? _last : _last with { Spaces = [.. _last.Spaces.Where(s => spaces.Contains(s.Id))] };
+        return spaces is null || _lastSpaces?.SetEquals(spaces) == true
+            ? _last
+            : _last with { Spaces = [.. _last.Spaces.Where(s => spaces.Contains(s.Id))] };
     }
 
     /// <summary>The address spaces a step can change: the one it picks, and the recent mapping's.</summary>
@@ -170,7 +179,8 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
             spaces.Add(mm);
         }
 
-        if (_recent is { } recent && step is MunmapRecent or MigrateRecent or AccessStep { Target: AccessTarget.Recent })
+        var recentStep = step is MunmapRecent or MigrateRecent or AccessStep { Target: AccessTarget.Recent };
+        if (_recent is { } recent && recentStep)
         {
             spaces.Add(recent.Mm);
         }
@@ -178,7 +188,7 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         return spaces;
     }
 
-    /// <summary>Every live address space as last seen: the spaces the step's snapshot holds are new, the others unchanged.</summary>
+    /// <summary>Every live address space as last seen: those in the step's snapshot are new, the others unchanged.</summary>
     private void Remember(PagingSnapshot after, IReadOnlySet<AsId>? spaces)
     {
         if (spaces is null)
@@ -356,7 +366,8 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         }
     }
 
-    private static void TrackAccess(AccessStep a, MmError? error, PagingSnapshot before, PagingSnapshot after, IReadOnlyCollection<AddressSpaceState> all, StepLog log)
+    private static void TrackAccess(AccessStep a, MmError? error, PagingSnapshot before, PagingSnapshot after,
+        IReadOnlyCollection<AddressSpaceState> all, StepLog log)
     {
         switch (error)
         {

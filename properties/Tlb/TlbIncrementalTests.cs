@@ -39,9 +39,13 @@ public sealed class TlbIncrementalTests(ITestOutputHelper output)
         PropertyRunner.Check(output, Prop.ForAll(TlbGen.Scenarios(PagingFormat.FourLevel, pcid), scenario =>
             IncrementalCheck.Agrees(
                 () => new TlbLockstep(
-                    Create(machine, new WatchedPaging(new PagingSystem(scenario.Format, new BuddyAllocator(scenario.Layout()))), scenario.Config),
-                    new Machine(new PagingModel(scenario.Format, new BuddyModel(scenario.Layout())), scenario.Config, _ => new AllowedEntries())),
+                    Create(machine, Watched(scenario), scenario.Config),
+                    new Machine(new PagingModel(scenario.Format, new BuddyModel(scenario.Layout())), scenario.Config,
+                        _ => new AllowedEntries())),
                 scenario.Steps)), Cases);
+
+    private static WatchedPaging Watched(TlbScenario scenario) =>
+        new(new PagingSystem(scenario.Format, new BuddyAllocator(scenario.Layout())));
 
     private static Machine Create(string machine, IPagingSystem paging, MachineConfig config) =>
         machine == Implementation

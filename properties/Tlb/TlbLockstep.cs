@@ -84,7 +84,9 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
 
         // On the incremental check, a step that called nothing able to change the paging state left it as it was.
         var unchanged = touched is not null && watched is { Called: false };
-        var after = touched is null ? impl.Snapshot() : unchanged ? before with { Cpus = impl.CpuStates() } : impl.SnapshotOf(touched);
+        var after = touched is null ? impl.Snapshot()
+            : unchanged ? before with { Cpus = impl.CpuStates() }
+            : impl.SnapshotOf(touched);
         (_last, _lastSpaces) = (after, touched);
         Remember(after, touched);
         if (!Equals(observed, expected))
@@ -97,7 +99,8 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             ?? Check(after, touched, paging: !unchanged);
         if (violation is null)
         {
-            Track(operation, call, observed, before, after with { Paging = after.Paging with { Spaces = [.. _view.Values] } }, log);
+            var whole = after with { Paging = after.Paging with { Spaces = [.. _view.Values] } };
+            Track(operation, call, observed, before, whole, log);
         }
 
         return violation;
@@ -114,9 +117,13 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             return spaces is null ? impl.Snapshot() : impl.SnapshotOf(spaces);
         }
 
-        return spaces is null || _lastSpaces?.SetEquals(spaces) == true
-            ? last
-            : last with { Paging = last.Paging with { Spaces = [.. last.Paging.Spaces.Where(s => spaces.Contains(s.Id))] } };
+        if (spaces is null || _lastSpaces?.SetEquals(spaces) == true)
+        {
+            return last;
+        }
+
+        var kept = last.Paging.Spaces.Where(m => spaces.Contains(m.Id));
+        return last with { Paging = last.Paging with { Spaces = [.. kept] } };
     }
 
     /// <summary>
@@ -158,7 +165,7 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         return spaces;
     }
 
-    /// <summary>Every live address space as last seen: the spaces the step's snapshot holds are new, the others unchanged.</summary>
+    /// <summary>Every live address space as last seen: those in the step's snapshot are new, the others unchanged.</summary>
     private void Remember(MachineSnapshot after, IReadOnlySet<AsId>? spaces)
     {
         if (spaces is null)
@@ -180,7 +187,8 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
     }
 
     private static Violation? Coherence(MachineSnapshot state, IReadOnlySet<AsId>? spaces) =>
-        TlbInvariants.CheckCoherence(state, spaces).FirstOrDefault() ?? TlbInvariants.CheckPagingStructureCoherence(state, spaces).FirstOrDefault();
+        TlbInvariants.CheckCoherence(state, spaces).FirstOrDefault()
+        ?? TlbInvariants.CheckPagingStructureCoherence(state, spaces).FirstOrDefault();
 
     /// <summary>
     /// Isolation on every CPU, then (unless the step left the paging state alone) the paging invariants and the
@@ -202,7 +210,8 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             return null;
         }
 
-        if ((spaces is null ? PagingInvariants.All(state.Paging) : PagingInvariants.Within(state.Paging)).FirstOrDefault() is { } broken)
+        var invariants = spaces is null ? PagingInvariants.All(state.Paging) : PagingInvariants.Within(state.Paging);
+        if (invariants.FirstOrDefault() is { } broken)
         {
             return broken;
         }

@@ -46,8 +46,10 @@ public sealed class TlbProperties(ITestOutputHelper output)
         Prop.ForAll(TlbGen.Scenarios(format, pcid), scenario =>
         {
             TlbLockstep Subject() => new(
-                create(new WatchedPaging(new PagingSystem(format, new BuddyAllocator(scenario.Layout()))), scenario.Config),
-                new Machine(new PagingModel(format, new BuddyModel(scenario.Layout())), scenario.Config, _ => new AllowedEntries()));
+                create(new WatchedPaging(new PagingSystem(format, new BuddyAllocator(scenario.Layout()))),
+                    scenario.Config),
+                new Machine(new PagingModel(format, new BuddyModel(scenario.Layout())), scenario.Config,
+                    _ => new AllowedEntries()));
             var run = LockstepRunner.Run(Subject(), scenario.Steps, Subject);
             tally?.Add(run.Scenarios);
             return ScenarioReport.Verdict(run, TlbLockstep.AllScenarios, scenario.InvalidShare);

@@ -26,7 +26,8 @@ public sealed class WatchedPaging(IPagingSystem paging) : IPagingSystem
 
     public Result<Unit> Munmap(AsId mm, VirtAddr addr, ulong pages) => Changing(paging.Munmap(mm, addr, pages));
 
-    public Result<Unit> Mprotect(AsId mm, VirtAddr addr, ulong pages, VmProt prot) => Changing(paging.Mprotect(mm, addr, pages, prot));
+    public Result<Unit> Mprotect(AsId mm, VirtAddr addr, ulong pages, VmProt prot) =>
+        Changing(paging.Mprotect(mm, addr, pages, prot));
 
     public Result<VirtAddr> Brk(AsId mm, VirtAddr newBrk) => Changing(paging.Brk(mm, newBrk));
 
