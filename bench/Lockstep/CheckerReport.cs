@@ -45,12 +45,20 @@ internal static class CheckerReport
             return LockstepRunner.Run(Subject(), s.Steps, Subject);
         });
         Measure(output, only, "paging (4-level)", PagingGen.Scenario(PagingFormat.FourLevel), s => s.Steps.Length, s =>
-            LockstepRunner.Run(new PagingLockstep(new PagingSystem(s.Format, new BuddyAllocator(s.Layout)), new PagingModel(s.Format, new BuddyModel(s.Layout)), PagingChecks.Safe), s.Steps));
+        {
+            PagingLockstep Subject() => new(
+                new PagingSystem(s.Format, new BuddyAllocator(s.Layout)), new PagingModel(s.Format, new BuddyModel(s.Layout)),
+                PagingChecks.Safe);
+            return LockstepRunner.Run(Subject(), s.Steps, Subject);
+        });
         Measure(output, only, "tlb (4-level, PCIDs on)", TlbGen.Scenario(PagingFormat.FourLevel, true), s => s.Steps.Length, s =>
         {
-            var impl = new Machine(new PagingSystem(s.Format, new BuddyAllocator(s.Layout())), s.Config, _ => new SetAssociativeTlb(s.Config.Sets, s.Config.Ways, s.Config.PdeEntries));
-            var model = new Machine(new PagingModel(s.Format, new BuddyModel(s.Layout())), s.Config, _ => new AllowedEntries());
-            return LockstepRunner.Run(new TlbLockstep(impl, model), s.Steps);
+            TlbLockstep Subject() => new(
+                new Machine(new WatchedPaging(new PagingSystem(s.Format, new BuddyAllocator(s.Layout()))), s.Config,
+                    _ => new SetAssociativeTlb(s.Config.Sets, s.Config.Ways, s.Config.PdeEntries)),
+                new Machine(new PagingModel(s.Format, new BuddyModel(s.Layout())), s.Config,
+                    _ => new AllowedEntries()));
+            return LockstepRunner.Run(Subject(), s.Steps, Subject);
         });
     }
 

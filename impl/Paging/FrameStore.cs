@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using MMSpec.Model.Core;
 
 namespace MMSpec.Impl.Paging;
@@ -43,6 +44,25 @@ internal sealed class FrameStore(ulong frameCount)
 
         var at = bytes.AsSpan(index * entryBytes, entryBytes);
         return entryBytes == 4 ? BinaryPrimitives.ReadUInt32LittleEndian(at) : BinaryPrimitives.ReadUInt64LittleEndian(at);
+    }
+
+    /// <summary>
+    /// The index of the first non-zero entry at or after <paramref name="from"/> among the table's first
+    /// <paramref name="entries"/>, or -1. The trick: empty entries are skipped a vector of words at a time
+    /// (IndexOfAnyExcept), which is what makes walking every table for a snapshot cheap.
+    /// </summary>
+    public int NextEntry(Pfn frame, int from, int entries, int entryBytes)
+    {
+        if (Page(frame) is not { } bytes || from >= entries)
+        {
+            return -1;
+        }
+
+        var words = bytes.AsSpan(0, entries * entryBytes);
+        var found = entryBytes == 4
+            ? MemoryMarshal.Cast<byte, uint>(words)[from..].IndexOfAnyExcept(0U)
+            : MemoryMarshal.Cast<byte, ulong>(words)[from..].IndexOfAnyExcept(0UL);
+        return found < 0 ? -1 : from + found;
     }
 
     public void WriteEntry(Pfn frame, int index, int entryBytes, ulong entry)

@@ -96,14 +96,9 @@ public sealed partial class PagingSystem
     /// <summary>The tables and leaf entries under <paramref name="table"/>'s first <paramref name="entries"/> entries, in address order.</summary>
     private void Collect(Pfn table, int depth, ulong tableBase, int entries, List<TableState> tables, List<PageState> pages)
     {
-        for (var index = 0; index < entries; index++)
+        for (var index = NextEntry(table, 0, entries); index >= 0; index = NextEntry(table, index + 1, entries))
         {
             var entry = Entry(table, index);
-            if (entry == 0)
-            {
-                continue;
-            }
-
             var at = tableBase + ((ulong)index << Format.Shift(depth));
             var frame = PagingFormat.FrameOf(entry);
             if (depth == Format.Depth - 1)
@@ -135,6 +130,9 @@ public sealed partial class PagingSystem
 
         return table;
     }
+
+    private int NextEntry(Pfn table, int from, int entries) =>
+        _memory.NextEntry(table, from, entries, Format.EntryBytes);
 
     private ulong Entry(Pfn table, int index) => _memory.ReadEntry(table, index, Format.EntryBytes);
 

@@ -303,10 +303,16 @@ public sealed partial class PagingSystem : IPagingSystem
     }
 
     /// <summary>The canonical state, read by walking every table in memory from each PGD and from the shared kernel table.</summary>
-    public PagingSnapshot Snapshot()
+    public PagingSnapshot Snapshot() => Snapshot(_mms.Values);
+
+    /// <summary>Walks the tables of only the address spaces asked for (the kernel's still whole).</summary>
+    public PagingSnapshot SnapshotOf(IReadOnlySet<AsId> spaces) =>
+        Snapshot(_mms.Values.Where(m => spaces.Contains(m.Id)));
+
+    private PagingSnapshot Snapshot(IEnumerable<ImplMm> mms)
     {
         var spaces = new List<AddressSpaceState>();
-        foreach (var m in _mms.Values)
+        foreach (var m in mms)
         {
             var tables = new List<TableState>();
             var pages = new List<PageState>();

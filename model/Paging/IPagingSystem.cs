@@ -80,6 +80,17 @@ public interface IPagingSystem
     Result<Unit> Vfree(VirtAddr addr);
 
     PagingSnapshot Snapshot();
+
+    /// <summary>
+    /// The snapshot with only the live address spaces among <paramref name="spaces"/>, the page cache, vmalloc, the
+    /// kernel tables and the frames whole: what a step run in those address spaces can have changed. This default
+    /// filters <see cref="Snapshot"/>; a side may build just that part.
+    /// </summary>
+    PagingSnapshot SnapshotOf(IReadOnlySet<AsId> spaces)
+    {
+        var all = Snapshot();
+        return all with { Spaces = [.. all.Spaces.Where(s => spaces.Contains(s.Id))] };
+    }
 }
 
 /// <summary>What a TLB entry caches: the frame and the leaf's flags.</summary>

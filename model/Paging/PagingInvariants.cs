@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Paging;
@@ -15,18 +16,47 @@ public static class PagingInvariants
     public const string PgTablesBytes = "vmpte-accounting";
     public const string RssCounters = "rss-counters";
 
-    public static IEnumerable<Violation> All(PagingSnapshot s) =>
-        CheckFrameOwnership(s)
-            .Concat(CheckEntriesPointAtOwners(s))
-            .Concat(CheckEntriesInsideVmas(s))
-            .Concat(CheckTablesOnlyWhereNeeded(s))
-            .Concat(CheckAccounting(s));
+    public static IEnumerable<Violation> All(PagingSnapshot s) => CheckFrameOwnership(s).Concat(PerSpace(s));
+
+    /// <summary>
+    /// The rules on a snapshot holding only some address spaces (<see cref="IPagingSystem.SnapshotOf"/>): each one
+    /// of <see cref="All"/>, but an allocated frame none of them owns may belong to a space left out, so a leak is
+    /// left to the whole snapshot.
+    /// </summary>
+    public static IEnumerable<Violation> Within(PagingSnapshot s) =>
+        CheckFrameOwnership(s, complete: false).Concat(PerSpace(s));
 
     /// <summary>
     /// Every allocated frame has exactly one owner (a PGD, a table, an anonymous page, a page-cache page, a
     /// vmalloc page) and every owned frame is allocated: nothing owned twice, nothing leaked.
     /// </summary>
-    public static IEnumerable<Violation> CheckFrameOwnership(PagingSnapshot s)
+    public static IEnumerable<Violation> CheckFrameOwnership(PagingSnapshot s) =>
+        CheckFrameOwnership(s, complete: true);
+
+    /// <summary>The frames first, without their owners' names: those are spelt out when the rule is broken.</summary>
+    private static IEnumerable<Violation> CheckFrameOwnership(PagingSnapshot s, bool complete)
+    {
+        var allocated = new HashSet<Pfn>((int)s.Pages.Allocated.Sum(b => (long)b.Order.Pages));
+        foreach (var block in s.Pages.Allocated)
+        {
+            for (var i = 0UL; i < block.Order.Pages; i++)
+            {
+                allocated.Add(new Pfn(block.Pfn.Value + i));
+            }
+        }
+
+        var owned = new HashSet<Pfn>(allocated.Count);
+        var clean = true;
+        foreach (var frame in OwnedFrames(s))
+        {
+            clean &= owned.Add(frame) && allocated.Contains(frame);
+        }
+
+        // Owned frames all distinct and allocated: as many of them as allocated frames means none leaked.
+        return clean && (!complete || owned.Count == allocated.Count) ? [] : Ownership(s, allocated, complete);
+    }
+
+    private static IEnumerable<Violation> Ownership(PagingSnapshot s, HashSet<Pfn> allocated, bool complete)
     {
         var owners = Owners(s).ToList();
         foreach (var twice in owners.GroupBy(o => o.Frame).Where(g => g.Count() > 1).Take(4))
@@ -34,15 +64,20 @@ public static class PagingInvariants
             yield return new Violation(FrameOwnership, $"frame {twice.Key} is owned by {string.Join(" and ", twice.Select(o => o.Owner))}");
         }
 
-        var allocated = s.Pages.Allocated.SelectMany(b => Enumerable.Range(0, (int)b.Order.Pages).Select(i => new Pfn(b.Pfn.Value + (ulong)i))).ToHashSet();
         var owned = owners.Select(o => o.Frame).ToHashSet();
-        var leaked = allocated.Except(owned).Order().Take(8).ToList();
+        var leaked = complete ? allocated.Except(owned).Order().Take(8).ToList() : [];
         var free = owners.Where(o => !allocated.Contains(o.Frame)).Take(8).ToList();
         if (leaked.Count > 0 || free.Count > 0)
         {
             yield return new Violation(FrameOwnership, $"allocated but owned by nobody [{string.Join(' ', leaked)}], owned but free [{string.Join("; ", free)}]");
         }
     }
+
+    private static IEnumerable<Violation> PerSpace(PagingSnapshot s) =>
+        CheckEntriesPointAtOwners(s)
+            .Concat(CheckEntriesInsideVmas(s))
+            .Concat(CheckTablesOnlyWhereNeeded(s))
+            .Concat(CheckAccounting(s));
 
     /// <summary>An anonymous entry's frame is its own; a file or shmem entry points at the page-cache page of its offset.</summary>
     public static IEnumerable<Violation> CheckEntriesPointAtOwners(PagingSnapshot s)
@@ -87,16 +122,40 @@ public static class PagingInvariants
     }
 
     /// <summary>A user table exists only while a VMA meets its range, and only under tables that exist (free_pgtables).</summary>
-    public static IEnumerable<Violation> CheckTablesOnlyWhereNeeded(PagingSnapshot s) =>
-        from space in s.Spaces
-        let keys = space.Tables.Select(t => t.Key).ToHashSet()
-        from table in space.Tables
-        let span = s.Format.SpanOf(table.Depth - 1)
-        let start = table.Index * span
-        let orphan = table.Depth > 1 && !keys.Contains((table.Depth - 1, start / s.Format.SpanOf(table.Depth - 2)))
-        where orphan || !space.Vmas.Any(v => v.Intersects(start, start + span))
-        select new Violation(TablesOnlyWhereNeeded,
-            $"{space.Id}: {PageLevelText.Of(s.Format.Levels[table.Depth])} table for {start:x} (frame {table.Frame}) {(orphan ? "has no parent table" : "maps no VMA")}");
+    public static IEnumerable<Violation> CheckTablesOnlyWhereNeeded(PagingSnapshot s)
+    {
+        foreach (var space in s.Spaces)
+        {
+            var keys = space.Tables.Select(t => t.Key).ToHashSet();
+            foreach (var table in space.Tables)
+            {
+                var span = s.Format.SpanOf(table.Depth - 1);
+                var start = table.Index * span;
+                var parent = (table.Depth - 1, start / s.Format.SpanOf(table.Depth - 2));
+                var orphan = table.Depth > 1 && !keys.Contains(parent);
+                if (orphan || !MeetsAVma(space.Vmas, start, start + span))
+                {
+                    var level = PageLevelText.Of(s.Format.Levels[table.Depth]);
+                    var why = orphan ? "has no parent table" : "maps no VMA";
+                    yield return new Violation(TablesOnlyWhereNeeded,
+                        $"{space.Id}: {level} table for {start:x} (frame {table.Frame}) {why}");
+                }
+            }
+        }
+    }
+
+    private static bool MeetsAVma(ImmutableArray<Vma> vmas, ulong start, ulong end)
+    {
+        foreach (var vma in vmas)
+        {
+            if (vma.Intersects(start, end))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>VmPTE is the PTE, PMD and PUD tables times 4 KiB; the RSS counters count the mapped pages by kind.</summary>
     public static IEnumerable<Violation> CheckAccounting(PagingSnapshot s)
@@ -114,6 +173,30 @@ public static class PagingInvariants
             {
                 yield return new Violation(RssCounters, $"{space.Id}: RSS file/anon/shmem {space.RssFile}/{space.RssAnon}/{space.RssShmem}, its pages make {rss.Item1}/{rss.Item2}/{rss.Item3}");
             }
+        }
+    }
+
+    /// <summary>The frames of <see cref="Owners"/>, in the same order.</summary>
+    private static IEnumerable<Pfn> OwnedFrames(PagingSnapshot s)
+    {
+        foreach (var space in s.Spaces)
+        {
+            yield return space.Pgd;
+            foreach (var table in space.Tables)
+            {
+                yield return table.Frame;
+            }
+
+            foreach (var page in space.Pages.Where(p => p.Owner.Backing is null))
+            {
+                yield return page.Frame;
+            }
+        }
+
+        var shared = s.Cache.Select(c => c.Frame).Concat(s.KernelTables.Select(t => t.Frame));
+        foreach (var frame in shared.Concat(s.Vmalloc.SelectMany(a => a.Frames)))
+        {
+            yield return frame;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 
@@ -346,9 +347,14 @@ public partial class PagingModel : IPagingSystem
         return Unit.Value;
     }
 
-    public PagingSnapshot Snapshot() =>
+    public PagingSnapshot Snapshot() => Snapshot(_mms.Values);
+
+    public PagingSnapshot SnapshotOf(IReadOnlySet<AsId> spaces) =>
+        Snapshot(_mms.Values.Where(m => spaces.Contains(m.Id)));
+
+    private PagingSnapshot Snapshot(IEnumerable<ModelMm> spaces) =>
         new(Format,
-            [.. _mms.Values.Select(State)],
+            [.. spaces.Select(State)],
             [.. _cache.Select(c => new CachedPage(c.Key.Backing, c.Key.PgOff, c.Value))],
             [.. _vmalloc.Values],
             [.. _kernelTables.Select(t => new TableState(t.Key.Depth, t.Key.Index, t.Value))],
@@ -677,10 +683,11 @@ public partial class PagingModel : IPagingSystem
 
     private AddressSpaceState State(ModelMm m)
     {
-        var tables = m.Tables.Select(t => new TableState(t.Key.Depth, t.Key.Index, t.Value)).ToList();
-        var pages = m.Ptes.Values.ToList();
+        ImmutableArray<TableState> tables =
+            [.. m.Tables.Select(t => new TableState(t.Key.Depth, t.Key.Index, t.Value))];
+        ImmutableArray<PageState> pages = [.. m.Ptes.Values];
         return new AddressSpaceState(
-            m.Id, m.Vmas.Canonical(), m.Brk, m.Pgd, [.. tables], [.. pages],
+            m.Id, m.Vmas.Canonical(), m.Brk, m.Pgd, tables, pages,
             (ulong)tables.Count(t => PagingFormat.IsAccounted(Format.Levels[t.Depth])) * Pfn.PageSize,
             pages.Count(p => p.Owner.Backing is { Shmem: false }),
             pages.Count(p => p.Owner.Backing is null),

@@ -10,6 +10,8 @@ namespace MMSpec.Model.Paging;
 /// </summary>
 public sealed class VmaSet
 {
+    private ImmutableArray<Vma>? _canonical;
+
     private VmaSet(ImmutableArray<Vma> vmas) => All = vmas;
 
     public static VmaSet Empty { get; } = new([]);
@@ -81,8 +83,13 @@ public sealed class VmaSet
         return top >= low + length ? top - length : null;
     }
 
-    /// <summary>The VMAs as /proc/pid/maps would show them after vma_merge: compatible neighbours joined.</summary>
-    public ImmutableArray<Vma> Canonical()
+    /// <summary>
+    /// The VMAs as /proc/pid/maps would show them after vma_merge: compatible neighbours joined. Worked out once
+    /// per set, which never changes: every snapshot of an address space asks for it.
+    /// </summary>
+    public ImmutableArray<Vma> Canonical() => _canonical ??= Merged();
+
+    private ImmutableArray<Vma> Merged()
     {
         var merged = new List<Vma>();
         foreach (var vma in All)

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 using AccessKind = MMSpec.Model.Paging.Access;
@@ -414,14 +416,41 @@ public class Machine
         return done;
     }
 
-    public MachineSnapshot Snapshot() =>
-        new(Config,
-            [.. _cpus.Select((c, i) => new CpuState(
-                new CpuId(i), c.Mm, c.Pcid, [.. c.Asids],
-                [.. c.Tlb.Entries().OrderBy(e => e.Global).ThenBy(e => e.Pcid.Value).ThenBy(e => e.Vpn).ThenBy(e => e.Translation.Frame.Value)],
-                [.. c.Tlb.PageTables().OrderBy(p => p.Pcid.Value).ThenBy(p => p.Region)],
-                c.Tlb.Hits, c.Tlb.Misses))],
-            Paging.Snapshot());
+    public MachineSnapshot Snapshot() => new(Config, CpuStates(), Paging.Snapshot());
+
+    /// <summary>
+    /// Every CPU whole, the paging state of only the address spaces in <paramref name="spaces"/>
+    /// (<see cref="IPagingSystem.SnapshotOf"/>).
+    /// </summary>
+    public MachineSnapshot SnapshotOf(IReadOnlySet<AsId> spaces) => new(Config, CpuStates(), Paging.SnapshotOf(spaces));
+
+    /// <summary>Every CPU: what <see cref="Snapshot"/> holds but the paging state.</summary>
+    public ImmutableArray<CpuState> CpuStates() =>
+        [.. _cpus.Select((c, i) => new CpuState(
+            new CpuId(i), c.Mm, c.Pcid, [.. c.Asids],
+            Sorted(c.Tlb.Entries(), (a, b) => (a.Global, a.Pcid.Value, a.Vpn, a.Translation.Frame.Value)
+                .CompareTo((b.Global, b.Pcid.Value, b.Vpn, b.Translation.Frame.Value))),
+            Sorted(c.Tlb.PageTables(), (a, b) => (a.Pcid.Value, a.Region).CompareTo((b.Pcid.Value, b.Region))),
+            c.Tlb.Hits, c.Tlb.Misses))];
+
+    /// <summary>A stable insertion sort: a TLB holds a few dozen entries at most, often already in order.</summary>
+    private static ImmutableArray<T> Sorted<T>(IReadOnlyCollection<T> items, Comparison<T> order)
+    {
+        var sorted = items.ToArray();
+        for (var i = 1; i < sorted.Length; i++)
+        {
+            var item = sorted[i];
+            var at = i;
+            for (; at > 0 && order(sorted[at - 1], item) > 0; at--)
+            {
+                sorted[at] = sorted[at - 1];
+            }
+
+            sorted[at] = item;
+        }
+
+        return ImmutableCollectionsMarshal.AsImmutableArray(sorted);
+    }
 
     /// <summary>Whether a cached entry gives this access: user needs U/S, a write needs R/W and D already set, a fetch needs NX clear.</summary>
     private static bool Permits(PteFlags flags, Access access, Privilege privilege) =>

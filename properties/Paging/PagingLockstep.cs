@@ -34,7 +34,10 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
 
     private readonly List<AsId> _live = [];
     private readonly List<AsId> _dead = [];
+    private readonly Dictionary<AsId, AddressSpaceState> _view = [];
     private PagingSnapshot? _last;
+    private HashSet<AsId>? _lastSpaces;
+    private int _vmallocAreas;
     private (AsId Mm, VirtAddr Start, ulong Pages)? _recent;
 
     public static IReadOnlyList<string> AllScenarios { get; } =
@@ -45,12 +48,19 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
     public Violation? CheckInitialState()
     {
         _last = impl.Snapshot();
-        return CheckState(_last);
+        Remember(_last, null);
+        return CheckState(_last, null);
     }
 
+    /// <summary>
+    /// Runs one step. The full check takes whole snapshots; the incremental one the address spaces the step can run
+    /// in (<see cref="IPagingSystem.SnapshotOf"/> on both sides: a step changes no other), with the page cache,
+    /// vmalloc, the kernel tables and the frames whole, and leaves a leaked frame to the next full check.
+    /// </summary>
     public Violation? Apply(PagingStep operation, StepLog log)
     {
-        var before = _last ?? impl.Snapshot();
+        var touched = log.FullCheck ? null : Touched(operation);
+        var before = Before(touched);
         if (Resolve(operation, before) is not { } call)
         {
             return null;
@@ -58,16 +68,27 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
 
         var observed = call.Run(impl);
         var expected = call.Run(model);
-        log.Call = $"{call.Text} = {ResultText.Show(observed)}";
-        var after = impl.Snapshot();
-        _last = after;
+        if (log.Tracing)
+        {
+            log.Call = $"{call.Text} = {ResultText.Show(observed)}";
+        }
+
+        if (touched is not null && observed is Result<AsId> { IsOk: true } created)
+        {
+            touched.Add(created.Value);
+        }
+
+        var after = touched is null ? impl.Snapshot() : impl.SnapshotOf(touched);
+        (_last, _lastSpaces) = (after, touched);
+        Remember(after, touched);
         if (!Equals(observed, expected))
         {
             return new Violation(PagingRules.SameResult, $"{call.Text}: the implementation returned {ResultText.Show(observed)}, the model {ResultText.Show(expected)}");
         }
 
         var error = ResultText.ErrorOf(observed);
-        var violation = (checks.HasFlag(PagingChecks.Safe) ? CheckSafe(call, error, before, after) : null) ?? CheckState(after);
+        var violation = (checks.HasFlag(PagingChecks.Safe) ? CheckSafe(call, error, before, after) : null)
+            ?? CheckState(after, touched);
         if (violation is null)
         {
             Track(operation, observed, error, before, after, log);
@@ -87,7 +108,7 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
             }
         }
 
-        for (var areas = _last?.Vmalloc.Length ?? 0; areas > 0; areas--)
+        for (var areas = _vmallocAreas; areas > 0; areas--)
         {
             if (Apply(new VfreeStep(0), log) is { } violation)
             {
@@ -110,41 +131,108 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
             return new Violation(PagingRules.UnchangedOnError, $"{call.Text} failed with {error} but changed the state: {changed}");
         }
 
-        return PagingInvariants.All(after).FirstOrDefault();
+        return null;
     }
 
-    private Violation? CheckState(PagingSnapshot state)
+    /// <summary>The invariants, then (level 3) the model's state; on a snapshot of some spaces, those only.</summary>
+    private Violation? CheckState(PagingSnapshot state, IReadOnlySet<AsId>? spaces)
     {
-        if (checks.HasFlag(PagingChecks.Safe) && PagingInvariants.All(state).FirstOrDefault() is { } broken)
+        var invariants = spaces is null ? PagingInvariants.All(state) : PagingInvariants.Within(state);
+        if (checks.HasFlag(PagingChecks.Safe) && invariants.FirstOrDefault() is { } broken)
         {
             return broken;
         }
 
-        return checks.HasFlag(PagingChecks.Exact) && model.Snapshot().DiffFrom(state) is { } diff
+        if (!checks.HasFlag(PagingChecks.Exact))
+        {
+            return null;
+        }
+
+        var reference = spaces is null ? model.Snapshot() : model.SnapshotOf(spaces);
+        return reference.DiffFrom(state) is { } diff
             ? new Violation(PagingRules.SameState, $"the model's state differs from the implementation's: {diff}")
             : null;
     }
 
+    /// <summary>
+    /// The state before the step: the previous step's snapshot when it holds every address space asked for (nothing
+    /// has run on the implementation since), otherwise a new one.
+    /// </summary>
+    private PagingSnapshot Before(HashSet<AsId>? spaces)
+    {
+        if (_last is null || (_lastSpaces is not null && (spaces is null || !spaces.IsSubsetOf(_lastSpaces))))
+        {
+            return spaces is null ? impl.Snapshot() : impl.SnapshotOf(spaces);
+        }
+
+        return spaces is null || _lastSpaces?.SetEquals(spaces) == true
+            ? _last
+            : _last with { Spaces = [.. _last.Spaces.Where(s => spaces.Contains(s.Id))] };
+    }
+
+    /// <summary>The address spaces a step can change: the one it picks, and the recent mapping's.</summary>
+    private HashSet<AsId> Touched(PagingStep step)
+    {
+        var spaces = new HashSet<AsId>();
+        if (HandleOf(step) is { } handle && Pick(handle) is { } mm)
+        {
+            spaces.Add(mm);
+        }
+
+        var recentStep = step is MunmapRecent or MigrateRecent or AccessStep { Target: AccessTarget.Recent };
+        if (_recent is { } recent && recentStep)
+        {
+            spaces.Add(recent.Mm);
+        }
+
+        return spaces;
+    }
+
+    /// <summary>Every live address space as last seen: those in the step's snapshot are new, the others unchanged.</summary>
+    private void Remember(PagingSnapshot after, IReadOnlySet<AsId>? spaces)
+    {
+        if (spaces is null)
+        {
+            _view.Clear();
+        }
+        else
+        {
+            foreach (var id in spaces)
+            {
+                _view.Remove(id);
+            }
+        }
+
+        foreach (var space in after.Spaces)
+        {
+            _view[space.Id] = space;
+        }
+
+        _vmallocAreas = after.Vmalloc.Length;
+    }
+
+    private static int? HandleOf(PagingStep step) => step switch
+    {
+        DestroyMm d => d.Mm,
+        MmapStep m => m.Mm,
+        MunmapStep m => m.Mm,
+        MprotectStep m => m.Mm,
+        MigrateStep m => m.Mm,
+        BrkStep b => b.Mm,
+        AccessStep a => a.Mm,
+        _ => null,
+    };
+
     private Call? Resolve(PagingStep step, PagingSnapshot state)
     {
-        var mm = step switch
-        {
-            DestroyMm d => Pick(d.Mm),
-            MmapStep m => Pick(m.Mm),
-            MunmapStep m => Pick(m.Mm),
-            MprotectStep m => Pick(m.Mm),
-            MigrateStep m => Pick(m.Mm),
-            BrkStep b => Pick(b.Mm),
-            AccessStep a => Pick(a.Mm),
-            _ => null,
-        };
+        var mm = HandleOf(step) is { } handle ? Pick(handle) : null;
         var space = mm is { } picked ? state.Spaces.FirstOrDefault(s => s.Id == picked) : null;
         return step switch
         {
-            NewMm => new Call("create_mm()", p => p.CreateAddressSpace()),
-            DestroyMm when mm is { } id => new Call($"destroy({id})", p => p.DestroyAddressSpace(id)),
+            NewMm => new Call(() => "create_mm()", p => p.CreateAddressSpace()),
+            DestroyMm when mm is { } id => new Call(() => $"destroy({id})", p => p.DestroyAddressSpace(id)),
             MmapStep m when mm is { } id => Mmap(id, m),
-            MunmapRecent when _recent is { } r => new Call($"munmap({r.Mm}, {r.Start}, {r.Pages} pages)", p => p.Munmap(r.Mm, r.Start, r.Pages)),
+            MunmapRecent when _recent is { } r => new Call(() => $"munmap({r.Mm}, {r.Start}, {r.Pages} pages)", p => p.Munmap(r.Mm, r.Start, r.Pages)),
             MunmapStep m when space is { Vmas.IsEmpty: false } => RangeCall(space, m.Vma, m.Offset, m.Pages, m.Unaligned, "munmap", (p, at, n) => p.Munmap(space.Id, at, n)),
             MprotectStep m when space is { Vmas.IsEmpty: false } =>
                 RangeCall(space, m.Vma, m.Offset, m.Pages, false, $"mprotect[{VmProtText.Of(m.Prot)}]", (p, at, n) => p.Mprotect(space.Id, at, n, m.Prot)),
@@ -153,7 +241,7 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
             BrkStep b when space is not null => Brk(space, b.Delta),
             AccessStep { Target: AccessTarget.Recent } a when _recent is { } r => Access(r.Mm, r.Start.Value + (ulong)a.Offset, a),
             AccessStep a when space is not null => Access(space.Id, AddressOf(space, state, a), a),
-            VmallocStep v => new Call($"vmalloc({v.Pages})", p => p.Vmalloc((ulong)Math.Max(0, v.Pages))),
+            VmallocStep v => new Call(() => $"vmalloc({v.Pages})", p => p.Vmalloc((ulong)Math.Max(0, v.Pages))),
             VfreeStep v when !state.Vmalloc.IsEmpty => Vfree(state, v),
             DeadMmStep d => Dead(d.Which),
             _ => null,
@@ -173,7 +261,7 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         }
 
         var request = new MmapRequest((ulong)Math.Max(0, m.Pages), m.Prot, m.File, (ulong)m.PgOff, m.Shared, at);
-        return new Call($"mmap({mm}, {request})", p => p.Mmap(mm, request));
+        return new Call(() => $"mmap({mm}, {request})", p => p.Mmap(mm, request));
     }
 
     private static Call RangeCall(AddressSpaceState space, int vma, int offset, int pages, bool unaligned, string name, Func<IPagingSystem, VirtAddr, ulong, object> run)
@@ -181,15 +269,15 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         var v = space.Vmas[vma % space.Vmas.Length];
         var at = new VirtAddr(v.Start + ((ulong)offset << Pfn.PageShift) + (unaligned ? 1UL : 0));
         var n = (ulong)Math.Max(0, pages);
-        return new Call($"{name}({space.Id}, {at}, {n} pages)", p => run(p, at, n));
+        return new Call(() => $"{name}({space.Id}, {at}, {n} pages)", p => run(p, at, n));
     }
 
-    private static Call MigrateRecentPage(AsId mm, VirtAddr at) => new($"migrate_page({mm}, {at})", p => p.MigratePage(mm, at));
+    private static Call MigrateRecentPage(AsId mm, VirtAddr at) => new(() => $"migrate_page({mm}, {at})", p => p.MigratePage(mm, at));
 
     private static Call Brk(AddressSpaceState space, long delta)
     {
         var target = new VirtAddr(delta < 0 && (ulong)-delta > space.Brk ? 0 : (ulong)((long)space.Brk + delta));
-        return new Call($"brk({space.Id}, {target})", p => p.Brk(space.Id, target));
+        return new Call(() => $"brk({space.Id}, {target})", p => p.Brk(space.Id, target));
     }
 
     private ulong AddressOf(AddressSpaceState space, PagingSnapshot state, AccessStep a)
@@ -209,21 +297,21 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
     private Call Access(AsId mm, ulong addr, AccessStep a)
     {
         var at = new VirtAddr(addr);
-        var text = $"{a.Access.ToString().ToLowerInvariant()}({mm}, {at}, {a.Privilege.ToString().ToLowerInvariant()}{(a.Access == Model.Paging.Access.Write ? $", 0x{a.Value:x}" : string.Empty)})";
-        return new Call(text, p => p.Access(mm, at, a.Access, a.Privilege, a.Value)) { NonCanonical = !Format.IsCanonical(addr) };
+        string Text() => $"{a.Access.ToString().ToLowerInvariant()}({mm}, {at}, {a.Privilege.ToString().ToLowerInvariant()}{(a.Access == Model.Paging.Access.Write ? $", 0x{a.Value:x}" : string.Empty)})";
+        return new Call(Text, p => p.Access(mm, at, a.Access, a.Privilege, a.Value)) { NonCanonical = !Format.IsCanonical(addr) };
     }
 
     private static Call Vfree(PagingSnapshot state, VfreeStep v)
     {
         var area = state.Vmalloc[v.Area % state.Vmalloc.Length];
         var at = new VirtAddr(area.Start + (v.Interior ? Pfn.PageSize : 0));
-        return new Call($"vfree({at})", p => p.Vfree(at));
+        return new Call(() => $"vfree({at})", p => p.Vfree(at));
     }
 
     private Call Dead(int which)
     {
         var mm = _dead.Count > 0 ? _dead[which % _dead.Count] : new AsId(1000 + which);
-        return new Call($"munmap({mm}, 0x10000, 1 page)", p => p.Munmap(mm, new VirtAddr(0x10000), 1));
+        return new Call(() => $"munmap({mm}, 0x10000, 1 page)", p => p.Munmap(mm, new VirtAddr(0x10000), 1));
     }
 
     private void Track(PagingStep step, object observed, MmError? error, PagingSnapshot before, PagingSnapshot after, StepLog log)
@@ -238,8 +326,8 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
             case NewMm when observed is Result<AsId> { IsOk: true } created:
                 _live.Add(created.Value);
                 break;
-            case DestroyMm when error is null:
-                var gone = _live.First(id => after.Spaces.All(s => s.Id != id));
+            case DestroyMm d when error is null:
+                var gone = Pick(d.Mm)!.Value;
                 _live.Remove(gone);
                 _dead.Add(gone);
                 log.Reached(Destroyed);
@@ -253,7 +341,7 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
 
                 var size = before.Format.SpanOf(before.Format.Depth - 2);
                 var start = mapped.Value.Value;
-                var end = start + after.Spaces.SelectMany(s => s.Vmas).First(v => v.Contains(start)).End - start;
+                var end = _view[_recent.Value.Mm].Vmas.First(v => v.Contains(start)).End;
                 if (start / size != (end - 1) / size)
                 {
                     log.Reached(Straddles);
@@ -273,12 +361,13 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
                 log.Reached(BrkShrink);
                 break;
             case AccessStep a:
-                TrackAccess(a, error, before, after, log);
+                TrackAccess(a, error, before, after, _view.Values, log);
                 break;
         }
     }
 
-    private static void TrackAccess(AccessStep a, MmError? error, PagingSnapshot before, PagingSnapshot after, StepLog log)
+    private static void TrackAccess(AccessStep a, MmError? error, PagingSnapshot before, PagingSnapshot after,
+        IReadOnlyCollection<AddressSpaceState> all, StepLog log)
     {
         switch (error)
         {
@@ -318,17 +407,17 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
             log.Reached(CopyOnWrite);
         }
 
-        if (after.Spaces.SelectMany(s => s.Pages.Where(p => p.Owner.Backing is not null).Select(p => (s.Id, p.Frame))).Distinct().GroupBy(x => x.Frame).Any(g => g.Count() > 1))
+        if (all.SelectMany(s => s.Pages.Where(p => p.Owner.Backing is not null).Select(p => (s.Id, p.Frame))).Distinct().GroupBy(x => x.Frame).Any(g => g.Count() > 1))
         {
             log.Reached(SharedAcrossSpaces);
         }
 
-        if (after.Spaces.Any(s => s.Pages.GroupBy(p => p.Addr / after.Format.SpanOf(after.Format.Depth - 2)).Any(g => g.Count() >= 16)))
+        if (all.Any(s => s.Pages.GroupBy(p => p.Addr / after.Format.SpanOf(after.Format.Depth - 2)).Any(g => g.Count() >= 16)))
         {
             log.Reached(Dense);
         }
 
-        if (after.Spaces.Any(s => s.Tables.Length >= 8))
+        if (all.Any(s => s.Tables.Length >= 8))
         {
             log.Reached(Sparse);
         }
@@ -346,8 +435,11 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
     private static int TableCount(PagingSnapshot s) => s.Spaces.Sum(x => x.Tables.Length);
 
     /// <summary>A resolved call: what it prints, and how to make it on either side.</summary>
-    private sealed record Call(string Text, Func<IPagingSystem, object> Run)
+    private sealed record Call(Func<string> Describe, Func<IPagingSystem, object> Run)
     {
+        /// <summary>The call as the trace prints it, spelt out only when a message needs it.</summary>
+        public string Text => Describe();
+
         public bool NonCanonical { get; init; }
     }
 }

@@ -41,8 +41,9 @@ public sealed class PagingProperties(ITestOutputHelper output)
     public static Property Lockstepped(PagingFormat format, Func<PagingFormat, MemoryLayout, IPagingSystem> create, PagingChecks checks, ScenarioTally? tally = null) =>
         Prop.ForAll(PagingGen.Scenarios(format), scenario =>
         {
-            var subject = new PagingLockstep(create(format, scenario.Layout), new PagingModel(format, new BuddyModel(scenario.Layout)), checks);
-            var run = LockstepRunner.Run(subject, scenario.Steps);
+            PagingLockstep Subject() =>
+                new(create(format, scenario.Layout), new PagingModel(format, new BuddyModel(scenario.Layout)), checks);
+            var run = LockstepRunner.Run(Subject(), scenario.Steps, Subject);
             tally?.Add(run.Scenarios);
             return ScenarioReport.Verdict(run, PagingLockstep.AllScenarios, scenario.InvalidShare);
         });
@@ -54,7 +55,9 @@ public sealed class PagingProperties(ITestOutputHelper output)
             var impl = create(format, scenario.Layout);
             var initial = impl.Snapshot().Pages;
             var subject = new PagingLockstep(impl, new PagingModel(format, new BuddyModel(scenario.Layout)), PagingChecks.Safe);
-            var run = LockstepRunner.Run(subject, scenario.Steps);
+            var run = LockstepRunner.Run(subject, scenario.Steps, () => new PagingLockstep(
+                create(format, scenario.Layout), new PagingModel(format, new BuddyModel(scenario.Layout)),
+                PagingChecks.Safe));
             if (run.Failure is not null)
             {
                 return ScenarioReport.Verdict(run, PagingLockstep.AllScenarios, scenario.InvalidShare);

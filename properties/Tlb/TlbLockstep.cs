@@ -38,7 +38,9 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
     private readonly HashSet<Pfn> _unmappedFrames = [];
     private readonly HashSet<(Pfn Table, int Cpu)> _tablesFreedUnderPde = [];
     private readonly HashSet<int> _cpusWhoseTableWasReused = [];
+    private readonly Dictionary<AsId, AddressSpaceState> _view = [];
     private MachineSnapshot? _last;
+    private HashSet<AsId>? _lastSpaces;
 
     public static IReadOnlyList<string> AllScenarios { get; } =
         [Hit, Eviction, SharedMm, Lazy, PcidReused, Downgraded, ReusedFrame, Shootdown, GlobalSurvived, InvalidRejected, PdeHit, TableReused, MigratedCached];
@@ -46,48 +48,154 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
     public Violation? CheckInitialState()
     {
         _last = impl.Snapshot();
-        return Check(_last);
+        Remember(_last, null);
+        return Coherence(_last, null) ?? Check(_last, null);
     }
 
+    /// <summary>
+    /// Runs one step. The full check takes whole snapshots; the incremental one every CPU whole but the paging state
+    /// of only the address spaces the step can change (<see cref="Machine.SnapshotOf"/> on both machines), and the
+    /// coherence of the entries that stand for those spaces or for the kernel: the others' PTEs did not change, and
+    /// a step adds entries only for the space its CPU runs.
+    /// </summary>
     public Violation? Apply(TlbStep operation, StepLog log)
     {
-        var before = _last ?? impl.Snapshot();
+        var last = _last ?? impl.Snapshot();
+        var touched = log.FullCheck ? null : Touched(operation, last);
+        var before = Before(last, touched);
         if (Resolve(operation, before) is not { } call)
         {
             return null;
         }
 
+        var watched = impl.Paging as WatchedPaging;
+        watched?.Called = false;
         var observed = call.Run(impl);
         var expected = call.Run(model);
-        log.Call = $"{call.Text} = {ResultText.Show(observed)}";
-        var after = impl.Snapshot();
-        _last = after;
+        if (log.Tracing)
+        {
+            log.Call = $"{call.Text} = {ResultText.Show(observed)}";
+        }
+
+        if (touched is not null && observed is Result<AsId> { IsOk: true } created)
+        {
+            touched.Add(created.Value);
+        }
+
+        // On the incremental check, a step that called nothing able to change the paging state left it as it was.
+        var unchanged = touched is not null && watched is { Called: false };
+        var after = touched is null ? impl.Snapshot()
+            : unchanged ? before with { Cpus = impl.CpuStates() }
+            : impl.SnapshotOf(touched);
+        (_last, _lastSpaces) = (after, touched);
+        Remember(after, touched);
         if (!Equals(observed, expected))
         {
             return new Violation(SameResult, $"{call.Text}: the machine with TLBs returned {ResultText.Show(observed)}, walking gives {ResultText.Show(expected)}");
         }
 
-        var violation = Coherence(after)
+        var violation = Coherence(after, touched)
             ?? (ResultText.ErrorOf(observed) is null ? CheckInstruction(operation, call, before, after) : null)
-            ?? Check(after);
+            ?? Check(after, touched, paging: !unchanged);
         if (violation is null)
         {
-            Track(operation, call, observed, before, after, log);
+            var whole = after with { Paging = after.Paging with { Spaces = [.. _view.Values] } };
+            Track(operation, call, observed, before, whole, log);
         }
 
         return violation;
     }
 
-    private static Violation? Coherence(MachineSnapshot state) =>
-        TlbInvariants.CheckCoherence(state).FirstOrDefault() ?? TlbInvariants.CheckPagingStructureCoherence(state).FirstOrDefault();
-
-    private Violation? Check(MachineSnapshot state)
+    /// <summary>
+    /// The state before the step: the previous step's snapshot when it holds every address space asked for (nothing
+    /// has run on the machine since), otherwise a new one.
+    /// </summary>
+    private MachineSnapshot Before(MachineSnapshot last, HashSet<AsId>? spaces)
     {
-        if (Coherence(state) is { } stale)
+        if (_lastSpaces is not null && (spaces is null || !spaces.IsSubsetOf(_lastSpaces)))
         {
-            return stale;
+            return spaces is null ? impl.Snapshot() : impl.SnapshotOf(spaces);
         }
 
+        if (spaces is null || _lastSpaces?.SetEquals(spaces) == true)
+        {
+            return last;
+        }
+
+        var kept = last.Paging.Spaces.Where(m => spaces.Contains(m.Id));
+        return last with { Paging = last.Paging with { Spaces = [.. kept] } };
+    }
+
+    /// <summary>
+    /// The address spaces a step can change or make its CPU's entries stand for: the one it names, and its CPU's (whose
+    /// VMAs an invalidation's address is picked from).
+    /// </summary>
+    private HashSet<AsId> Touched(TlbStep step, MachineSnapshot state)
+    {
+        var cpus = state.Cpus.Length;
+        var spaces = new HashSet<AsId>();
+        var named = step switch
+        {
+            DestroyMmStep d => d.Mm,
+            SwitchStep s => s.Mm,
+            MigratePageStep g => g.Mm,
+            _ => (int?)null,
+        };
+        if (named is { } handle && _live.Count > 0)
+        {
+            spaces.Add(_live[handle % _live.Count]);
+        }
+
+        var cpu = step switch
+        {
+            TouchStep t => t.Cpu,
+            MapStep m => m.Cpu,
+            UnmapStep u => u.Cpu,
+            ProtectStep p => p.Cpu,
+            HeapStep h => h.Cpu,
+            InvlpgStep i => i.Cpu,
+            InvpcidStep i => i.Cpu,
+            _ => (int?)null,
+        };
+        if (cpu is { } id && state.Cpus[id % cpus].Mm is { } mm)
+        {
+            spaces.Add(mm);
+        }
+
+        return spaces;
+    }
+
+    /// <summary>Every live address space as last seen: those in the step's snapshot are new, the others unchanged.</summary>
+    private void Remember(MachineSnapshot after, IReadOnlySet<AsId>? spaces)
+    {
+        if (spaces is null)
+        {
+            _view.Clear();
+        }
+        else
+        {
+            foreach (var id in spaces)
+            {
+                _view.Remove(id);
+            }
+        }
+
+        foreach (var space in after.Paging.Spaces)
+        {
+            _view[space.Id] = space;
+        }
+    }
+
+    private static Violation? Coherence(MachineSnapshot state, IReadOnlySet<AsId>? spaces) =>
+        TlbInvariants.CheckCoherence(state, spaces).FirstOrDefault()
+        ?? TlbInvariants.CheckPagingStructureCoherence(state, spaces).FirstOrDefault();
+
+    /// <summary>
+    /// Isolation on every CPU, then (unless the step left the paging state alone) the paging invariants and the
+    /// reference's paging state, of <paramref name="spaces"/> only when given.
+    /// </summary>
+    private Violation? Check(MachineSnapshot state, IReadOnlySet<AsId>? spaces, bool paging = true)
+    {
         foreach (var cpu in state.Cpus)
         {
             var allowed = (AllowedEntries)model.TlbOf(cpu.Id);
@@ -97,12 +205,19 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             }
         }
 
-        if (PagingInvariants.All(state.Paging).FirstOrDefault() is { } broken)
+        if (!paging)
+        {
+            return null;
+        }
+
+        var invariants = spaces is null ? PagingInvariants.All(state.Paging) : PagingInvariants.Within(state.Paging);
+        if (invariants.FirstOrDefault() is { } broken)
         {
             return broken;
         }
 
-        return model.Paging.Snapshot().DiffFrom(state.Paging) is { } diff ? new Violation(SameState, diff) : null;
+        var reference = spaces is null ? model.Paging.Snapshot() : model.Paging.SnapshotOf(spaces);
+        return reference.DiffFrom(state.Paging) is { } diff ? new Violation(SameState, diff) : null;
     }
 
     /// <summary>What an instruction must have left in the TLB and the PDE cache of its CPU, checked on the entries themselves.</summary>
@@ -164,29 +279,29 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
 
         return step switch
         {
-            CreateMm => new Call("create_mm()", m => m.CreateAddressSpace(), null),
-            DestroyMmStep d when Mm(d.Mm) is { } mm => new Call($"exit({mm})", m => m.DestroyAddressSpace(mm), null),
-            SwitchStep s when Mm(s.Mm) is { } mm => new Call($"switch_mm(cpu{s.Cpu % cpus}, {mm})", m => m.SwitchMm(new CpuId(s.Cpu % cpus), mm), s.Cpu % cpus),
+            CreateMm => new Call(() => "create_mm()", m => m.CreateAddressSpace(), null),
+            DestroyMmStep d when Mm(d.Mm) is { } mm => new Call(() => $"exit({mm})", m => m.DestroyAddressSpace(mm), null),
+            SwitchStep s when Mm(s.Mm) is { } mm => new Call(() => $"switch_mm(cpu{s.Cpu % cpus}, {mm})", m => m.SwitchMm(new CpuId(s.Cpu % cpus), mm), s.Cpu % cpus),
             TouchStep t when Page(t.Cpu, t.Vmalloc, t.Index, t.Offset) is { } addr => Touch(t, addr, cpus),
-            MapStep m => new Call($"mmap(cpu{m.Cpu % cpus}, {m.Pages} pages)", x => x.Mmap(new CpuId(m.Cpu % cpus), new MmapRequest((ulong)m.Pages, m.Prot, m.File, 0, m.Shared)), m.Cpu % cpus),
+            MapStep m => new Call(() => $"mmap(cpu{m.Cpu % cpus}, {m.Pages} pages)", x => x.Mmap(new CpuId(m.Cpu % cpus), new MmapRequest((ulong)m.Pages, m.Prot, m.File, 0, m.Shared)), m.Cpu % cpus),
             UnmapStep u when Page(u.Cpu, false, u.Vma, u.Offset * 4096) is { } addr =>
-                new Call($"munmap(cpu{u.Cpu % cpus}, {addr:x}, {u.Pages} pages)", m => m.Munmap(new CpuId(u.Cpu % cpus), new VirtAddr(addr), (ulong)u.Pages), u.Cpu % cpus),
+                new Call(() => $"munmap(cpu{u.Cpu % cpus}, {addr:x}, {u.Pages} pages)", m => m.Munmap(new CpuId(u.Cpu % cpus), new VirtAddr(addr), (ulong)u.Pages), u.Cpu % cpus),
             ProtectStep p when Page(p.Cpu, false, p.Vma, p.Offset * 4096) is { } addr =>
-                new Call($"mprotect(cpu{p.Cpu % cpus}, {addr:x}, {p.Pages} pages, {VmProtText.Of(p.Prot)})", m => m.Mprotect(new CpuId(p.Cpu % cpus), new VirtAddr(addr), (ulong)p.Pages, p.Prot), p.Cpu % cpus),
+                new Call(() => $"mprotect(cpu{p.Cpu % cpus}, {addr:x}, {p.Pages} pages, {VmProtText.Of(p.Prot)})", m => m.Mprotect(new CpuId(p.Cpu % cpus), new VirtAddr(addr), (ulong)p.Pages, p.Prot), p.Cpu % cpus),
             MigratePageStep g when Mm(g.Mm) is { } mm && state.Paging.Spaces.FirstOrDefault(s => s.Id == mm) is { Vmas.IsEmpty: false } space =>
                 Migrate(g, mm, space.Vmas[g.Vma % space.Vmas.Length].Start + ((ulong)g.Offset << Pfn.PageShift), cpus),
             HeapStep h when SpaceOf(h.Cpu) is { } space =>
-                new Call($"brk(cpu{h.Cpu % cpus}, {h.DeltaPages} pages)", m => m.Brk(new CpuId(h.Cpu % cpus), new VirtAddr((ulong)Math.Max(0, (long)space.Brk + (h.DeltaPages * 4096L)))), h.Cpu % cpus),
-            VmallocAreaStep v => new Call($"vmalloc({v.Pages})", m => m.Vmalloc((ulong)v.Pages), null),
+                new Call(() => $"brk(cpu{h.Cpu % cpus}, {h.DeltaPages} pages)", m => m.Brk(new CpuId(h.Cpu % cpus), new VirtAddr((ulong)Math.Max(0, (long)space.Brk + (h.DeltaPages * 4096L)))), h.Cpu % cpus),
+            VmallocAreaStep v => new Call(() => $"vmalloc({v.Pages})", m => m.Vmalloc((ulong)v.Pages), null),
             VfreeAreaStep v when !state.Paging.Vmalloc.IsEmpty =>
-                new Call($"vfree(cpu{v.Cpu % cpus}, {state.Paging.Vmalloc[v.Area % state.Paging.Vmalloc.Length].Start:x})",
+                new Call(() => $"vfree(cpu{v.Cpu % cpus}, {state.Paging.Vmalloc[v.Area % state.Paging.Vmalloc.Length].Start:x})",
                     m => m.Vfree(new CpuId(v.Cpu % cpus), new VirtAddr(state.Paging.Vmalloc[v.Area % state.Paging.Vmalloc.Length].Start)), v.Cpu % cpus),
             InvlpgStep i when Page(i.Cpu, i.Vmalloc, i.Index, i.Offset) is { } addr =>
-                new Call($"invlpg(cpu{i.Cpu % cpus}, {addr:x})", m => m.Invlpg(new CpuId(i.Cpu % cpus), new VirtAddr(addr)), i.Cpu % cpus) { Vpn = new VirtAddr(addr).Vpn },
-            Cr3Step c => new Call($"mov cr3(cpu{c.Cpu % cpus}{(c.NoFlush ? ", noflush" : string.Empty)})", m => m.WriteCr3(new CpuId(c.Cpu % cpus), c.NoFlush), c.Cpu % cpus),
-            PgeStep p => new Call($"toggle pge(cpu{p.Cpu % cpus})", m => m.TogglePge(new CpuId(p.Cpu % cpus)), p.Cpu % cpus),
+                new Call(() => $"invlpg(cpu{i.Cpu % cpus}, {addr:x})", m => m.Invlpg(new CpuId(i.Cpu % cpus), new VirtAddr(addr)), i.Cpu % cpus) { Vpn = new VirtAddr(addr).Vpn },
+            Cr3Step c => new Call(() => $"mov cr3(cpu{c.Cpu % cpus}{(c.NoFlush ? ", noflush" : string.Empty)})", m => m.WriteCr3(new CpuId(c.Cpu % cpus), c.NoFlush), c.Cpu % cpus),
+            PgeStep p => new Call(() => $"toggle pge(cpu{p.Cpu % cpus})", m => m.TogglePge(new CpuId(p.Cpu % cpus)), p.Cpu % cpus),
             InvpcidStep i => Invpcid(i, Page(i.Cpu, i.Vmalloc, i.Index, i.Offset) ?? 0, cpus),
-            NoSuchCpuStep n => new Call($"invlpg(cpu{cpus + n.Cpu})", m => m.Invlpg(new CpuId(cpus + n.Cpu), new VirtAddr(0)), null),
+            NoSuchCpuStep n => new Call(() => $"invlpg(cpu{cpus + n.Cpu})", m => m.Invlpg(new CpuId(cpus + n.Cpu), new VirtAddr(0)), null),
             _ => null,
         };
     }
@@ -195,21 +310,21 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
     {
         var cpu = new CpuId(g.Cpu % cpus);
         var at = new VirtAddr(addr);
-        return new Call($"migrate_page({cpu}, {mm}, {at})", m => m.MigratePage(cpu, mm, at), cpu.Value) { Vpn = at.Vpn };
+        return new Call(() => $"migrate_page({cpu}, {mm}, {at})", m => m.MigratePage(cpu, mm, at), cpu.Value) { Vpn = at.Vpn };
     }
 
     private static Call Invpcid(InvpcidStep i, ulong addr, int cpus)
     {
         var cpu = new CpuId(i.Cpu % cpus);
         var at = new VirtAddr(addr);
-        return new Call($"invpcid({cpu}, {(int)i.Type}, pcid{i.Pcid}, {at})", m => m.Invpcid(cpu, i.Type, new Pcid(i.Pcid), at), cpu.Value) { Vpn = at.Vpn };
+        return new Call(() => $"invpcid({cpu}, {(int)i.Type}, pcid{i.Pcid}, {at})", m => m.Invpcid(cpu, i.Type, new Pcid(i.Pcid), at), cpu.Value) { Vpn = at.Vpn };
     }
 
     private static Call Touch(TouchStep t, ulong addr, int cpus)
     {
         var cpu = new CpuId(t.Cpu % cpus);
         var at = new VirtAddr(addr);
-        return new Call($"{t.Access.ToString().ToLowerInvariant()}({cpu}, {at}, {t.Privilege.ToString().ToLowerInvariant()})", m => m.Access(cpu, at, t.Access, t.Privilege, t.Value), cpu.Value)
+        return new Call(() => $"{t.Access.ToString().ToLowerInvariant()}({cpu}, {at}, {t.Privilege.ToString().ToLowerInvariant()})", m => m.Access(cpu, at, t.Access, t.Privilege, t.Value), cpu.Value)
         {
             Vpn = at.Vpn,
         };
@@ -243,7 +358,8 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             log.Reached(Eviction);
         }
 
-        if (after.Cpus.Where(c => c.Mm is not null).GroupBy(c => c.Mm).Any(g => g.Count() > 1))
+        var running = new HashSet<AsId>();
+        if (after.Cpus.Any(c => c.Mm is { } mm && !running.Add(mm)))
         {
             log.Reached(SharedMm);
         }
@@ -318,14 +434,22 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             _tablesFreedUnderPde.UnionWith(before.Cpus.Where(c => c.Id.Value != call.Cpu).SelectMany(c => c.PageTables.Where(p => !tables.Contains(p.PageTable)).Select(p => (p.PageTable, c.Id.Value))));
         }
 
+        if (_tablesFreedUnderPde.Count == 0)
+        {
+            return;
+        }
+
         var allocated = after.Paging.Pages.Allocated.Select(b => b.Pfn).ToHashSet();
         _cpusWhoseTableWasReused.UnionWith(_tablesFreedUnderPde.Where(f => allocated.Contains(f.Table)).Select(f => f.Cpu));
         _tablesFreedUnderPde.RemoveWhere(f => allocated.Contains(f.Table));
     }
 
     /// <summary>A resolved call: what it prints, how to make it on either machine, the CPU it runs on, the page an invlpg names.</summary>
-    private sealed record Call(string Text, Func<Machine, object> Run, int? Cpu)
+    private sealed record Call(Func<string> Describe, Func<Machine, object> Run, int? Cpu)
     {
+        /// <summary>The call as the trace prints it, spelt out only when a message needs it.</summary>
+        public string Text => Describe();
+
         public ulong? Vpn { get; init; }
     }
 }

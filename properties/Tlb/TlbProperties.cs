@@ -45,9 +45,12 @@ public sealed class TlbProperties(ITestOutputHelper output)
     public static Property Lockstepped(PagingFormat format, bool pcid, Func<IPagingSystem, MachineConfig, Machine> create, ScenarioTally? tally = null) =>
         Prop.ForAll(TlbGen.Scenarios(format, pcid), scenario =>
         {
-            var impl = create(new PagingSystem(format, new BuddyAllocator(scenario.Layout())), scenario.Config);
-            var model = new Machine(new PagingModel(format, new BuddyModel(scenario.Layout())), scenario.Config, _ => new AllowedEntries());
-            var run = LockstepRunner.Run(new TlbLockstep(impl, model), scenario.Steps);
+            TlbLockstep Subject() => new(
+                create(new WatchedPaging(new PagingSystem(format, new BuddyAllocator(scenario.Layout()))),
+                    scenario.Config),
+                new Machine(new PagingModel(format, new BuddyModel(scenario.Layout())), scenario.Config,
+                    _ => new AllowedEntries()));
+            var run = LockstepRunner.Run(Subject(), scenario.Steps, Subject);
             tally?.Add(run.Scenarios);
             return ScenarioReport.Verdict(run, TlbLockstep.AllScenarios, scenario.InvalidShare);
         });

@@ -48,7 +48,7 @@ public sealed class BrokenPagingTests(ITestOutputHelper output)
         Assert.Equal(free, pages.Snapshot().FreePages);
     }
 
-    private static PagingModel Create(string variant, PagingFormat format, IBuddyAllocator pages) => variant switch
+    internal static PagingModel Create(string variant, PagingFormat format, IBuddyAllocator pages) => variant switch
     {
         nameof(MissingNxCheck) => new MissingNxCheck(format, pages),
         nameof(PteTableNotFreed) => new PteTableNotFreed(format, pages),

@@ -34,7 +34,7 @@ public sealed class BrokenMachineTests(ITestOutputHelper output)
         BrokenVariant.AssertCaught(output,
             TlbProperties.Lockstepped(PagingFormat.FourLevel, pcid, (paging, config) => Create(variant, paging, config)), rule, casesAtSeed);
 
-    private static Machine Create(string variant, IPagingSystem paging, MachineConfig config)
+    internal static Machine Create(string variant, IPagingSystem paging, MachineConfig config)
     {
         ITlb Tlb(CpuId cpu) => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries);
         return variant switch
