@@ -99,8 +99,10 @@ public sealed partial class PagingSystem
     {
         var low = 0;
         var high = _vmalloc.Count;
+        var halvings = new LoopBound(32);
         while (low < high)
         {
+            halvings.Next();
             var middle = (low + high) / 2;
             if (_vmalloc[middle].Start < addr)
             {

@@ -105,8 +105,10 @@ public sealed class SlabAllocator : ISlabAllocator
             return new UnknownCache(cache);
         }
 
+        var bound = new LoopBound(_slabOf.Length);
         while (found.Head(SlabList.Empty) is { } slab)
         {
+            bound.Next();
             DiscardSlab(slab);
         }
 
@@ -131,8 +133,10 @@ public sealed class SlabAllocator : ISlabAllocator
             return new ObjectsRemaining(found.Name, found.InUse);
         }
 
+        var bound = new LoopBound(_slabOf.Length);
         while (found.Head(SlabList.Empty) is { } slab)
         {
+            bound.Next();
             DiscardSlab(slab);
         }
 

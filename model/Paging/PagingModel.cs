@@ -197,12 +197,17 @@ public partial class PagingModel : IPagingSystem
         return newBrk;
     }
 
+    /// <summary>A walk, a fault-in, a copy-on-write: no access needs more walks than that.</summary>
+    private const int MaxWalks = 3;
+
     public Result<byte> Access(AsId mm, VirtAddr addr, Access access, Privilege privilege, byte value)
     {
         // The CPU retries the access after each fault the kernel resolves: at most a fault-in, then a copy-on-write
         // (a handler that would resolve nothing throws instead: FaultIn finds the entry there, BreakCow finds it writable).
+        var walks = new LoopBound(MaxWalks);
         while (true)
         {
+            walks.Next();
             var translated = Translate(mm, addr, access, privilege);
             if (translated.IsOk)
             {
