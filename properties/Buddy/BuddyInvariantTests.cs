@@ -53,6 +53,12 @@ public sealed class BuddyInvariantTests
     }
 
     [Fact]
+    public void Maximal_coalescing_catches_order_0_buddies_left_apart() =>
+        Assert.Equal(
+            [new Violation(BuddyInvariants.MaximalCoalescing, "free buddies 0x2/0 and 0x3/0 were not merged")],
+            BuddyInvariants.CheckMaximalCoalescing(Snapshot([B(1, 0), B(2, 0), B(3, 0), B(8, 3)], [B(4, 2)])));
+
+    [Fact]
     public void Maximal_coalescing_catches_free_buddies_left_apart_but_not_across_zones()
     {
         Assert.Equal(
