@@ -31,7 +31,8 @@ internal static class CheckerReport
 
     public static void Print(TextWriter output, string only)
     {
-        output.WriteLine($"checked steps per second (fixed seed, size {Size}, about {StepsPerComponent} steps each, one thread)");
+        output.WriteLine(
+            $"checked steps per second (fixed seed, size {Size}, about {StepsPerComponent} steps each, one thread)");
         Measure(output, only, "buddy (head of list)", BuddyGen.Scenario(), s => s.Steps.Length, s =>
         {
             BuddyLockstep Subject() => new(new BuddyAllocator(s.Layout), new BuddyModel(s.Layout), BuddyChecks.Safe);
@@ -47,11 +48,13 @@ internal static class CheckerReport
         Measure(output, only, "paging (4-level)", PagingGen.Scenario(PagingFormat.FourLevel), s => s.Steps.Length, s =>
         {
             PagingLockstep Subject() => new(
-                new PagingSystem(s.Format, new BuddyAllocator(s.Layout)), new PagingModel(s.Format, new BuddyModel(s.Layout)),
+                new PagingSystem(s.Format, new BuddyAllocator(s.Layout)),
+                new PagingModel(s.Format, new BuddyModel(s.Layout)),
                 PagingChecks.Safe);
             return LockstepRunner.Run(Subject(), s.Steps, Subject);
         });
-        Measure(output, only, "tlb (4-level, PCIDs on)", TlbGen.Scenario(PagingFormat.FourLevel, true), s => s.Steps.Length, s =>
+        var tlb = TlbGen.Scenario(PagingFormat.FourLevel, true);
+        Measure(output, only, "tlb (4-level, PCIDs on)", tlb, s => s.Steps.Length, s =>
         {
             TlbLockstep Subject() => new(
                 new Machine(new WatchedPaging(new PagingSystem(s.Format, new BuddyAllocator(s.Layout()))), s.Config,
@@ -92,7 +95,8 @@ internal static class CheckerReport
 
         clock.Stop();
         var used = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-        output.WriteLine($"  {name,-26} {ran / clock.Elapsed.TotalSeconds,9:N0} steps/s wall, {ran / used,9:N0} per CPU second"
+        output.WriteLine($"  {name,-26} {ran / clock.Elapsed.TotalSeconds,9:N0} steps/s wall, "
+            + $"{ran / used,9:N0} per CPU second"
             + $"  ({ran} steps, {scenarios.Count} scenarios, {clock.Elapsed.TotalSeconds:F2} s)");
     }
 

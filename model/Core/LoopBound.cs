@@ -26,6 +26,6 @@ public struct LoopBound(long limit)
     private static void Exceeded(long limit) => throw new LoopBoundExceededException(limit);
 }
 
-/// <summary>A loop ran past its <see cref="LoopBound"/>: a broken invariant inside the allocator, never bad input.</summary>
+/// <summary>A loop ran past its <see cref="LoopBound"/>: a broken invariant inside, never bad input.</summary>
 public sealed class LoopBoundExceededException(long limit)
     : InvalidOperationException($"a loop ran past its bound of {limit} iterations");

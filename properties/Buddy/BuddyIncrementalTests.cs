@@ -23,7 +23,9 @@ public sealed class BuddyIncrementalTests(ITestOutputHelper output)
     [MemberData(nameof(Allocators))]
     public void Incremental_check_finds_exactly_what_the_full_check_finds(string allocator) =>
         PropertyRunner.Check(output, Prop.ForAll(BuddyGen.Scenarios(), scenario =>
-            IncrementalCheck.Agrees(() => new BuddyLockstep(Create(allocator, scenario.Layout), new BuddyModel(scenario.Layout), BuddyChecks.Safe),
+            IncrementalCheck.Agrees(
+                () => new BuddyLockstep(
+                    Create(allocator, scenario.Layout), new BuddyModel(scenario.Layout), BuddyChecks.Safe),
                 scenario.Steps)), Cases);
 
     private static IBuddyAllocator Create(string allocator, MemoryLayout layout) => allocator switch

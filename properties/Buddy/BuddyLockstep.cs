@@ -175,16 +175,18 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
         }
 
         var start = at.Value & ~((1UL << Order.Max) - 1);
-        return new PfnRange(new Pfn(start), new Pfn(Math.Min(start + (1UL << Order.Max), impl.Layout.FrameCount)));
+        var end = Math.Min(start + (1UL << Order.Max), impl.Layout.FrameCount);
+        return new PfnRange(new Pfn(start), new Pfn(end));
     }
 
-    /// <summary>The incremental check: the window the same on both sides, and every rule but conservation in it.</summary>
+    /// <summary>The incremental check: the same window on both sides, and every rule but conservation in it.</summary>
     private Violation? CheckWindow(BuddySnapshot touched, PfnRange window)
     {
         var expected = model.SnapshotOf(window);
         if (!touched.SameBlocks(expected))
         {
-            return new Violation(BuddyRules.SnapshotsEqual, $"implementation vs model in {window}: {touched.DiffFrom(expected)}");
+            var diff = touched.DiffFrom(expected);
+            return new Violation(BuddyRules.SnapshotsEqual, $"implementation vs model in {window}: {diff}");
         }
 
         return BuddyInvariants.Window(touched, window).FirstOrDefault();
@@ -197,7 +199,8 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
         {
             if (failed && !after.SameBlocks(before))
             {
-                return new Violation(BuddyRules.UnchangedOnError, $"{op} failed but changed the state: {after.DiffFrom(before)}");
+                var changed = after.DiffFrom(before);
+                return new Violation(BuddyRules.UnchangedOnError, $"{op} failed but changed the state: {changed}");
             }
 
             if (CheckState(after) is { } broken)
@@ -247,7 +250,9 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
             return broken;
         }
 
-        return same ? null : new Violation(BuddyRules.SnapshotsEqual, $"implementation vs model: {actual.DiffFrom(expected)}");
+        return same
+            ? null
+            : new Violation(BuddyRules.SnapshotsEqual, $"implementation vs model: {actual.DiffFrom(expected)}");
     }
 
     private void Track(BuddyStep step, BuddyOp op, MmError? error, BuddySnapshot? touched, StepLog log)

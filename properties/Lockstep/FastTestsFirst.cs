@@ -16,7 +16,9 @@ public sealed class FastTestsFirst : ITestCollectionOrderer
     public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
         testCollections.OrderBy(c => Rank(c.DisplayName)).ThenBy(c => c.DisplayName, StringComparer.Ordinal);
 
-    /// <summary>0 direct tests, 1 fixed-seed broken variants and agreements, 2 lockstep properties (class name *Properties).</summary>
+    /// <summary>
+    /// 0 direct tests, 1 fixed-seed broken variants and agreements, 2 lockstep properties (class name *Properties).
+    /// </summary>
     public static int Rank(string collection)
     {
         var type = collection.Split(' ')[^1];
@@ -26,6 +28,8 @@ public sealed class FastTestsFirst : ITestCollectionOrderer
             return 2;
         }
 
-        return type.Contains(".Broken.", StringComparison.Ordinal) || name.EndsWith("IncrementalTests", StringComparison.Ordinal) ? 1 : 0;
+        var pinned = type.Contains(".Broken.", StringComparison.Ordinal)
+            || name.EndsWith("IncrementalTests", StringComparison.Ordinal);
+        return pinned ? 1 : 0;
     }
 }

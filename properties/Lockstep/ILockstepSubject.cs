@@ -27,13 +27,13 @@ public sealed class StepLog
 
     public IReadOnlySet<string> Scenarios => _scenarios;
 
-    /// <summary>The concrete call the step resolved to and its result, e.g. "free_pages(pfn=0x10, order=2) = ok".</summary>
+    /// <summary>The concrete call the step resolved to and its result: "free_pages(pfn=0x10, order=2) = ok".</summary>
     public string Call { get; set; } = "(skipped)";
 
     /// <summary>Whether the trace text is wanted: off on the fast pass, on when a failing run is replayed.</summary>
     public bool Tracing { get; init; } = true;
 
-    /// <summary>Whether this step gets every invariant and the whole snapshot comparison, or only the incremental check.</summary>
+    /// <summary>Whether this step gets every invariant and the whole comparison, or the incremental check.</summary>
     public bool FullCheck { get; init; } = true;
 
     public void Reached(string scenario) => _scenarios.Add(scenario);

@@ -17,9 +17,10 @@ public static class IncrementalCheck
     {
         var fast = LockstepRunner.Run(subject(), steps, subject);
         var full = LockstepRunner.Run(subject(), steps);
-        var agree = (fast.Failure is null) == (full.Failure is null) && fast.Failure?.ToString() == full.Failure?.ToString();
+        var (fastText, fullText) = (fast.Failure?.ToString(), full.Failure?.ToString());
+        var agree = (fast.Failure is null) == (full.Failure is null) && fastText == fullText;
         return agree
-            .Label($"rule broken: {Rule}\nfull check: {full.Failure?.ToString() ?? "passes"}\nfast pass: {fast.Failure?.ToString() ?? "passes"}")
+            .Label($"rule broken: {Rule}\nfull check: {fullText ?? "passes"}\nfast pass: {fastText ?? "passes"}")
             .Classify(full.Failure is not null, "the full check found a broken rule");
     }
 }

@@ -69,7 +69,8 @@ public static class LockstepRunner
         var trace = new List<string>();
         if (subject.CheckInitialState() is { } initial)
         {
-            return new LockstepRun(new LockstepFailure(-1, "initial state, before any step", initial, trace), scenarios, 0);
+            var failure = new LockstepFailure(-1, "initial state, before any step", initial, trace);
+            return new LockstepRun(failure, scenarios, 0);
         }
 
         for (var i = 0; i < steps.Count; i++)
@@ -93,7 +94,8 @@ public static class LockstepRunner
             scenarios.UnionWith(log.Scenarios);
             if (violation is not null)
             {
-                return new LockstepRun(new LockstepFailure(i, tracing ? steps[i].ToString()! : "(fast pass)", violation, trace), scenarios, i + 1);
+                var step = tracing ? steps[i].ToString()! : "(fast pass)";
+                return new LockstepRun(new LockstepFailure(i, step, violation, trace), scenarios, i + 1);
             }
         }
 

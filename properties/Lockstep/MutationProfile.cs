@@ -42,7 +42,7 @@ public static partial class MutationProfile
     public static int? CasesFor(string testName) =>
         Active && Cases.TryGetValue(testName.Split('(')[0], out var cases) ? cases : null;
 
-    /// <summary>A broken variant's budget: the cases it needs at its seed and as many again, at least five more.</summary>
+    /// <summary>A broken variant's budget: the cases it needs at its seed, and as many again (at least five).</summary>
     public static int BrokenVariantBudget(int casesAtSeed) => casesAtSeed + Math.Max(5, casesAtSeed);
 
     /// <summary>The generator with its shrinker, or without under the profile.</summary>
@@ -51,7 +51,9 @@ public static partial class MutationProfile
 
     /// <summary>How many cases FsCheck ran before the failure it reports ("Falsifiable, after 6 tests").</summary>
     public static int CasesToFailure(string report) =>
-        AfterTests().Match(report) is { Success: true } match ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : -1;
+        AfterTests().Match(report) is { Success: true } match
+            ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+            : -1;
 
     [GeneratedRegex(@"Falsifiable, after (\d+) tests?")]
     private static partial Regex AfterTests();
