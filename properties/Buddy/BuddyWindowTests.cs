@@ -13,7 +13,8 @@ namespace MMSpec.Properties.Buddy;
 public sealed class BuddyWindowTests
 {
     // DMA [0, 8), DMA32 [8, 16); pfn 0 reserved.
-    private static readonly MemoryLayout Layout = new(16, new Pfn(8), new Pfn(16), [new PfnRange(new Pfn(0), new Pfn(1))]);
+    private static readonly MemoryLayout Layout =
+        new(16, new Pfn(8), new Pfn(16), [new PfnRange(new Pfn(0), new Pfn(1))]);
 
     [Fact]
     public void Within_keeps_exactly_the_blocks_that_start_in_the_frames()
@@ -50,17 +51,21 @@ public sealed class BuddyWindowTests
             "impl-head" => new BuddyAllocator(layout, Placement.HeadOfList),
             _ => new BuddyAllocator(layout, Placement.LowestAddress),
         };
-        var taken = Enumerable.Range(0, 40).Select(i => buddy.AllocPages(new Order(i % 4), ZoneType.Normal).Value).ToList();
+        var taken = Enumerable.Range(0, 40)
+            .Select(i => buddy.AllocPages(new Order(i % 4), ZoneType.Normal).Value)
+            .ToList();
         foreach (var pfn in taken.Where((_, i) => i % 3 == 0))
         {
             Assert.True(buddy.FreePages(pfn, new Order(taken.IndexOf(pfn) % 4)).IsOk);
         }
 
         var whole = buddy.Snapshot();
-        foreach (var (start, end) in new[] { (0, 1024), (1024, 2048), (2048, 3000), (5, 6), (0, 0), (2999, 3000), (2990, 4000) })
+        var windows = new[] { (0, 1024), (1024, 2048), (2048, 3000), (5, 6), (0, 0), (2999, 3000), (2990, 4000) };
+        foreach (var (start, end) in windows)
         {
             var expected = whole.Within(Range((ulong)start, (ulong)end));
-            Assert.True(buddy.SnapshotOf(Range((ulong)start, (ulong)end)).SameBlocks(expected), $"{side} [{start}, {end})");
+            var window = buddy.SnapshotOf(Range((ulong)start, (ulong)end));
+            Assert.True(window.SameBlocks(expected), $"{side} [{start}, {end})");
         }
     }
 
@@ -73,7 +78,8 @@ public sealed class BuddyWindowTests
         Assert.Equal([BuddyInvariants.NaturalAlignment], Rules(Snapshot([B(1, 0), B(6, 1), B(8, 3)], [B(2, 2)])));
         Assert.Contains(BuddyInvariants.ZoneContainment, Rules(Snapshot([B(0, 4)], [])));
         Assert.Equal([BuddyInvariants.Partition], Rules(Snapshot([B(1, 0), B(2, 1), B(8, 3)], [])));
-        Assert.Equal([BuddyInvariants.MaximalCoalescing], Rules(Snapshot([B(1, 0), B(2, 1), B(8, 2), B(12, 2)], [B(4, 2)])));
+        Assert.Equal(
+            [BuddyInvariants.MaximalCoalescing], Rules(Snapshot([B(1, 0), B(2, 1), B(8, 2), B(12, 2)], [B(4, 2)])));
 
         string[] Rules(BuddySnapshot s) => [.. BuddyInvariants.Window(s, frames).Select(v => v.Rule).Distinct()];
     }
@@ -81,7 +87,8 @@ public sealed class BuddyWindowTests
     [Fact]
     public void A_window_names_its_start_when_its_first_frames_are_in_no_block() =>
         Assert.Equal(
-            [new Violation(BuddyInvariants.Partition, "frames [0x8, 0xc) after the start of the window at 0x8 are in no block")],
+            [new Violation(
+                BuddyInvariants.Partition, "frames [0x8, 0xc) after the start of the window at 0x8 are in no block")],
             BuddyInvariants.CheckPartition(Snapshot([B(12, 2)], []), Range(8, 16)));
 
     private static BuddySnapshot Snapshot(Block[] free, Block[] allocated) => new(Layout, free, allocated);

@@ -49,7 +49,8 @@ public sealed class SlabWindowTests
         Assert.Equal([smallCache], named.Caches.Select(c => c.Id).ToArray());
         Assert.Empty(named.Caches.Single().Slabs);
 
-        var framed = whole.Within([], new PfnRange(otherSlab.Pfn, new Pfn(otherSlab.Pfn.Value + otherSlab.Order.Pages)));
+        var slabFrames = new PfnRange(otherSlab.Pfn, new Pfn(otherSlab.Pfn.Value + otherSlab.Order.Pages));
+        var framed = whole.Within([], slabFrames);
         var cache = Assert.Single(framed.Caches);
         Assert.Equal([otherSlab], cache.Slabs.ToArray());
         Assert.True(slab.SnapshotOf([], new PfnRange(otherSlab.Pfn, new Pfn(otherSlab.Pfn.Value + 1))).SameAs(
