@@ -19,7 +19,8 @@ mutated keep their old results.
 
 The table has a row per component and side: valid mutants (killed + timeout + survived + no coverage), each
 status, Stryker's score ((killed + timeout) / valid), the killed-only score (killed / valid) and the run time from
-the sidecars. --threshold P exits 1 when the merged killed-only score is below P, --threshold-stryker P when
+the sidecars. A whole side's run (sidecar component "all") times no single component: its time is on a row
+"all" for that side, whose counts are the side's. --threshold P exits 1 when the merged killed-only score is below P, --threshold-stryker P when
 Stryker's score is. Bad input (a missing or malformed report, a file mutated twice) exits 2.
 """
 from __future__ import annotations
@@ -40,6 +41,7 @@ SINCE_REASON = "Removed by since filter"
 STATUSES = ("Killed", "Survived", "NoCoverage", "Timeout", "CompileError", "RuntimeError", "Ignored", "Pending")
 VALID = ("Killed", "Timeout", "Survived", "NoCoverage")
 HTML_MARKER = "app.report = "
+WHOLE_SIDE = "all"
 
 
 class MergeError(Exception):
@@ -266,14 +268,24 @@ def rows(report: dict[str, Any], sidecars: list[dict[str, Any]]) -> list[Row]:
         side, component = (parts[0], parts[1]) if len(parts) > 2 else (parts[0], "-")
         row = table.setdefault((component, side), Row(component, side))
         row.counts.update(m["status"] for m in file["mutants"])
+    side_seconds: Counter = Counter()
     for sidecar in sidecars:
         key = (sidecar["component"], sidecar["side"])
-        if key in table:
+        if sidecar["component"] == WHOLE_SIDE:
+            side_seconds[sidecar["side"]] += sidecar["wall_seconds"]
+        elif key in table:
             table[key].seconds = (table[key].seconds or 0) + sidecar["wall_seconds"]
     result = [table[k] for k in sorted(table)]
+    for side in sorted(side_seconds):
+        subtotal = Row(WHOLE_SIDE, side, seconds=side_seconds[side])
+        for row in result:
+            if row.side == side:
+                subtotal.counts.update(row.counts)
+        result.append(subtotal)
     total = Row("total", "")
     for row in result:
-        total.counts.update(row.counts)
+        if row.component != WHOLE_SIDE:
+            total.counts.update(row.counts)
     timed = [r.seconds for r in result if r.seconds is not None]
     total.seconds = sum(timed) if timed else None
     return result + [total]

@@ -185,6 +185,7 @@ public sealed class BuddyAllocator : IBuddyAllocator
         var bound = new LoopBound(Order.Count);
         while (order < Order.Max)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             bound.Next();
             // __find_buddy_pfn; page_is_buddy also requires the same zone and exactly this order.
             var buddy = pfn ^ (1 << order);
@@ -209,6 +210,7 @@ public sealed class BuddyAllocator : IBuddyAllocator
         var bound = new LoopBound(Order.Count);
         while (high > low)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             bound.Next();
             high--;
             AddToFreeList(pfn + (1 << high), zone, high);
@@ -299,11 +301,13 @@ public sealed class BuddyAllocator : IBuddyAllocator
         var blocks = new LoopBound(stop - start);
         while (start < stop)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             blocks.Next();
             var order = Math.Min(Order.Max, BitOperations.TrailingZeroCount(start));
             var halvings = new LoopBound(Order.Count);
             while (start + (1 << order) > stop)
             {
+                // Stryker disable once Statement : a loop bound that a correct loop never reaches
                 halvings.Next();
                 order--;
             }

@@ -21,6 +21,7 @@ internal sealed class FreeBlockIndex
         var bound = new LoopBound(MaxLevels);
         do
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             bound.Next();
             var words = (bits + 63) >> 6;
             levels.Add(new ulong[words]);
@@ -72,6 +73,7 @@ internal sealed class FreeBlockIndex
         var bound = new LoopBound(MaxLevels);
         while (true)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             bound.Next();
             var words = _levels[level];
             var index = n >> 6;

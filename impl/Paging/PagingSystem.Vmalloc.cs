@@ -102,6 +102,7 @@ public sealed partial class PagingSystem
         var halvings = new LoopBound(32);
         while (low < high)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             halvings.Next();
             var middle = (low + high) / 2;
             if (_vmalloc[middle].Start < addr)

@@ -108,6 +108,7 @@ public sealed class SlabAllocator : ISlabAllocator
         var bound = new LoopBound(_slabOf.Length);
         while (found.Head(SlabList.Empty) is { } slab)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             bound.Next();
             DiscardSlab(slab);
         }
@@ -136,6 +137,7 @@ public sealed class SlabAllocator : ISlabAllocator
         var bound = new LoopBound(_slabOf.Length);
         while (found.Head(SlabList.Empty) is { } slab)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             bound.Next();
             DiscardSlab(slab);
         }

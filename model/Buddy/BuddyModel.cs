@@ -131,6 +131,7 @@ public class BuddyModel : IBuddyAllocator
         var bound = new LoopBound(Order.Count);
         while (high > low.Value)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             bound.Next();
             high--;
             FreeList(zone, high).Add(new Pfn(pfn.Value + (1UL << high)));
@@ -220,6 +221,7 @@ public class BuddyModel : IBuddyAllocator
         var bound = new LoopBound(MergeSteps);
         while (current < MergeLimit)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             bound.Next();
             var buddy = BuddyOf(pfn, new Order(current));
             if (!IsMergeable(zone, buddy, new Order(current)))
@@ -241,11 +243,13 @@ public class BuddyModel : IBuddyAllocator
         var blocks = new LoopBound((long)(end - start));
         while (start < end)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             blocks.Next();
             var order = Math.Min(Order.Max, System.Numerics.BitOperations.TrailingZeroCount(start));
             var halvings = new LoopBound(Order.Count);
             while (start + (1UL << order) > end)
             {
+                // Stryker disable once Statement : a loop bound that a correct loop never reaches
                 halvings.Next();
                 order--;
             }

@@ -207,6 +207,7 @@ public partial class PagingModel : IPagingSystem
         var walks = new LoopBound(MaxWalks);
         while (true)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             walks.Next();
             var translated = Translate(mm, addr, access, privilege);
             if (translated.IsOk)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Stands in for `dotnet` in test_run.py: logs each call (arguments, directory, MMSPEC_* variables) to
-$FAKE_DOTNET_LOG, and for `dotnet stryker` writes a report with one killed mutant in <side>/<Component>/Fake.cs."""
+$FAKE_DOTNET_LOG, and for `dotnet stryker` writes a report with one killed mutant in <side>/<Component>/Fake.cs
+for each component the --mutate globs (or, without them, the config's) name."""
 import json
 import os
 import re
@@ -15,16 +16,18 @@ with open(os.environ["FAKE_DOTNET_LOG"], "a", encoding="utf-8") as log:
 if args[:1] == ["stryker"]:
     pairs = list(zip(args[1::2], args[2::2]))
     option = dict(pairs)
-    option["--mutate"] = next(value for key, value in pairs if key == "--mutate")
     root = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True).stdout.strip()
     config = json.loads(Path(option["--config-file"]).read_text(encoding="utf-8"))["stryker-config"]
     side = "impl" if config["project"] == "MMSpec.Impl.csproj" else "model"
-    component = re.fullmatch(r"\*\*/(\w+)/\*\*/\*\.cs", option["--mutate"]).group(1)
+    # The command line's --mutate globs replace the config's, as in Stryker; a whole side has none.
+    globs = [value for key, value in pairs if key == "--mutate"] or config["mutate"]
+    components = [m.group(1) for g in globs if (m := re.fullmatch(r"\*\*/(\w+)/\*\*/\*\.cs", g))]
     mutant = {"id": "0", "mutatorName": "Equality mutation", "replacement": "!=", "status": "Killed",
               "location": {"start": {"line": 1, "column": 1}, "end": {"line": 1, "column": 3}}}
     report = {"schemaVersion": "2", "thresholds": {"high": 90, "low": 80}, "projectRoot": f"{root}/{side}",
               "files": {f"{root}/{side}/{component}/Fake.cs": {"language": "cs", "source": "a == b\n",
-                                                                  "mutants": [mutant]}},
+                                                                  "mutants": [mutant]}
+                        for component in components},
               "testFiles": {f"{root}/properties/FakeTests.cs": {"language": "cs", "source": "", "tests": []}}}
     reports = Path(option["--output"]) / "reports"
     reports.mkdir(parents=True, exist_ok=True)

@@ -84,36 +84,57 @@ class RunTests(unittest.TestCase):
         self.assertIsInstance(sidecar["wall_seconds"], int)
         self.assertFalse((self.repo / "mutation/reports/merged").exists())
 
-    def test_no_argument_runs_every_shard_in_order_then_merges_them(self) -> None:
+    def test_no_argument_runs_each_side_once_with_its_configs_globs_then_merges_them(self) -> None:
         result = self.run_script()
         self.assertEqual(result.returncode, 0, result.stderr)
-        ran = [Path(c["args"][c["args"].index("--output") + 1]).name for c in self.stryker_calls()]
-        self.assertEqual(ran, SHARDS)
+        calls = self.stryker_calls()
+        ran = [Path(c["args"][c["args"].index("--output") + 1]).name for c in calls]
+        self.assertEqual(ran, ["impl", "model"])
+        self.assertEqual([c for c in calls if "--mutate" in c["args"]], [])
         files = {name.split("/")[0] + "-" + name.split("/")[1] for name in self.merged()["files"]}
         self.assertEqual(files, set(SHARDS))
-        self.assertIn("total", result.stdout)
+        sidecar = json.loads((self.repo / "mutation/reports/model/shard.json").read_text(encoding="utf-8"))
+        self.assertEqual((sidecar["shard"], sidecar["side"], sidecar["component"]), ("model", "model", "all"))
+        rows = {tuple(line.split()[:3]) for line in result.stdout.splitlines()}
+        self.assertTrue({("all", "impl", "4"), ("all", "model", "5"), ("total", "9", "9")} <= rows, result.stdout)
 
     def test_a_side_and_the_mmspec_component_alias_select_their_shards(self) -> None:
         self.assertEqual(self.run_script("model").returncode, 0)
-        self.assertEqual(len(self.stryker_calls()), 5)
+        [call] = self.stryker_calls()
+        self.assertNotIn("--mutate", call["args"])
+        self.assertEqual(len(self.merged()["files"]), 5)
         result = self.run_script("impl", MMSPEC_COMPONENT="Slab")
         self.assertEqual(result.returncode, 0, result.stderr)
         [call] = self.stryker_calls()
         self.assertEqual(call["args"][-4:], ["--mutate", "**/Slab/**/*.cs", "--mutate", "!**/Core/LoopBound.cs"])
         self.assertEqual(set(self.merged()["files"]), {"impl/Slab/Fake.cs"})
 
-    def test_since_reruns_only_the_changed_shard_in_project_context_and_reuses_the_rest(self) -> None:
+    def test_since_reruns_only_the_changed_side_in_project_context_and_reuses_the_other(self) -> None:
         self.assertEqual(self.run_script().returncode, 0)
         commit = git(self.repo, "rev-parse", "HEAD")
         (self.repo / "model/Core/Pfn.cs").write_text("// changed\n", encoding="utf-8")
         result = self.run_script("--since", "HEAD")
         self.assertEqual(result.returncode, 0, result.stderr)
         [call] = self.stryker_calls()
+        out = self.repo / "mutation/reports/model"
+        self.assertEqual(Path(call["cwd"]), self.repo / "properties")
+        self.assertEqual(call["args"], ["stryker", "--config-file", str(out / "stryker-config.json"),
+                                        "--output", str(out), f"--since:{commit}"])
+        self.assertIn("impl: nothing it mutates or tests changed since HEAD; its results", result.stdout)
+        self.assertEqual(len(self.merged()["files"]), len(SHARDS))
+
+    def test_since_reruns_only_the_changed_shard_in_project_context_and_reuses_the_rest(self) -> None:
+        self.assertEqual(self.run_script(*SHARDS).returncode, 0)
+        commit = git(self.repo, "rev-parse", "HEAD")
+        (self.repo / "model/Core/Pfn.cs").write_text("// changed\n", encoding="utf-8")
+        result = self.run_script("--since", "HEAD", *SHARDS)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        [call] = self.stryker_calls()
         out = self.repo / "mutation/reports/model-Core"
         self.assertEqual(Path(call["cwd"]), self.repo / "properties")
         self.assertEqual(call["args"], ["stryker", "--config-file", str(out / "stryker-config.json"),
-                                        "--output", str(out), "--mutate", "**/Core/**/*.cs", "--mutate", "!**/Core/LoopBound.cs",
-                                        f"--since:{commit}"])
+                                        "--output", str(out), "--mutate", "**/Core/**/*.cs",
+                                        "--mutate", "!**/Core/LoopBound.cs", f"--since:{commit}"])
         config = json.loads((out / "stryker-config.json").read_text(encoding="utf-8"))["stryker-config"]
         self.assertNotIn("solution", config)
         self.assertEqual(config["project"], "MMSpec.Model.csproj")
@@ -121,7 +142,7 @@ class RunTests(unittest.TestCase):
             self.assertIn(f"{shard}: nothing it mutates or tests changed since HEAD; its results", result.stdout)
         self.assertEqual(len(self.merged()["files"]), len(SHARDS))
 
-    def test_since_a_test_change_reruns_every_shard_and_no_change_reruns_none(self) -> None:
+    def test_since_a_test_change_reruns_both_sides_and_no_change_reruns_none(self) -> None:
         self.assertEqual(self.run_script().returncode, 0)
         result = self.run_script("--since", "HEAD")
         self.assertEqual(result.returncode, 0, result.stderr)
@@ -129,7 +150,7 @@ class RunTests(unittest.TestCase):
         self.assertIn("no shard changed since HEAD", result.stdout)
         (self.repo / "properties/Tlb/TlbExamples.cs").write_text("// changed\n", encoding="utf-8")
         self.assertEqual(self.run_script("--since", "HEAD").returncode, 0)
-        self.assertEqual(len(self.stryker_calls()), len(SHARDS))
+        self.assertEqual(len(self.stryker_calls()), 2)
 
     def test_since_without_a_stored_report_is_bad_usage(self) -> None:
         result = self.run_script("--since", "HEAD")

@@ -84,13 +84,30 @@ public sealed class SlabInvariantTests
             SlabInvariants.CheckPagesAreBuddyBlocks(new SlabSnapshot([Cache(0, Slab(4, SlabList.Full))], [], new BuddySnapshot(Layout, [], [B(0, 2), B(4, 2)]))));
 
     [Fact]
-    public void All_reports_every_broken_rule_in_order()
+    public void All_reports_every_broken_rule_in_order() =>
+        Assert.Equal(EveryRule, SlabInvariants.All(BrokenEverywhere()).Select(v => v.Rule));
+
+    [Fact]
+    public void The_window_check_reports_every_rule_it_runs_in_order() =>
+        Assert.Equal(EveryRule,
+            SlabInvariants.Window(BrokenEverywhere(), new PfnRange(new Pfn(0), new Pfn(16))).Select(v => v.Rule));
+
+    [Fact]
+    public void Free_objects_listed_out_of_order_but_once_break_no_rule() =>
+        Assert.Empty(SlabInvariants.CheckSlabGeometry(Snapshot([Cache(0, Slab(4, SlabList.Partial, 3, 1))], [])));
+
+    private static readonly string[] EveryRule =
+    [
+        SlabInvariants.SlabGeometry, SlabInvariants.NoOverlap, SlabInvariants.PagesAreBuddyBlocks,
+        SlabInvariants.ListMembership, SlabInvariants.ConstructorCount,
+    ];
+
+    /// <summary>One snapshot that breaks every slab rule once.</summary>
+    private static SlabSnapshot BrokenEverywhere()
     {
-        var broken = new CacheState(new CacheId(13), "c", Big with { Align = 4096 }, null, 8, [Slab(4, SlabList.Partial)]);
-        var snapshot = new SlabSnapshot([broken], [B(4, 0)], new BuddySnapshot(Layout, [], [B(0, 2)]));
-        Assert.Equal(
-            [SlabInvariants.SlabGeometry, SlabInvariants.NoOverlap, SlabInvariants.PagesAreBuddyBlocks, SlabInvariants.ListMembership, SlabInvariants.ConstructorCount],
-            SlabInvariants.All(snapshot).Select(v => v.Rule));
+        var broken = new CacheState(new CacheId(13), "c", Big with { Align = 4096 }, null, 8,
+            [Slab(4, SlabList.Partial)]);
+        return new SlabSnapshot([broken], [B(4, 0)], new BuddySnapshot(Layout, [], [B(0, 2)]));
     }
 
     private static Block B(ulong pfn, int order) => new(new Pfn(pfn), new Order(order));
