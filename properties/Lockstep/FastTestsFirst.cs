@@ -7,9 +7,11 @@ namespace MMSpec.Properties.Lockstep;
 
 /// <summary>
 /// Runs the direct tests (examples, bad input, known answers: milliseconds each) before the fixed-seed broken
-/// variants and incremental-check agreements, and those before the lockstep properties (seconds each). Under a
+/// variants, those before the lockstep properties (seconds each), and the incremental-check agreements last. Under a
 /// mutant Stryker stops a run at its first failing test, so a mutant that a direct test kills costs milliseconds,
-/// not a property's run. Measured: the lockstep properties are over 90% of the covering-test time of a mutant.
+/// not a property's run. An agreement checks the checker, not the code under test: under a mutant of the model or
+/// the implementation its fast pass and its full check fail alike, so it passes. Measured under the mutation
+/// profile (2026-12-01, `dotnet test` with a TRX logger), the agreements were 57% of the suite's test time.
 /// </summary>
 public sealed class FastTestsFirst : ITestCollectionOrderer
 {
@@ -17,19 +19,23 @@ public sealed class FastTestsFirst : ITestCollectionOrderer
         testCollections.OrderBy(c => Rank(c.DisplayName)).ThenBy(c => c.DisplayName, StringComparer.Ordinal);
 
     /// <summary>
-    /// 0 direct tests, 1 fixed-seed broken variants and agreements, 2 lockstep properties (class name *Properties).
+    /// 0 direct tests, 1 fixed-seed broken variants, 2 lockstep properties (class name *Properties), 3 the
+    /// incremental-check agreements (*IncrementalTests).
     /// </summary>
     public static int Rank(string collection)
     {
         var type = collection.Split(' ')[^1];
         var name = type[(type.LastIndexOf('.') + 1)..];
+        if (name.EndsWith("IncrementalTests", StringComparison.Ordinal))
+        {
+            return 3;
+        }
+
         if (name.EndsWith("Properties", StringComparison.Ordinal))
         {
             return 2;
         }
 
-        var pinned = type.Contains(".Broken.", StringComparison.Ordinal)
-            || name.EndsWith("IncrementalTests", StringComparison.Ordinal);
-        return pinned ? 1 : 0;
+        return type.Contains(".Broken.", StringComparison.Ordinal) ? 1 : 0;
     }
 }
