@@ -4,8 +4,8 @@ using MMSpec.Model.Core;
 namespace MMSpec.Model.Buddy;
 
 /// <summary>
-/// The buddy allocator's invariants as named checks over a snapshot (SPEC.md, "Physical memory and the buddy
-/// allocator"). Each returns the violations it finds; an empty result means the rule holds.
+/// The buddy allocator's invariants as named checks over a snapshot (docs/buddy.md, "Rules"). Each returns the
+/// violations it finds; an empty result means the rule holds.
 /// </summary>
 public static class BuddyInvariants
 {

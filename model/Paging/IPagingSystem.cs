@@ -5,7 +5,7 @@ namespace MMSpec.Model.Paging;
 
 /// <summary>
 /// Address spaces, page tables, demand paging and vmalloc on top of a buddy allocator: the paging contract
-/// (SPEC.md, "Paging"). Every frame (user page, page-table page, page-cache page, vmalloc page) is an order-0
+/// (docs/paging.md). Every frame (user page, page-table page, page-cache page, vmalloc page) is an order-0
 /// buddy allocation. Bad input returns a typed error and changes nothing.
 /// </summary>
 public interface IPagingSystem

@@ -4,7 +4,7 @@ using MMSpec.Model.Core;
 namespace MMSpec.Model.Paging;
 
 /// <summary>
-/// The paging invariants as named checks over one side's snapshot (SPEC.md, "Paging"). Each returns the
+/// The paging invariants as named checks over one side's snapshot (docs/paging.md, "Rules"). Each returns the
 /// violations it finds; an empty result means the rule holds.
 /// </summary>
 public static class PagingInvariants

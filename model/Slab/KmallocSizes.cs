@@ -5,7 +5,10 @@ using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Slab;
 
-/// <summary>The kmalloc size classes of SPEC.md (include/linux/slab.h, mm/slab_common.c), as the spec states them.</summary>
+/// <summary>
+/// The kmalloc size classes (docs/slab.md, "Constants"; include/linux/slab.h, mm/slab_common.c), as the spec
+/// states them.
+/// </summary>
 public static class KmallocSizes
 {
     /// <summary>KMALLOC_MAX_CACHE_SIZE: above this, kmalloc goes to the buddy allocator.</summary>

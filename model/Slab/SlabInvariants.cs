@@ -5,7 +5,7 @@ using MMSpec.Model.Core;
 namespace MMSpec.Model.Slab;
 
 /// <summary>
-/// The slab allocator's invariants as named checks over a snapshot (SPEC.md, "Slab, kmalloc, vmalloc").
+/// The slab allocator's invariants as named checks over a snapshot (docs/slab.md, "Rules").
 /// Each returns the violations it finds; an empty result means the rule holds.
 /// </summary>
 public static class SlabInvariants

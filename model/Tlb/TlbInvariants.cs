@@ -3,7 +3,10 @@ using MMSpec.Model.Paging;
 
 namespace MMSpec.Model.Tlb;
 
-/// <summary>The TLB coherence rule of SPEC.md, checked on the entries a machine's TLBs hold, and its counterpart for the PDE caches.</summary>
+/// <summary>
+/// The TLB coherence rule (docs/tlb.md, "Rules"), checked on the entries a machine's TLBs hold, and its counterpart
+/// for the PDE caches.
+/// </summary>
 public static class TlbInvariants
 {
     public const string Coherence = "tlb-coherence";

@@ -1,6 +1,9 @@
 namespace MMSpec.Properties.Buddy;
 
-/// <summary>The conformance levels of SPEC.md, as the groups of checks a lockstep run makes after each step.</summary>
+/// <summary>
+/// The conformance levels (docs/README.md, "Conformance levels"), as the groups of checks a lockstep run makes
+/// after each step.
+/// </summary>
 [Flags]
 public enum BuddyChecks
 {
