@@ -1,11 +1,20 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MMSpec.Model.Core;
+
 namespace MMSpec.Model.Buddy;
 
 /// <summary>
 /// A block of 2^order pages. The constructor takes any int because a caller may ask for a bad order;
 /// the allocator answers <see cref="InvalidOrder"/> (Linux: alloc_pages warns and returns NULL above MAX_PAGE_ORDER).
 /// </summary>
-public readonly record struct Order(int Value)
+[JsonConverter(typeof(JsonScalarConverter<Order>))]
+public readonly record struct Order(int Value) : IJsonScalar<Order>
 {
+    public static Order ReadJson(ref Utf8JsonReader reader) => new(reader.GetInt32());
+
+    public void WriteJson(Utf8JsonWriter writer) => writer.WriteNumberValue(Value);
+
     /// <summary>MAX_PAGE_ORDER (Linux >= 6.8; older kernels: MAX_ORDER - 1).</summary>
     public const int Max = 10;
 

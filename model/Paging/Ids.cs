@@ -1,8 +1,17 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MMSpec.Model.Core;
+
 namespace MMSpec.Model.Paging;
 
 /// <summary>An address space (an mm_struct), by number.</summary>
-public readonly record struct AsId(int Value)
+[JsonConverter(typeof(JsonScalarConverter<AsId>))]
+public readonly record struct AsId(int Value) : IJsonScalar<AsId>
 {
+    public static AsId ReadJson(ref Utf8JsonReader reader) => new(reader.GetInt32());
+
+    public void WriteJson(Utf8JsonWriter writer) => writer.WriteNumberValue(Value);
+
     public override string ToString() => $"mm{Value}";
 }
 

@@ -1,8 +1,23 @@
+using System.Text.Json.Serialization;
 using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Slab;
 
-/// <summary>A call into the slab allocator, as data: what a failing test prints and a trace replays.</summary>
+/// <summary>
+/// A call into the slab allocator, as data: what a failing test prints and a trace replays (its JSON form, see
+/// <see cref="MmJson"/>: the "op" property names the call, the record's name in snake case).
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "op")]
+[JsonDerivedType(typeof(KmemCacheCreate), "kmem_cache_create")]
+[JsonDerivedType(typeof(KmemCacheAlloc), "kmem_cache_alloc")]
+[JsonDerivedType(typeof(KmemCacheFree), "kmem_cache_free")]
+[JsonDerivedType(typeof(KmemCacheShrink), "kmem_cache_shrink")]
+[JsonDerivedType(typeof(KmemCacheDestroy), "kmem_cache_destroy")]
+[JsonDerivedType(typeof(Kmalloc), "kmalloc")]
+[JsonDerivedType(typeof(Kfree), "kfree")]
+[JsonDerivedType(typeof(Ksize), "ksize")]
+[JsonDerivedType(typeof(ReadWord), "read_word")]
+[JsonDerivedType(typeof(WriteWord), "write_word")]
 public abstract record SlabOp;
 
 public sealed record KmemCacheCreate(string Name, ulong Size, ulong Align, CacheCtor? Ctor) : SlabOp

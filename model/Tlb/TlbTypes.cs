@@ -1,17 +1,29 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 
 namespace MMSpec.Model.Tlb;
 
 /// <summary>A CPU of the machine, by number.</summary>
-public readonly record struct CpuId(int Value)
+[JsonConverter(typeof(JsonScalarConverter<CpuId>))]
+public readonly record struct CpuId(int Value) : IJsonScalar<CpuId>
 {
+    public static CpuId ReadJson(ref Utf8JsonReader reader) => new(reader.GetInt32());
+
+    public void WriteJson(Utf8JsonWriter writer) => writer.WriteNumberValue(Value);
+
     public override string ToString() => $"cpu{Value}";
 }
 
 /// <summary>A process-context identifier: the low 12 bits of CR3 (0 when PCIDs are off).</summary>
-public readonly record struct Pcid(int Value)
+[JsonConverter(typeof(JsonScalarConverter<Pcid>))]
+public readonly record struct Pcid(int Value) : IJsonScalar<Pcid>
 {
+    public static Pcid ReadJson(ref Utf8JsonReader reader) => new(reader.GetInt32());
+
+    public void WriteJson(Utf8JsonWriter writer) => writer.WriteNumberValue(Value);
+
     public const int Max = 4095;
 
     public override string ToString() => $"pcid{Value}";

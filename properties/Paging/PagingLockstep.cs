@@ -66,27 +66,28 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
             return null;
         }
 
-        var observed = call.Run(impl);
-        var expected = call.Run(model);
+        var observed = call.ApplyTo(impl);
+        var expected = call.ApplyTo(model);
         if (log.Tracing)
         {
-            log.Call = $"{call.Text} = {ResultText.Show(observed)}";
+            log.Call = $"{call} = {observed}";
         }
 
-        if (touched is not null && observed is Result<AsId> { IsOk: true } created)
+        if (touched is not null && observed.Value is AsId created)
         {
-            touched.Add(created.Value);
+            touched.Add(created);
         }
 
         var after = touched is null ? impl.Snapshot() : impl.SnapshotOf(touched);
         (_last, _lastSpaces) = (after, touched);
         Remember(after, touched);
-        if (!Equals(observed, expected))
+        if (observed != expected)
         {
-            return new Violation(PagingRules.SameResult, $"{call.Text}: the implementation returned {ResultText.Show(observed)}, the model {ResultText.Show(expected)}");
+            return new Violation(PagingRules.SameResult,
+                $"{call}: the implementation returned {observed}, the model {expected}");
         }
 
-        var error = ResultText.ErrorOf(observed);
+        var error = observed.Error;
         var violation = (checks.HasFlag(PagingChecks.Safe) ? CheckSafe(call, error, before, after) : null)
             ?? CheckState(after, touched);
         if (violation is null)
@@ -119,16 +120,19 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         return null;
     }
 
-    private static Violation? CheckSafe(Call call, MmError? error, PagingSnapshot before, PagingSnapshot after)
+    private Violation? CheckSafe(PagingOp call, MmError? error, PagingSnapshot before, PagingSnapshot after)
     {
-        if (call.NonCanonical && error is not SegmentationFault { Fault.Kind: FaultKind.NonCanonical })
+        var nonCanonical = call is AccessByte access && !Format.IsCanonical(access.Addr.Value);
+        if (nonCanonical && error is not SegmentationFault { Fault.Kind: FaultKind.NonCanonical })
         {
-            return new Violation(PagingRules.NonCanonicalFaults, $"{call.Text} returned {error?.ToString() ?? "a value"}, not a non-canonical fault");
+            return new Violation(PagingRules.NonCanonicalFaults,
+                $"{call} returned {error?.ToString() ?? "a value"}, not a non-canonical fault");
         }
 
         if (error is not null and not SegmentationFault && (before.DiffFrom(after) ?? before.Pages.DiffFrom(after.Pages)) is { } changed)
         {
-            return new Violation(PagingRules.UnchangedOnError, $"{call.Text} failed with {error} but changed the state: {changed}");
+            return new Violation(PagingRules.UnchangedOnError,
+                $"{call} failed with {error} but changed the state: {changed}");
         }
 
         return null;
@@ -223,25 +227,30 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         _ => null,
     };
 
-    private Call? Resolve(PagingStep step, PagingSnapshot state)
+    /// <summary>The step's handles resolved against the state: the call it makes, as data, or none.</summary>
+    private PagingOp? Resolve(PagingStep step, PagingSnapshot state)
     {
         var mm = HandleOf(step) is { } handle ? Pick(handle) : null;
         var space = mm is { } picked ? state.Spaces.FirstOrDefault(s => s.Id == picked) : null;
         return step switch
         {
-            NewMm => new Call(() => "create_mm()", p => p.CreateAddressSpace()),
-            DestroyMm when mm is { } id => new Call(() => $"destroy({id})", p => p.DestroyAddressSpace(id)),
+            NewMm => new CreateAddressSpace(),
+            DestroyMm when mm is { } id => new DestroyAddressSpace(id),
             MmapStep m when mm is { } id => Mmap(id, m),
-            MunmapRecent when _recent is { } r => new Call(() => $"munmap({r.Mm}, {r.Start}, {r.Pages} pages)", p => p.Munmap(r.Mm, r.Start, r.Pages)),
-            MunmapStep m when space is { Vmas.IsEmpty: false } => RangeCall(space, m.Vma, m.Offset, m.Pages, m.Unaligned, "munmap", (p, at, n) => p.Munmap(space.Id, at, n)),
+            MunmapRecent when _recent is { } r => new Munmap(r.Mm, r.Start, r.Pages),
+            MunmapStep m when space is { Vmas.IsEmpty: false } =>
+                InVma(space, m.Vma, m.Offset, m.Pages, m.Unaligned, (at, n) => new Munmap(space.Id, at, n)),
             MprotectStep m when space is { Vmas.IsEmpty: false } =>
-                RangeCall(space, m.Vma, m.Offset, m.Pages, false, $"mprotect[{VmProtText.Of(m.Prot)}]", (p, at, n) => p.Mprotect(space.Id, at, n, m.Prot)),
-            MigrateStep m when space is { Vmas.IsEmpty: false } => RangeCall(space, m.Vma, m.Offset, 1, m.Unaligned, "migrate_page", (p, at, _) => p.MigratePage(space.Id, at)),
-            MigrateRecent m when _recent is { } r => MigrateRecentPage(r.Mm, new VirtAddr(r.Start.Value + ((ulong)m.Page << Pfn.PageShift))),
+                InVma(space, m.Vma, m.Offset, m.Pages, false, (at, n) => new Mprotect(space.Id, at, n, m.Prot)),
+            MigrateStep m when space is { Vmas.IsEmpty: false } =>
+                InVma(space, m.Vma, m.Offset, 1, m.Unaligned, (at, _) => new MigratePage(space.Id, at)),
+            MigrateRecent m when _recent is { } r =>
+                new MigratePage(r.Mm, new VirtAddr(r.Start.Value + ((ulong)m.Page << Pfn.PageShift))),
             BrkStep b when space is not null => Brk(space, b.Delta),
-            AccessStep { Target: AccessTarget.Recent } a when _recent is { } r => Access(r.Mm, r.Start.Value + (ulong)a.Offset, a),
+            AccessStep { Target: AccessTarget.Recent } a when _recent is { } r =>
+                Access(r.Mm, r.Start.Value + (ulong)a.Offset, a),
             AccessStep a when space is not null => Access(space.Id, AddressOf(space, state, a), a),
-            VmallocStep v => new Call(() => $"vmalloc({v.Pages})", p => p.Vmalloc((ulong)Math.Max(0, v.Pages))),
+            VmallocStep v => new Vmalloc((ulong)Math.Max(0, v.Pages)),
             VfreeStep v when !state.Vmalloc.IsEmpty => Vfree(state, v),
             DeadMmStep d => Dead(d.Which),
             _ => null,
@@ -250,7 +259,7 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
 
     private AsId? Pick(int handle) => _live.Count == 0 ? null : _live[handle % _live.Count];
 
-    private Call Mmap(AsId mm, MmapStep m)
+    private Mmap Mmap(AsId mm, MmapStep m)
     {
         VirtAddr? at = null;
         if (m.Boundary is { } boundary)
@@ -261,23 +270,22 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         }
 
         var request = new MmapRequest((ulong)Math.Max(0, m.Pages), m.Prot, m.File, (ulong)m.PgOff, m.Shared, at);
-        return new Call(() => $"mmap({mm}, {request})", p => p.Mmap(mm, request));
+        return new Mmap(mm, request);
     }
 
-    private static Call RangeCall(AddressSpaceState space, int vma, int offset, int pages, bool unaligned, string name, Func<IPagingSystem, VirtAddr, ulong, object> run)
+    /// <summary>The call on offset pages into VMA #vma (a byte more when unaligned), pages never negative.</summary>
+    private static PagingOp InVma(AddressSpaceState space, int vma, int offset, int pages, bool unaligned,
+        Func<VirtAddr, ulong, PagingOp> call)
     {
         var v = space.Vmas[vma % space.Vmas.Length];
         var at = new VirtAddr(v.Start + ((ulong)offset << Pfn.PageShift) + (unaligned ? 1UL : 0));
-        var n = (ulong)Math.Max(0, pages);
-        return new Call(() => $"{name}({space.Id}, {at}, {n} pages)", p => run(p, at, n));
+        return call(at, (ulong)Math.Max(0, pages));
     }
 
-    private static Call MigrateRecentPage(AsId mm, VirtAddr at) => new(() => $"migrate_page({mm}, {at})", p => p.MigratePage(mm, at));
-
-    private static Call Brk(AddressSpaceState space, long delta)
+    private static Brk Brk(AddressSpaceState space, long delta)
     {
         var target = new VirtAddr(delta < 0 && (ulong)-delta > space.Brk ? 0 : (ulong)((long)space.Brk + delta));
-        return new Call(() => $"brk({space.Id}, {target})", p => p.Brk(space.Id, target));
+        return new Brk(space.Id, target);
     }
 
     private ulong AddressOf(AddressSpaceState space, PagingSnapshot state, AccessStep a)
@@ -294,27 +302,23 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         };
     }
 
-    private Call Access(AsId mm, ulong addr, AccessStep a)
-    {
-        var at = new VirtAddr(addr);
-        string Text() => $"{a.Access.ToString().ToLowerInvariant()}({mm}, {at}, {a.Privilege.ToString().ToLowerInvariant()}{(a.Access == Model.Paging.Access.Write ? $", 0x{a.Value:x}" : string.Empty)})";
-        return new Call(Text, p => p.Access(mm, at, a.Access, a.Privilege, a.Value)) { NonCanonical = !Format.IsCanonical(addr) };
-    }
+    private static AccessByte Access(AsId mm, ulong addr, AccessStep a) =>
+        new(mm, new VirtAddr(addr), a.Access, a.Privilege, a.Value);
 
-    private static Call Vfree(PagingSnapshot state, VfreeStep v)
+    private static Vfree Vfree(PagingSnapshot state, VfreeStep v)
     {
         var area = state.Vmalloc[v.Area % state.Vmalloc.Length];
-        var at = new VirtAddr(area.Start + (v.Interior ? Pfn.PageSize : 0));
-        return new Call(() => $"vfree({at})", p => p.Vfree(at));
+        return new Vfree(new VirtAddr(area.Start + (v.Interior ? Pfn.PageSize : 0)));
     }
 
-    private Call Dead(int which)
+    private Munmap Dead(int which)
     {
         var mm = _dead.Count > 0 ? _dead[which % _dead.Count] : new AsId(1000 + which);
-        return new Call(() => $"munmap({mm}, 0x10000, 1 page)", p => p.Munmap(mm, new VirtAddr(0x10000), 1));
+        return new Munmap(mm, new VirtAddr(0x10000), 1);
     }
 
-    private void Track(PagingStep step, object observed, MmError? error, PagingSnapshot before, PagingSnapshot after, StepLog log)
+    private void Track(PagingStep step, OpResult observed, MmError? error, PagingSnapshot before,
+        PagingSnapshot after, StepLog log)
     {
         if (step.IsInvalid && error is not null)
         {
@@ -323,8 +327,8 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
 
         switch (step)
         {
-            case NewMm when observed is Result<AsId> { IsOk: true } created:
-                _live.Add(created.Value);
+            case NewMm when observed.Value is AsId created:
+                _live.Add(created);
                 break;
             case DestroyMm d when error is null:
                 var gone = Pick(d.Mm)!.Value;
@@ -332,15 +336,15 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
                 _dead.Add(gone);
                 log.Reached(Destroyed);
                 break;
-            case MmapStep m when observed is Result<VirtAddr> { IsOk: true } mapped:
-                _recent = (Pick(m.Mm)!.Value, mapped.Value, (ulong)m.Pages);
+            case MmapStep m when observed.Value is VirtAddr mapped:
+                _recent = (Pick(m.Mm)!.Value, mapped, (ulong)m.Pages);
                 if (m.Boundary is null)
                 {
                     break;
                 }
 
                 var size = before.Format.SpanOf(before.Format.Depth - 2);
-                var start = mapped.Value.Value;
+                var start = mapped.Value;
                 var end = _view[_recent.Value.Mm].Vmas.First(v => v.Contains(start)).End;
                 if (start / size != (end - 1) / size)
                 {
@@ -434,12 +438,4 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
 
     private static int TableCount(PagingSnapshot s) => s.Spaces.Sum(x => x.Tables.Length);
 
-    /// <summary>A resolved call: what it prints, and how to make it on either side.</summary>
-    private sealed record Call(Func<string> Describe, Func<IPagingSystem, object> Run)
-    {
-        /// <summary>The call as the trace prints it, spelt out only when a message needs it.</summary>
-        public string Text => Describe();
-
-        public bool NonCanonical { get; init; }
-    }
 }
