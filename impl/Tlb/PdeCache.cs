@@ -39,7 +39,10 @@ public sealed class PdeCache
         return slot >= 0;
     }
 
-    /// <summary>Into the slot that holds this region's entry already, else an invalid slot, else the least recently used.</summary>
+    /// <summary>
+    /// Into the slot that holds this region's entry already, else the first invalid slot, else the least recently
+    /// used one.
+    /// </summary>
     public void Fill(PdeCacheEntry entry)
     {
         var victim = Find(entry.Pcid, entry.Region);
@@ -78,6 +81,7 @@ public sealed class PdeCache
 
     public void InvalidateAll() => Array.Clear(_valid);
 
+    /// <summary>The valid entries slot by slot.</summary>
     public IReadOnlyCollection<PdeCacheEntry> Entries() =>
         [.. Enumerable.Range(0, _valid.Length).Where(s => _valid[s]).Select(s => new PdeCacheEntry(new Pcid(_pcid[s]), _region[s], _pageTable[s]))];
 

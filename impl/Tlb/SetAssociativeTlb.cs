@@ -62,7 +62,10 @@ public sealed class SetAssociativeTlb : ITlb
         return true;
     }
 
-    /// <summary>Into the way that holds this page's entry already, else an invalid way, else the least recently used.</summary>
+    /// <summary>
+    /// Into the way of the set that holds this page's entry already, else the set's first invalid way, else its
+    /// least recently used way.
+    /// </summary>
     public void Fill(TlbEntry entry)
     {
         var start = SetOf(entry.Vpn);
@@ -156,6 +159,7 @@ public sealed class SetAssociativeTlb : ITlb
         }
     }
 
+    /// <summary>The valid entries way by way, set 0's ways first; a global entry carries no PCID.</summary>
     public IReadOnlyCollection<TlbEntry> Entries() =>
         [.. Enumerable.Range(0, _valid.Length).Where(w => _valid[w]).Select(w => new TlbEntry(_global[w] ? default : new Pcid(_pcid[w]), _vpn[w], _translation[w], _global[w]))];
 

@@ -28,6 +28,39 @@ public sealed class PdeCacheTests
     }
 
     [Fact]
+    public void A_full_cache_of_four_replaces_the_entry_that_fills_and_lookups_used_least_recently()
+    {
+        var cache = Full();
+        Assert.True(cache.TryLookup(One, 0, out _));
+        Assert.True(cache.TryLookup(One, 2, out _));
+        cache.Fill(Entry(Two, 0, 20));
+        Assert.Equal([(1, 0UL), (1, 2UL), (1, 3UL), (2, 0UL)], Keys(cache.Entries()));
+        cache.Fill(Entry(Two, 1, 21));
+        Assert.Equal([(1, 0UL), (1, 2UL), (2, 0UL), (2, 1UL)], Keys(cache.Entries()));
+        Assert.True(cache.TryLookup(One, 0, out _));
+        cache.Fill(Entry(Two, 2, 22));
+        Assert.Equal([(1, 0UL), (2, 0UL), (2, 1UL), (2, 2UL)], Keys(cache.Entries()));
+    }
+
+    /// <summary>
+    /// The invalid slots were the most recently used, so least-recently-used replacement would evict a valid entry
+    /// instead; <see cref="PdeCache.Entries"/> lists the slots in order, so it shows which slot each fill took.
+    /// </summary>
+    [Fact]
+    public void A_fill_takes_the_first_invalid_slot_before_evicting_and_a_refill_keeps_the_entry_s_slot()
+    {
+        var cache = Full();
+        Assert.True(cache.TryLookup(One, 0, out _));
+        Assert.True(cache.TryLookup(One, 2, out _));
+        cache.Invalidate(One, 0);
+        cache.Invalidate(One, 2);
+        cache.Fill(Entry(Two, 0, 20));
+        cache.Fill(Entry(Two, 2, 22));
+        cache.Fill(Entry(Two, 0, 30));
+        Assert.Equal([Entry(Two, 0, 30), Entry(One, 1, 11), Entry(Two, 2, 22), Entry(One, 3, 13)], cache.Entries());
+    }
+
+    [Fact]
     public void Entries_match_their_pcid_and_region_only()
     {
         var cache = new PdeCache(4);
@@ -79,6 +112,18 @@ public sealed class PdeCacheTests
     }
 
     private static PdeCacheEntry Entry(Pcid pcid, ulong region, ulong table) => new(pcid, region, new Pfn(table));
+
+    /// <summary>Four slots filled in order with pcid1's regions 0 to 3 (region r's page table 10 + r).</summary>
+    private static PdeCache Full()
+    {
+        var cache = new PdeCache(4);
+        for (var region = 0UL; region < 4; region++)
+        {
+            cache.Fill(Entry(One, region, 10 + region));
+        }
+
+        return cache;
+    }
 
     private static IEnumerable<(int, ulong)> Keys(IEnumerable<PdeCacheEntry> entries) => entries.Select(e => (e.Pcid.Value, e.Region)).Order();
 }

@@ -63,6 +63,83 @@ public sealed class TlbExamples
     }
 
     [Fact]
+    public void A_full_set_of_four_ways_evicts_the_way_that_fills_and_lookups_used_least_recently()
+    {
+        var tlb = new SetAssociativeTlb(2, 4, 1);
+        foreach (var vpn in new ulong[] { 0, 2, 4, 6, 1 })
+        {
+            tlb.Fill(Entry(1, vpn));
+        }
+
+        Assert.True(tlb.TryLookup(new Pcid(1), 0, out var hit));
+        Assert.Equal(Entry(1, 0), hit);
+        Assert.True(tlb.TryLookup(new Pcid(1), 4, out _));
+        tlb.Fill(Entry(1, 8));
+        Assert.Equal([0UL, 1UL, 4UL, 6UL, 8UL], Pages(tlb));
+        tlb.Fill(Entry(1, 10));
+        Assert.Equal([0UL, 1UL, 4UL, 8UL, 10UL], Pages(tlb));
+        Assert.True(tlb.TryLookup(new Pcid(1), 0, out _));
+        tlb.Fill(Entry(1, 12));
+        Assert.Equal([0UL, 1UL, 8UL, 10UL, 12UL], Pages(tlb));
+    }
+
+    /// <summary>
+    /// The invalid ways were the most recently used, so least-recently-used replacement would evict a valid entry
+    /// instead. <see cref="SetAssociativeTlb.Entries"/> lists the ways in order, so it shows which way a fill took.
+    /// </summary>
+    [Fact]
+    public void A_fill_takes_the_first_invalid_way_of_its_set_before_evicting_a_valid_one()
+    {
+        var tlb = new SetAssociativeTlb(2, 4, 1);
+        foreach (var vpn in new ulong[] { 0, 2, 4, 6 })
+        {
+            tlb.Fill(Entry(1, vpn));
+        }
+
+        Assert.True(tlb.TryLookup(new Pcid(1), 0, out _));
+        Assert.True(tlb.TryLookup(new Pcid(1), 4, out _));
+        tlb.InvalidatePage(new Pcid(1), 0, false);
+        tlb.InvalidatePage(new Pcid(1), 4, false);
+        tlb.Fill(Entry(1, 8));
+        Assert.Equal([8UL, 2UL, 6UL], tlb.Entries().Select(e => e.Vpn));
+        tlb.Fill(Entry(1, 10));
+        Assert.Equal([8UL, 2UL, 10UL, 6UL], tlb.Entries().Select(e => e.Vpn));
+    }
+
+    /// <summary>SPEC, TLB: an entry is tagged with a PCID unless global, and global ones match in every PCID.</summary>
+    [Fact]
+    public void A_global_entry_is_untagged_whatever_pcid_filled_it()
+    {
+        var tlb = new SetAssociativeTlb(1, 2, 1);
+        tlb.Fill(Entry(3, 5) with { Global = true });
+        Assert.True(tlb.TryLookup(new Pcid(1), 5, out var hit));
+        Assert.Equal(Global(5), hit);
+        Assert.Equal([Global(5)], tlb.Entries());
+    }
+
+    /// <summary>
+    /// Each invalidation on its own copy of <see cref="Mixed"/>: what is left is exactly what the instruction
+    /// keeps (<see cref="ITlb"/>; SPEC, TLB). A global entry holds PCID 0, so a scan of PCID 0 must skip it by
+    /// its global bit.
+    /// </summary>
+    [Fact]
+    public void Each_invalidation_scan_drops_exactly_the_entries_it_names()
+    {
+        Assert.Equal(["global 2", "global 5", "global 7", "pcid0 3", "pcid1 4", "pcid2 5"],
+            LeftAfter(tlb => tlb.InvalidatePage(new Pcid(0), 4, false)));
+        Assert.Equal(["global 2", "global 7", "pcid0 3", "pcid0 4", "pcid1 4"],
+            LeftAfter(tlb => tlb.InvalidatePage(new Pcid(2), 5, true)));
+        Assert.Equal(["global 2", "global 5", "global 7", "pcid0 3", "pcid1 4", "pcid2 5"],
+            LeftAfter(tlb => tlb.InvalidateRange(new Pcid(0), 4, 7)));
+        Assert.Equal(["global 2", "global 7", "pcid0 3", "pcid0 4", "pcid1 4", "pcid2 5"],
+            LeftAfter(tlb => tlb.InvalidateGlobalRange(3, 6)));
+        Assert.Equal(["global 2", "global 5", "global 7", "pcid1 4", "pcid2 5"],
+            LeftAfter(tlb => tlb.InvalidatePcid(new Pcid(0))));
+        Assert.Equal(["global 2", "global 5", "global 7"], LeftAfter(tlb => tlb.InvalidateAll(false)));
+        Assert.Empty(LeftAfter(tlb => tlb.InvalidateAll(true)));
+    }
+
+    [Fact]
     public void The_second_access_to_a_page_hits_and_a_first_write_walks_to_set_dirty()
     {
         var (machine, cpu, mm) = Boot(true);
@@ -125,6 +202,37 @@ public sealed class TlbExamples
     }
 
     private static TlbEntry Entry(int pcid, ulong vpn) => new(new Pcid(pcid), vpn, Frame7, false);
+
+    private static TlbEntry Global(ulong vpn) => new(default, vpn, Frame7, true);
+
+    private static IEnumerable<ulong> Pages(SetAssociativeTlb tlb) => tlb.Entries().Select(e => e.Vpn).Order();
+
+    /// <summary>
+    /// Two full sets of four ways: set 0 holds global 2, pcid0 4, pcid1 4 and an invalid way (pcid2 6, dropped);
+    /// set 1 holds pcid2 5, global 5, pcid0 3 and global 7. PCID 0 is every entry's with PCIDs off.
+    /// </summary>
+    private static SetAssociativeTlb Mixed()
+    {
+        var tlb = new SetAssociativeTlb(2, 4, 1);
+        TlbEntry[] entries =
+            [Global(2), Entry(0, 4), Entry(1, 4), Entry(2, 6), Entry(2, 5), Global(5), Entry(0, 3), Global(7)];
+        foreach (var entry in entries)
+        {
+            tlb.Fill(entry);
+        }
+
+        tlb.InvalidatePage(new Pcid(2), 6, false);
+        Assert.Equal(7, tlb.Entries().Count);
+        return tlb;
+    }
+
+    private static IEnumerable<string> LeftAfter(Action<ITlb> invalidation)
+    {
+        var tlb = Mixed();
+        invalidation(tlb);
+        return tlb.Entries().Select(e => $"{(e.Global ? "global" : e.Pcid.ToString())} {e.Vpn}")
+            .Order(StringComparer.Ordinal);
+    }
 
     /// <summary>A two-CPU 4-level machine (or one <paramref name="create"/> makes, a broken one) on the implementation's paging and TLBs, CPU 0 running a fresh address space.</summary>
     internal static (Machine Machine, CpuId Cpu, AsId Mm) Boot(bool pcid, Func<IPagingSystem, MachineConfig, Func<CpuId, ITlb>, Machine>? create = null)
