@@ -62,7 +62,7 @@ public sealed class MmErrorJsonConverter : JsonConverter<MmError>
         writer.WriteEndObject();
     }
 
-    /// <summary>The options without this converter (an error's fields are written by the default record rules).</summary>
+    /// <summary>The options without this converter (an error's fields go by the default record rules).</summary>
     private static JsonSerializerOptions FieldsOnly(JsonSerializerOptions options) =>
         Cache.GetOrAdd(options, o =>
         {

@@ -17,7 +17,7 @@ namespace MMSpec.Model.Tlb;
 /// reference, a set-associative cache for the implementation. The obligations a broken variant skips are
 /// protected virtual.
 /// </summary>
-public class Machine
+public class Machine : IMachine
 {
     /// <summary>TLB_NR_DYN_ASIDS: the address spaces a CPU keeps PCIDs for before it reuses one.</summary>
     public const int DynamicAsids = 6;

@@ -45,6 +45,21 @@ public sealed class MmJsonTests
         new AccessByte(new AsId(1), new VirtAddr(0x4000_0010), Access.Write, Privilege.Supervisor, 0xab),
         new Vmalloc(3),
         new Vfree(Kernel),
+        new MachineOp.Access(new CpuId(1), new VirtAddr(0x4000_0000), Access.Fetch, Privilege.User),
+        new MachineOp.CreateAddressSpace(),
+        new MachineOp.DestroyAddressSpace(new AsId(4)),
+        new MachineOp.SwitchMm(new CpuId(2), new AsId(4)),
+        new MachineOp.Invlpg(new CpuId(0), Kernel),
+        new MachineOp.WriteCr3(new CpuId(3), true),
+        new MachineOp.TogglePge(new CpuId(1)),
+        new MachineOp.Invpcid(new CpuId(0), InvpcidType.SingleContext, new Pcid(4095), new VirtAddr(0x1000)),
+        new MachineOp.Mmap(new CpuId(1), new MmapRequest(2, VmProt.Read, null, 0, true)),
+        new MachineOp.Munmap(new CpuId(1), new VirtAddr(0x4000_0000), 1),
+        new MachineOp.Mprotect(new CpuId(1), new VirtAddr(0x4000_0000), 1, VmProt.Read | VmProt.Exec),
+        new MachineOp.Brk(new CpuId(0), new VirtAddr(0x60_1000)),
+        new MachineOp.MigratePage(new CpuId(1), new AsId(2), new VirtAddr(0x4000_0000)),
+        new MachineOp.Vmalloc(9),
+        new MachineOp.Vfree(new CpuId(2), Kernel),
     ];
 
     [Theory]
@@ -62,7 +77,7 @@ public sealed class MmJsonTests
     public void Every_operation_type_has_a_json_name_and_a_sample_here()
     {
         var sampled = ((IEnumerable<object[]>)Operations).Select(row => row[0].GetType()).ToHashSet();
-        foreach (var root in new[] { typeof(BuddyOp), typeof(SlabOp), typeof(PagingOp) })
+        foreach (var root in new[] { typeof(BuddyOp), typeof(SlabOp), typeof(PagingOp), typeof(MachineOp) })
         {
             var named = root.GetCustomAttributes<JsonDerivedTypeAttribute>().Select(a => a.DerivedType).ToHashSet();
             var concrete = root.Assembly.GetTypes().Where(t => t.IsSubclassOf(root) && !t.IsAbstract).ToHashSet();
