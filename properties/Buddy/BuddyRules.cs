@@ -1,5 +1,6 @@
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
+using MMSpec.Properties.Lockstep;
 
 namespace MMSpec.Properties.Buddy;
 
@@ -9,9 +10,9 @@ namespace MMSpec.Properties.Buddy;
 /// </summary>
 public static class BuddyRules
 {
-    public const string ModelPermits = "model-permits";
-    public const string UnchangedOnError = "unchanged-on-error";
-    public const string SnapshotsEqual = "lockstep-snapshot";
+    public const string ModelPermits = SharedRules.ModelPermits;
+    public const string UnchangedOnError = SharedRules.UnchangedOnError;
+    public const string SnapshotsEqual = SharedRules.SameState;
     public const string SucceedsIffFree = "succeeds-iff-free-block";
     public const string LinuxCounts = "linux-free-area-counts";
     public const string RestoresInitial = "free-all-restores-initial";

@@ -1,4 +1,5 @@
 using System.Numerics;
+using MMSpec.Properties.Lockstep;
 
 namespace MMSpec.Properties.Slab;
 
@@ -8,9 +9,9 @@ namespace MMSpec.Properties.Slab;
 /// </summary>
 public static class SlabRules
 {
-    public const string ModelPermits = "model-permits";
-    public const string UnchangedOnError = "unchanged-on-error";
-    public const string SnapshotsEqual = "lockstep-snapshot";
+    public const string ModelPermits = SharedRules.ModelPermits;
+    public const string UnchangedOnError = SharedRules.UnchangedOnError;
+    public const string SnapshotsEqual = SharedRules.SameState;
     public const string ObjectInSlab = "object-in-slab-of-its-cache";
     public const string ObjectOverlap = "object-overlap";
     public const string OnlyLiveObjects = "only-live-objects-accepted";

@@ -18,7 +18,7 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
     public const string SameResult = "same-result-as-walking";
     public const string OnlyAllowedEntries = "only-entries-a-walk-produced";
     public const string InstructionEffect = "instruction-invalidates-what-the-sdm-says";
-    public const string SameState = "same-paging-state";
+    public const string SameState = SharedRules.SameState;
 
     public const string Hit = "TLB hit";
     public const string Eviction = "TLB capacity eviction";
