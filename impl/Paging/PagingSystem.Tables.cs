@@ -156,8 +156,13 @@ public sealed partial class PagingSystem
     private ulong MissingTables(Pfn table, int depth, ulong tableBase, ulong first, ulong last)
     {
         var missing = 0UL;
-        for (var index = Format.IndexOf(first, depth); depth < Format.Depth - 1 && index <= Format.IndexOf(last, depth); index++)
+        var entries = new LoopBound(Format.EntriesPerTable);
+        for (var index = Format.IndexOf(first, depth);
+            depth < Format.Depth - 1 && index <= Format.IndexOf(last, depth);
+            index++)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
+            entries.Next();
             var at = tableBase + ((ulong)index << Format.Shift(depth));
             var from = Math.Max(first, at);
             var to = Math.Min(last, at + Format.SpanOf(depth) - 1);
@@ -168,8 +173,11 @@ public sealed partial class PagingSystem
                 continue;
             }
 
+            var levels = new LoopBound(Format.Depth);
             for (var below = depth; below < Format.Depth - 1; below++)
             {
+                // Stryker disable once Statement : a loop bound that a correct loop never reaches
+                levels.Next();
                 missing += (to / Format.SpanOf(below)) - (from / Format.SpanOf(below)) + 1;
             }
         }

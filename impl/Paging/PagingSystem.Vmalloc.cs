@@ -74,8 +74,11 @@ public sealed partial class PagingSystem
         {
             var page = area.Start + ((ulong)i << Pfn.PageShift);
             var table = _vmallocTable;
+            var levels = new LoopBound(Format.Depth);
             for (var depth = 1; depth < Format.Depth - 1; depth++)
             {
+                // Stryker disable once Statement : a loop bound that a correct loop never reaches
+                levels.Next();
                 table = PagingFormat.FrameOf(Entry(table, Format.IndexOf(page, depth)));
             }
 

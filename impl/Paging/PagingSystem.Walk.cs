@@ -96,8 +96,11 @@ public sealed partial class PagingSystem
     /// <summary>The tables and leaf entries under <paramref name="table"/>'s first <paramref name="entries"/> entries, in address order.</summary>
     private void Collect(Pfn table, int depth, ulong tableBase, int entries, List<TableState> tables, List<PageState> pages)
     {
+        var bound = new LoopBound(entries);
         for (var index = NextEntry(table, 0, entries); index >= 0; index = NextEntry(table, index + 1, entries))
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
+            bound.Next();
             var entry = Entry(table, index);
             var at = tableBase + ((ulong)index << Format.Shift(depth));
             var frame = PagingFormat.FrameOf(entry);
