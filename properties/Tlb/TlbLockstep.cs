@@ -70,16 +70,16 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
 
         var watched = impl.Paging as WatchedPaging;
         watched?.Called = false;
-        var observed = call.Run(impl);
-        var expected = call.Run(model);
+        var observed = call.ApplyTo(impl);
+        var expected = call.ApplyTo(model);
         if (log.Tracing)
         {
-            log.Call = $"{call.Text} = {ResultText.Show(observed)}";
+            log.Call = $"{call} = {observed}";
         }
 
-        if (touched is not null && observed is Result<AsId> { IsOk: true } created)
+        if (touched is not null && observed.Value is AsId created)
         {
-            touched.Add(created.Value);
+            touched.Add(created);
         }
 
         // On the incremental check, a step that called nothing able to change the paging state left it as it was.
@@ -89,13 +89,14 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             : impl.SnapshotOf(touched);
         (_last, _lastSpaces) = (after, touched);
         Remember(after, touched);
-        if (!Equals(observed, expected))
+        if (observed != expected)
         {
-            return new Violation(SameResult, $"{call.Text}: the machine with TLBs returned {ResultText.Show(observed)}, walking gives {ResultText.Show(expected)}");
+            return new Violation(SameResult,
+                $"{call}: the machine with TLBs returned {observed}, walking gives {expected}");
         }
 
         var violation = Coherence(after, touched)
-            ?? (ResultText.ErrorOf(observed) is null ? CheckInstruction(operation, call, before, after) : null)
+            ?? (observed.IsOk ? CheckInstruction(operation, call, before, after) : null)
             ?? Check(after, touched, paging: !unchanged);
         if (violation is null)
         {
@@ -221,9 +222,10 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
     }
 
     /// <summary>What an instruction must have left in the TLB and the PDE cache of its CPU, checked on the entries themselves.</summary>
-    private static Violation? CheckInstruction(TlbStep step, Call call, MachineSnapshot before, MachineSnapshot after)
+    private static Violation? CheckInstruction(TlbStep step, MachineOp call, MachineSnapshot before,
+        MachineSnapshot after)
     {
-        if (call.Cpu is not { } id || id >= after.Cpus.Length)
+        if (Target(call) is not ({ } id, var vpn) || id >= after.Cpus.Length)
         {
             return null;
         }
@@ -233,13 +235,13 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         var pcidOn = after.Config.PcidEnabled;
         var left = step switch
         {
-            InvlpgStep when call.Vpn is { } vpn => now.Entries.Where(e => e.Vpn == vpn && (e.Global || e.Pcid == now.Pcid)),
+            InvlpgStep when vpn is { } page => now.Entries.Where(e => e.Vpn == page && (e.Global || e.Pcid == now.Pcid)),
             Cr3Step { NoFlush: false } when !pcidOn => now.Entries.Where(e => !e.Global).Concat(was.Entries.Where(e => e.Global).Except(now.Entries)),
             Cr3Step { NoFlush: false } => now.Entries.Where(e => !e.Global && e.Pcid == now.Pcid),
             Cr3Step => was.Entries.Except(now.Entries),
             PgeStep => now.Entries,
-            InvpcidStep { Type: InvpcidType.IndividualAddress } s when s.Pcid <= Pcid.Max && call.Vpn is { } vpn =>
-                now.Entries.Where(e => !e.Global && e.Pcid.Value == s.Pcid && e.Vpn == vpn).Concat(was.Entries.Where(e => e.Global).Except(now.Entries)),
+            InvpcidStep { Type: InvpcidType.IndividualAddress } s when s.Pcid <= Pcid.Max && vpn is { } page =>
+                now.Entries.Where(e => !e.Global && e.Pcid.Value == s.Pcid && e.Vpn == page).Concat(was.Entries.Where(e => e.Global).Except(now.Entries)),
             InvpcidStep { Type: InvpcidType.SingleContext } s when s.Pcid <= Pcid.Max => now.Entries.Where(e => !e.Global && e.Pcid.Value == s.Pcid),
             InvpcidStep { Type: InvpcidType.AllIncludingGlobal } s when s.Pcid <= Pcid.Max => now.Entries,
             InvpcidStep { Type: InvpcidType.AllExceptGlobal } s when s.Pcid <= Pcid.Max => now.Entries.Where(e => !e.Global),
@@ -247,7 +249,7 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         };
         foreach (var wrong in left)
         {
-            return new Violation(InstructionEffect, $"after {call.Text} {now.Id} still has (or lost) {wrong}");
+            return new Violation(InstructionEffect, $"after {call} {now.Id} still has (or lost) {wrong}");
         }
 
         // SDM 4.10.4.1: each of these drops every PDE-cache entry of its PCID whatever the address; a CR3 write with the no-flush bit none.
@@ -262,87 +264,98 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         };
         foreach (var wrong in leftTables)
         {
-            return new Violation(InstructionEffect, $"after {call.Text} {now.Id} still has (or lost) PDE-cache entry {wrong}");
+            return new Violation(InstructionEffect, $"after {call} {now.Id} still has (or lost) PDE-cache entry {wrong}");
         }
 
         return null;
     }
 
-    private Call? Resolve(TlbStep step, MachineSnapshot state)
+    /// <summary>The step's handles resolved against the state: the call it makes, as data, or none.</summary>
+    private MachineOp? Resolve(TlbStep step, MachineSnapshot state)
     {
         var cpus = state.Cpus.Length;
         AsId? Mm(int handle) => _live.Count == 0 ? null : _live[handle % _live.Count];
-        AddressSpaceState? SpaceOf(int cpu) => state.Cpus[cpu % cpus].Mm is { } mm ? state.Paging.Spaces.FirstOrDefault(s => s.Id == mm) : null;
-        ulong? Page(int cpu, bool vmalloc, int index, int offset) =>
-            vmalloc ? (state.Paging.Vmalloc.IsEmpty ? null : state.Paging.Vmalloc[index % state.Paging.Vmalloc.Length].Start + (ulong)offset)
-            : SpaceOf(cpu) is { Vmas.IsEmpty: false } space ? space.Vmas[index % space.Vmas.Length].Start + (ulong)offset : null;
+        AddressSpaceState? SpaceOf(int cpu) => state.Cpus[cpu % cpus].Mm is { } mm
+            ? state.Paging.Spaces.FirstOrDefault(s => s.Id == mm)
+            : null;
+        VirtAddr? Page(int cpu, bool vmalloc, int index, int offset) =>
+            Address(state, SpaceOf(cpu), vmalloc, index, offset);
+        CpuId On(int cpu) => new(cpu % cpus);
 
         return step switch
         {
-            CreateMm => new Call(() => "create_mm()", m => m.CreateAddressSpace(), null),
-            DestroyMmStep d when Mm(d.Mm) is { } mm => new Call(() => $"exit({mm})", m => m.DestroyAddressSpace(mm), null),
-            SwitchStep s when Mm(s.Mm) is { } mm => new Call(() => $"switch_mm(cpu{s.Cpu % cpus}, {mm})", m => m.SwitchMm(new CpuId(s.Cpu % cpus), mm), s.Cpu % cpus),
-            TouchStep t when Page(t.Cpu, t.Vmalloc, t.Index, t.Offset) is { } addr => Touch(t, addr, cpus),
-            MapStep m => new Call(() => $"mmap(cpu{m.Cpu % cpus}, {m.Pages} pages)", x => x.Mmap(new CpuId(m.Cpu % cpus), new MmapRequest((ulong)m.Pages, m.Prot, m.File, 0, m.Shared)), m.Cpu % cpus),
-            UnmapStep u when Page(u.Cpu, false, u.Vma, u.Offset * 4096) is { } addr =>
-                new Call(() => $"munmap(cpu{u.Cpu % cpus}, {addr:x}, {u.Pages} pages)", m => m.Munmap(new CpuId(u.Cpu % cpus), new VirtAddr(addr), (ulong)u.Pages), u.Cpu % cpus),
-            ProtectStep p when Page(p.Cpu, false, p.Vma, p.Offset * 4096) is { } addr =>
-                new Call(() => $"mprotect(cpu{p.Cpu % cpus}, {addr:x}, {p.Pages} pages, {VmProtText.Of(p.Prot)})", m => m.Mprotect(new CpuId(p.Cpu % cpus), new VirtAddr(addr), (ulong)p.Pages, p.Prot), p.Cpu % cpus),
-            MigratePageStep g when Mm(g.Mm) is { } mm && state.Paging.Spaces.FirstOrDefault(s => s.Id == mm) is { Vmas.IsEmpty: false } space =>
-                Migrate(g, mm, space.Vmas[g.Vma % space.Vmas.Length].Start + ((ulong)g.Offset << Pfn.PageShift), cpus),
-            HeapStep h when SpaceOf(h.Cpu) is { } space =>
-                new Call(() => $"brk(cpu{h.Cpu % cpus}, {h.DeltaPages} pages)", m => m.Brk(new CpuId(h.Cpu % cpus), new VirtAddr((ulong)Math.Max(0, (long)space.Brk + (h.DeltaPages * 4096L)))), h.Cpu % cpus),
-            VmallocAreaStep v => new Call(() => $"vmalloc({v.Pages})", m => m.Vmalloc((ulong)v.Pages), null),
-            VfreeAreaStep v when !state.Paging.Vmalloc.IsEmpty =>
-                new Call(() => $"vfree(cpu{v.Cpu % cpus}, {state.Paging.Vmalloc[v.Area % state.Paging.Vmalloc.Length].Start:x})",
-                    m => m.Vfree(new CpuId(v.Cpu % cpus), new VirtAddr(state.Paging.Vmalloc[v.Area % state.Paging.Vmalloc.Length].Start)), v.Cpu % cpus),
-            InvlpgStep i when Page(i.Cpu, i.Vmalloc, i.Index, i.Offset) is { } addr =>
-                new Call(() => $"invlpg(cpu{i.Cpu % cpus}, {addr:x})", m => m.Invlpg(new CpuId(i.Cpu % cpus), new VirtAddr(addr)), i.Cpu % cpus) { Vpn = new VirtAddr(addr).Vpn },
-            Cr3Step c => new Call(() => $"mov cr3(cpu{c.Cpu % cpus}{(c.NoFlush ? ", noflush" : string.Empty)})", m => m.WriteCr3(new CpuId(c.Cpu % cpus), c.NoFlush), c.Cpu % cpus),
-            PgeStep p => new Call(() => $"toggle pge(cpu{p.Cpu % cpus})", m => m.TogglePge(new CpuId(p.Cpu % cpus)), p.Cpu % cpus),
-            InvpcidStep i => Invpcid(i, Page(i.Cpu, i.Vmalloc, i.Index, i.Offset) ?? 0, cpus),
-            NoSuchCpuStep n => new Call(() => $"invlpg(cpu{cpus + n.Cpu})", m => m.Invlpg(new CpuId(cpus + n.Cpu), new VirtAddr(0)), null),
+            CreateMm => new MachineOp.CreateAddressSpace(),
+            DestroyMmStep d when Mm(d.Mm) is { } mm => new MachineOp.DestroyAddressSpace(mm),
+            SwitchStep s when Mm(s.Mm) is { } mm => new MachineOp.SwitchMm(On(s.Cpu), mm),
+            TouchStep t when Page(t.Cpu, t.Vmalloc, t.Index, t.Offset) is { } at =>
+                new MachineOp.Access(On(t.Cpu), at, t.Access, t.Privilege, t.Value),
+            MapStep m => new MachineOp.Mmap(On(m.Cpu), new MmapRequest((ulong)m.Pages, m.Prot, m.File, 0, m.Shared)),
+            UnmapStep u when Page(u.Cpu, false, u.Vma, u.Offset * 4096) is { } at =>
+                new MachineOp.Munmap(On(u.Cpu), at, (ulong)u.Pages),
+            ProtectStep p when Page(p.Cpu, false, p.Vma, p.Offset * 4096) is { } at =>
+                new MachineOp.Mprotect(On(p.Cpu), at, (ulong)p.Pages, p.Prot),
+            MigratePageStep g when Mm(g.Mm) is { } mm
+                && state.Paging.Spaces.FirstOrDefault(s => s.Id == mm) is { Vmas.IsEmpty: false } space =>
+                new MachineOp.MigratePage(On(g.Cpu), mm,
+                    new VirtAddr(space.Vmas[g.Vma % space.Vmas.Length].Start + ((ulong)g.Offset << Pfn.PageShift))),
+            HeapStep h when SpaceOf(h.Cpu) is { } space => new MachineOp.Brk(On(h.Cpu),
+                new VirtAddr((ulong)Math.Max(0, (long)space.Brk + (h.DeltaPages * 4096L)))),
+            VmallocAreaStep v => new MachineOp.Vmalloc((ulong)v.Pages),
+            VfreeAreaStep v when !state.Paging.Vmalloc.IsEmpty => new MachineOp.Vfree(On(v.Cpu),
+                new VirtAddr(state.Paging.Vmalloc[v.Area % state.Paging.Vmalloc.Length].Start)),
+            InvlpgStep i when Page(i.Cpu, i.Vmalloc, i.Index, i.Offset) is { } at =>
+                new MachineOp.Invlpg(On(i.Cpu), at),
+            Cr3Step c => new MachineOp.WriteCr3(On(c.Cpu), c.NoFlush),
+            PgeStep p => new MachineOp.TogglePge(On(p.Cpu)),
+            InvpcidStep i => new MachineOp.Invpcid(On(i.Cpu), i.Type, new Pcid(i.Pcid),
+                Page(i.Cpu, i.Vmalloc, i.Index, i.Offset) ?? default),
+            NoSuchCpuStep n => new MachineOp.Invlpg(new CpuId(cpus + n.Cpu), default),
             _ => null,
         };
     }
 
-    private static Call Migrate(MigratePageStep g, AsId mm, ulong addr, int cpus)
+    /// <summary>Offset bytes into vmalloc area #index, or into VMA #index of the CPU's address space.</summary>
+    private static VirtAddr? Address(MachineSnapshot state, AddressSpaceState? space, bool vmalloc, int index,
+        int offset)
     {
-        var cpu = new CpuId(g.Cpu % cpus);
-        var at = new VirtAddr(addr);
-        return new Call(() => $"migrate_page({cpu}, {mm}, {at})", m => m.MigratePage(cpu, mm, at), cpu.Value) { Vpn = at.Vpn };
+        var areas = state.Paging.Vmalloc;
+        ulong? start = vmalloc ? (areas.IsEmpty ? null : areas[index % areas.Length].Start)
+            : space is { Vmas.IsEmpty: false } ? space.Vmas[index % space.Vmas.Length].Start : null;
+        return start is { } at ? new VirtAddr(at + (ulong)offset) : null;
     }
 
-    private static Call Invpcid(InvpcidStep i, ulong addr, int cpus)
+    /// <summary>The CPU a call runs on and the page it names: what the instruction checks and the scenarios read.</summary>
+    private static (int? Cpu, ulong? Vpn) Target(MachineOp call) => call switch
     {
-        var cpu = new CpuId(i.Cpu % cpus);
-        var at = new VirtAddr(addr);
-        return new Call(() => $"invpcid({cpu}, {(int)i.Type}, pcid{i.Pcid}, {at})", m => m.Invpcid(cpu, i.Type, new Pcid(i.Pcid), at), cpu.Value) { Vpn = at.Vpn };
-    }
+        MachineOp.Access a => (a.Cpu.Value, a.Addr.Vpn),
+        MachineOp.Invlpg i => (i.Cpu.Value, i.Addr.Vpn),
+        MachineOp.Invpcid i => (i.Cpu.Value, i.Addr.Vpn),
+        MachineOp.MigratePage g => (g.Cpu.Value, g.Addr.Vpn),
+        MachineOp.SwitchMm c => (c.Cpu.Value, null),
+        MachineOp.WriteCr3 c => (c.Cpu.Value, null),
+        MachineOp.TogglePge c => (c.Cpu.Value, null),
+        MachineOp.Mmap c => (c.Cpu.Value, null),
+        MachineOp.Munmap c => (c.Cpu.Value, null),
+        MachineOp.Mprotect c => (c.Cpu.Value, null),
+        MachineOp.Brk c => (c.Cpu.Value, null),
+        MachineOp.Vfree c => (c.Cpu.Value, null),
+        _ => (null, null),
+    };
 
-    private static Call Touch(TouchStep t, ulong addr, int cpus)
+    private void Track(TlbStep step, MachineOp call, OpResult observed, MachineSnapshot before,
+        MachineSnapshot after, StepLog log)
     {
-        var cpu = new CpuId(t.Cpu % cpus);
-        var at = new VirtAddr(addr);
-        return new Call(() => $"{t.Access.ToString().ToLowerInvariant()}({cpu}, {at}, {t.Privilege.ToString().ToLowerInvariant()})", m => m.Access(cpu, at, t.Access, t.Privilege, t.Value), cpu.Value)
-        {
-            Vpn = at.Vpn,
-        };
-    }
-
-    private void Track(TlbStep step, Call call, object observed, MachineSnapshot before, MachineSnapshot after, StepLog log)
-    {
-        if (step.IsInvalid && observed is Result<Unit> { IsOk: false })
+        if (step.IsInvalid && !observed.IsOk)
         {
             log.Reached(InvalidRejected);
         }
 
-        if (step is CreateMm && observed is Result<AsId> { IsOk: true } created)
+        if (step is CreateMm && observed.Value is AsId created)
         {
-            _live.Add(created.Value);
+            _live.Add(created);
         }
 
-        if (step is DestroyMmStep && observed is Result<Unit> { IsOk: true })
+        if (step is DestroyMmStep && observed.IsOk)
         {
             _live.RemoveAll(id => after.Paging.Spaces.All(s => s.Id != id));
         }
@@ -379,7 +392,7 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             log.Reached(Downgraded);
         }
 
-        if (step is UnmapStep && observed is Result<Unit> { IsOk: true })
+        if (step is UnmapStep && observed.IsOk)
         {
             var frames = after.Paging.Spaces.SelectMany(s => s.Pages).Select(p => p.Frame).ToHashSet();
             _unmappedFrames.UnionWith(before.Paging.Spaces.SelectMany(s => s.Pages).Select(p => p.Frame).Where(f => !frames.Contains(f)));
@@ -390,7 +403,7 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             log.Reached(ReusedFrame);
         }
 
-        if (step is MigratePageStep && observed is Result<Unit> { IsOk: true } && call.Vpn is { } moved
+        if (step is MigratePageStep && observed.IsOk && Target(call).Vpn is { } moved
             && before.Cpus.Any(c => c.Entries.Any(e => !e.Global && e.Vpn == moved && after.Paging.Pages.Allocated.All(b => b.Pfn != e.Translation.Frame))))
         {
             log.Reached(MigratedCached);
@@ -410,10 +423,12 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
     }
 
     /// <summary>A TLB miss the PDE cache served, and the freed-table case: freed while another CPU cached it, its frame handed out again, then that CPU's access.</summary>
-    private void TrackPdeCache(TlbStep step, Call call, object observed, MachineSnapshot before, MachineSnapshot after, StepLog log)
+    private void TrackPdeCache(TlbStep step, MachineOp call, OpResult observed, MachineSnapshot before,
+        MachineSnapshot after, StepLog log)
     {
         var format = after.Paging.Format;
-        if (step is TouchStep && call is { Cpu: { } id, Vpn: { } vpn } && vpn << Pfn.PageShift < format.UserTop)
+        var (cpu, page) = Target(call);
+        if (step is TouchStep && cpu is { } id && page is { } vpn && vpn << Pfn.PageShift < format.UserTop)
         {
             var region = (vpn << Pfn.PageShift) & ~(format.PageTableSpan - 1);
             var was = before.Cpus[id];
@@ -428,10 +443,10 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             }
         }
 
-        if (step is UnmapStep or HeapStep or DestroyMmStep && ResultText.ErrorOf(observed) is null)
+        if (step is UnmapStep or HeapStep or DestroyMmStep && observed.IsOk)
         {
             var tables = after.Paging.Spaces.SelectMany(s => s.Tables).Select(t => t.Frame).ToHashSet();
-            _tablesFreedUnderPde.UnionWith(before.Cpus.Where(c => c.Id.Value != call.Cpu).SelectMany(c => c.PageTables.Where(p => !tables.Contains(p.PageTable)).Select(p => (p.PageTable, c.Id.Value))));
+            _tablesFreedUnderPde.UnionWith(before.Cpus.Where(c => c.Id.Value != cpu).SelectMany(c => c.PageTables.Where(p => !tables.Contains(p.PageTable)).Select(p => (p.PageTable, c.Id.Value))));
         }
 
         if (_tablesFreedUnderPde.Count == 0)
@@ -442,14 +457,5 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         var allocated = after.Paging.Pages.Allocated.Select(b => b.Pfn).ToHashSet();
         _cpusWhoseTableWasReused.UnionWith(_tablesFreedUnderPde.Where(f => allocated.Contains(f.Table)).Select(f => f.Cpu));
         _tablesFreedUnderPde.RemoveWhere(f => allocated.Contains(f.Table));
-    }
-
-    /// <summary>A resolved call: what it prints, how to make it on either machine, the CPU it runs on, the page an invlpg names.</summary>
-    private sealed record Call(Func<string> Describe, Func<Machine, object> Run, int? Cpu)
-    {
-        /// <summary>The call as the trace prints it, spelt out only when a message needs it.</summary>
-        public string Text => Describe();
-
-        public ulong? Vpn { get; init; }
     }
 }
