@@ -324,7 +324,7 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         return start is { } at ? new VirtAddr(at + (ulong)offset) : null;
     }
 
-    /// <summary>The CPU a call runs on and the page it names: what the instruction checks and the scenarios read.</summary>
+    /// <summary>The CPU a call runs on and the page it names, which the instruction checks read.</summary>
     private static (int? Cpu, ulong? Vpn) Target(MachineOp call) => call switch
     {
         MachineOp.Access a => (a.Cpu.Value, a.Addr.Vpn),
