@@ -2,15 +2,18 @@ using System.Text.RegularExpressions;
 using FsCheck;
 using Microsoft.FSharp.Collections;
 using Microsoft.FSharp.Core;
+using MMSpec.Model.Core;
 using Xunit.Abstractions;
 
 namespace MMSpec.Properties.Lockstep;
 
 /// <summary>
 /// Writes FsCheck's verdict (statistics on success; seed, original and shrunk sequence on failure) to the xunit
-/// output, adds the command that replays a failure, and fails the test by throwing.
+/// output, adds the command that replays a failure, and fails the test by throwing. The command names the test
+/// project by its directory (<paramref name="project"/>), so it works from wherever it is pasted, the test
+/// project of an outside user included.
 /// </summary>
-public sealed partial class OutputRunner(ITestOutputHelper output, string testName) : IRunner
+public sealed partial class OutputRunner(ITestOutputHelper output, string testName, string project) : IRunner
 {
     public void OnStartFixture(Type t)
     {
@@ -34,11 +37,32 @@ public sealed partial class OutputRunner(ITestOutputHelper output, string testNa
         }
 
         var seed = SeedPattern().Match(text);
-        var replay = seed.Success
-            ? $"\nreplay: {PropertyRunner.ReplayVariable}=\"{seed.Groups[1].Value},{seed.Groups[2].Value}\" dotnet test properties --filter \"FullyQualifiedName~{testName}\""
-            : string.Empty;
+        var replay = seed.Success ? $"\nreplay: {ReplayCommand(seed.Groups[1].Value, seed.Groups[2].Value)}" : string.Empty;
         output.WriteLine(text + replay);
         throw new PropertyFailedException(text + replay);
+    }
+
+    /// <summary>The shell command that runs this one test again from that seed and gamma.</summary>
+    public string ReplayCommand(string seed, string gamma) =>
+        $"{PropertyRunner.ReplayVariable}=\"{seed},{gamma}\" dotnet test \"{project}\" --filter \"FullyQualifiedName~{testName}\"";
+
+    /// <summary>
+    /// The directory of the project a test's source file belongs to (the nearest one up with a .csproj), or the
+    /// current directory when the sources are not where they were built.
+    /// </summary>
+    public static string ProjectOf(string sourceFile)
+    {
+        var bound = new LoopBound(64);
+        for (var dir = Path.GetDirectoryName(sourceFile); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+        {
+            bound.Next();
+            if (Directory.Exists(dir) && Directory.EnumerateFiles(dir, "*.csproj").Any())
+            {
+                return dir;
+            }
+        }
+
+        return ".";
     }
 
     [GeneratedRegex(@"\((\d+),(\d+)\)")]

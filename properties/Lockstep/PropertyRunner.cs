@@ -28,12 +28,13 @@ public static class PropertyRunner
     }
 
     public static void Check(ITestOutputHelper output, Property property, int baseline, int endSize = 100,
-        [System.Runtime.CompilerServices.CallerMemberName] string testName = "")
+        [System.Runtime.CompilerServices.CallerMemberName] string testName = "",
+        [System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
     {
         var config = Config.QuickThrowOnFailure
             .WithMaxTest(MutationProfile.CasesFor(testName) ?? Cases(baseline))
             .WithEndSize(endSize)
-            .WithRunner(new OutputRunner(output, testName));
+            .WithRunner(new OutputRunner(output, testName, OutputRunner.ProjectOf(sourceFile)));
         var replay = Replay();
         if (replay is not null)
         {
@@ -46,12 +47,13 @@ public static class PropertyRunner
 
     /// <summary>Runs a property from a fixed seed: the deterministic way to show that a broken variant is caught.</summary>
     public static void CheckFrom(ITestOutputHelper output, Property property, int cases, ulong seed, int endSize = 100,
-        [System.Runtime.CompilerServices.CallerMemberName] string testName = "")
+        [System.Runtime.CompilerServices.CallerMemberName] string testName = "",
+        [System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
     {
         var config = Config.QuickThrowOnFailure
             .WithMaxTest(cases)
             .WithEndSize(endSize)
-            .WithRunner(new OutputRunner(output, testName))
+            .WithRunner(new OutputRunner(output, testName, OutputRunner.ProjectOf(sourceFile)))
             .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(seed, Gamma), FSharpOption<int>.None)));
         FsCheck.Check.One(config, property);
     }
