@@ -16,12 +16,16 @@ public partial class PagingModel
     protected virtual PteFlags PteFor(Vma vma, PageOwner owner)
     {
         var present = vma.Prot != VmProt.None ? PteFlags.Present : PteFlags.None;
-        var writable = vma.Prot.HasFlag(VmProt.Write) && (owner.Backing is null || vma.Shared) ? PteFlags.ReadWrite : PteFlags.None;
+        var writable = vma.Prot.HasFlag(VmProt.Write) && (owner.Backing is null || vma.Shared)
+            ? PteFlags.ReadWrite
+            : PteFlags.None;
         var noExecute = Format.HasNx && !vma.Prot.HasFlag(VmProt.Exec) ? PteFlags.NoExecute : PteFlags.None;
         return PteFlags.User | present | writable | noExecute;
     }
 
-    /// <summary>Whether a new anonymous page is cleared before it is mapped (clear_page in do_anonymous_page).</summary>
+    /// <summary>
+    /// Whether a new anonymous page is cleared before it is mapped (clear_page in do_anonymous_page).
+    /// </summary>
     protected virtual bool ClearsNewAnonPages => true;
 
     /// <summary>
@@ -50,7 +54,10 @@ public partial class PagingModel
         return handled;
     }
 
-    /// <summary>access_error (arch/x86/mm/fault.c): a write needs VM_WRITE; any other protection fault is an error; a read needs some access.</summary>
+    /// <summary>
+    /// access_error (arch/x86/mm/fault.c): a write needs VM_WRITE; any other protection fault is an error; a read needs
+    /// some access.
+    /// </summary>
     private static bool AccessError(PageFault fault, Access access, Vma vma)
     {
         if (access == Paging.Access.Write)
@@ -107,7 +114,9 @@ public partial class PagingModel
             frame = frames[^1];
             if (cow)
             {
-                Memory.Load(frame, _cache.TryGetValue(key, out var cached) ? Memory.Save(cached) : _disk.GetValueOrDefault(key));
+                Memory.Load(
+                    frame,
+                    _cache.TryGetValue(key, out var cached) ? Memory.Save(cached) : _disk.GetValueOrDefault(key));
             }
             else if (ClearsNewAnonPages)
             {
@@ -133,7 +142,9 @@ public partial class PagingModel
         return Unit.Value;
     }
 
-    /// <summary>do_wp_page on a private file mapping's page-cache page: copy it to a new anonymous page, writable.</summary>
+    /// <summary>
+    /// do_wp_page on a private file mapping's page-cache page: copy it to a new anonymous page, writable.
+    /// </summary>
     private Result<Unit> BreakCow(ModelMm m, Vma vma, ulong page)
     {
         var old = m.Ptes[page];

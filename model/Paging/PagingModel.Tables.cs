@@ -41,8 +41,12 @@ public partial class PagingModel
         }
     }
 
-    /// <summary>Frees every table at depth &gt;= <paramref name="fromDepth"/> whose range <paramref name="inUse"/> says is unused.</summary>
-    private void FreeTables(SortedDictionary<(int Depth, ulong Index), Pfn> tables, Func<ulong, ulong, bool> inUse, int fromDepth)
+    /// <summary>
+    /// Frees every table at depth &gt;= <paramref name="fromDepth"/> whose range <paramref name="inUse"/> says is
+    /// unused.
+    /// </summary>
+    private void FreeTables(
+        SortedDictionary<(int Depth, ulong Index), Pfn> tables, Func<ulong, ulong, bool> inUse, int fromDepth)
     {
         foreach (var (key, frame) in tables.Where(t => t.Key.Depth >= fromDepth).ToList())
         {
@@ -82,6 +86,9 @@ public partial class PagingModel
         _mms.Values.Any(m => m.Ptes.Values.Any(p => p.Owner.Backing == key.Backing && p.Owner.PgOff == key.PgOff));
 
     /// <summary>The tables a walk to each of <paramref name="pages"/> still lacks, top-down, each once.</summary>
-    private IEnumerable<(int Depth, ulong Index)> MissingTables(SortedDictionary<(int Depth, ulong Index), Pfn> tables, IEnumerable<ulong> pages) =>
-        pages.SelectMany(p => Enumerable.Range(1, Format.Depth - 1).Select(d => TableKey(p, d))).Distinct().Where(k => !tables.ContainsKey(k));
+    private IEnumerable<(int Depth, ulong Index)> MissingTables(
+        SortedDictionary<(int Depth, ulong Index), Pfn> tables, IEnumerable<ulong> pages) =>
+        pages.SelectMany(p => Enumerable.Range(1, Format.Depth - 1).Select(d => TableKey(p, d)))
+            .Distinct()
+            .Where(k => !tables.ContainsKey(k));
 }

@@ -2,7 +2,9 @@ using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Paging;
 
-/// <summary>vmalloc and vfree in the kernel's tables every address space shares, and PAGE_KERNEL for their pages.</summary>
+/// <summary>
+/// vmalloc and vfree in the kernel's tables every address space shares, and PAGE_KERNEL for their pages.
+/// </summary>
 public partial class PagingModel
 {
     public Result<VirtAddr> Vmalloc(ulong pages)
@@ -10,7 +12,8 @@ public partial class PagingModel
         var span = Format.VmallocEnd - Format.VmallocStart;
         if (pages == 0 || pages >= span / Pfn.PageSize)
         {
-            return new InvalidRange(new VirtAddr(Format.VmallocStart), pages, "vmalloc size is 0 or larger than the vmalloc range");
+            return new InvalidRange(
+                new VirtAddr(Format.VmallocStart), pages, "vmalloc size is 0 or larger than the vmalloc range");
         }
 
         // alloc_vmap_area: the lowest free range that holds the area and its guard page.
@@ -31,7 +34,8 @@ public partial class PagingModel
             return new NoVirtualSpace(pages + 1);
         }
 
-        var tables = MissingTables(_kernelTables, Enumerable.Range(0, (int)pages).Select(i => start + ((ulong)i << Pfn.PageShift))).ToList();
+        var tables = MissingTables(
+            _kernelTables, Enumerable.Range(0, (int)pages).Select(i => start + ((ulong)i << Pfn.PageShift))).ToList();
         var frames = AllocFrames(tables.Count + (int)pages);
         if (frames is null)
         {
@@ -71,10 +75,14 @@ public partial class PagingModel
         }
 
         // Unlike Linux, which keeps kernel page tables, empty vmalloc tables below the shared one are freed too.
-        FreeTables(_kernelTables, (start, end) => _vmalloc.Values.Any(a => a.Start < end && start < a.Start + (a.Pages * Pfn.PageSize)), 2);
+        FreeTables(
+            _kernelTables,
+            (start, end) => _vmalloc.Values.Any(a => a.Start < end && start < a.Start + (a.Pages * Pfn.PageSize)),
+            2);
         return Unit.Value;
     }
 
     /// <summary>PAGE_KERNEL for vmalloc: present, writable, global, supervisor only, not executable.</summary>
-    protected virtual PteFlags KernelPageFlags => PteFlags.Present | PteFlags.ReadWrite | PteFlags.Global | (Format.HasNx ? PteFlags.NoExecute : PteFlags.None);
+    protected virtual PteFlags KernelPageFlags =>
+        PteFlags.Present | PteFlags.ReadWrite | PteFlags.Global | (Format.HasNx ? PteFlags.NoExecute : PteFlags.None);
 }

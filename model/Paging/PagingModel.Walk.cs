@@ -26,11 +26,19 @@ public partial class PagingModel
         var kernel = Format.IsKernel(addr.Value);
         var ptes = kernel ? _kernelPtes : m.Ptes;
         var pte = ptes[page];
-        ptes[page] = pte with { Flags = pte.Flags | PteFlags.Accessed | (access == Paging.Access.Write ? PteFlags.Dirty : PteFlags.None) };
-        return new PageWalk(new Translation(pte.Frame, ptes[page].Flags), (kernel ? _kernelTables : m.Tables)[TableKey(addr.Value, Format.Depth - 1)]);
+        ptes[page] = pte with
+        {
+            Flags = pte.Flags | PteFlags.Accessed | (access == Paging.Access.Write ? PteFlags.Dirty : PteFlags.None),
+        };
+        return new PageWalk(
+            new Translation(pte.Frame, ptes[page].Flags),
+            (kernel ? _kernelTables : m.Tables)[TableKey(addr.Value, Format.Depth - 1)]);
     }
 
-    /// <summary>Without table bytes to read, the walk from a cached page table is the walk from CR3 while the table is still the address's.</summary>
+    /// <summary>
+    /// Without table bytes to read, the walk from a cached page table is the walk from CR3 while the table is still the
+    /// address's.
+    /// </summary>
     public Result<PageWalk> TranslateFrom(AsId mm, Pfn pageTable, VirtAddr addr, Access access, Privilege privilege)
     {
         if (!_mms.TryGetValue(mm.Value, out var m))
@@ -64,7 +72,8 @@ public partial class PagingModel
         }
 
         var leafLevel = Format.Levels[^1];
-        if (!(kernel ? _kernelPtes : m.Ptes).TryGetValue(PageMath.Down(addr), out var pte) || !pte.Flags.HasFlag(PteFlags.Present))
+        if (!(kernel ? _kernelPtes : m.Ptes).TryGetValue(PageMath.Down(addr), out var pte)
+            || !pte.Flags.HasFlag(PteFlags.Present))
         {
             return new PageFault(at, FaultKind.NotPresent, leafLevel);
         }
@@ -80,7 +89,9 @@ public partial class PagingModel
             return new PageFault(at, FaultKind.WriteToReadOnly, leafLevel);
         }
 
-        return access == Paging.Access.Fetch && pte.Flags.HasFlag(PteFlags.NoExecute) ? new PageFault(at, FaultKind.FetchFromNx, leafLevel) : null;
+        return access == Paging.Access.Fetch && pte.Flags.HasFlag(PteFlags.NoExecute)
+            ? new PageFault(at, FaultKind.FetchFromNx, leafLevel)
+            : null;
     }
 
     /// <summary>The access itself, once the walk succeeds: the byte read or written.</summary>
@@ -96,6 +107,10 @@ public partial class PagingModel
         return Memory.Read(frame, offset);
     }
 
-    /// <summary>pgd_offset, p4d_offset ...: the table at walk depth <paramref name="depth"/> is the one for the range an entry one level up maps.</summary>
-    protected virtual (int Depth, ulong Index) TableKey(ulong addr, int depth) => (depth, addr / Format.SpanOf(depth - 1));
+    /// <summary>
+    /// pgd_offset, p4d_offset ...: the table at walk depth <paramref name="depth"/> is the one for the range an entry
+    /// one level up maps.
+    /// </summary>
+    protected virtual (int Depth, ulong Index) TableKey(ulong addr, int depth) =>
+        (depth, addr / Format.SpanOf(depth - 1));
 }

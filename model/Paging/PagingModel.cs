@@ -1,3 +1,4 @@
+// Over 300 lines: the syscalls stay together, as in impl/Paging/PagingSystem.cs, the file this one pairs with.
 using System.Collections.Immutable;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
@@ -32,9 +33,12 @@ public partial class PagingModel : IPagingSystem
         Format = format;
         Pages = pages;
         Memory = new PhysicalMemory();
-        // preallocate_vmalloc_pages: the vmalloc range's second-level table exists from boot, so every PGD can share it.
+        // preallocate_vmalloc_pages: the vmalloc range's second-level table exists from boot, so every PGD can share
+        // it.
         var table = pages.AllocPages(new Order(0), ZoneType.Normal);
-        _kernelTables.Add(TableKey(Format.VmallocStart, 1), table.IsOk ? table.Value : throw new InvalidOperationException("no frame for the kernel's vmalloc table"));
+        _kernelTables.Add(
+            TableKey(Format.VmallocStart, 1),
+            table.IsOk ? table.Value : throw new InvalidOperationException("no frame for the kernel's vmalloc table"));
     }
 
     public PagingFormat Format { get; }
@@ -52,7 +56,11 @@ public partial class PagingModel : IPagingSystem
         }
 
         var id = new AsId(_nextMm++);
-        _mms.Add(id.Value, new ModelMm(id, pgd.Value, UserLayout.Initial(Format).Aggregate(VmaSet.Empty, (set, v) => set.Insert(v)), UserLayout.StartBrk(Format)));
+        _mms.Add(id.Value, new ModelMm(
+            id,
+            pgd.Value,
+            UserLayout.Initial(Format).Aggregate(VmaSet.Empty, (set, v) => set.Insert(v)),
+            UserLayout.StartBrk(Format)));
         return id;
     }
 
@@ -119,8 +127,11 @@ public partial class PagingModel : IPagingSystem
             return new NoVirtualSpace(request.Pages);
         }
 
-        MappedObject? backing = request.File is { } file ? new MappedObject(false, file) : request.Shared ? new MappedObject(true, _nextShmem++) : null;
-        m.Vmas = m.Vmas.Insert(new Vma(start, start + length, request.Prot, backing, request.File is null ? 0 : request.PgOff, request.Shared));
+        MappedObject? backing = request.File is { } file ? new MappedObject(false, file)
+            : request.Shared ? new MappedObject(true, _nextShmem++)
+            : null;
+        m.Vmas = m.Vmas.Insert(new Vma(
+            start, start + length, request.Prot, backing, request.File is null ? 0 : request.PgOff, request.Shared));
         return new VirtAddr(start);
     }
 
@@ -162,7 +173,10 @@ public partial class PagingModel : IPagingSystem
         // change_protection: every entry in the range takes the new VMA's rights and keeps its A and D bits.
         foreach (var (page, pte) in m.Ptes.Where(p => p.Key >= addr.Value && p.Key < end).ToList())
         {
-            m.Ptes[page] = pte with { Flags = PteFor(m.Vmas.Find(page)!, pte.Owner) | (pte.Flags & (PteFlags.Accessed | PteFlags.Dirty)) };
+            m.Ptes[page] = pte with
+            {
+                Flags = PteFor(m.Vmas.Find(page)!, pte.Owner) | (pte.Flags & (PteFlags.Accessed | PteFlags.Dirty)),
+            };
         }
 
         return Unit.Value;
@@ -189,7 +203,8 @@ public partial class PagingModel : IPagingSystem
         }
         else if (newEnd > oldEnd)
         {
-            // do_brk_flags: the heap may not run into the next mapping, with a page to spare (find_vma_intersection(oldbrk, newbrk + PAGE_SIZE)).
+            // do_brk_flags: the heap may not run into the next mapping, with a page to spare
+            // (find_vma_intersection(oldbrk, newbrk + PAGE_SIZE)).
             if (newEnd > Format.UserTop || !m.Vmas.IsFree(oldEnd, newEnd + Pfn.PageSize))
             {
                 return new BrkRefused(newBrk, current, "the heap would run into a mapping");
@@ -208,7 +223,8 @@ public partial class PagingModel : IPagingSystem
     public Result<byte> Access(AsId mm, VirtAddr addr, Access access, Privilege privilege, byte value)
     {
         // The CPU retries the access after each fault the kernel resolves: at most a fault-in, then a copy-on-write
-        // (a handler that would resolve nothing throws instead: FaultIn finds the entry there, BreakCow finds it writable).
+        // (a handler that would resolve nothing throws instead: FaultIn finds the entry there, BreakCow finds it
+        // writable).
         var walks = new LoopBound(MaxWalks);
         while (true)
         {
@@ -240,10 +256,13 @@ public partial class PagingModel : IPagingSystem
             return new UnknownAddressSpace(mm);
         }
 
-        return HandleFault(m, fault.Addr.Value, access, fault) is { } handled ? handled : new SegmentationFault(fault.Addr, access, privilege, fault);
+        return HandleFault(m, fault.Addr.Value, access, fault) is { } handled
+            ? handled
+            : new SegmentationFault(fault.Addr, access, privilege, fault);
     }
 
-    public byte ReadFrame(Pfn frame, ulong offset) => frame.Value < Pages.Layout.FrameCount ? Memory.Read(frame, offset) : byte.MaxValue;
+    public byte ReadFrame(Pfn frame, ulong offset) =>
+        frame.Value < Pages.Layout.FrameCount ? Memory.Read(frame, offset) : byte.MaxValue;
 
     public void WriteFrame(Pfn frame, ulong offset, byte value)
     {
@@ -274,7 +293,8 @@ public partial class PagingModel : IPagingSystem
             return new InvalidRange(addr, pages, "address not page-aligned");
         }
 
-        if (pages == 0 || pages > Format.UserTop / Pfn.PageSize || addr.Value > Format.UserTop - (pages << Pfn.PageShift))
+        if (pages == 0 || pages > Format.UserTop / Pfn.PageSize
+            || addr.Value > Format.UserTop - (pages << Pfn.PageShift))
         {
             return new InvalidRange(addr, pages, "length 0, or the range leaves user space");
         }
@@ -306,7 +326,8 @@ public partial class PagingModel : IPagingSystem
         var freed = Pages.FreePages(frame, new Order(0));
         if (!freed.IsOk)
         {
-            throw new InvalidOperationException($"the buddy allocator refused the paging layer's frame {frame}: {freed.Error}");
+            throw new InvalidOperationException(
+                $"the buddy allocator refused the paging layer's frame {frame}: {freed.Error}");
         }
     }
 

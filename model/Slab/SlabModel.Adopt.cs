@@ -16,7 +16,9 @@ public partial class SlabModel
     /// </summary>
     public string? Adopt(SlabOp op, Result<VirtAddr> observed) => op switch
     {
-        KmemCacheAlloc a => Find(a.Cache) is { } cache ? AdoptObject(cache, observed) : Same(new UnknownCache(a.Cache), observed),
+        KmemCacheAlloc a => Find(a.Cache) is { } cache
+            ? AdoptObject(cache, observed)
+            : Same(new UnknownCache(a.Cache), observed),
         Kmalloc { Size: 0 } => Same(KmallocSizes.ZeroSizePtr, observed),
         Kmalloc { Size: <= KmallocSizes.MaxCacheSize } k => AdoptObject(_caches[KmallocIndex(k.Size)]!, observed),
         Kmalloc { Size: > KmallocSizes.MaxSize } k => Same(new KmallocTooLarge(k.Size), observed),
@@ -29,7 +31,9 @@ public partial class SlabModel
 
     private string? AdoptObject(ModelCache cache, Result<VirtAddr> observed)
     {
-        var source = cache.On(SlabList.Partial).Any() ? SlabList.Partial : cache.On(SlabList.Empty).Any() ? SlabList.Empty : (SlabList?)null;
+        var source = cache.On(SlabList.Partial).Any() ? SlabList.Partial
+            : cache.On(SlabList.Empty).Any() ? SlabList.Empty
+            : (SlabList?)null;
         if (source is { } list)
         {
             if (!observed.IsOk)
@@ -38,7 +42,8 @@ public partial class SlabModel
             }
 
             var place = Locate(observed.Value);
-            if (!place.IsOk || place.Value.Cache != cache || place.Value.Slab!.List != list || !place.Value.Slab.Free.Contains(place.Value.Index))
+            if (!place.IsOk || place.Value.Cache != cache || place.Value.Slab!.List != list
+                || !place.Value.Slab.Free.Contains(place.Value.Index))
             {
                 return $"returned {observed.Value}, which is not a free object on a {list} slab of {cache.Name}"
                     + " (___slab_alloc takes a partial slab first, then an empty one)";
@@ -65,7 +70,8 @@ public partial class SlabModel
         var offset = observed.Value.Value - DirectMap.Of(head).Value;
         if (offset % cache.Geometry.Size != 0 || offset / cache.Geometry.Size >= (ulong)cache.Geometry.ObjectsPerSlab)
         {
-            return $"returned {observed.Value}, which is not an object of a new order-{order} {cache.Name} slab at pfn {head}";
+            return $"returned {observed.Value}, which is not an object of a new order-{order} {cache.Name} slab "
+                + $"at pfn {head}";
         }
 
         if (AdoptPages(order, head) is { } why)
@@ -101,12 +107,16 @@ public partial class SlabModel
         return null;
     }
 
-    /// <summary>The model's pages follow the implementation's: a BuddyModel adopts them, any other allocator must agree.</summary>
+    /// <summary>
+    /// The model's pages follow the implementation's: a BuddyModel adopts them, any other allocator must agree.
+    /// </summary>
     private string? AdoptPages(Order order, Result<Pfn> observed)
     {
         if (Pages is BuddyModel buddy)
         {
-            return buddy.Adopt(new AllocPages(order, ZoneType.Normal), observed) is { } why ? $"page allocator: {why}" : null;
+            return buddy.Adopt(new AllocPages(order, ZoneType.Normal), observed) is { } why
+                ? $"page allocator: {why}"
+                : null;
         }
 
         var own = Pages.AllocPages(order, ZoneType.Normal);

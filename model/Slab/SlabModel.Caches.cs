@@ -21,7 +21,8 @@ public partial class SlabModel
         return id;
     }
 
-    public Result<VirtAddr> KmemCacheAlloc(CacheId cache) => Find(cache) is { } found ? Allocate(found) : new UnknownCache(cache);
+    public Result<VirtAddr> KmemCacheAlloc(CacheId cache) =>
+        Find(cache) is { } found ? Allocate(found) : new UnknownCache(cache);
 
     public Result<Unit> KmemCacheFree(CacheId cache, VirtAddr obj)
     {

@@ -38,7 +38,9 @@ public partial class SlabModel
         return DirectMap.Of(pages.Value);
     }
 
-    /// <summary>kfree: nothing for ZERO_OR_NULL_PTR; otherwise virt_to_slab finds a slab object or a large kmalloc.</summary>
+    /// <summary>
+    /// kfree: nothing for ZERO_OR_NULL_PTR; otherwise virt_to_slab finds a slab object or a large kmalloc.
+    /// </summary>
     public Result<Unit> Kfree(VirtAddr addr)
     {
         if (addr.Value <= KmallocSizes.ZeroSizePtr.Value)
@@ -63,7 +65,9 @@ public partial class SlabModel
         return FreeObject(addr, cache!, slab, index);
     }
 
-    /// <summary>__ksize: the slot size (slab_ksize), or the whole block of a large kmalloc; 0 for ZERO_OR_NULL_PTR.</summary>
+    /// <summary>
+    /// __ksize: the slot size (slab_ksize), or the whole block of a large kmalloc; 0 for ZERO_OR_NULL_PTR.
+    /// </summary>
     public Result<ulong> Ksize(VirtAddr addr)
     {
         if (addr.Value <= KmallocSizes.ZeroSizePtr.Value)

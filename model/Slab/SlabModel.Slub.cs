@@ -10,13 +10,17 @@ namespace MMSpec.Model.Slab;
 /// </summary>
 public partial class SlabModel
 {
-    /// <summary>Whether the constructor runs on every allocation instead of once per object when its slab is created.</summary>
+    /// <summary>
+    /// Whether the constructor runs on every allocation instead of once per object when its slab is created.
+    /// </summary>
     protected virtual bool ConstructsOnAllocation => false;
 
     /// <summary>Whether freeing a free object is refused.</summary>
     protected virtual bool DetectsDoubleFree => true;
 
-    /// <summary>get_partial, then an empty slab; null means allocate a new one. The default takes the lowest address.</summary>
+    /// <summary>
+    /// get_partial, then an empty slab; null means allocate a new one. The default takes the lowest address.
+    /// </summary>
     protected virtual ModelSlab? ChooseSlab(ModelCache cache) =>
         cache.On(SlabList.Partial).FirstOrDefault() ?? cache.On(SlabList.Empty).FirstOrDefault();
 

@@ -29,7 +29,11 @@ public partial class SlabModel : ISlabAllocator
         foreach (var size in KmallocSizes.CacheSizes)
         {
             var name = KmallocSizes.NameOf(size);
-            _caches.Add(new ModelCache(new CacheId(_caches.Count), name, CacheGeometry.For(name, size, CacheGeometry.Word, false).Value, null));
+            _caches.Add(new ModelCache(
+                new CacheId(_caches.Count),
+                name,
+                CacheGeometry.For(name, size, CacheGeometry.Word, false).Value,
+                null));
         }
     }
 
@@ -64,9 +68,13 @@ public partial class SlabModel : ISlabAllocator
     }
 
     public SlabSnapshot Snapshot() =>
-        new(_caches.OfType<ModelCache>().Select(c => c.State()), _large.Select(l => new Block(l.Key, l.Value)), Pages.Snapshot());
+        new(_caches.OfType<ModelCache>().Select(c => c.State()),
+            _large.Select(l => new Block(l.Key, l.Value)),
+            Pages.Snapshot());
 
-    /// <summary>The named caches and those with a slab in the frames, with only those slabs; large kmallocs, pages.</summary>
+    /// <summary>
+    /// The named caches and those with a slab in the frames, with only those slabs; large kmallocs, pages.
+    /// </summary>
     public SlabSnapshot SnapshotOf(IReadOnlyCollection<CacheId> caches, PfnRange frames) =>
         new(_caches.OfType<ModelCache>().Where(c => caches.Contains(c.Id) || c.SlabsIn(frames).Any())
                 .Select(c => c.State(frames)),
@@ -79,11 +87,14 @@ public partial class SlabModel : ISlabAllocator
         var freed = Pages.FreePages(pfn, order);
         if (!freed.IsOk)
         {
-            throw new InvalidOperationException($"the buddy allocator refused the slab layer's block {new Block(pfn, order)}: {freed.Error}");
+            throw new InvalidOperationException(
+                $"the buddy allocator refused the slab layer's block {new Block(pfn, order)}: {freed.Error}");
         }
     }
 
-    /// <summary>virt_to_slab, made total: the slab object or large kmalloc an address starts, or the typed error.</summary>
+    /// <summary>
+    /// virt_to_slab, made total: the slab object or large kmalloc an address starts, or the typed error.
+    /// </summary>
     private Result<Place> Locate(VirtAddr addr)
     {
         if (!DirectMap.TryPfn(addr, Pages.Layout.FrameCount, out var pfn, out _))
@@ -104,7 +115,9 @@ public partial class SlabModel : ISlabAllocator
 
         foreach (var (head, order) in _large.Where(l => new Block(l.Key, l.Value).Contains(pfn)))
         {
-            return addr == DirectMap.Of(head) ? new Place(null, null, 0, head) : new NotObjectStart(addr, "large kmalloc");
+            return addr == DirectMap.Of(head)
+                ? new Place(null, null, 0, head)
+                : new NotObjectStart(addr, "large kmalloc");
         }
 
         return new NotSlabPage(addr, pfn);
@@ -118,6 +131,8 @@ public partial class SlabModel : ISlabAllocator
             : place;
     }
 
-    /// <summary>Where an address points: a slab object (cache, slab, index) or, with no slab, a large kmalloc at pfn.</summary>
+    /// <summary>
+    /// Where an address points: a slab object (cache, slab, index) or, with no slab, a large kmalloc at pfn.
+    /// </summary>
     private readonly record struct Place(ModelCache? Cache, ModelSlab? Slab, int Index, Pfn Pfn);
 }

@@ -16,7 +16,8 @@ namespace MMSpec.Properties.Slab;
 /// in SlabLockstep.Incremental.cs, and what the run learns after each step in SlabLockstep.Tracking.cs.
 /// </para>
 /// </summary>
-public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabChecks checks) : ILockstepSubject<SlabStep>
+public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabChecks checks)
+    : ILockstepSubject<SlabStep>
 {
     public const string ManySlabs = "cache filled 4+ slabs";
     public const string ShrinkMixed = "shrink with empty and partial slabs";
@@ -29,12 +30,14 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, S
     public const string DestroyBusy = "destroy with live objects refused";
     public const string DestroyDone = "cache destroyed";
 
-    private readonly List<CacheId> _caches = [.. Enumerable.Range(0, KmallocSizes.CacheSizes.Length).Select(i => new CacheId(i))];
+    private readonly List<CacheId> _caches =
+        [.. Enumerable.Range(0, KmallocSizes.CacheSizes.Length).Select(i => new CacheId(i))];
     private readonly List<LiveObject> _live = [];
     private readonly List<VirtAddr> _freed = [];
     private int _created;
 
-    // The state after the last step: the next step's state before, so each step takes one snapshot of the implementation.
+    // The state after the last step: the next step's state before, so each step takes one snapshot of the
+    // implementation.
     private SlabSnapshot? _last;
 
     // Each cache's slab order and the slabs it had after the last step: from each whole snapshot, plus the new slab
@@ -44,7 +47,10 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, S
     private static readonly PfnRange NoFrames = new(new Pfn(0), new Pfn(0));
 
     public static IReadOnlyList<string> AllScenarios { get; } =
-        [ManySlabs, ShrinkMixed, GrowthExhausted, LargeKmalloc, InvalidFreeRejected, OtherInvalidRejected, EmptySlabReused, ConstructedReuse, DestroyBusy, DestroyDone];
+        [
+            ManySlabs, ShrinkMixed, GrowthExhausted, LargeKmalloc, InvalidFreeRejected, OtherInvalidRejected,
+            EmptySlabReused, ConstructedReuse, DestroyBusy, DestroyDone,
+        ];
 
     public Violation? CheckInitialState()
     {
@@ -104,7 +110,10 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, S
         return violation;
     }
 
-    /// <summary>Frees every live object, shrinks every cache and destroys the created ones, checking each step; for the live property.</summary>
+    /// <summary>
+    /// Frees every live object, shrinks every cache and destroys the created ones, checking each step; for the live
+    /// property.
+    /// </summary>
     public Violation? FreeAllAndShrink(StepLog log)
     {
         while (_live.Count > 0)
@@ -140,7 +149,11 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, S
         {
             case CreateCache c:
                 _created++;
-                return new KmemCacheCreate($"cache{_created}", (ulong)c.Size, (ulong)c.Align, c.Ctor ? new CacheCtor(0xc0de_0000UL + (ulong)_created) : null);
+                return new KmemCacheCreate(
+                    $"cache{_created}",
+                    (ulong)c.Size,
+                    (ulong)c.Align,
+                    c.Ctor ? new CacheCtor(0xc0de_0000UL + (ulong)_created) : null);
             case CacheAlloc a:
                 return new KmemCacheAlloc(CacheAt(a.Cache));
             case KmallocStep k:
@@ -162,7 +175,9 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, S
 
         return step switch
         {
-            CacheFree f => _live[f.Handle % _live.Count] is { Cache: { } cache } o ? new KmemCacheFree(cache, o.Addr) : new Kfree(_live[f.Handle % _live.Count].Addr),
+            CacheFree f => _live[f.Handle % _live.Count] is { Cache: { } cache } o
+                ? new KmemCacheFree(cache, o.Addr)
+                : new Kfree(_live[f.Handle % _live.Count].Addr),
             KfreeStep f => new Kfree(_live[f.Handle % _live.Count].Addr),
             KfreeLast => new Kfree(_live[^1].Addr),
             Write w => new WriteWord(_live[w.Handle % _live.Count].Addr, w.Value),
@@ -187,7 +202,8 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, S
         };
     }
 
-    private static Kfree Interior(LiveObject o, int offset) => new(new VirtAddr(o.Addr.Value + 1 + ((ulong)offset % (o.Size - 1))));
+    private static Kfree Interior(LiveObject o, int offset) =>
+        new(new VirtAddr(o.Addr.Value + 1 + ((ulong)offset % (o.Size - 1))));
 
     private KmemCacheFree WrongCache(LiveObject o, int handle)
     {
@@ -197,7 +213,9 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, S
 
     private (MmError? Error, Func<string> Result, VirtAddr? Returned, string? Why) Run(SlabOp op) => op switch
     {
-        KmemCacheCreate c => Compare(impl.KmemCacheCreate(c.Name, c.Size, c.Align, c.Ctor), model.KmemCacheCreate(c.Name, c.Size, c.Align, c.Ctor)),
+        KmemCacheCreate c => Compare(
+            impl.KmemCacheCreate(c.Name, c.Size, c.Align, c.Ctor),
+            model.KmemCacheCreate(c.Name, c.Size, c.Align, c.Ctor)),
         KmemCacheAlloc a => Adopted(op, impl.KmemCacheAlloc(a.Cache)),
         Kmalloc k => Adopted(op, impl.Kmalloc(k.Size)),
         KmemCacheFree f => Compare(impl.KmemCacheFree(f.Cache, f.Obj), model.KmemCacheFree(f.Cache, f.Obj)),
