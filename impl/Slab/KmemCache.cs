@@ -2,7 +2,9 @@ using MMSpec.Model.Slab;
 
 namespace MMSpec.Impl.Slab;
 
-/// <summary>struct kmem_cache with its kmem_cache_node: the layout, the three slab lists as intrusive lists, counters.</summary>
+/// <summary>
+/// struct kmem_cache with its kmem_cache_node: the layout, the three slab lists as intrusive lists, counters.
+/// </summary>
 internal sealed class KmemCache(CacheId id, string name, CacheGeometry geometry, CacheCtor? ctor)
 {
     private readonly SlabDescriptor?[] _heads = new SlabDescriptor?[3];

@@ -1,3 +1,4 @@
+// Over 300 lines: all of SLUB in one class; this change only wraps its lines, a split by seam is left for later.
 using System.Collections.Immutable;
 using System.Numerics;
 using MMSpec.Model.Buddy;
@@ -17,7 +18,8 @@ public sealed class SlabAllocator : ISlabAllocator
     private const int NoLarge = -1;
 
     // kmalloc_size_index: the kmalloc cache (by id here, not by Linux's kmalloc index) for 1..192 bytes, 8 at a time.
-    private static readonly byte[] KmallocSizeIndex = [0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6];
+    private static readonly byte[] KmallocSizeIndex =
+        [0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6];
 
     private readonly List<KmemCache?> _caches = [];
 
@@ -38,7 +40,11 @@ public sealed class SlabAllocator : ISlabAllocator
         foreach (var size in KmallocSizes.CacheSizes)
         {
             var name = KmallocSizes.NameOf(size);
-            _caches.Add(new KmemCache(new CacheId(_caches.Count), name, CacheGeometry.For(name, size, CacheGeometry.Word, false).Value, null));
+            _caches.Add(new KmemCache(
+                new CacheId(_caches.Count),
+                name,
+                CacheGeometry.For(name, size, CacheGeometry.Word, false).Value,
+                null));
         }
     }
 
@@ -57,7 +63,8 @@ public sealed class SlabAllocator : ISlabAllocator
         return id;
     }
 
-    public Result<VirtAddr> KmemCacheAlloc(CacheId cache) => Find(cache) is { } found ? SlabAlloc(found) : new UnknownCache(cache);
+    public Result<VirtAddr> KmemCacheAlloc(CacheId cache) =>
+        Find(cache) is { } found ? SlabAlloc(found) : new UnknownCache(cache);
 
     public Result<VirtAddr> Kmalloc(ulong size)
     {
@@ -287,7 +294,9 @@ public sealed class SlabAllocator : ISlabAllocator
         return sorted.MoveToImmutable();
     }
 
-    /// <summary>The freelist, walked at most one step past the object count, so a cycle shows as a repeated index, not a hang.</summary>
+    /// <summary>
+    /// The freelist, walked at most one step past the object count, so a cycle shows as a repeated index, not a hang.
+    /// </summary>
     private static IEnumerable<int> FreeIndices(SlabDescriptor slab)
     {
         var steps = 0;
@@ -299,7 +308,9 @@ public sealed class SlabAllocator : ISlabAllocator
 
     private KmemCache? Find(CacheId id) => id.Value >= 0 && id.Value < _caches.Count ? _caches[id.Value] : null;
 
-    /// <summary>___slab_alloc: the first partial slab, else the first empty one, else new_slab; then pop its freelist.</summary>
+    /// <summary>
+    /// ___slab_alloc: the first partial slab, else the first empty one, else new_slab; then pop its freelist.
+    /// </summary>
     private Result<VirtAddr> SlabAlloc(KmemCache cache)
     {
         var slab = cache.Head(SlabList.Partial) ?? cache.Head(SlabList.Empty) ?? NewSlab(cache);
@@ -317,7 +328,9 @@ public sealed class SlabAllocator : ISlabAllocator
         return DirectMap.Of(new Pfn((ulong)slab.Pfn), cache.Geometry.OffsetOf(index));
     }
 
-    /// <summary>__slab_free: push on the slab's freelist; full -> partial, and to empty when nothing is left in use.</summary>
+    /// <summary>
+    /// __slab_free: push on the slab's freelist; full -> partial, and to empty when nothing is left in use.
+    /// </summary>
     private static Result<Unit> SlabFree(VirtAddr obj, SlabDescriptor slab, int index)
     {
         if (slab.FreeNext[index] != SlabDescriptor.Allocated)
@@ -333,7 +346,9 @@ public sealed class SlabAllocator : ISlabAllocator
         return Unit.Value;
     }
 
-    /// <summary>new_slab / allocate_slab: pages from the buddy allocator, every frame pointing at the slab, objects constructed.</summary>
+    /// <summary>
+    /// new_slab / allocate_slab: pages from the buddy allocator, every frame pointing at the slab, objects constructed.
+    /// </summary>
     private SlabDescriptor? NewSlab(KmemCache cache)
     {
         var pages = Pages.AllocPages(cache.Geometry.Order, ZoneType.Normal);
@@ -354,7 +369,9 @@ public sealed class SlabAllocator : ISlabAllocator
         return slab;
     }
 
-    /// <summary>discard_slab: unlink, clear the frames' slab pointers, give the block back, keep the descriptor.</summary>
+    /// <summary>
+    /// discard_slab: unlink, clear the frames' slab pointers, give the block back, keep the descriptor.
+    /// </summary>
     private void DiscardSlab(SlabDescriptor slab)
     {
         slab.Cache.Unlink(slab);
@@ -393,11 +410,15 @@ public sealed class SlabAllocator : ISlabAllocator
         var freed = Pages.FreePages(new Pfn((ulong)pfn), order);
         if (!freed.IsOk)
         {
-            throw new InvalidOperationException($"the buddy allocator refused the slab layer's block {new Block(new Pfn((ulong)pfn), order)}: {freed.Error}");
+            throw new InvalidOperationException(
+                $"the buddy allocator refused the slab layer's block {new Block(new Pfn((ulong)pfn), order)}: "
+                + $"{freed.Error}");
         }
     }
 
-    /// <summary>virt_to_slab, made total: (slab, object index) for a slab object, (null, 0, head) for a large kmalloc.</summary>
+    /// <summary>
+    /// virt_to_slab, made total: (slab, object index) for a slab object, (null, 0, head) for a large kmalloc.
+    /// </summary>
     private Result<(SlabDescriptor? Slab, int Index, int Pfn)> VirtToSlab(VirtAddr addr)
     {
         if (!DirectMap.TryPfn(addr, Pages.Layout.FrameCount, out var frame, out _))
@@ -427,7 +448,8 @@ public sealed class SlabAllocator : ISlabAllocator
     private Result<(SlabDescriptor? Slab, int Index, int Pfn)> LiveObject(VirtAddr addr)
     {
         var place = VirtToSlab(addr);
-        return place.IsOk && place.Value.Slab is { } slab && slab.FreeNext[place.Value.Index] != SlabDescriptor.Allocated
+        return place.IsOk && place.Value.Slab is { } slab
+            && slab.FreeNext[place.Value.Index] != SlabDescriptor.Allocated
             ? new ObjectAlreadyFree(addr, slab.Cache.Name)
             : place;
     }

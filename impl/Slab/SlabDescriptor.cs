@@ -38,7 +38,9 @@ internal sealed class SlabDescriptor(KmemCache cache)
 
     public Order Order => Cache.Geometry.Order;
 
-    /// <summary>allocate_slab / shuffle-free freelist init: objects in address order, each constructed once (setup_object).</summary>
+    /// <summary>
+    /// allocate_slab / shuffle-free freelist init: objects in address order, each constructed once (setup_object).
+    /// </summary>
     public void Init(int pfn)
     {
         Pfn = pfn;

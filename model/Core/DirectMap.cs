@@ -12,7 +12,9 @@ public static class DirectMap
     /// <summary>__va(pfn &lt;&lt; PAGE_SHIFT) + offset.</summary>
     public static VirtAddr Of(Pfn pfn, ulong offset = 0) => new(PageOffset + (pfn.Value << Pfn.PageShift) + offset);
 
-    /// <summary>virt_to_pfn and the offset in that page; false when the address maps none of the machine's frames.</summary>
+    /// <summary>
+    /// virt_to_pfn and the offset in that page; false when the address maps none of the machine's frames.
+    /// </summary>
     public static bool TryPfn(VirtAddr addr, ulong frameCount, out Pfn pfn, out ulong offset)
     {
         var inMap = addr.Value >= PageOffset && (addr.Value - PageOffset) >> Pfn.PageShift < frameCount;

@@ -27,7 +27,8 @@ public readonly struct Result<T> : IEquatable<Result<T>>
 
     public static Result<T> Ok(T value) => new(value, null);
 
-    public static Result<T> Fail(MmError error) => new(default!, error ?? throw new ArgumentNullException(nameof(error)));
+    public static Result<T> Fail(MmError error) =>
+        new(default!, error ?? throw new ArgumentNullException(nameof(error)));
 
     public static implicit operator Result<T>(T value) => Ok(value);
 

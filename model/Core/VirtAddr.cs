@@ -25,7 +25,8 @@ public readonly record struct VirtAddr(ulong Value) : IJsonScalar<VirtAddr>
     {
         addr = default;
         if (text is not ['0', 'x' or 'X', _, ..]
-            || !ulong.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value))
+            || !ulong.TryParse(
+                text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value))
         {
             return false;
         }

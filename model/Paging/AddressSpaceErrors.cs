@@ -50,7 +50,9 @@ public sealed record NotVmallocArea(VirtAddr Addr) : MmError
     public override string Message => $"{Addr} does not start a vmalloc area";
 }
 
-/// <summary>migrate_pages refused a page: none is mapped at the address, or it is a page-cache page (file or shmem).</summary>
+/// <summary>
+/// migrate_pages refused a page: none is mapped at the address, or it is a page-cache page (file or shmem).
+/// </summary>
 public sealed record NotMigratable(VirtAddr Addr, string Why) : MmError
 {
     public override string Message => $"page at {Addr} cannot be migrated: {Why}";

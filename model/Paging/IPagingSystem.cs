@@ -14,7 +14,9 @@ public interface IPagingSystem
 
     IBuddyAllocator Pages { get; }
 
-    /// <summary>fork+exec of the standard program: text, data, bss, an empty heap and a stack (<see cref="UserLayout"/>).</summary>
+    /// <summary>
+    /// fork+exec of the standard program: text, data, bss, an empty heap and a stack (<see cref="UserLayout"/>).
+    /// </summary>
     Result<AsId> CreateAddressSpace();
 
     /// <summary>exit_mmap: every VMA unmapped, every frame and page-table page freed.</summary>
@@ -56,7 +58,8 @@ public interface IPagingSystem
     /// The walk a paging-structure-cache hit makes (SDM 4.10.3.2): the upper levels skipped, the leaf entry read
     /// from <paramref name="pageTable"/> and checked as the last step of <see cref="Translate"/> checks it. Hardware
     /// reads the frame whatever it holds now; a side that keeps no table bytes returns <see cref="StaleTableWalk"/>
-    /// when <paramref name="pageTable"/> is no longer the address's page table, which a correct kernel never lets happen.
+    /// when <paramref name="pageTable"/> is no longer the address's page table, which a correct kernel never lets
+    /// happen.
     /// </summary>
     Result<PageWalk> TranslateFrom(AsId mm, Pfn pageTable, VirtAddr addr, Access access, Privilege privilege);
 
@@ -74,7 +77,9 @@ public interface IPagingSystem
 
     void WriteFrame(Pfn frame, ulong offset, byte value);
 
-    /// <summary>vmalloc: order-0 pages mapped one by one into the shared kernel tables, a guard page after the area.</summary>
+    /// <summary>
+    /// vmalloc: order-0 pages mapped one by one into the shared kernel tables, a guard page after the area.
+    /// </summary>
     Result<VirtAddr> Vmalloc(ulong pages);
 
     Result<Unit> Vfree(VirtAddr addr);
@@ -99,12 +104,17 @@ public readonly record struct Translation(Pfn Frame, PteFlags Flags)
     public override string ToString() => $"{Frame} [{PteFlagsText.Of(Flags)}]";
 }
 
-/// <summary>What a successful walk yields: the translation, and the page table whose entry gave it (what a PDE cache keeps).</summary>
+/// <summary>
+/// What a successful walk yields: the translation, and the page table whose entry gave it (what a PDE cache keeps).
+/// </summary>
 public readonly record struct PageWalk(Translation Translation, Pfn PageTable);
 
-/// <summary>One mmap call: length in pages, protection, anonymous or a file at a page offset, shared or private.</summary>
+/// <summary>
+/// One mmap call: length in pages, protection, anonymous or a file at a page offset, shared or private.
+/// </summary>
 public sealed record MmapRequest(ulong Pages, VmProt Prot, int? File, ulong PgOff, bool Shared, VirtAddr? Fixed = null)
 {
     public override string ToString() =>
-        $"{(Fixed is { } at ? $"{at}, " : string.Empty)}{Pages} pages, {VmProtText.Of(Prot)}, {(Shared ? "MAP_SHARED" : "MAP_PRIVATE")}{(File is { } f ? $", file{f}@{PgOff}" : "|MAP_ANONYMOUS")}";
+        $"{(Fixed is { } at ? $"{at}, " : string.Empty)}{Pages} pages, {VmProtText.Of(Prot)}, "
+            + $"{(Shared ? "MAP_SHARED" : "MAP_PRIVATE")}{(File is { } f ? $", file{f}@{PgOff}" : "|MAP_ANONYMOUS")}";
 }

@@ -15,7 +15,9 @@ public readonly record struct AsId(int Value) : IJsonScalar<AsId>
     public override string ToString() => $"mm{Value}";
 }
 
-/// <summary>What a shared page belongs to: a regular file, or the shmem object behind one MAP_SHARED|MAP_ANONYMOUS mmap.</summary>
+/// <summary>
+/// What a shared page belongs to: a regular file, or the shmem object behind one MAP_SHARED|MAP_ANONYMOUS mmap.
+/// </summary>
 public readonly record struct MappedObject(bool Shmem, int Id) : IComparable<MappedObject>
 {
     public int CompareTo(MappedObject other) => (Shmem, Id).CompareTo((other.Shmem, other.Id));

@@ -2,7 +2,9 @@ using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Paging;
 
-/// <summary>Why the MMU refused an access (the x86 page-fault error code, plus #GP for a non-canonical address).</summary>
+/// <summary>
+/// Why the MMU refused an access (the x86 page-fault error code, plus #GP for a non-canonical address).
+/// </summary>
 public enum FaultKind
 {
     NonCanonical,
@@ -27,10 +29,13 @@ public enum Privilege
     Supervisor,
 }
 
-/// <summary>The hardware fault of a walk: the kind, and the level whose entry stopped it (null for #GP before any walk).</summary>
+/// <summary>
+/// The hardware fault of a walk: the kind, and the level whose entry stopped it (null for #GP before any walk).
+/// </summary>
 public sealed record PageFault(VirtAddr Addr, FaultKind Kind, PageLevel? Level) : MmError
 {
-    public override string Message => $"{Kind} at {Addr}{(Level is { } level ? $" ({PageLevelText.Of(level)} entry)" : string.Empty)}";
+    public override string Message =>
+        $"{Kind} at {Addr}{(Level is { } level ? $" ({PageLevelText.Of(level)} entry)" : string.Empty)}";
 }
 
 /// <summary>A fault the kernel does not resolve: SIGSEGV for a user access, an oops for a kernel one.</summary>
@@ -39,10 +44,13 @@ public sealed record SegmentationFault(VirtAddr Addr, Access Access, Privilege P
     public override string Message => $"{Privilege} {Access} at {Addr}: {Fault.Message}";
 }
 
-/// <summary>A page fault that needed a frame (data or page table) when none was free: VM_FAULT_OOM, nothing changed.</summary>
+/// <summary>
+/// A page fault that needed a frame (data or page table) when none was free: VM_FAULT_OOM, nothing changed.
+/// </summary>
 public sealed record FaultOutOfMemory(VirtAddr Addr, int FramesNeeded) : MmError
 {
-    public override string Message => $"page fault at {Addr} needs {FramesNeeded} free frames and the buddy allocator has fewer";
+    public override string Message =>
+        $"page fault at {Addr} needs {FramesNeeded} free frames and the buddy allocator has fewer";
 }
 
 /// <summary>

@@ -61,7 +61,8 @@ public static class PagingInvariants
         var owners = Owners(s).ToList();
         foreach (var twice in owners.GroupBy(o => o.Frame).Where(g => g.Count() > 1).Take(4))
         {
-            yield return new Violation(FrameOwnership, $"frame {twice.Key} is owned by {string.Join(" and ", twice.Select(o => o.Owner))}");
+            yield return new Violation(
+                FrameOwnership, $"frame {twice.Key} is owned by {string.Join(" and ", twice.Select(o => o.Owner))}");
         }
 
         var owned = owners.Select(o => o.Frame).ToHashSet();
@@ -69,7 +70,10 @@ public static class PagingInvariants
         var free = owners.Where(o => !allocated.Contains(o.Frame)).Take(8).ToList();
         if (leaked.Count > 0 || free.Count > 0)
         {
-            yield return new Violation(FrameOwnership, $"allocated but owned by nobody [{string.Join(' ', leaked)}], owned but free [{string.Join("; ", free)}]");
+            yield return new Violation(
+                FrameOwnership,
+                $"allocated but owned by nobody [{string.Join(' ', leaked)}], "
+                + $"owned but free [{string.Join("; ", free)}]");
         }
     }
 
@@ -79,14 +83,17 @@ public static class PagingInvariants
             .Concat(CheckTablesOnlyWhereNeeded(s))
             .Concat(CheckAccounting(s));
 
-    /// <summary>An anonymous entry's frame is its own; a file or shmem entry points at the page-cache page of its offset.</summary>
+    /// <summary>
+    /// An anonymous entry's frame is its own; a file or shmem entry points at the page-cache page of its offset.
+    /// </summary>
     public static IEnumerable<Violation> CheckEntriesPointAtOwners(PagingSnapshot s)
     {
         var cache = s.Cache.ToDictionary(c => (c.Backing, c.PgOff), c => c.Frame);
         return from space in s.Spaces
                from page in space.Pages
                where page.Owner.Backing is { } obj && cache.GetValueOrDefault((obj, page.Owner.PgOff)) != page.Frame
-               select new Violation(EntriesPointAtOwners, $"{space.Id}: {page} is not the page-cache page of {page.Owner}");
+               select new Violation(
+                   EntriesPointAtOwners, $"{space.Id}: {page} is not the page-cache page of {page.Owner}");
     }
 
     /// <summary>
@@ -102,11 +109,17 @@ public static class PagingInvariants
             {
                 var vma = space.Vmas.FirstOrDefault(v => v.Contains(page.Addr));
                 var why = vma is null ? "outside every VMA"
-                    : page.Owner.Backing is { } obj && (obj != vma.Backing || page.Owner.PgOff != vma.PgOffOf(page.Addr)) ? $"backed by {page.Owner}, not by {vma}"
+                    : page.Owner.Backing is { } obj
+                        && (obj != vma.Backing || page.Owner.PgOff != vma.PgOffOf(page.Addr))
+                        ? $"backed by {page.Owner}, not by {vma}"
                     : !page.Flags.HasFlag(PteFlags.User) ? "not user-accessible"
-                    : page.Flags.HasFlag(PteFlags.ReadWrite) && (!vma.Prot.HasFlag(VmProt.Write) || (page.Owner.Backing is not null && !vma.Shared)) ? $"writable in {vma}"
-                    : s.Format.HasNx && !vma.Prot.HasFlag(VmProt.Exec) && !page.Flags.HasFlag(PteFlags.NoExecute) ? $"executable in {vma}"
-                    : page.Flags.HasFlag(PteFlags.Present) == (vma.Prot == VmProt.None) ? $"present bit disagrees with {vma}"
+                    : page.Flags.HasFlag(PteFlags.ReadWrite)
+                        && (!vma.Prot.HasFlag(VmProt.Write) || (page.Owner.Backing is not null && !vma.Shared))
+                        ? $"writable in {vma}"
+                    : s.Format.HasNx && !vma.Prot.HasFlag(VmProt.Exec) && !page.Flags.HasFlag(PteFlags.NoExecute)
+                        ? $"executable in {vma}"
+                    : page.Flags.HasFlag(PteFlags.Present) == (vma.Prot == VmProt.None)
+                        ? $"present bit disagrees with {vma}"
                     : null;
                 if (why is not null)
                 {
@@ -121,7 +134,9 @@ public static class PagingInvariants
         }
     }
 
-    /// <summary>A user table exists only while a VMA meets its range, and only under tables that exist (free_pgtables).</summary>
+    /// <summary>
+    /// A user table exists only while a VMA meets its range, and only under tables that exist (free_pgtables).
+    /// </summary>
     public static IEnumerable<Violation> CheckTablesOnlyWhereNeeded(PagingSnapshot s)
     {
         foreach (var space in s.Spaces)
@@ -157,21 +172,31 @@ public static class PagingInvariants
         return false;
     }
 
-    /// <summary>VmPTE is the PTE, PMD and PUD tables times 4 KiB; the RSS counters count the mapped pages by kind.</summary>
+    /// <summary>
+    /// VmPTE is the PTE, PMD and PUD tables times 4 KiB; the RSS counters count the mapped pages by kind.
+    /// </summary>
     public static IEnumerable<Violation> CheckAccounting(PagingSnapshot s)
     {
         foreach (var space in s.Spaces)
         {
-            var bytes = (ulong)space.Tables.Count(t => PagingFormat.IsAccounted(s.Format.Levels[t.Depth])) * Pfn.PageSize;
+            var bytes = (ulong)space.Tables.Count(t => PagingFormat.IsAccounted(s.Format.Levels[t.Depth]))
+                * Pfn.PageSize;
             if (space.PgTablesBytes != bytes)
             {
-                yield return new Violation(PgTablesBytes, $"{space.Id}: VmPTE {space.PgTablesBytes} bytes, its tables make {bytes}");
+                yield return new Violation(
+                    PgTablesBytes, $"{space.Id}: VmPTE {space.PgTablesBytes} bytes, its tables make {bytes}");
             }
 
-            var rss = (space.Pages.Count(p => p.Owner.Backing is { Shmem: false }), space.Pages.Count(p => p.Owner.Backing is null), space.Pages.Count(p => p.Owner.Backing is { Shmem: true }));
+            var rss = (
+                space.Pages.Count(p => p.Owner.Backing is { Shmem: false }),
+                space.Pages.Count(p => p.Owner.Backing is null),
+                space.Pages.Count(p => p.Owner.Backing is { Shmem: true }));
             if ((space.RssFile, space.RssAnon, space.RssShmem) != rss)
             {
-                yield return new Violation(RssCounters, $"{space.Id}: RSS file/anon/shmem {space.RssFile}/{space.RssAnon}/{space.RssShmem}, its pages make {rss.Item1}/{rss.Item2}/{rss.Item3}");
+                yield return new Violation(
+                    RssCounters,
+                    $"{space.Id}: RSS file/anon/shmem {space.RssFile}/{space.RssAnon}/{space.RssShmem}, "
+                    + $"its pages make {rss.Item1}/{rss.Item2}/{rss.Item3}");
             }
         }
     }
@@ -200,13 +225,20 @@ public static class PagingInvariants
         }
     }
 
-    /// <summary>Every frame the paging layer owns, with its owner: PGDs, tables, anonymous pages, page-cache pages, vmalloc pages.</summary>
+    /// <summary>
+    /// Every frame the paging layer owns, with its owner: PGDs, tables, anonymous pages, page-cache pages, vmalloc
+    /// pages.
+    /// </summary>
     public static IEnumerable<(Pfn Frame, string Owner)> Owners(PagingSnapshot s) =>
         s.Spaces.SelectMany(space =>
                 new[] { (space.Pgd, $"{space.Id} PGD") }
-                    .Concat(space.Tables.Select(t => (t.Frame, $"{space.Id} {PageLevelText.Of(s.Format.Levels[t.Depth])} table {t.Index:x}")))
-                    .Concat(space.Pages.Where(p => p.Owner.Backing is null).Select(p => (p.Frame, $"{space.Id} anon page {p.Addr:x}"))))
+                    .Concat(space.Tables.Select(t =>
+                        (t.Frame, $"{space.Id} {PageLevelText.Of(s.Format.Levels[t.Depth])} table {t.Index:x}")))
+                    .Concat(space.Pages.Where(p => p.Owner.Backing is null)
+                        .Select(p => (p.Frame, $"{space.Id} anon page {p.Addr:x}"))))
             .Concat(s.Cache.Select(c => (c.Frame, $"page cache {c.Backing}@{c.PgOff}")))
-            .Concat(s.KernelTables.Select(t => (t.Frame, $"kernel {PageLevelText.Of(s.Format.Levels[t.Depth])} table {t.Index:x}")))
-            .Concat(s.Vmalloc.SelectMany(a => a.Frames.Select((f, i) => (f, $"vmalloc page {a.Start + ((ulong)i * Pfn.PageSize):x}"))));
+            .Concat(s.KernelTables.Select(t =>
+                (t.Frame, $"kernel {PageLevelText.Of(s.Format.Levels[t.Depth])} table {t.Index:x}")))
+            .Concat(s.Vmalloc.SelectMany(a =>
+                a.Frames.Select((f, i) => (f, $"vmalloc page {a.Start + ((ulong)i * Pfn.PageSize):x}"))));
 }

@@ -5,7 +5,10 @@ namespace MMSpec.Model.Paging;
 /// <summary>Page migration, the step compaction is made of.</summary>
 public partial class PagingModel
 {
-    /// <summary>migrate_folio_move for an anonymous page: copy to a new frame, remove_migration_pte with the old flags, free the old frame.</summary>
+    /// <summary>
+    /// migrate_folio_move for an anonymous page: copy to a new frame, remove_migration_pte with the old flags, free the
+    /// old frame.
+    /// </summary>
     public Result<Unit> MigratePage(AsId mm, VirtAddr addr)
     {
         if (!_mms.TryGetValue(mm.Value, out var m))

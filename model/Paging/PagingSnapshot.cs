@@ -4,7 +4,9 @@ using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Paging;
 
-/// <summary>Which page a frame holds: an anonymous page (Backing null) or page PgOff of a file or shmem object.</summary>
+/// <summary>
+/// Which page a frame holds: an anonymous page (Backing null) or page PgOff of a file or shmem object.
+/// </summary>
 public readonly record struct PageOwner(MappedObject? Backing, ulong PgOff)
 {
     public override string ToString() => Backing is { } o ? $"{o}@{PgOff}" : "anon";
@@ -30,7 +32,8 @@ public readonly record struct TableState(int Depth, ulong Index, Pfn Frame)
 /// entries, and the counters Linux keeps (VmPTE = PgTablesBytes; RSS file, anon, shmem).
 /// </summary>
 public sealed record AddressSpaceState(
-    AsId Id, ImmutableArray<Vma> Vmas, ulong Brk, Pfn Pgd, ImmutableArray<TableState> Tables, ImmutableArray<PageState> Pages,
+    AsId Id, ImmutableArray<Vma> Vmas, ulong Brk, Pfn Pgd, ImmutableArray<TableState> Tables,
+    ImmutableArray<PageState> Pages,
     ulong PgTablesBytes, long RssFile, long RssAnon, long RssShmem);
 
 /// <summary>A page held by the page cache (a file page or a shmem page), whether or not anything maps it.</summary>
@@ -50,10 +53,13 @@ public sealed record VmallocArea(ulong Start, ImmutableArray<Pfn> Frames)
 /// which frame each side chose); the invariants use the frames to check ownership within one side.
 /// </summary>
 public sealed record PagingSnapshot(
-    PagingFormat Format, ImmutableArray<AddressSpaceState> Spaces, ImmutableArray<CachedPage> Cache, ImmutableArray<VmallocArea> Vmalloc,
+    PagingFormat Format, ImmutableArray<AddressSpaceState> Spaces, ImmutableArray<CachedPage> Cache,
+    ImmutableArray<VmallocArea> Vmalloc,
     ImmutableArray<TableState> KernelTables, ImmutableArray<PageState> KernelPages, BuddySnapshot Pages)
 {
-    /// <summary>Null when the two agree on everything but frame numbers; otherwise every difference, a line each.</summary>
+    /// <summary>
+    /// Null when the two agree on everything but frame numbers; otherwise every difference, a line each.
+    /// </summary>
     public string? DiffFrom(PagingSnapshot other)
     {
         if (Agrees(other))
@@ -64,14 +70,18 @@ public sealed record PagingSnapshot(
         var ids = Spaces.Select(s => s.Id).ToList();
         if (!ids.SequenceEqual(other.Spaces.Select(s => s.Id)))
         {
-            return $"address spaces differ: here [{string.Join(' ', ids)}], there [{string.Join(' ', other.Spaces.Select(s => s.Id))}]";
+            return $"address spaces differ: here [{string.Join(' ', ids)}], "
+                + $"there [{string.Join(' ', other.Spaces.Select(s => s.Id))}]";
         }
 
-        var differences = Spaces.Zip(other.Spaces).SelectMany(pair => DiffSpace(pair.First, pair.Second).Select(why => $"{pair.First.Id}: {why}"))
+        var differences = Spaces.Zip(other.Spaces)
+            .SelectMany(pair => DiffSpace(pair.First, pair.Second).Select(why => $"{pair.First.Id}: {why}"))
             .Concat(new[]
             {
-                Differ("page cache", Cache.Select(c => (c.Backing, c.PgOff)), other.Cache.Select(c => (c.Backing, c.PgOff))),
-                Differ("vmalloc areas", Vmalloc.Select(v => (v.Start, v.Pages)), other.Vmalloc.Select(v => (v.Start, v.Pages))),
+                Differ("page cache",
+                    Cache.Select(c => (c.Backing, c.PgOff)), other.Cache.Select(c => (c.Backing, c.PgOff))),
+                Differ("vmalloc areas",
+                    Vmalloc.Select(v => (v.Start, v.Pages)), other.Vmalloc.Select(v => (v.Start, v.Pages))),
                 Differ("kernel tables", KernelTables.Select(t => t.Key), other.KernelTables.Select(t => t.Key)),
                 Differ("kernel pages", KernelPages.Select(p => p.Logical), other.KernelPages.Select(p => p.Logical)),
                 Differ("free frames", [Pages.FreePages], [other.Pages.FreePages]),
@@ -118,7 +128,8 @@ public sealed record PagingSnapshot(
             Differ("tables", mine.Tables.Select(t => t.Key), theirs.Tables.Select(t => t.Key)),
             Differ("pages", mine.Pages.Select(p => p.Logical), theirs.Pages.Select(p => p.Logical)),
             Differ("VmPTE bytes", [mine.PgTablesBytes], [theirs.PgTablesBytes]),
-            Differ("RSS file/anon/shmem", [(mine.RssFile, mine.RssAnon, mine.RssShmem)], [(theirs.RssFile, theirs.RssAnon, theirs.RssShmem)]),
+            Differ("RSS file/anon/shmem",
+                [(mine.RssFile, mine.RssAnon, mine.RssShmem)], [(theirs.RssFile, theirs.RssAnon, theirs.RssShmem)]),
         }.OfType<string>();
 
     private static string? Differ<T>(string what, IEnumerable<T> mine, IEnumerable<T> theirs)
@@ -140,7 +151,8 @@ public sealed record PagingSnapshot(
 public static class PteFlagsText
 {
     public static string Of(PteFlags flags) =>
-        $"{(flags.HasFlag(PteFlags.Present) ? 'P' : '-')}{(flags.HasFlag(PteFlags.ReadWrite) ? 'W' : '-')}{(flags.HasFlag(PteFlags.User) ? 'U' : '-')}"
-        + $"{(flags.HasFlag(PteFlags.Accessed) ? 'A' : '-')}{(flags.HasFlag(PteFlags.Dirty) ? 'D' : '-')}{(flags.HasFlag(PteFlags.Global) ? 'G' : '-')}"
+        $"{(flags.HasFlag(PteFlags.Present) ? 'P' : '-')}{(flags.HasFlag(PteFlags.ReadWrite) ? 'W' : '-')}"
+        + $"{(flags.HasFlag(PteFlags.User) ? 'U' : '-')}{(flags.HasFlag(PteFlags.Accessed) ? 'A' : '-')}"
+        + $"{(flags.HasFlag(PteFlags.Dirty) ? 'D' : '-')}{(flags.HasFlag(PteFlags.Global) ? 'G' : '-')}"
         + $"{(flags.HasFlag(PteFlags.NoExecute) ? '-' : 'X')}";
 }

@@ -9,7 +9,9 @@ namespace MMSpec.Model.Paging;
 /// </summary>
 public static class UserLayout
 {
-    /// <summary>The executable every address space maps: one file, so its text pages are shared through the page cache.</summary>
+    /// <summary>
+    /// The executable every address space maps: one file, so its text pages are shared through the page cache.
+    /// </summary>
     public const int ExecutableFile = 0;
 
     public const ulong TextPages = 8;
@@ -40,15 +42,20 @@ public static class UserLayout
 
     public static ulong StackTop(PagingFormat format) => format.UserTop;
 
-    /// <summary>mmap_base: TASK_SIZE minus the 128 MiB minimum gap (8 MiB stack limit plus the guard gap are below it).</summary>
+    /// <summary>
+    /// mmap_base: TASK_SIZE minus the 128 MiB minimum gap (8 MiB stack limit plus the guard gap are below it).
+    /// </summary>
     public static ulong MmapBase(PagingFormat format) => format.UserTop - (128UL << 20);
 
     /// <summary>The VMAs of a new address space, low to high.</summary>
     public static IEnumerable<Vma> Initial(PagingFormat format) =>
     [
-        new(TextStart(format), DataStart(format), VmProt.Read | VmProt.Exec, new MappedObject(false, ExecutableFile), 0, false),
-        new(DataStart(format), BssStart(format), VmProt.Read | VmProt.Write, new MappedObject(false, ExecutableFile), TextPages, false),
+        new(TextStart(format), DataStart(format), VmProt.Read | VmProt.Exec,
+            new MappedObject(false, ExecutableFile), 0, false),
+        new(DataStart(format), BssStart(format), VmProt.Read | VmProt.Write,
+            new MappedObject(false, ExecutableFile), TextPages, false),
         new(BssStart(format), StartBrk(format), VmProt.Read | VmProt.Write, null, 0, false),
-        new(StackTop(format) - (InitialStackPages * Pfn.PageSize), StackTop(format), VmProt.Read | VmProt.Write, null, 0, false),
+        new(StackTop(format) - (InitialStackPages * Pfn.PageSize), StackTop(format), VmProt.Read | VmProt.Write,
+            null, 0, false),
     ];
 }

@@ -1,6 +1,8 @@
 namespace MMSpec.Model.Paging;
 
-/// <summary>PROT_READ, PROT_WRITE, PROT_EXEC as mmap and mprotect take them (VM_READ, VM_WRITE, VM_EXEC in a VMA).</summary>
+/// <summary>
+/// PROT_READ, PROT_WRITE, PROT_EXEC as mmap and mprotect take them (VM_READ, VM_WRITE, VM_EXEC in a VMA).
+/// </summary>
 [Flags]
 public enum VmProt
 {
@@ -14,5 +16,6 @@ public enum VmProt
 public static class VmProtText
 {
     public static string Of(VmProt prot) =>
-        $"{(prot.HasFlag(VmProt.Read) ? 'r' : '-')}{(prot.HasFlag(VmProt.Write) ? 'w' : '-')}{(prot.HasFlag(VmProt.Exec) ? 'x' : '-')}";
+        $"{(prot.HasFlag(VmProt.Read) ? 'r' : '-')}{(prot.HasFlag(VmProt.Write) ? 'w' : '-')}"
+        + $"{(prot.HasFlag(VmProt.Exec) ? 'x' : '-')}";
 }

@@ -56,7 +56,8 @@ public sealed class VmaSet
     public VmaSet Remove(ulong start, ulong end) => new([.. All.SelectMany(v => Cut(v, start, end, null))]);
 
     /// <summary>mprotect_fixup over [start, end): the covered parts get <paramref name="prot"/>.</summary>
-    public VmaSet Protect(ulong start, ulong end, VmProt prot) => new([.. All.SelectMany(v => Cut(v, start, end, prot))]);
+    public VmaSet Protect(ulong start, ulong end, VmProt prot) =>
+        new([.. All.SelectMany(v => Cut(v, start, end, prot))]);
 
     /// <summary>One VMA given new bounds (expand_downwards grows the stack this way).</summary>
     public VmaSet Resize(Vma vma, ulong newStart, ulong newEnd) =>

@@ -17,7 +17,9 @@ public sealed record CacheGeometry(ulong ObjectSize, ulong Align, ulong Size, Or
     /// <summary>slub_max_order: PAGE_ALLOC_COSTLY_ORDER.</summary>
     public const int MaxOrder = 3;
 
-    /// <summary>sizeof(void *): the word size, the minimum alignment (ARCH_SLAB_MINALIGN) and the free pointer's size.</summary>
+    /// <summary>
+    /// sizeof(void *): the word size, the minimum alignment (ARCH_SLAB_MINALIGN) and the free pointer's size.
+    /// </summary>
     public const ulong Word = 8;
 
     /// <summary>One order-10 block: the largest slab there is.</summary>
@@ -28,7 +30,9 @@ public sealed record CacheGeometry(ulong ObjectSize, ulong Align, ulong Size, Or
     /// <summary>The byte offset of object <paramref name="index"/> in its slab.</summary>
     public ulong OffsetOf(int index) => (ulong)index * Size;
 
-    /// <summary>calculate_sizes: validate, lay out the slot, then pick the slab order; a typed error for bad input.</summary>
+    /// <summary>
+    /// calculate_sizes: validate, lay out the slot, then pick the slab order; a typed error for bad input.
+    /// </summary>
     public static Result<CacheGeometry> For(string name, ulong objectSize, ulong align, bool hasCtor)
     {
         if (align != 0 && !BitOperations.IsPow2(align))
@@ -82,7 +86,9 @@ public sealed record CacheGeometry(ulong ObjectSize, ulong Align, ulong Size, Or
         return GetOrder(size);
     }
 
-    /// <summary>calc_slab_order: the first order from min_order whose leftover (slab_size % size) is small enough.</summary>
+    /// <summary>
+    /// calc_slab_order: the first order from min_order whose leftover (slab_size % size) is small enough.
+    /// </summary>
     private static int CalcSlabOrder(ulong size, int minOrder, ulong fractLeftover)
     {
         var order = minOrder;

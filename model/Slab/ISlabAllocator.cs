@@ -17,7 +17,9 @@ public interface ISlabAllocator
 
     Result<CacheId> KmemCacheCreate(string name, ulong size, ulong align, CacheCtor? ctor);
 
-    /// <summary>A free object: from a partial slab, else an empty slab, else a new slab from the buddy allocator.</summary>
+    /// <summary>
+    /// A free object: from a partial slab, else an empty slab, else a new slab from the buddy allocator.
+    /// </summary>
     Result<VirtAddr> KmemCacheAlloc(CacheId cache);
 
     Result<Unit> KmemCacheFree(CacheId cache, VirtAddr obj);
@@ -34,7 +36,9 @@ public interface ISlabAllocator
     /// <summary>Frees a slab object (of any cache) or a large kmalloc, found from the address (virt_to_slab).</summary>
     Result<Unit> Kfree(VirtAddr addr);
 
-    /// <summary>The usable size of a live object: its cache's slot size, or the whole block of a large kmalloc.</summary>
+    /// <summary>
+    /// The usable size of a live object: its cache's slot size, or the whole block of a large kmalloc.
+    /// </summary>
     Result<ulong> Ksize(VirtAddr addr);
 
     /// <summary>The first word of a live slab object.</summary>
@@ -42,7 +46,9 @@ public interface ISlabAllocator
 
     Result<Unit> WriteWord(VirtAddr obj, ulong value);
 
-    /// <summary>Caches, slabs, large kmallocs and the buddy allocator's blocks, canonical, for comparison and /proc/slabinfo.</summary>
+    /// <summary>
+    /// Caches, slabs, large kmallocs and the buddy allocator's blocks, canonical, for comparison and /proc/slabinfo.
+    /// </summary>
     SlabSnapshot Snapshot();
 
     /// <summary>

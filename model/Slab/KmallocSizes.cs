@@ -21,13 +21,18 @@ public static class KmallocSizes
     public static readonly VirtAddr ZeroSizePtr = new(16);
 
     /// <summary>The object sizes of the 13 kmalloc caches, in creation (and CacheId) order.</summary>
-    public static ImmutableArray<ulong> CacheSizes { get; } = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192];
+    public static ImmutableArray<ulong> CacheSizes { get; } =
+        [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192];
 
     /// <summary>kmalloc-8 ... kmalloc-192, kmalloc-256, kmalloc-512, kmalloc-1k ... kmalloc-8k.</summary>
     public static string NameOf(ulong size) =>
-        size >= 1024 ? $"kmalloc-{(size / 1024).ToString(CultureInfo.InvariantCulture)}k" : $"kmalloc-{size.ToString(CultureInfo.InvariantCulture)}";
+        size >= 1024
+            ? $"kmalloc-{(size / 1024).ToString(CultureInfo.InvariantCulture)}k"
+            : $"kmalloc-{size.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>The cache for 1..8192 bytes: 65..96 and 129..192 have their own; otherwise the next power of two, at least 8.</summary>
+    /// <summary>
+    /// The cache for 1..8192 bytes: 65..96 and 129..192 have their own; otherwise the next power of two, at least 8.
+    /// </summary>
     public static int IndexOf(ulong size)
     {
         var cacheSize = size switch

@@ -3,7 +3,9 @@ using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Slab;
 
-/// <summary>The reference model's record of one cache (struct kmem_cache): its layout, constructor and slabs by pfn.</summary>
+/// <summary>
+/// The reference model's record of one cache (struct kmem_cache): its layout, constructor and slabs by pfn.
+/// </summary>
 public sealed class ModelCache(CacheId id, string name, CacheGeometry geometry, CacheCtor? ctor)
 {
     public CacheId Id { get; } = id;
@@ -43,7 +45,9 @@ public sealed class ModelCache(CacheId id, string name, CacheGeometry geometry, 
             [.. slabs.Select(s => new SlabState(s.Pfn, s.Order, s.List, [.. s.Free]))]);
 }
 
-/// <summary>The reference model's record of one slab (struct slab): its block, list, free objects and contents.</summary>
+/// <summary>
+/// The reference model's record of one slab (struct slab): its block, list, free objects and contents.
+/// </summary>
 public sealed class ModelSlab
 {
     public ModelSlab(Pfn pfn, Order order, int objects, ulong initialWord)

@@ -6,7 +6,9 @@ namespace MMSpec.Model.Slab;
 /// <summary>kmem_cache_create with size 0, or an object whose slot needs more than one order-10 slab.</summary>
 public sealed record InvalidObjectSize(string Cache, ulong Size) : MmError
 {
-    public override string Message => $"cache {Cache}: object size {Size} is 0 or needs more than one order-{Order.Max} slab ({CacheGeometry.MaxSlabBytes} bytes)";
+    public override string Message =>
+        $"cache {Cache}: object size {Size} is 0 or needs more than one order-{Order.Max} slab "
+        + $"({CacheGeometry.MaxSlabBytes} bytes)";
 }
 
 /// <summary>kmem_cache_create with an alignment that is not a power of two (0 means the default).</summary>
@@ -33,10 +35,13 @@ public sealed record BootCache(string Cache) : MmError
     public override string Message => $"{Cache} is a kmalloc cache and is never destroyed";
 }
 
-/// <summary>The cache has no free object and the buddy allocator has no block of the slab order (allocate_slab fails).</summary>
+/// <summary>
+/// The cache has no free object and the buddy allocator has no block of the slab order (allocate_slab fails).
+/// </summary>
 public sealed record SlabOutOfMemory(string Cache, Order Order) : MmError
 {
-    public override string Message => $"cache {Cache}: no free object and no free block of order {Order} for a new slab";
+    public override string Message =>
+        $"cache {Cache}: no free object and no free block of order {Order} for a new slab";
 }
 
 /// <summary>kmalloc_large: the buddy allocator has no block of the order the size needs.</summary>

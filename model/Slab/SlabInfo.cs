@@ -3,7 +3,9 @@ using System.Text;
 
 namespace MMSpec.Model.Slab;
 
-/// <summary>/proc/slabinfo version 2.1, as mm/slab_common.c print_slabinfo_header and cache_show write it for SLUB.</summary>
+/// <summary>
+/// /proc/slabinfo version 2.1, as mm/slab_common.c print_slabinfo_header and cache_show write it for SLUB.
+/// </summary>
 public static class SlabInfo
 {
     public const string Header =
@@ -25,8 +27,11 @@ public static class SlabInfo
             var g = cache.Geometry;
             var slabs = cache.Slabs.Length;
             text.Append(CultureInfo.InvariantCulture,
-                $"{cache.Name,-17} {cache.ActiveObjects,6} {cache.TotalObjects,6} {g.Size,6} {g.ObjectsPerSlab,4} {1 << g.Order.Value,4}");
-            text.Append(CultureInfo.InvariantCulture, $" : tunables {0,4} {0,4} {0,4} : slabdata {slabs,6} {slabs,6} {0,6}\n");
+                $"{cache.Name,-17} {cache.ActiveObjects,6} {cache.TotalObjects,6} {g.Size,6} {g.ObjectsPerSlab,4} "
+                + $"{1 << g.Order.Value,4}");
+                text.Append(
+                    CultureInfo.InvariantCulture,
+                    $" : tunables {0,4} {0,4} {0,4} : slabdata {slabs,6} {slabs,6} {0,6}\n");
         }
 
         return text.ToString();

@@ -47,7 +47,10 @@ public static class SlabInvariants
             var g = cache.Geometry;
             if ((ulong)g.ObjectsPerSlab * g.Size > g.SlabBytes || g.ObjectsPerSlab < 1 || g.Size % g.Align != 0)
             {
-                yield return new Violation(SlabGeometry, $"{cache.Name}: {g.ObjectsPerSlab} objects of {g.Size} bytes, align {g.Align}, in a {g.SlabBytes}-byte slab");
+                yield return new Violation(
+                    SlabGeometry,
+                    $"{cache.Name}: {g.ObjectsPerSlab} objects of {g.Size} bytes, align {g.Align}, "
+                    + $"in a {g.SlabBytes}-byte slab");
             }
 
             foreach (var slab in cache.Slabs)
@@ -55,17 +58,21 @@ public static class SlabInvariants
                 var free = slab.FreeObjects;
                 if (slab.Order != g.Order || slab.Pfn.Value % slab.Order.Pages != 0)
                 {
-                    yield return new Violation(SlabGeometry, $"{cache.Name}: slab {slab.Block} is not an aligned block of order {g.Order}");
+                    yield return new Violation(
+                        SlabGeometry, $"{cache.Name}: slab {slab.Block} is not an aligned block of order {g.Order}");
                 }
                 else if (!AllDistinct(free) || free.Any(i => i < 0 || i >= g.ObjectsPerSlab))
                 {
-                    yield return new Violation(SlabGeometry, $"{cache.Name}: slab {slab} lists a free object twice or one it does not have");
+                    yield return new Violation(
+                        SlabGeometry, $"{cache.Name}: slab {slab} lists a free object twice or one it does not have");
                 }
             }
         }
     }
 
-    /// <summary>No two slabs or large kmallocs share a frame, so no two live objects overlap, in one cache or across.</summary>
+    /// <summary>
+    /// No two slabs or large kmallocs share a frame, so no two live objects overlap, in one cache or across.
+    /// </summary>
     public static IEnumerable<Violation> CheckNoOverlap(SlabSnapshot s)
     {
         var blocks = Held(s).OrderBy(b => b.Block.Pfn).ToList();
@@ -73,12 +80,16 @@ public static class SlabInvariants
         {
             if (blocks[i].Block.Pfn.Value < blocks[i - 1].Block.End)
             {
-                yield return new Violation(NoOverlap, $"{blocks[i].Owner} {blocks[i].Block} overlaps {blocks[i - 1].Owner} {blocks[i - 1].Block}");
+                yield return new Violation(
+                    NoOverlap,
+                    $"{blocks[i].Owner} {blocks[i].Block} overlaps {blocks[i - 1].Owner} {blocks[i - 1].Block}");
             }
         }
     }
 
-    /// <summary>The blocks the slab layer holds (slabs and large kmallocs) are exactly the buddy allocator's allocated blocks.</summary>
+    /// <summary>
+    /// The blocks the slab layer holds (slabs and large kmallocs) are exactly the buddy allocator's allocated blocks.
+    /// </summary>
     public static IEnumerable<Violation> CheckPagesAreBuddyBlocks(SlabSnapshot s) =>
         PagesAreBuddyBlocksOf([.. Held(s).Select(b => b.Block)], s.Pages.Allocated);
 
@@ -87,23 +98,40 @@ public static class SlabInvariants
         PagesAreBuddyBlocksOf([.. Held(s).Select(b => b.Block).Where(b => frames.Contains(b.Pfn))],
             s.Pages.Allocated.Where(b => frames.Contains(b.Pfn)));
 
-    /// <summary>A slab is on the full list when every object is in use, on the empty list when none is, else on partial.</summary>
+    /// <summary>
+    /// A slab is on the full list when every object is in use, on the empty list when none is, else on partial.
+    /// </summary>
     public static IEnumerable<Violation> CheckListMembership(SlabSnapshot s) =>
         from cache in s.Caches
         from slab in cache.Slabs
         let inUse = cache.InUse(slab)
-        let expected = inUse == cache.Geometry.ObjectsPerSlab ? SlabList.Full : inUse == 0 ? SlabList.Empty : SlabList.Partial
+        let expected = inUse == cache.Geometry.ObjectsPerSlab ? SlabList.Full
+            : inUse == 0 ? SlabList.Empty
+            : SlabList.Partial
         where slab.List != expected
-        select new Violation(ListMembership, $"{cache.Name}: slab {slab.Block} with {inUse}/{cache.Geometry.ObjectsPerSlab} objects in use is on the {slab.List} list, not {expected}");
+        select new Violation(
+            ListMembership,
+            $"{cache.Name}: slab {slab.Block} with {inUse}/{cache.Geometry.ObjectsPerSlab} objects in use "
+            + $"is on the {slab.List} list, not {expected}");
 
-    /// <summary>The constructor runs once per object of each new slab: a multiple of objperslab, at least the objects there are now.</summary>
+    /// <summary>
+    /// The constructor runs once per object of each new slab: a multiple of objperslab, at least the objects there are
+    /// now.
+    /// </summary>
     public static IEnumerable<Violation> CheckConstructorCount(SlabSnapshot s) =>
         from cache in s.Caches
         let perSlab = cache.Geometry.ObjectsPerSlab
-        where cache.Ctor is null ? cache.CtorCalls != 0 : cache.CtorCalls % perSlab != 0 || cache.CtorCalls < cache.TotalObjects
-        select new Violation(ConstructorCount, $"{cache.Name}: constructor ran {cache.CtorCalls} times for slabs of {perSlab} objects ({cache.TotalObjects} objects now){(cache.Ctor is null ? " without a constructor" : string.Empty)}");
+        where cache.Ctor is null
+            ? cache.CtorCalls != 0
+            : cache.CtorCalls % perSlab != 0 || cache.CtorCalls < cache.TotalObjects
+        select new Violation(
+            ConstructorCount,
+            $"{cache.Name}: constructor ran {cache.CtorCalls} times for slabs of {perSlab} objects "
+            + $"({cache.TotalObjects} objects now){(cache.Ctor is null ? " without a constructor" : string.Empty)}");
 
-    /// <summary>The blocks the slab layer holds, each with its owner: every slab of every cache, and every large kmalloc.</summary>
+    /// <summary>
+    /// The blocks the slab layer holds, each with its owner: every slab of every cache, and every large kmalloc.
+    /// </summary>
     public static IEnumerable<(string Owner, Block Block)> Held(SlabSnapshot s) =>
         s.Caches.SelectMany(c => c.Slabs.Select(slab => (c.Name, slab.Block)))
             .Concat(s.Large.Select(b => ("large kmalloc", b)));
@@ -115,7 +143,8 @@ public static class SlabInvariants
         if (notAllocated.Count > 0 || notHeld.Count > 0)
         {
             yield return new Violation(PagesAreBuddyBlocks,
-                $"held but not allocated in the buddy allocator [{string.Join(' ', notAllocated)}], allocated but not held [{string.Join(' ', notHeld)}]");
+                $"held but not allocated in the buddy allocator [{string.Join(' ', notAllocated)}], "
+                + $"allocated but not held [{string.Join(' ', notHeld)}]");
         }
     }
 

@@ -22,7 +22,8 @@ public abstract record SlabOp;
 
 public sealed record KmemCacheCreate(string Name, ulong Size, ulong Align, CacheCtor? Ctor) : SlabOp
 {
-    public override string ToString() => $"kmem_cache_create(\"{Name}\", size={Size}, align={Align}, {(Ctor is { } c ? c.ToString() : "NULL")})";
+    public override string ToString() =>
+        $"kmem_cache_create(\"{Name}\", size={Size}, align={Align}, {(Ctor is { } c ? c.ToString() : "NULL")})";
 }
 
 public sealed record KmemCacheAlloc(CacheId Cache) : SlabOp

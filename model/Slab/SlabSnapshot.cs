@@ -12,15 +12,18 @@ public sealed record SlabState(Pfn Pfn, Order Order, SlabList List, ImmutableArr
     public VirtAddr Base => DirectMap.Of(Pfn);
 
     public bool Equals(SlabState? other) =>
-        other is not null && Pfn == other.Pfn && Order == other.Order && List == other.List && FreeObjects.SequenceEqual(other.FreeObjects);
+        other is not null && Pfn == other.Pfn && Order == other.Order && List == other.List
+            && FreeObjects.SequenceEqual(other.FreeObjects);
 
     public override int GetHashCode() => HashCode.Combine(Pfn, Order, List, FreeObjects.Length);
 
-    public override string ToString() => $"{Block} {List.ToString().ToLowerInvariant()} free[{string.Join(' ', FreeObjects)}]";
+    public override string ToString() =>
+        $"{Block} {List.ToString().ToLowerInvariant()} free[{string.Join(' ', FreeObjects)}]";
 }
 
 /// <summary>One cache: name, layout, constructor, how often the constructor ran, and its slabs sorted by pfn.</summary>
-public sealed record CacheState(CacheId Id, string Name, CacheGeometry Geometry, CacheCtor? Ctor, long CtorCalls, ImmutableArray<SlabState> Slabs)
+public sealed record CacheState(
+    CacheId Id, string Name, CacheGeometry Geometry, CacheCtor? Ctor, long CtorCalls, ImmutableArray<SlabState> Slabs)
 {
     public long ActiveObjects => Slabs.Sum(s => (long)(Geometry.ObjectsPerSlab - s.FreeObjects.Length));
 
@@ -35,7 +38,8 @@ public sealed record CacheState(CacheId Id, string Name, CacheGeometry Geometry,
     public override int GetHashCode() => HashCode.Combine(Id, Name, CtorCalls, Slabs.Length);
 
     public override string ToString() =>
-        $"{Name} (cache {Id}, size {Geometry.Size}, order {Geometry.Order}, {Geometry.ObjectsPerSlab}/slab, ctor calls {CtorCalls}): {string.Join("; ", Slabs)}";
+        $"{Name} (cache {Id}, size {Geometry.Size}, order {Geometry.Order}, {Geometry.ObjectsPerSlab}/slab, "
+        + $"ctor calls {CtorCalls}): {string.Join("; ", Slabs)}";
 }
 
 /// <summary>

@@ -10,7 +10,8 @@ public sealed class KmallocTableTests
     public void Spec_rule_gives_linux_kmalloc_slab_for_every_size()
     {
         var wrong = Enumerable.Range(1, (int)KmallocSizes.MaxCacheSize).Select(s => (ulong)s)
-            .Where(s => KmallocSizes.NameOf(KmallocSizes.CacheSizes[KmallocSizes.IndexOf(s)]) != SlabRules.LinuxKmallocCache(s))
+            .Where(s => KmallocSizes.NameOf(KmallocSizes.CacheSizes[KmallocSizes.IndexOf(s)])
+                != SlabRules.LinuxKmallocCache(s))
             .ToList();
         Assert.Empty(wrong);
     }
@@ -41,7 +42,8 @@ public sealed class KmallocTableTests
     public void Linux_table_has_the_96_and_192_classes_at_their_edges()
     {
         Assert.Equal(
-            ["kmalloc-8", "kmalloc-8", "kmalloc-16", "kmalloc-64", "kmalloc-96", "kmalloc-96", "kmalloc-128", "kmalloc-128", "kmalloc-192", "kmalloc-192", "kmalloc-256", "kmalloc-8k"],
+            ["kmalloc-8", "kmalloc-8", "kmalloc-16", "kmalloc-64", "kmalloc-96", "kmalloc-96", "kmalloc-128",
+             "kmalloc-128", "kmalloc-192", "kmalloc-192", "kmalloc-256", "kmalloc-8k"],
             new ulong[] { 1, 8, 9, 64, 65, 96, 97, 128, 129, 192, 193, 8192 }.Select(SlabRules.LinuxKmallocCache));
     }
 }

@@ -5,7 +5,9 @@ using Xunit;
 
 namespace MMSpec.Properties.Slab;
 
-/// <summary>The relational model: it adopts any object and any pages SLUB could have handed out, and rejects the rest.</summary>
+/// <summary>
+/// The relational model: it adopts any object and any pages SLUB could have handed out, and rejects the rest.
+/// </summary>
 public sealed class SlabAdoptionTests
 {
     [Fact]
@@ -16,20 +18,32 @@ public sealed class SlabAdoptionTests
         var alloc = new KmemCacheAlloc(cache);
         var before = model.Snapshot();
 
-        Assert.StartsWith("page allocator: returned pfn 0x8", model.Adopt(alloc, DirectMap.Of(new Pfn(8))), StringComparison.Ordinal);
-        Assert.Equal("returned 0xffff888000000008, which is not an object of a new order-2 c slab at pfn 0x0", model.Adopt(alloc, DirectMap.Of(new Pfn(0), 8)));
-        Assert.Equal("expected an object of a new c slab, got UnknownCache: no cache 1 (never created, or destroyed)", model.Adopt(alloc, new UnknownCache(new CacheId(1))));
+        Assert.StartsWith(
+            "page allocator: returned pfn 0x8", model.Adopt(alloc, DirectMap.Of(new Pfn(8))), StringComparison.Ordinal);
+        Assert.Equal(
+            "returned 0xffff888000000008, which is not an object of a new order-2 c slab at pfn 0x0",
+            model.Adopt(alloc, DirectMap.Of(new Pfn(0), 8)));
+        Assert.Equal(
+            "expected an object of a new c slab, got UnknownCache: no cache 1 (never created, or destroyed)",
+            model.Adopt(alloc, new UnknownCache(new CacheId(1))));
         Assert.Null(before.DiffFrom(model.Snapshot()));
 
         var fifth = DirectMap.Of(new Pfn(0), 5 * 2048);
         Assert.Null(model.Adopt(alloc, fifth));
-        Assert.StartsWith($"returned {fifth}, which is not a free object on a Partial slab of c", model.Adopt(alloc, fifth), StringComparison.Ordinal);
-        Assert.StartsWith("expected an object from a Partial slab of c, got SlabOutOfMemory", model.Adopt(alloc, new SlabOutOfMemory("c", new Order(2))), StringComparison.Ordinal);
+        Assert.StartsWith(
+            $"returned {fifth}, which is not a free object on a Partial slab of c",
+            model.Adopt(alloc, fifth),
+            StringComparison.Ordinal);
+        Assert.StartsWith(
+            "expected an object from a Partial slab of c, got SlabOutOfMemory",
+            model.Adopt(alloc, new SlabOutOfMemory("c", new Order(2))),
+            StringComparison.Ordinal);
         Assert.Null(model.Adopt(alloc, DirectMap.Of(new Pfn(0), 2 * 2048)));
         Assert.Equal([0, 1, 3, 4, 6, 7], model.Snapshot().Cache(cache)!.Slabs.Single().FreeObjects.ToArray());
 
         var large = new Kmalloc(9000);
-        Assert.StartsWith("page allocator: returned pfn 0x8", model.Adopt(large, DirectMap.Of(new Pfn(8))), StringComparison.Ordinal);
+        Assert.StartsWith(
+            "page allocator: returned pfn 0x8", model.Adopt(large, DirectMap.Of(new Pfn(8))), StringComparison.Ordinal);
         Assert.Null(model.Adopt(large, DirectMap.Of(new Pfn(4))));
         Assert.Equal([new Block(new Pfn(4), new Order(2))], model.Snapshot().Large.ToArray());
         Assert.Equal("expected 0x10, got 0x20", model.Adopt(new Kmalloc(0), new VirtAddr(0x20)));
@@ -38,8 +52,11 @@ public sealed class SlabAdoptionTests
     [Fact]
     public void Model_on_a_non_adopting_buddy_allocator_requires_the_same_pages()
     {
-        var model = new SlabModel(new MMSpec.Impl.Buddy.BuddyAllocator(MemoryLayout.Flat(64), MMSpec.Impl.Buddy.Placement.LowestAddress));
-        Assert.Equal("the model's page allocator answered 0x0 where the implementation's answered 0x8", model.Adopt(new Kmalloc(9000), DirectMap.Of(new Pfn(8))));
+        var model = new SlabModel(
+            new MMSpec.Impl.Buddy.BuddyAllocator(MemoryLayout.Flat(64), MMSpec.Impl.Buddy.Placement.LowestAddress));
+        Assert.Equal(
+            "the model's page allocator answered 0x0 where the implementation's answered 0x8",
+            model.Adopt(new Kmalloc(9000), DirectMap.Of(new Pfn(8))));
         Assert.Empty(model.Snapshot().Pages.Allocated);
         Assert.Null(model.Adopt(new Kmalloc(9000), DirectMap.Of(new Pfn(0))));
     }
@@ -61,8 +78,14 @@ public sealed class SlabAdoptionTests
         Assert.Equal([SlabList.Empty, SlabList.Partial], before.Cache(cache)!.Slabs.Select(s => s.List));
 
         var onEmpty = DirectMap.Of(new Pfn(0), 2048);
-        Assert.Equal($"returned {onEmpty}, which is not a free object on a Partial slab of c (___slab_alloc takes a partial slab first, then an empty one)", model.Adopt(alloc, onEmpty));
-        Assert.Equal($"returned {outside}, which is not a free object on a Partial slab of c (___slab_alloc takes a partial slab first, then an empty one)", model.Adopt(alloc, outside));
+        Assert.Equal(
+            $"returned {onEmpty}, which is not a free object on a Partial slab of c"
+                + " (___slab_alloc takes a partial slab first, then an empty one)",
+            model.Adopt(alloc, onEmpty));
+        Assert.Equal(
+            $"returned {outside}, which is not a free object on a Partial slab of c"
+                + " (___slab_alloc takes a partial slab first, then an empty one)",
+            model.Adopt(alloc, outside));
         Assert.Null(before.DiffFrom(model.Snapshot()));
     }
 
@@ -72,10 +95,17 @@ public sealed class SlabAdoptionTests
         var model = new SlabModel(new BuddyModel(MemoryLayout.Flat(4)));
         var large = new Kmalloc(9000);
         var order = new Order(2);
-        Assert.Equal("returned 0xffff888000000010, which is not the start of a page in the direct map", model.Adopt(large, DirectMap.Of(new Pfn(0), 16)));
-        Assert.Equal("returned 0x1000, which is not the start of a page in the direct map", model.Adopt(large, new VirtAddr(0x1000)));
-        Assert.Equal($"expected a block of order {order}, got {new KmallocTooLarge(9000)}", model.Adopt(large, new KmallocTooLarge(9000)));
-        Assert.StartsWith("page allocator: ", model.Adopt(large, new LargeKmallocOutOfMemory(9000, order)), StringComparison.Ordinal);
+        Assert.Equal(
+            "returned 0xffff888000000010, which is not the start of a page in the direct map",
+            model.Adopt(large, DirectMap.Of(new Pfn(0), 16)));
+        Assert.Equal(
+            "returned 0x1000, which is not the start of a page in the direct map",
+            model.Adopt(large, new VirtAddr(0x1000)));
+        Assert.Equal(
+            $"expected a block of order {order}, got {new KmallocTooLarge(9000)}",
+            model.Adopt(large, new KmallocTooLarge(9000)));
+        Assert.StartsWith(
+            "page allocator: ", model.Adopt(large, new LargeKmallocOutOfMemory(9000, order)), StringComparison.Ordinal);
         Assert.Empty(model.Snapshot().Large);
 
         Assert.Null(model.Adopt(large, DirectMap.Of(new Pfn(0))));
@@ -98,7 +128,9 @@ public sealed class SlabAdoptionTests
         var model = new SlabModel(new BuddyModel(MemoryLayout.Flat(64)));
         var cache = model.KmemCacheCreate("c", 3000, 0, null).Value;
         var tail = DirectMap.Of(new Pfn(0), 30000);
-        Assert.Equal($"returned {tail}, which is not an object of a new order-3 c slab at pfn 0x0", model.Adopt(new KmemCacheAlloc(cache), tail));
+        Assert.Equal(
+            $"returned {tail}, which is not an object of a new order-3 c slab at pfn 0x0",
+            model.Adopt(new KmemCacheAlloc(cache), tail));
         Assert.Null(model.Adopt(new KmemCacheAlloc(cache), DirectMap.Of(new Pfn(0), 27000)));
     }
 
@@ -106,7 +138,8 @@ public sealed class SlabAdoptionTests
     public void Model_adopts_only_allocations()
     {
         var model = new SlabModel(new BuddyModel(MemoryLayout.Flat(4)));
-        var refused = Assert.Throws<ArgumentOutOfRangeException>(() => model.Adopt(new Kfree(new VirtAddr(0)), new VirtAddr(0)));
+        var refused = Assert.Throws<ArgumentOutOfRangeException>(
+            () => model.Adopt(new Kfree(new VirtAddr(0)), new VirtAddr(0)));
         Assert.StartsWith("only allocations are adopted", refused.Message, StringComparison.Ordinal);
     }
 }

@@ -5,7 +5,9 @@ using Xunit;
 
 namespace MMSpec.Properties.Slab;
 
-/// <summary>Bad input at the edges the generators reach rarely: each gets its typed error and changes nothing, on both sides.</summary>
+/// <summary>
+/// Bad input at the edges the generators reach rarely: each gets its typed error and changes nothing, on both sides.
+/// </summary>
 public sealed class SlabBadInputTests
 {
     [Theory]
@@ -80,6 +82,8 @@ public sealed class SlabBadInputTests
         Assert.True(slab.Pages.FreePages(block.Pfn, block.Order).IsOk);
 
         var refused = Assert.Throws<InvalidOperationException>(() => slab.KmemCacheShrink(cache));
-        Assert.Equal($"the buddy allocator refused the slab layer's block {block}: {new DoubleFree(block.Pfn, block.Order)}", refused.Message);
+        Assert.Equal(
+            $"the buddy allocator refused the slab layer's block {block}: {new DoubleFree(block.Pfn, block.Order)}",
+            refused.Message);
     }
 }

@@ -20,7 +20,8 @@ public sealed class SlabExamples
     [InlineData(8UL, 4194304UL, false, 4194304UL, 10, 1)]
     [InlineData(320UL, 0UL, false, 320UL, 0, 12)]
     [InlineData(344UL, 0UL, false, 344UL, 1, 23)]
-    public void Calculate_order_follows_slub_for_one_cpu(ulong size, ulong align, bool ctor, ulong slot, int order, int objects)
+    public void Calculate_order_follows_slub_for_one_cpu(
+        ulong size, ulong align, bool ctor, ulong slot, int order, int objects)
     {
         var geometry = CacheGeometry.For("c", size, align, ctor).Value;
         Assert.Equal((slot, order, objects), (geometry.Size, geometry.Order.Value, geometry.ObjectsPerSlab));
@@ -32,8 +33,9 @@ public sealed class SlabExamples
     {
         var caches = SlabSides.Create(side, 64).Snapshot().Caches;
         Assert.Equal(
-            ["kmalloc-8 512/1", "kmalloc-16 256/1", "kmalloc-32 128/1", "kmalloc-64 64/1", "kmalloc-96 42/1", "kmalloc-128 32/1", "kmalloc-192 21/1",
-             "kmalloc-256 16/1", "kmalloc-512 8/1", "kmalloc-1k 8/2", "kmalloc-2k 8/4", "kmalloc-4k 8/8", "kmalloc-8k 4/8"],
+            ["kmalloc-8 512/1", "kmalloc-16 256/1", "kmalloc-32 128/1", "kmalloc-64 64/1", "kmalloc-96 42/1",
+             "kmalloc-128 32/1", "kmalloc-192 21/1", "kmalloc-256 16/1", "kmalloc-512 8/1", "kmalloc-1k 8/2",
+             "kmalloc-2k 8/4", "kmalloc-4k 8/8", "kmalloc-8k 4/8"],
             caches.Select(c => $"{c.Name} {c.Geometry.ObjectsPerSlab}/{1 << c.Geometry.Order.Value}"));
     }
 
@@ -95,7 +97,9 @@ public sealed class SlabExamples
         Assert.Equal(new UnknownCache(new CacheId(99)), slab.KmemCacheAlloc(new CacheId(99)).Error);
         Assert.Equal(new InvalidAlignment("d", 24), slab.KmemCacheCreate("d", 8, 24, null).Error);
         Assert.Equal(new InvalidObjectSize("d", 0), slab.KmemCacheCreate("d", 0, 0, null).Error);
-        Assert.Equal(new InvalidObjectSize("d", (4 << 20) - 4), slab.KmemCacheCreate("d", (4 << 20) - 4, 0, new CacheCtor(1)).Error);
+        Assert.Equal(
+            new InvalidObjectSize("d", (4 << 20) - 4),
+            slab.KmemCacheCreate("d", (4 << 20) - 4, 0, new CacheCtor(1)).Error);
         Assert.Equal(new KmallocTooLarge((4 << 20) + 1), slab.Kmalloc((4 << 20) + 1).Error);
         Assert.Equal(new ObjectAlreadyFree(freed, "kmalloc-64"), slab.ReadWord(freed).Error);
         Assert.Null(before.DiffFrom(slab.Snapshot()));
@@ -112,12 +116,17 @@ public sealed class SlabExamples
 
         var three = slab.Kmalloc(8193).Value;
         Assert.Equal(16384UL, slab.Ksize(three).Value);
-        Assert.Equal(new NotObjectStart(new VirtAddr(three.Value + 4096), "large kmalloc"), slab.Kfree(new VirtAddr(three.Value + 4096)).Error);
-        Assert.Equal(new NotSlabPage(three, DirectMap.TryPfn(three, 2048, out var pfn, out _) ? pfn : default), slab.ReadWord(three).Error);
+        Assert.Equal(
+            new NotObjectStart(new VirtAddr(three.Value + 4096), "large kmalloc"),
+            slab.Kfree(new VirtAddr(three.Value + 4096)).Error);
+        Assert.Equal(
+            new NotSlabPage(three, DirectMap.TryPfn(three, 2048, out var pfn, out _) ? pfn : default),
+            slab.ReadWord(three).Error);
         var max = slab.Kmalloc(KmallocSizes.MaxSize).Value;
         Assert.Equal(KmallocSizes.MaxSize, slab.Ksize(max).Value);
         var before = slab.Snapshot();
-        Assert.Equal(new LargeKmallocOutOfMemory(KmallocSizes.MaxSize, new Order(10)), slab.Kmalloc(KmallocSizes.MaxSize).Error);
+        Assert.Equal(
+            new LargeKmallocOutOfMemory(KmallocSizes.MaxSize, new Order(10)), slab.Kmalloc(KmallocSizes.MaxSize).Error);
         Assert.Null(before.DiffFrom(slab.Snapshot()));
         Assert.True(slab.Kfree(max).IsOk);
         Assert.True(slab.Kfree(three).IsOk);
@@ -146,11 +155,21 @@ public sealed class SlabExamples
         var lines = SlabInfo.Render(slab.Snapshot()).Split('\n');
         Assert.Equal("slabinfo - version: 2.1", lines[0]);
         Assert.Equal(
-            "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>",
+            "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>"
+                + " : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>",
             lines[1]);
-        Assert.Equal("dentry                 1     21    192   21    1 : tunables    0    0    0 : slabdata      1      1      0", lines[2]);
-        Assert.Equal("kmalloc-8k             0      0   8192    4    8 : tunables    0    0    0 : slabdata      0      0      0", lines[3]);
-        Assert.Equal("kmalloc-64             1     64     64   64    1 : tunables    0    0    0 : slabdata      1      1      0", lines[12]);
+        Assert.Equal(
+            "dentry                 1     21    192   21    1 : tunables    0    0    0"
+                + " : slabdata      1      1      0",
+            lines[2]);
+        Assert.Equal(
+            "kmalloc-8k             0      0   8192    4    8 : tunables    0    0    0"
+                + " : slabdata      0      0      0",
+            lines[3]);
+        Assert.Equal(
+            "kmalloc-64             1     64     64   64    1 : tunables    0    0    0"
+                + " : slabdata      1      1      0",
+            lines[12]);
         Assert.Equal(17, lines.Length);
         Assert.Equal(string.Empty, lines[16]);
     }

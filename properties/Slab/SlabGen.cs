@@ -10,14 +10,18 @@ namespace MMSpec.Properties.Slab;
 /// <summary>
 /// Generators for slab scenarios. Machines are small (16..2100 frames) so that caches fill many slabs and the
 /// buddy allocator runs out during slab growth, yet large enough now and then for an order-10 kmalloc. Steps come
-/// in phases (mixed, bursts that fill one cache, fill-free-shrink, frees in random or reverse order, shrinks), with invalid frees
+/// in phases (mixed, bursts that fill one cache, fill-free-shrink, frees in random or reverse order, shrinks), with
+/// invalid frees
 /// and other bad input mixed into every phase.
 /// </summary>
 public static class SlabGen
 {
     /// <summary>Sizes around every kmalloc class boundary, where an off-by-one shows.</summary>
     private static readonly long[] BoundarySizes =
-        [1, 7, 8, 9, 16, 17, 24, 32, 33, 63, 64, 65, 72, 95, 96, 97, 127, 128, 129, 136, 191, 192, 193, 255, 256, 257, 511, 512, 513, 1024, 1025, 2048, 4096, 4097, 8191, 8192];
+        [
+            1, 7, 8, 9, 16, 17, 24, 32, 33, 63, 64, 65, 72, 95, 96, 97, 127, 128, 129, 136, 191, 192, 193,
+            255, 256, 257, 511, 512, 513, 1024, 1025, 2048, 4096, 4097, 8191, 8192,
+        ];
 
     public static Arbitrary<SlabScenario> Scenarios() => MutationProfile.Arbitrary(Scenario(), ShrinkScenario);
 
@@ -25,7 +29,8 @@ public static class SlabGen
         from frames in Gen.Frequency((3, Gen.Choose(16, 128)), (4, Gen.Choose(129, 1024)), (2, Gen.Choose(1025, 2100)))
         from reserveZero in Gen.Elements(true, false)
         from steps in Steps()
-        select new SlabScenario(reserveZero ? MemoryLayout.X86((ulong)frames) : MemoryLayout.Flat((ulong)frames), steps);
+        select new SlabScenario(
+            reserveZero ? MemoryLayout.X86((ulong)frames) : MemoryLayout.Flat((ulong)frames), steps);
 
     public static Gen<ImmutableArray<SlabStep>> Steps() =>
         Gen.Sized(size =>
@@ -50,7 +55,8 @@ public static class SlabGen
         {
             yield return scenario with
             {
-                Layout = new MemoryLayout(frames, layout.Dma32Start, layout.NormalStart, layout.Reserved.Where(r => r.End.Value <= frames)),
+                Layout = new MemoryLayout(
+                    frames, layout.Dma32Start, layout.NormalStart, layout.Reserved.Where(r => r.End.Value <= frames)),
             };
         }
     }
@@ -82,16 +88,28 @@ public static class SlabGen
             (4, Gen.ListOf(MixedStep(), length).Select(l => l.AsEnumerable())),
             (3, FillBurst(length)),
             (2, FillFreeShrink(length)),
-            (2, Gen.ListOf(Gen.Frequency((8, FreeStep()), (2, InvalidStep()), (1, CacheStep(c => new ShrinkCache(c)))), length).Select(l => l.AsEnumerable())),
-            (1, Gen.ListOf(Gen.Frequency((8, Gen.Constant<SlabStep>(new KfreeLast())), (1, InvalidStep()), (1, CacheStep(c => new ShrinkCache(c)))), length).Select(l => l.AsEnumerable())));
+            (2, Gen.ListOf(
+                    Gen.Frequency((8, FreeStep()), (2, InvalidStep()), (1, CacheStep(c => new ShrinkCache(c)))), length)
+                .Select(l => l.AsEnumerable())),
+            (1, Gen.ListOf(
+                    Gen.Frequency(
+                        (8, Gen.Constant<SlabStep>(new KfreeLast())),
+                        (1, InvalidStep()),
+                        (1, CacheStep(c => new ShrinkCache(c)))),
+                    length)
+                .Select(l => l.AsEnumerable())));
 
     /// <summary>Many allocations from one cache (a created one more often than not), to fill slab after slab.</summary>
     private static Gen<IEnumerable<SlabStep>> FillBurst(int length) =>
         from cache in Gen.Frequency((3, Gen.Choose(13, 20)), (1, Gen.Choose(0, 12)))
-        from steps in Gen.ListOf(Gen.Frequency((12, Gen.Constant<SlabStep>(new CacheAlloc(cache))), (1, InvalidStep()), (1, FreeStep())), length * 2)
+        from steps in Gen.ListOf(
+            Gen.Frequency((12, Gen.Constant<SlabStep>(new CacheAlloc(cache))), (1, InvalidStep()), (1, FreeStep())),
+            length * 2)
         select steps.AsEnumerable();
 
-    /// <summary>Fill one cache, free the newest objects (emptying the last slabs, leaving one partial), then shrink it.</summary>
+    /// <summary>
+    /// Fill one cache, free the newest objects (emptying the last slabs, leaving one partial), then shrink it.
+    /// </summary>
     private static Gen<IEnumerable<SlabStep>> FillFreeShrink(int length) =>
         from cache in Gen.Frequency((3, Gen.Choose(13, 20)), (1, Gen.Choose(0, 12)))
         from fill in Gen.Choose(length, length * 3)
@@ -119,7 +137,8 @@ public static class SlabGen
             (3, Gen.Choose(301, 5000)),
             (1, Gen.Choose(5001, 70000)),
             (1, Gen.Elements(0, 4_194_296, 4_194_304, 4_194_305)))
-        from align in Gen.Frequency((5, Gen.Constant(0)), (3, Gen.Elements(8, 16, 32, 64, 256, 4096)), (1, Gen.Elements(3, 24, 100)))
+        from align in Gen.Frequency(
+            (5, Gen.Constant(0)), (3, Gen.Elements(8, 16, 32, 64, 256, 4096)), (1, Gen.Elements(3, 24, 100)))
         from ctor in Gen.Elements(true, false)
         select (SlabStep)new CreateCache(size, align, ctor);
 

@@ -1,7 +1,6 @@
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 using MMSpec.Model.Slab;
-using MMSpec.Properties.Buddy;
 using MMSpec.Properties.Lockstep;
 
 namespace MMSpec.Properties.Slab;
@@ -11,8 +10,14 @@ namespace MMSpec.Properties.Slab;
 /// <see cref="ISlabAllocator"/> can be checked this way. After each step the rules that need no model come
 /// first (invariants, placement, which addresses are live, liveness, the exact SLUB steps), so a failure names
 /// the most specific rule; then the model must permit the result and agree on the snapshot.
+/// <para>
+/// This file holds the scenarios, the run's state, the step loop and turning steps into operations run on both
+/// sides. The rules that need no model are in SlabLockstep.Checks.cs, the incremental check's part of the state
+/// in SlabLockstep.Incremental.cs, and what the run learns after each step in SlabLockstep.Tracking.cs.
+/// </para>
 /// </summary>
-public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabChecks checks) : ILockstepSubject<SlabStep>
+public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabChecks checks)
+    : ILockstepSubject<SlabStep>
 {
     public const string ManySlabs = "cache filled 4+ slabs";
     public const string ShrinkMixed = "shrink with empty and partial slabs";
@@ -25,12 +30,14 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
     public const string DestroyBusy = "destroy with live objects refused";
     public const string DestroyDone = "cache destroyed";
 
-    private readonly List<CacheId> _caches = [.. Enumerable.Range(0, KmallocSizes.CacheSizes.Length).Select(i => new CacheId(i))];
+    private readonly List<CacheId> _caches =
+        [.. Enumerable.Range(0, KmallocSizes.CacheSizes.Length).Select(i => new CacheId(i))];
     private readonly List<LiveObject> _live = [];
     private readonly List<VirtAddr> _freed = [];
     private int _created;
 
-    // The state after the last step: the next step's state before, so each step takes one snapshot of the implementation.
+    // The state after the last step: the next step's state before, so each step takes one snapshot of the
+    // implementation.
     private SlabSnapshot? _last;
 
     // Each cache's slab order and the slabs it had after the last step: from each whole snapshot, plus the new slab
@@ -40,7 +47,10 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
     private static readonly PfnRange NoFrames = new(new Pfn(0), new Pfn(0));
 
     public static IReadOnlyList<string> AllScenarios { get; } =
-        [ManySlabs, ShrinkMixed, GrowthExhausted, LargeKmalloc, InvalidFreeRejected, OtherInvalidRejected, EmptySlabReused, ConstructedReuse, DestroyBusy, DestroyDone];
+        [
+            ManySlabs, ShrinkMixed, GrowthExhausted, LargeKmalloc, InvalidFreeRejected, OtherInvalidRejected,
+            EmptySlabReused, ConstructedReuse, DestroyBusy, DestroyDone,
+        ];
 
     public Violation? CheckInitialState()
     {
@@ -100,7 +110,10 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         return violation;
     }
 
-    /// <summary>Frees every live object, shrinks every cache and destroys the created ones, checking each step; for the live property.</summary>
+    /// <summary>
+    /// Frees every live object, shrinks every cache and destroys the created ones, checking each step; for the live
+    /// property.
+    /// </summary>
     public Violation? FreeAllAndShrink(StepLog log)
     {
         while (_live.Count > 0)
@@ -136,7 +149,11 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         {
             case CreateCache c:
                 _created++;
-                return new KmemCacheCreate($"cache{_created}", (ulong)c.Size, (ulong)c.Align, c.Ctor ? new CacheCtor(0xc0de_0000UL + (ulong)_created) : null);
+                return new KmemCacheCreate(
+                    $"cache{_created}",
+                    (ulong)c.Size,
+                    (ulong)c.Align,
+                    c.Ctor ? new CacheCtor(0xc0de_0000UL + (ulong)_created) : null);
             case CacheAlloc a:
                 return new KmemCacheAlloc(CacheAt(a.Cache));
             case KmallocStep k:
@@ -158,7 +175,9 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
 
         return step switch
         {
-            CacheFree f => _live[f.Handle % _live.Count] is { Cache: { } cache } o ? new KmemCacheFree(cache, o.Addr) : new Kfree(_live[f.Handle % _live.Count].Addr),
+            CacheFree f => _live[f.Handle % _live.Count] is { Cache: { } cache } o
+                ? new KmemCacheFree(cache, o.Addr)
+                : new Kfree(_live[f.Handle % _live.Count].Addr),
             KfreeStep f => new Kfree(_live[f.Handle % _live.Count].Addr),
             KfreeLast => new Kfree(_live[^1].Addr),
             Write w => new WriteWord(_live[w.Handle % _live.Count].Addr, w.Value),
@@ -183,7 +202,8 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
         };
     }
 
-    private static Kfree Interior(LiveObject o, int offset) => new(new VirtAddr(o.Addr.Value + 1 + ((ulong)offset % (o.Size - 1))));
+    private static Kfree Interior(LiveObject o, int offset) =>
+        new(new VirtAddr(o.Addr.Value + 1 + ((ulong)offset % (o.Size - 1))));
 
     private KmemCacheFree WrongCache(LiveObject o, int handle)
     {
@@ -193,7 +213,9 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
 
     private (MmError? Error, Func<string> Result, VirtAddr? Returned, string? Why) Run(SlabOp op) => op switch
     {
-        KmemCacheCreate c => Compare(impl.KmemCacheCreate(c.Name, c.Size, c.Align, c.Ctor), model.KmemCacheCreate(c.Name, c.Size, c.Align, c.Ctor)),
+        KmemCacheCreate c => Compare(
+            impl.KmemCacheCreate(c.Name, c.Size, c.Align, c.Ctor),
+            model.KmemCacheCreate(c.Name, c.Size, c.Align, c.Ctor)),
         KmemCacheAlloc a => Adopted(op, impl.KmemCacheAlloc(a.Cache)),
         Kmalloc k => Adopted(op, impl.Kmalloc(k.Size)),
         KmemCacheFree f => Compare(impl.KmemCacheFree(f.Cache, f.Obj), model.KmemCacheFree(f.Cache, f.Obj)),
@@ -211,347 +233,4 @@ public sealed class SlabLockstep(ISlabAllocator impl, SlabModel model, SlabCheck
 
     private (MmError?, Func<string>, VirtAddr?, string?) Adopted(SlabOp op, Result<VirtAddr> actual) =>
         (actual.Error, actual.ToString, actual.IsOk ? actual.Value : null, model.Adopt(op, actual));
-
-    /// <summary>
-    /// The rules that need no model: safe, then exact (the most specific), then live. With <paramref name="window"/>
-    /// the snapshots are the part around those frames, and the invariants are the ones that part can break.
-    /// </summary>
-    private Violation? CheckIndependently(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot? before,
-        SlabSnapshot after, PfnRange? window)
-    {
-        if (checks.HasFlag(SlabChecks.Safe))
-        {
-            if (error is not null && before is not null && !after.SameAs(before)
-                && after.DiffFrom(before) is { } changed)
-            {
-                return new Violation(SlabRules.UnchangedOnError, $"{op} failed but changed the state: {changed}");
-            }
-
-            var invariants = window is { } frames ? SlabInvariants.Window(after, frames) : SlabInvariants.All(after);
-            if (invariants.FirstOrDefault() is { } broken)
-            {
-                return broken with { Detail = $"implementation: {broken.Detail}" };
-            }
-
-            if (((returned is { } addr ? CheckReturned(op, addr, before, after) : null) ?? CheckLiveness(op, error)) is { } misplaced)
-            {
-                return misplaced;
-            }
-        }
-
-        // The live and exact rules always get the whole state before.
-        if (checks.HasFlag(SlabChecks.Exact) && before is { } old
-            && CheckExact(op, error, returned, old, after) is { } inexact)
-        {
-            return inexact;
-        }
-
-        return checks.HasFlag(SlabChecks.Live) && before is { } whole ? CheckExhaustion(op, error, whole) : null;
-    }
-
-    /// <summary>A new object lies in a slab of its cache, at a slot start, aligned, in use, and is not an object already live.</summary>
-    private Violation? CheckReturned(SlabOp op, VirtAddr addr, SlabSnapshot? before, SlabSnapshot after)
-    {
-        if (_live.Any(o => o.Addr == addr))
-        {
-            return new Violation(SlabRules.ObjectOverlap, $"{op} returned {addr}, which is already a live object");
-        }
-
-        if (op is Kmalloc { Size: 0 })
-        {
-            return addr == KmallocSizes.ZeroSizePtr ? null : new Violation(SlabRules.ObjectInSlab, $"kmalloc(0) returned {addr}, not ZERO_SIZE_PTR");
-        }
-
-        if (op is Kmalloc { Size: > KmallocSizes.MaxCacheSize } large)
-        {
-            var block = new Block(DirectMap.TryPfn(addr, after.Pages.Layout.FrameCount, out var pfn, out _) ? pfn : default, KmallocSizes.LargeOrder(large.Size));
-            return after.Large.Contains(block) && before?.Large.Contains(block) != true
-                && DirectMap.Of(block.Pfn) == addr
-                ? null
-                : new Violation(SlabRules.ObjectInSlab, $"{op} returned {addr}, which does not start a new large kmalloc block of order {block.Order}");
-        }
-
-        if (after.SlabAt(addr) is not var (cache, slab))
-        {
-            return new Violation(SlabRules.ObjectInSlab, $"{op} returned {addr}, which lies in no slab");
-        }
-
-        var offset = addr.Value - slab.Base.Value;
-        var index = (int)(offset / cache.Geometry.Size);
-        var rightCache = op is KmemCacheAlloc a ? cache.Id == a.Cache : cache.Id.Value < KmallocSizes.CacheSizes.Length && cache.Geometry.Size >= ((Kmalloc)op).Size;
-        if (!rightCache || offset % cache.Geometry.Size != 0 || addr.Value % cache.Geometry.Align != 0 || index >= cache.Geometry.ObjectsPerSlab
-            || slab.FreeObjects.Contains(index))
-        {
-            return new Violation(SlabRules.ObjectInSlab, $"{op} returned {addr}: object {offset / (double)cache.Geometry.Size} of {cache.Name} slab {slab}, align {cache.Geometry.Align}");
-        }
-
-        return null;
-    }
-
-    /// <summary>Frees, ksize, reads and writes succeed exactly on live objects (kfree also on ZERO_SIZE_PTR), with the object's own cache.</summary>
-    private Violation? CheckLiveness(SlabOp op, MmError? error)
-    {
-        var (addr, cache) = op switch
-        {
-            Kfree f => (f.Addr, (CacheId?)null),
-            KmemCacheFree f => (f.Obj, f.Cache),
-            Ksize k => (k.Addr, null),
-            ReadWord r => (r.Obj, null),
-            WriteWord w => (w.Obj, null),
-            _ => (default(VirtAddr), (CacheId?)null),
-        };
-        if (addr == default)
-        {
-            return null;
-        }
-
-        var live = _live.FirstOrDefault(o => o.Addr == addr);
-        var zero = addr.Value <= KmallocSizes.ZeroSizePtr.Value && op is Kfree or Ksize;
-        var accept = zero || (live is not null && (cache is null || live.Cache == cache) && (op is not ReadWord and not WriteWord || live.Cache is not null));
-        return accept == (error is null)
-            ? null
-            : new Violation(SlabRules.OnlyLiveObjects, accept
-                ? $"{op} refused a live object: {error}"
-                : $"{op} succeeded on {addr}, which is not a live object{(live is null ? string.Empty : $" of cache {cache}")} (a double free or a bad pointer)");
-    }
-
-    /// <summary>Out of memory only when the cache has no free object and no free aligned block of the order exists.</summary>
-    private static Violation? CheckExhaustion(SlabOp op, MmError? error, SlabSnapshot before)
-    {
-        var (order, freeObject) = error switch
-        {
-            SlabOutOfMemory => SlabNeeds(op, before),
-            LargeKmallocOutOfMemory large => (large.Order, false),
-            _ => (new Order(-1), false),
-        };
-        if (order.Value < 0)
-        {
-            return null;
-        }
-
-        return freeObject || BuddyRules.FreeAlignedBlockExists(before.Pages, order, ZoneType.Normal)
-            ? new Violation(SlabRules.FailsOnlyWhenExhausted, $"{op} failed with {error} although {(freeObject ? "the cache has a free object" : $"a free block of order {order} exists")}")
-            : null;
-    }
-
-    private static (Order Order, bool FreeObject) SlabNeeds(SlabOp op, SlabSnapshot before)
-    {
-        var cache = op is KmemCacheAlloc a ? before.Cache(a.Cache)! : before.Caches.Where(c => c.Id.Value < KmallocSizes.CacheSizes.Length && c.Geometry.Size >= ((Kmalloc)op).Size).First();
-        return (cache.Geometry.Order, cache.Slabs.Any(s => !s.FreeObjects.IsEmpty));
-    }
-
-    /// <summary>Level 3: ___slab_alloc's order of sources, the constructor only for new slabs, Linux's kmalloc size classes.</summary>
-    private static Violation? CheckExact(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot before, SlabSnapshot after)
-    {
-        if (error is SlabOutOfMemory && SlabNeeds(op, before).FreeObject)
-        {
-            return new Violation(SlabRules.NewSlabOnlyWhenNeeded, $"{op} asked the buddy allocator for a new slab (and failed: {error}) while a slab of the cache had a free object");
-        }
-
-        foreach (var cache in after.Caches)
-        {
-            var old = before.Cache(cache.Id);
-            var newSlabs = cache.Slabs.Count(s => old?.Slabs.All(o => o.Pfn != s.Pfn) != false);
-            var expected = (old?.CtorCalls ?? 0) + (cache.Ctor is null ? 0 : (long)newSlabs * cache.Geometry.ObjectsPerSlab);
-            if (cache.CtorCalls != expected)
-            {
-                return new Violation(SlabRules.ConstructorOnce, $"after {op}: {cache.Name} constructor calls {old?.CtorCalls ?? 0} -> {cache.CtorCalls}, expected {expected} ({newSlabs} new slabs of {cache.Geometry.ObjectsPerSlab})");
-            }
-        }
-
-        if (returned is not { } addr || after.SlabAt(addr) is not var (owner, slab))
-        {
-            return null;
-        }
-
-        if (op is Kmalloc k && owner.Name != SlabRules.LinuxKmallocCache(k.Size))
-        {
-            return new Violation(SlabRules.KmallocSizeClass, $"kmalloc({k.Size}) used {owner.Name}; Linux uses {SlabRules.LinuxKmallocCache(k.Size)}");
-        }
-
-        var slabsBefore = before.Cache(owner.Id)!.Slabs;
-        var source = slabsBefore.Any(s => s.List == SlabList.Partial) ? SlabList.Partial : slabsBefore.Any(s => s.List == SlabList.Empty) ? SlabList.Empty : (SlabList?)null;
-        var from = slabsBefore.FirstOrDefault(s => s.Pfn == slab.Pfn);
-        return from?.List == source
-            ? null
-            : new Violation(SlabRules.NewSlabOnlyWhenNeeded, $"{op} took {addr} from {(from is null ? "a new slab" : $"a {from.List} slab")} of {owner.Name}, but {(source is { } list ? $"a {list} slab had a free object" : "no slab had one")}");
-    }
-
-    /// <summary>
-    /// Invariants on both sides, then equal snapshots. The implementation's invariants are skipped when the step
-    /// already checked them; the model's when the snapshots are equal (equal snapshots break the same rules).
-    /// </summary>
-    private Violation? CheckState(SlabSnapshot actual, bool implementationChecked)
-    {
-        var expected = model.Snapshot();
-        var same = actual.SameAs(expected);
-        var implementation = implementationChecked ? []
-            : SlabInvariants.All(actual).Select(v => v with { Detail = $"implementation: {v.Detail}" });
-        var broken = same ? implementation.FirstOrDefault() : implementation
-            .Concat(SlabInvariants.All(expected).Select(v => v with { Detail = $"model: {v.Detail}" }))
-            .FirstOrDefault();
-        if (broken is not null)
-        {
-            return broken;
-        }
-
-        return !same && actual.DiffFrom(expected) is { } diff
-            ? new Violation(SlabRules.SnapshotsEqual, $"implementation vs model: {diff}")
-            : null;
-    }
-
-    /// <summary>
-    /// The incremental check's comparison: the same part of the model's state. Its invariants need no pass of their
-    /// own: the implementation's part passed them, and a different part is flagged here.
-    /// </summary>
-    private Violation? CheckFocus(SlabSnapshot actual, Focus focus)
-    {
-        var expected = model.SnapshotOf(focus.Caches, focus.Frames);
-        return !actual.SameAs(expected) && actual.DiffFrom(expected) is { } diff
-            ? new Violation(SlabRules.SnapshotsEqual, $"implementation vs model in {focus.Frames}: {diff}")
-            : null;
-    }
-
-    /// <summary>
-    /// What a step that gets the incremental check names: its cache (an allocation's kmalloc cache by size) and the
-    /// frames of the object whose address it passes. Null for the steps that always get the full check.
-    /// </summary>
-    private Focus? FocusOf(SlabOp op) => op switch
-    {
-        KmemCacheAlloc a => new Focus([a.Cache], NoFrames),
-        Kmalloc { Size: > 0 and <= KmallocSizes.MaxCacheSize } k =>
-            new Focus([new CacheId(KmallocSizes.IndexOf(k.Size))], NoFrames),
-        Kmalloc => new Focus([], NoFrames),
-        KmemCacheFree f => new Focus([f.Cache], FramesAround(f.Obj)),
-        Kfree f => new Focus([], FramesAround(f.Addr)),
-        Ksize k => new Focus([], FramesAround(k.Addr)),
-        ReadWord r => new Focus([], FramesAround(r.Obj)),
-        WriteWord w => new Focus([], FramesAround(w.Obj)),
-        _ => null,
-    };
-
-    /// <summary>The block of the live object an address lies in, else its page; none outside the direct map.</summary>
-    private PfnRange FramesAround(VirtAddr addr)
-    {
-        if (!DirectMap.TryPfn(addr, impl.Pages.Layout.FrameCount, out var pfn, out _))
-        {
-            return NoFrames;
-        }
-
-        var block = _live.Find(o => o.Block.Contains(pfn))?.Block ?? new Block(pfn, new Order(0));
-        return new PfnRange(block.Pfn, new Pfn(block.End));
-    }
-
-    /// <summary>
-    /// The block an allocated object lies in: a large kmalloc's, or a slab of the cache's order (MAX_PAGE_ORDER for a
-    /// cache the run has not seen yet), aligned as the buddy allocator aligns it.
-    /// </summary>
-    private PfnRange AllocatedFrames(SlabOp op, Focus focus, VirtAddr addr)
-    {
-        var frameCount = impl.Pages.Layout.FrameCount;
-        if (!DirectMap.TryPfn(addr, frameCount, out var pfn, out _))
-        {
-            return NoFrames;
-        }
-
-        var order = op is Kmalloc { Size: > KmallocSizes.MaxCacheSize } large ? KmallocSizes.LargeOrder(large.Size)
-            : focus.Caches is [var cache] && _known.TryGetValue(cache, out var known) ? known.SlabOrder
-            : new Order(Order.Max);
-        var start = pfn.Value & ~(order.Pages - 1);
-        return new PfnRange(new Pfn(start), new Pfn(Math.Min(start + order.Pages, frameCount)));
-    }
-
-    private void Learn(SlabSnapshot whole) =>
-        _known = whole.Caches.ToDictionary(c => c.Id,
-            c => new KnownCache(c.Geometry.Order, [.. c.Slabs.Select(slab => slab.Pfn)]));
-
-    private void Track(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot? before, SlabSnapshot after,
-        StepLog log)
-    {
-        if (error is not null)
-        {
-            log.Reached(error switch
-            {
-                SlabOutOfMemory => GrowthExhausted,
-                ObjectsRemaining => DestroyBusy,
-                _ when op is Kfree or KmemCacheFree => InvalidFreeRejected,
-                _ => OtherInvalidRejected,
-            });
-            return;
-        }
-
-        // Only these change the set of caches, and they always get the whole snapshots.
-        if (op is KmemCacheCreate or KmemCacheDestroy && before is not null)
-        {
-            _caches.AddRange(after.Caches.Select(c => c.Id)
-                .Where(id => id.Value >= KmallocSizes.CacheSizes.Length && before.Cache(id) is null));
-            if (_caches.RemoveAll(id => after.Cache(id) is null) > 0)
-            {
-                log.Reached(DestroyDone);
-            }
-        }
-
-        switch (op)
-        {
-            case KmemCacheAlloc or Kmalloc when returned is { } addr && addr != KmallocSizes.ZeroSizePtr:
-                TrackAlloc(addr, after, log);
-                break;
-            case Kfree { Addr: var addr } when _live.RemoveAll(o => o.Addr == addr) > 0:
-                _freed.Add(addr);
-                break;
-            case KmemCacheFree { Obj: var addr } when _live.RemoveAll(o => o.Addr == addr) > 0:
-                _freed.Add(addr);
-                break;
-            case KmemCacheShrink s when before?.Cache(s.Cache)?.Slabs is { } slabs
-                && slabs.Any(x => x.List == SlabList.Empty) && slabs.Any(x => x.List == SlabList.Partial):
-                log.Reached(ShrinkMixed);
-                break;
-        }
-    }
-
-    private void TrackAlloc(VirtAddr addr, SlabSnapshot after, StepLog log)
-    {
-        if (after.SlabAt(addr) is not var (cache, slab))
-        {
-            var block = after.Large.Single(b => DirectMap.Of(b.Pfn) == addr);
-            _live.Add(new LiveObject(addr, null, Pfn.PageSize << block.Order.Value, block));
-            log.Reached(LargeKmalloc);
-            return;
-        }
-
-        _live.Add(new LiveObject(addr, cache.Id, cache.Geometry.Size, slab.Block));
-        if (!_known.TryGetValue(cache.Id, out var known))
-        {
-            known = _known[cache.Id] = new KnownCache(cache.Geometry.Order, []);
-        }
-
-        // A slab the cache had before with one object in use now had none: it was on the empty list.
-        var reused = !known.Slabs.Add(slab.Pfn);
-        if (reused && cache.InUse(slab) == 1)
-        {
-            log.Reached(EmptySlabReused);
-        }
-
-        if (reused && cache.Ctor is not null)
-        {
-            log.Reached(ConstructedReuse);
-        }
-
-        if (known.Slabs.Count >= 4)
-        {
-            log.Reached(ManySlabs);
-        }
-    }
-
-    /// <summary>The caches a step names and the frames it addresses, as SnapshotOf takes them.</summary>
-    private readonly record struct Focus(CacheId[] Caches, PfnRange Frames);
-
-    /// <summary>
-    /// A live object as the run knows it: its address, its cache (null for a large kmalloc), its usable size, and its
-    /// block (its slab's, or the large kmalloc's).
-    /// </summary>
-    private sealed record LiveObject(VirtAddr Addr, CacheId? Cache, ulong Size, Block Block);
-
-    /// <summary>A cache as the run knows it: its slab order and the slabs it has.</summary>
-    private sealed record KnownCache(Order SlabOrder, HashSet<Pfn> Slabs);
 }

@@ -43,7 +43,10 @@ public sealed class SlabProperties(ITestOutputHelper output)
         CheckWithTally(tally => Lockstepped(Impl("impl-on-buddy-impl"), SlabChecks.Exact, tally));
 
     /// <summary>The lockstep property for any implementation: the conformance kit's entry point.</summary>
-    public static Property Lockstepped(Func<MemoryLayout, ISlabAllocator> create, SlabChecks checks, ScenarioTally? tally = null,
+    public static Property Lockstepped(
+        Func<MemoryLayout, ISlabAllocator> create,
+        SlabChecks checks,
+        ScenarioTally? tally = null,
         Func<MemoryLayout, IBuddyAllocator>? modelPages = null) =>
         Prop.ForAll(SlabGen.Scenarios(), scenario =>
         {
@@ -54,8 +57,12 @@ public sealed class SlabProperties(ITestOutputHelper output)
             return Report(run, scenario);
         });
 
-    /// <summary>Level 2: after any scenario, freeing every object and shrinking every cache gives back exactly the initial free areas.</summary>
-    public static Property FreeAllRestores(Func<MemoryLayout, ISlabAllocator> create, Func<MemoryLayout, IBuddyAllocator>? modelPages = null) =>
+    /// <summary>
+    /// Level 2: after any scenario, freeing every object and shrinking every cache gives back exactly the initial free
+    /// areas.
+    /// </summary>
+    public static Property FreeAllRestores(
+        Func<MemoryLayout, ISlabAllocator> create, Func<MemoryLayout, IBuddyAllocator>? modelPages = null) =>
         Prop.ForAll(SlabGen.Scenarios(), scenario =>
         {
             SlabLockstep Subject(ISlabAllocator impl) =>
@@ -71,7 +78,8 @@ public sealed class SlabProperties(ITestOutputHelper output)
 
             var violation = subject.FreeAllAndShrink(new StepLog());
             var after = impl.Snapshot();
-            var diff = after.Pages.DiffFrom(initial.Pages) ?? (after.Caches.Any(c => !c.Slabs.IsEmpty) || !after.Large.IsEmpty ? $"slabs remain: {after}" : null);
+            var diff = after.Pages.DiffFrom(initial.Pages)
+                ?? (after.Caches.Any(c => !c.Slabs.IsEmpty) || !after.Large.IsEmpty ? $"slabs remain: {after}" : null);
             return (violation is null && diff is null)
                 .Label($"rule broken: {violation?.Rule ?? SlabRules.RestoresInitial}\n{violation?.Detail ?? diff}")
                 .Classify(after.Pages.Allocated.IsEmpty && run.Steps > 0, "freed everything after a non-empty run");

@@ -21,8 +21,10 @@ public static class SlabRules
     public const string KmallocSizeClass = "kmalloc-size-class";
     public const string RestoresInitial = "free-all-and-shrink-restores-initial";
 
-    // mm/slab_common.c kmalloc_size_index[24], indexed by (size - 1) / 8; 1 is kmalloc-96, 2 kmalloc-192, n >= 3 kmalloc-2^n.
-    private static readonly int[] LinuxSizeIndex = [3, 4, 5, 5, 6, 6, 6, 6, 1, 1, 1, 1, 7, 7, 7, 7, 2, 2, 2, 2, 2, 2, 2, 2];
+    // mm/slab_common.c kmalloc_size_index[24], indexed by (size - 1) / 8; 1 is kmalloc-96, 2 kmalloc-192, n >= 3
+    // kmalloc-2^n.
+    private static readonly int[] LinuxSizeIndex =
+        [3, 4, 5, 5, 6, 6, 6, 6, 1, 1, 1, 1, 7, 7, 7, 7, 2, 2, 2, 2, 2, 2, 2, 2];
 
     // kmalloc_info[].name for KMALLOC_NORMAL, by kmalloc index 1..13.
     private static readonly string[] LinuxNames =
@@ -31,5 +33,7 @@ public static class SlabRules
 
     /// <summary>kmalloc_slab on Linux: the name of the cache kmalloc(size) uses, for 1..8192 bytes.</summary>
     public static string LinuxKmallocCache(ulong size) =>
-        LinuxNames[size <= 192 ? LinuxSizeIndex[(size - 1) / 8] : 32 - BitOperations.LeadingZeroCount((uint)(size - 1))];
+        LinuxNames[size <= 192
+            ? LinuxSizeIndex[(size - 1) / 8]
+            : 32 - BitOperations.LeadingZeroCount((uint)(size - 1))];
 }

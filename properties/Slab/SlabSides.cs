@@ -6,7 +6,9 @@ using Xunit;
 
 namespace MMSpec.Properties.Slab;
 
-/// <summary>The two sides example tests run on: the model on the buddy model, the implementation on the buddy implementation.</summary>
+/// <summary>
+/// The two sides example tests run on: the model on the buddy model, the implementation on the buddy implementation.
+/// </summary>
 public static class SlabSides
 {
     public static TheoryData<string> Sides => new() { "model", "impl" };

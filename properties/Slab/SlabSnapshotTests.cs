@@ -5,7 +5,9 @@ using Xunit;
 
 namespace MMSpec.Properties.Slab;
 
-/// <summary>Snapshot equality sees every field (the lockstep comparison rests on it), and its text is what a failure prints.</summary>
+/// <summary>
+/// Snapshot equality sees every field (the lockstep comparison rests on it), and its text is what a failure prints.
+/// </summary>
 public sealed class SlabSnapshotTests
 {
     private static readonly CacheGeometry Geometry = CacheGeometry.For("c", 2048, 0, false).Value;
@@ -39,10 +41,19 @@ public sealed class SlabSnapshotTests
     [Fact]
     public void Snapshots_print_their_caches_and_large_kmallocs_sorted()
     {
-        var two = Cache with { Slabs = [Slab, Slab with { Pfn = new Pfn(12), List = SlabList.Full, FreeObjects = [] }] };
-        var snapshot = new SlabSnapshot([two, Cache with { Id = new CacheId(14), Name = "idle", Slabs = [] }], [B(32, 1), B(16, 2)], Pages(B(12, 2)));
+        var two = Cache with
+        {
+            Slabs = [Slab, Slab with { Pfn = new Pfn(12), List = SlabList.Full, FreeObjects = [] }],
+        };
+        var snapshot = new SlabSnapshot(
+            [two, Cache with { Id = new CacheId(14), Name = "idle", Slabs = [] }],
+            [B(32, 1), B(16, 2)],
+            Pages(B(12, 2)));
         Assert.Equal([B(16, 2), B(32, 1)], snapshot.Large.ToArray());
-        Assert.Equal("c (cache 13, size 2048, order 2, 8/slab, ctor calls 0): 0x4/2 partial free[1 2]; 0xc/2 full free[]\nlarge: 0x10/2 0x20/1", snapshot.ToString());
+        Assert.Equal(
+            "c (cache 13, size 2048, order 2, 8/slab, ctor calls 0): 0x4/2 partial free[1 2]; 0xc/2 full free[]"
+                + "\nlarge: 0x10/2 0x20/1",
+            snapshot.ToString());
     }
 
     [Fact]
