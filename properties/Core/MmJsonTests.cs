@@ -96,6 +96,10 @@ public sealed class MmJsonTests
             """{"op":"access_byte","mm":1,"addr":"0x10","access":"write","privilege":"user","value":7}""",
             MmJson.Serialize<PagingOp>(new AccessByte(new AsId(1), new VirtAddr(0x10), Access.Write,
                 Privilege.User, 7)));
+        Assert.Equal(
+            "{\"error\":\"PfnOutOfRange\",\"message\":\"block pfn 0x11170 order 2 ends beyond the last frame "
+            + "(65536 frames)\",\"pfn\":70000,\"order\":2,\"frame_count\":65536}",
+            MmJson.Serialize<MmError>(new PfnOutOfRange(new Pfn(70000), new Order(2), 65536)));
     }
 
     public static TheoryData<MmError> Errors =>
