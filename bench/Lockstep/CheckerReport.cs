@@ -58,7 +58,7 @@ internal static class CheckerReport
         {
             TlbLockstep Subject() => new(
                 new Machine(new WatchedPaging(new PagingSystem(s.Format, new BuddyAllocator(s.Layout()))), s.Config,
-                    _ => new SetAssociativeTlb(s.Config.Sets, s.Config.Ways, s.Config.PdeEntries)),
+                    WatchedTlb.Around(_ => new SetAssociativeTlb(s.Config.Sets, s.Config.Ways, s.Config.PdeEntries))),
                 new Machine(new PagingModel(s.Format, new BuddyModel(s.Layout())), s.Config,
                     _ => new AllowedEntries()));
             return LockstepRunner.Run(Subject(), s.Steps, Subject);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Numerics;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
@@ -107,27 +108,49 @@ public sealed class BuddyAllocator : IBuddyAllocator
 
     public BuddySnapshot Snapshot() => SnapshotOf(new PfnRange(new Pfn(0), new Pfn((ulong)_flags.Length)));
 
-    /// <summary>Reads the blocks that start in the frames from their flags bytes; the arrays are already in pfn order.</summary>
+    /// <summary>
+    /// Reads the blocks that start in the frames from their flags bytes; the arrays are already in pfn order. Two
+    /// passes over the block heads: one counts, so the second fills arrays of the exact size that become the
+    /// snapshot's without a copy (cheaper than growing lists and copying them twice).
+    /// </summary>
     public BuddySnapshot SnapshotOf(PfnRange frames)
     {
-        var free = new List<Block>();
-        var allocated = new List<Block>();
         var end = (int)Math.Min(frames.End.Value, (ulong)_flags.Length);
-        for (var frame = (int)Math.Min(frames.Start.Value, (ulong)end); frame < end; frame++)
+        var start = (int)Math.Min(frames.Start.Value, (ulong)end);
+        var flags = _flags.AsSpan(start, end - start);
+        var (freeCount, allocatedCount) = (0, 0);
+        for (var i = NextSet(flags, 0); i >= 0; i = NextSet(flags, i + 1))
         {
-            var flags = _flags[frame];
-            var block = new Block(new Pfn((ulong)frame), new Order(flags & OrderMask));
-            if ((flags & BuddyFlag) != 0)
+            freeCount += (flags[i] & BuddyFlag) != 0 ? 1 : 0;
+            allocatedCount += (flags[i] & (BuddyFlag | HeadFlag)) == HeadFlag ? 1 : 0;
+        }
+
+        var free = ImmutableArray.CreateBuilder<Block>(freeCount);
+        var allocated = ImmutableArray.CreateBuilder<Block>(allocatedCount);
+        for (var i = NextSet(flags, 0); i >= 0; i = NextSet(flags, i + 1))
+        {
+            var block = new Block(new Pfn((ulong)(start + i)), new Order(flags[i] & OrderMask));
+            if ((flags[i] & BuddyFlag) != 0)
             {
                 free.Add(block);
             }
-            else if ((flags & HeadFlag) != 0)
+            else if ((flags[i] & HeadFlag) != 0)
             {
                 allocated.Add(block);
             }
         }
 
-        return new BuddySnapshot(Layout, free, allocated);
+        return new BuddySnapshot(Layout, free.MoveToImmutable(), allocated.MoveToImmutable());
+    }
+
+    /// <summary>
+    /// The first frame from <paramref name="from"/> on whose flags byte is not zero, or -1: most frames are a block's
+    /// tail, all zero, and a vectorised search skips them.
+    /// </summary>
+    private static int NextSet(ReadOnlySpan<byte> flags, int from)
+    {
+        var rest = from < flags.Length ? flags[from..].IndexOfAnyExcept((byte)0) : -1;
+        return rest < 0 ? -1 : from + rest;
     }
 
     /// <summary>The validation free_pages_check would do, in the order the model does it.</summary>

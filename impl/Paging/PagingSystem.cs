@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
@@ -318,7 +319,7 @@ public sealed partial class PagingSystem : IPagingSystem
             var pages = new List<PageState>();
             Collect(m.Pgd, 0, 0, Format.IndexOf(Format.KernelBase, 0), tables, pages);
             spaces.Add(new AddressSpaceState(
-                m.Id, m.Vmas.Canonical(), m.Brk, m.Pgd, [.. tables.OrderBy(t => t.Depth).ThenBy(t => t.Index)], [.. pages],
+                m.Id, m.Vmas.Canonical(), m.Brk, m.Pgd, ByDepthThenIndex(tables), [.. pages],
                 m.PgTablesBytes, m.RssFile, m.RssAnon, m.RssShmem));
         }
 
@@ -327,7 +328,18 @@ public sealed partial class PagingSystem : IPagingSystem
         Collect(_vmallocTable, 1, Format.VmallocStart, Format.EntriesPerTable, kernelTables, kernelPages);
         return new PagingSnapshot(
             Format, [.. spaces], [.. _cache.Sorted()], [.. _vmalloc],
-            [.. kernelTables.OrderBy(t => t.Depth).ThenBy(t => t.Index)], [.. kernelPages], Pages.Snapshot());
+            ByDepthThenIndex(kernelTables), [.. kernelPages], Pages.Snapshot());
+    }
+
+    /// <summary>
+    /// The tables in canonical order, sorted in place. Each (depth, index) pair names one position in the walk (the
+    /// index comes from the address walked, not from a frame), so the keys are distinct and an unstable sort gives the
+    /// order OrderBy/ThenBy gave, without their key buffers.
+    /// </summary>
+    private static ImmutableArray<TableState> ByDepthThenIndex(List<TableState> tables)
+    {
+        tables.Sort(static (a, b) => (a.Depth, a.Index).CompareTo((b.Depth, b.Index)));
+        return [.. tables];
     }
 
     /// <summary>A shmem object lives while a VMA maps it; then its pages go (shmem_evict_inode).</summary>

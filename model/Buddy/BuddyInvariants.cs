@@ -38,18 +38,19 @@ public static class BuddyInvariants
 
     /// <summary>Every block has an order in 0..MAX_PAGE_ORDER and lies inside the machine.</summary>
     public static IEnumerable<Violation> CheckOrderRange(BuddySnapshot s) =>
-        Blocks(s).Where(b => !b.Block.Order.IsValid || b.Block.End > s.Layout.FrameCount)
-            .Select(b => new Violation(OrderRange, $"{b.Kind} block {b.Block} has a bad order or leaves the machine"));
+        Blocks(s, OrderRange, static (b, layout) => !b.Order.IsValid || b.End > layout.FrameCount,
+            "has a bad order or leaves the machine");
 
     /// <summary>pfn % 2^order == 0 for every block.</summary>
     public static IEnumerable<Violation> CheckNaturalAlignment(BuddySnapshot s) =>
-        Blocks(s).Where(b => b.Block.Order.IsValid && b.Block.Pfn.Value % b.Block.Order.Pages != 0)
-            .Select(b => new Violation(NaturalAlignment, $"{b.Kind} block {b.Block} is not aligned to its order"));
+        Blocks(s, NaturalAlignment, static (b, _) => b.Order.IsValid && b.Pfn.Value % b.Order.Pages != 0,
+            "is not aligned to its order");
 
     /// <summary>A block never spans two zones.</summary>
     public static IEnumerable<Violation> CheckZoneContainment(BuddySnapshot s) =>
-        Blocks(s).Where(b => b.Block.Order.IsValid && s.Layout.ZoneOf(b.Block.Pfn)?.Contains(b.Block.Pfn, b.Block.Order) != true)
-            .Select(b => new Violation(ZoneContainment, $"{b.Kind} block {b.Block} crosses a zone boundary"));
+        Blocks(s, ZoneContainment,
+            static (b, layout) => b.Order.IsValid && layout.ZoneOf(b.Pfn)?.Contains(b.Pfn, b.Order) != true,
+            "crosses a zone boundary");
 
     /// <summary>Every frame is in exactly one free block, one allocated block, or one reserved range.</summary>
     public static IEnumerable<Violation> CheckPartition(BuddySnapshot s) =>
@@ -62,7 +63,7 @@ public static class BuddyInvariants
     /// </summary>
     public static IEnumerable<Violation> CheckPartition(BuddySnapshot s, PfnRange window)
     {
-        var reserved = s.Layout.Reserved.Where(r => r.End > window.Start && r.Start < window.End).ToArray();
+        var reserved = ReservedIn(s.Layout.Reserved.AsSpan(), window);
         var (free, allocated, held) = (0, 0, 0);
         var next = window.Start.Value;
         Piece? previous = null;
@@ -119,6 +120,27 @@ public static class BuddyInvariants
         }
     }
 
+    /// <summary>
+    /// The reserved ranges that meet the window: sorted and disjoint, so they are one run of the array, found by a
+    /// scan that allocates only the (usually empty) result.
+    /// </summary>
+    private static PfnRange[] ReservedIn(ReadOnlySpan<PfnRange> reserved, PfnRange window)
+    {
+        var first = 0;
+        while (first < reserved.Length && reserved[first].End <= window.Start)
+        {
+            first++;
+        }
+
+        var end = first;
+        while (end < reserved.Length && reserved[end].Start < window.End)
+        {
+            end++;
+        }
+
+        return reserved[first..end].ToArray();
+    }
+
     private static int SkipInvalid(ImmutableArray<Block> blocks, int index)
     {
         while (index < blocks.Length && !blocks[index].Order.IsValid)
@@ -129,20 +151,44 @@ public static class BuddyInvariants
         return index;
     }
 
-    /// <summary>No two free buddies of the same order below MAX_PAGE_ORDER in the same zone (__free_one_page merges them).</summary>
+    /// <summary>
+    /// No two free buddies of the same order below MAX_PAGE_ORDER in the same zone (__free_one_page merges them).
+    /// The free blocks are sorted by pfn, so a buddy is looked up by binary search rather than in a set built for it.
+    /// </summary>
     public static IEnumerable<Violation> CheckMaximalCoalescing(BuddySnapshot s)
     {
-        var free = s.Free.ToHashSet();
-        var lowerHalves = s.Free.Where(b => b.Order.Value is >= 0 and < Order.Max && (b.Pfn.Value & b.Order.Pages) == 0);
-        foreach (var block in lowerHalves)
+        for (var i = 0; i < s.Free.Length; i++)
         {
+            var block = s.Free[i];
+            if (block.Order.Value is < 0 or >= Order.Max || (block.Pfn.Value & block.Order.Pages) != 0)
+            {
+                continue;
+            }
+
             var buddy = new Block(new Pfn(block.Pfn.Value + block.Order.Pages), block.Order);
             var zone = s.Layout.ZoneOf(block.Pfn);
-            if (free.Contains(buddy) && zone is not null && zone.Contains(buddy.Pfn))
+            if (IsFree(s, buddy) && zone is not null && zone.Contains(buddy.Pfn))
             {
                 yield return new Violation(MaximalCoalescing, $"free buddies {block} and {buddy} were not merged");
             }
         }
+    }
+
+    /// <summary>
+    /// Whether the block is one of the free blocks: those that start at its pfn are adjacent in the sorted array.
+    /// </summary>
+    private static bool IsFree(BuddySnapshot s, Block block)
+    {
+        var free = s.Free.AsSpan();
+        for (var at = BuddySnapshot.LowerBound(free, block.Pfn); at < free.Length && free[at].Pfn == block.Pfn; at++)
+        {
+            if (free[at] == block)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Free pages + allocated pages == managed pages: nothing is lost or created.</summary>
@@ -166,6 +212,22 @@ public static class BuddyInvariants
         public override string ToString() => $"{Kind} {(Block is { } block ? block.ToString() : Range.ToString())}";
     }
 
-    private static IEnumerable<(string Kind, Block Block)> Blocks(BuddySnapshot s) =>
-        s.Free.Select(b => ("free", b)).Concat(s.Allocated.Select(b => ("allocated", b)));
+    /// <summary>
+    /// One rule over every block, free ones first: a loop with a static (cached) predicate, where a LINQ chain would
+    /// allocate a tuple a block and a closure a call.
+    /// </summary>
+    private static IEnumerable<Violation> Blocks(BuddySnapshot s, string rule, Func<Block, MemoryLayout, bool> broken,
+        string what)
+    {
+        for (var allocated = 0; allocated < 2; allocated++)
+        {
+            foreach (var block in allocated == 0 ? s.Free : s.Allocated)
+            {
+                if (broken(block, s.Layout))
+                {
+                    yield return new Violation(rule, $"{(allocated == 0 ? "free" : "allocated")} block {block} {what}");
+                }
+            }
+        }
+    }
 }

@@ -11,12 +11,16 @@ namespace MMSpec.Model.Buddy;
 /// </summary>
 public class BuddyModel : IBuddyAllocator
 {
-    private readonly Dictionary<(ZoneType Zone, int Order), SortedSet<Pfn>> _freeArea = [];
+    private readonly Dictionary<(ZoneType Zone, int Order), SortedSet<Pfn>> _freeArea;
     private readonly SortedSet<Block> _allocated = new(Comparer<Block>.Create((a, b) => a.Pfn.CompareTo(b.Pfn)));
 
     public BuddyModel(MemoryLayout layout)
     {
         Layout = layout;
+
+        // Room for every free list from the start: a model is made for each generated case, and growing the table
+        // while seeding cost more than the seeding.
+        _freeArea = new(layout.Zones.Length * Order.Count);
         foreach (var zone in layout.Zones)
         {
             foreach (var (start, end) in UsableRanges(zone))
@@ -27,6 +31,8 @@ public class BuddyModel : IBuddyAllocator
     }
 
     public MemoryLayout Layout { get; }
+
+    private const int WindowCapacity = 32;
 
     /// <summary>At most one merge per order, and one more for a variant whose <see cref="MergeLimit"/> is too high.</summary>
     private const int MergeSteps = Order.Count + 1;
@@ -89,16 +95,36 @@ public class BuddyModel : IBuddyAllocator
         return Unit.Value;
     }
 
-    public BuddySnapshot Snapshot() =>
-        new(Layout,
-            _freeArea.SelectMany(list => list.Value.Select(pfn => new Block(pfn, new Order(list.Key.Order)))),
-            _allocated);
+    /// <summary>
+    /// Every free list, then every allocation. A loop into a list sized for all of them: the paging and TLB checks take
+    /// this snapshot at every step, and nested SelectMany made two iterators a list and a growing buffer.
+    /// </summary>
+    public BuddySnapshot Snapshot()
+    {
+        var count = 0;
+        foreach (var list in _freeArea.Values)
+        {
+            count += list.Count;
+        }
+
+        var free = new List<Block>(count);
+        foreach (var ((_, order), list) in _freeArea)
+        {
+            foreach (var pfn in list)
+            {
+                free.Add(new Block(pfn, new Order(order)));
+            }
+        }
+
+        return new BuddySnapshot(Layout, free, _allocated);
+    }
 
     /// <summary>The blocks that start in <paramref name="frames"/>: range queries on the ordered sets.</summary>
     public BuddySnapshot SnapshotOf(PfnRange frames)
     {
-        var free = new List<Block>();
-        var allocated = new List<Block>();
+        // Sized for a typical window (a few blocks of each order), so the lists rarely grow.
+        var free = new List<Block>(WindowCapacity);
+        var allocated = new List<Block>(WindowCapacity);
         if (frames.End > frames.Start)
         {
             var last = new Pfn(frames.End.Value - 1);
@@ -106,11 +132,17 @@ public class BuddyModel : IBuddyAllocator
             {
                 if (list.Count > 0 && list.Min <= last && list.Max >= frames.Start)
                 {
-                    free.AddRange(list.GetViewBetween(frames.Start, last).Select(pfn => new Block(pfn, new Order(order))));
+                    foreach (var pfn in list.GetViewBetween(frames.Start, last))
+                    {
+                        free.Add(new Block(pfn, new Order(order)));
+                    }
                 }
             }
 
-            allocated.AddRange(_allocated.GetViewBetween(new Block(frames.Start, default), new Block(last, default)));
+            foreach (var block in _allocated.GetViewBetween(new Block(frames.Start, default), new Block(last, default)))
+            {
+                allocated.Add(block);
+            }
         }
 
         return new BuddySnapshot(Layout, free, allocated);

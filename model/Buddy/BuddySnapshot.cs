@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Buddy;
@@ -16,6 +17,17 @@ public sealed class BuddySnapshot
         Allocated = Sorted(allocated);
     }
 
+    /// <summary>
+    /// The same from immutable arrays (an allocator's scan builds them at their exact size): kept as they are when
+    /// already in pfn order, so a snapshot costs no copy.
+    /// </summary>
+    public BuddySnapshot(MemoryLayout layout, ImmutableArray<Block> free, ImmutableArray<Block> allocated)
+    {
+        Layout = layout;
+        Free = InOrder(free.AsSpan()) ? free : Sorted(free);
+        Allocated = InOrder(allocated.AsSpan()) ? allocated : Sorted(allocated);
+    }
+
     public MemoryLayout Layout { get; }
 
     public ImmutableArray<Block> Free { get; }
@@ -23,13 +35,28 @@ public sealed class BuddySnapshot
     public ImmutableArray<Block> Allocated { get; }
 
     /// <summary>The blocks that start in <paramref name="frames"/>.</summary>
-    public BuddySnapshot Within(PfnRange frames) =>
-        new(Layout, Free.Where(b => b.Pfn >= frames.Start && b.Pfn < frames.End),
-            Allocated.Where(b => b.Pfn >= frames.Start && b.Pfn < frames.End));
+    public BuddySnapshot Within(PfnRange frames) => new(Layout, Slice(Free, frames), Slice(Allocated, frames));
 
-    /// <summary>The same blocks: what <see cref="DiffFrom"/> reports as null, without building its text.</summary>
+    /// <summary>
+    /// The same blocks: what <see cref="DiffFrom"/> reports as null, without building its text. Compared as spans
+    /// (Block is IEquatable), which neither boxes the arrays nor calls a comparer per element.
+    /// </summary>
     public bool SameBlocks(BuddySnapshot other) =>
-        Layout.Equals(other.Layout) && Free.SequenceEqual(other.Free) && Allocated.SequenceEqual(other.Allocated);
+        Layout.Equals(other.Layout) && Free.AsSpan().SequenceEqual(other.Free.AsSpan())
+        && Allocated.AsSpan().SequenceEqual(other.Allocated.AsSpan());
+
+    /// <summary>The first index at or after <paramref name="pfn"/> in pfn-sorted blocks, by binary search.</summary>
+    public static int LowerBound(ReadOnlySpan<Block> sorted, Pfn pfn)
+    {
+        var (low, high) = (0, sorted.Length);
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            (low, high) = sorted[middle].Pfn < pfn ? (middle + 1, high) : (low, middle);
+        }
+
+        return low;
+    }
 
     public ulong FreePages => Free.Aggregate(0UL, (sum, b) => sum + b.Order.Pages);
 
@@ -54,20 +81,40 @@ public sealed class BuddySnapshot
     public override string ToString() =>
         $"free: {string.Join(' ', Free)}\nallocated: {string.Join(' ', Allocated)}";
 
-    /// <summary>Sorted by pfn; input already in pfn order (every allocator's scan) is only checked, not sorted.</summary>
+    /// <summary>
+    /// Sorted by pfn; input already in pfn order (every allocator's scan) is only checked, not sorted. The array is
+    /// this snapshot's own, so it is wrapped as it is rather than copied once more.
+    /// </summary>
     private static ImmutableArray<Block> Sorted(IEnumerable<Block> blocks)
     {
         var array = blocks.ToArray();
-        for (var i = 1; i < array.Length; i++)
+        if (!InOrder(array))
         {
-            if (array[i].Pfn < array[i - 1].Pfn)
+            Array.Sort(array, (a, b) => a.Pfn.CompareTo(b.Pfn));
+        }
+
+        return ImmutableCollectionsMarshal.AsImmutableArray(array);
+    }
+
+    private static bool InOrder(ReadOnlySpan<Block> blocks)
+    {
+        for (var i = 1; i < blocks.Length; i++)
+        {
+            if (blocks[i].Pfn < blocks[i - 1].Pfn)
             {
-                Array.Sort(array, (a, b) => a.Pfn.CompareTo(b.Pfn));
-                break;
+                return false;
             }
         }
 
-        return ImmutableArray.Create(array);
+        return true;
+    }
+
+    /// <summary>The blocks of a pfn-sorted array that start in the frames: two binary searches and one copy.</summary>
+    private static ImmutableArray<Block> Slice(ImmutableArray<Block> sorted, PfnRange frames)
+    {
+        var from = LowerBound(sorted.AsSpan(), frames.Start);
+        var to = Math.Max(from, LowerBound(sorted.AsSpan(), frames.End));
+        return sorted.Slice(from, to - from);
     }
 
     private static string? Diff(string what, ImmutableArray<Block> mine, ImmutableArray<Block> theirs)

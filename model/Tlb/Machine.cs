@@ -425,13 +425,33 @@ public class Machine : IMachine
     public MachineSnapshot SnapshotOf(IReadOnlySet<AsId> spaces) => new(Config, CpuStates(), Paging.SnapshotOf(spaces));
 
     /// <summary>Every CPU: what <see cref="Snapshot"/> holds but the paging state.</summary>
-    public ImmutableArray<CpuState> CpuStates() =>
-        [.. _cpus.Select((c, i) => new CpuState(
-            new CpuId(i), c.Mm, c.Pcid, [.. c.Asids],
+    public ImmutableArray<CpuState> CpuStates() => [.. _cpus.Select(StateOf)];
+
+    /// <summary>
+    /// Every CPU, keeping <paramref name="previous"/>'s state of each one whose caches <paramref name="unchanged"/>
+    /// says saw no call that changes them since that state was read, and whose mm, PCID and ASID slots are as they
+    /// were: then its state is the same, and reading and sorting its entries again would only rebuild it.
+    /// </summary>
+    public ImmutableArray<CpuState> CpuStates(ImmutableArray<CpuState> previous, Func<ITlb, bool> unchanged)
+    {
+        var states = new CpuState[_cpus.Length];
+        for (var i = 0; i < states.Length; i++)
+        {
+            var (cpu, was) = (_cpus[i], i < previous.Length ? previous[i] : null);
+            var same = was is not null && unchanged(cpu.Tlb) && was.Mm == cpu.Mm && was.Pcid == cpu.Pcid
+                && was.Asids.AsSpan().SequenceEqual(cpu.Asids);
+            states[i] = same ? was! : StateOf(cpu, i);
+        }
+
+        return ImmutableCollectionsMarshal.AsImmutableArray(states);
+    }
+
+    private static CpuState StateOf(Cpu c, int i) =>
+        new(new CpuId(i), c.Mm, c.Pcid, [.. c.Asids],
             Sorted(c.Tlb.Entries(), (a, b) => (a.Global, a.Pcid.Value, a.Vpn, a.Translation.Frame.Value)
                 .CompareTo((b.Global, b.Pcid.Value, b.Vpn, b.Translation.Frame.Value))),
             Sorted(c.Tlb.PageTables(), (a, b) => (a.Pcid.Value, a.Region).CompareTo((b.Pcid.Value, b.Region))),
-            c.Tlb.Hits, c.Tlb.Misses))];
+            c.Tlb.Hits, c.Tlb.Misses);
 
     /// <summary>A stable insertion sort: a TLB holds a few dozen entries at most, often already in order.</summary>
     private static ImmutableArray<T> Sorted<T>(IReadOnlyCollection<T> items, Comparison<T> order)

@@ -45,17 +45,12 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
         var full = log.FullCheck || checks != BuddyChecks.Safe;
         var before = full ? _last ?? impl.Snapshot() : null;
         _last = null;
-        var (error, result, permitted) = op switch
+        var (error, permitted) = op switch
         {
-            AllocPages alloc => RunAlloc(alloc),
-            FreePages free => RunFree(free),
+            AllocPages alloc => RunAlloc(alloc, log),
+            FreePages free => RunFree(free, log),
             _ => throw new ArgumentOutOfRangeException(nameof(operation), op, "unknown buddy op"),
         };
-        if (log.Tracing)
-        {
-            log.Call = $"{op} = {result()}";
-        }
-
         if (permitted is not null)
         {
             return new Violation(BuddyRules.ModelPermits, permitted);
@@ -143,18 +138,29 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
             ? new FreePages(new Pfn(block.Pfn.Value + 1), new Order(0))
             : new FreePages(new Pfn(block.Pfn.Value + 1 + ((ulong)offset % (block.Order.Pages - 1))), new Order(0));
 
-    private (MmError? Error, Func<string> Result, string? Why) RunAlloc(AllocPages alloc)
+    /// <summary>The call on both sides; its trace text built here, only when wanted (no delegate, no boxing).</summary>
+    private (MmError? Error, string? Why) RunAlloc(AllocPages alloc, StepLog log)
     {
         var result = impl.AllocPages(alloc.Order, alloc.HighestZone);
         _lastPfn = result.IsOk ? result.Value : null;
-        return (result.Error, result.ToString, model.Adopt(alloc, result));
+        if (log.Tracing)
+        {
+            log.Call = $"{alloc} = {result}";
+        }
+
+        return (result.Error, model.Adopt(alloc, result));
     }
 
-    private (MmError? Error, Func<string> Result, string? Why) RunFree(FreePages free)
+    private (MmError? Error, string? Why) RunFree(FreePages free, StepLog log)
     {
         var result = impl.FreePages(free.Pfn, free.Order);
         var expected = model.FreePages(free.Pfn, free.Order);
-        return (result.Error, result.ToString, result == expected ? null : $"expected {expected}, got {result}");
+        if (log.Tracing)
+        {
+            log.Call = $"{free} = {result}";
+        }
+
+        return (result.Error, result == expected ? null : $"expected {expected}, got {result}");
     }
 
     /// <summary>
@@ -269,15 +275,14 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
                 var block = new Block(_lastPfn!.Value, alloc.Order);
                 _live.Add(block);
                 log.Reached(alloc.Order.Value == Order.Max ? MaxOrderAlloc : "alloc");
-                var highest = impl.Layout.Zones.Last(z => z.Type <= alloc.HighestZone);
-                if (!highest.Contains(block.Pfn))
+                if (!HighestAllowed(alloc.HighestZone).Contains(block.Pfn))
                 {
                     log.Reached(ZoneFallback);
                 }
 
                 break;
             case FreePages free:
-                var index = _live.FindIndex(b => b.Pfn == free.Pfn);
+                var index = LiveIndexOf(free.Pfn);
                 _lastFreesInARow = step is FreeLast ? _lastFreesInARow + 1 : 0;
                 if (_lastFreesInARow >= 3)
                 {
@@ -290,13 +295,54 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
 
                 _live.RemoveAt(index);
                 _freed.Add(new Block(free.Pfn, free.Order));
-                if (free.Order.Value < Order.Max
-                    && touched?.Free.Any(b => b.Order.Value == Order.Max && b.Contains(free.Pfn)) == true)
+                if (free.Order.Value < Order.Max && touched is not null && InMaxOrderFreeBlock(touched, free.Pfn))
                 {
                     log.Reached(MergeToMaxOrder);
                 }
 
                 break;
         }
+    }
+
+    // The scenario bookkeeping below runs at every step: plain loops, where a lambda capturing the step would
+    // allocate a closure each time.
+    private Zone HighestAllowed(ZoneType highest)
+    {
+        var zones = impl.Layout.Zones;
+        for (var i = zones.Length - 1; i >= 0; i--)
+        {
+            if (zones[i].Type <= highest)
+            {
+                return zones[i];
+            }
+        }
+
+        throw new InvalidOperationException($"no zone up to {highest}: the model lets no allocation succeed there");
+    }
+
+    private int LiveIndexOf(Pfn pfn)
+    {
+        for (var i = 0; i < _live.Count; i++)
+        {
+            if (_live[i].Pfn == pfn)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool InMaxOrderFreeBlock(BuddySnapshot touched, Pfn pfn)
+    {
+        foreach (var block in touched.Free)
+        {
+            if (block.Order.Value == Order.Max && block.Contains(pfn))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

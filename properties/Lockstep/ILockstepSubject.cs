@@ -23,7 +23,15 @@ public interface ILockstepSubject<in TStep>
 /// <summary>What one step did, for the trace printed on failure and the scenario statistics.</summary>
 public sealed class StepLog
 {
-    private readonly HashSet<string> _scenarios = [];
+    private readonly HashSet<string> _scenarios;
+
+    public StepLog() => _scenarios = [];
+
+    /// <summary>
+    /// A log whose scenarios go straight into <paramref name="scenarios"/>: the runner's set for the whole run, so a
+    /// step allocates no set of its own and nothing is copied after it.
+    /// </summary>
+    public StepLog(HashSet<string> scenarios) => _scenarios = scenarios;
 
     public IReadOnlySet<string> Scenarios => _scenarios;
 

@@ -75,7 +75,7 @@ public static class LockstepRunner
 
         for (var i = 0; i < steps.Count; i++)
         {
-            var log = new StepLog { Tracing = tracing, FullCheck = i == last || (i + 1) % period == 0 };
+            var log = new StepLog(scenarios) { Tracing = tracing, FullCheck = i == last || (i + 1) % period == 0 };
             Violation? violation;
             try
             {
@@ -91,7 +91,6 @@ public static class LockstepRunner
                 trace.Add($"{steps[i]} -> {log.Call}");
             }
 
-            scenarios.UnionWith(log.Scenarios);
             if (violation is not null)
             {
                 var step = tracing ? steps[i].ToString()! : "(fast pass)";

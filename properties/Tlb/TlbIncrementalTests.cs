@@ -49,6 +49,7 @@ public sealed class TlbIncrementalTests(ITestOutputHelper output)
 
     private static Machine Create(string machine, IPagingSystem paging, MachineConfig config) =>
         machine == Implementation
-            ? new Machine(paging, config, _ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries))
+            ? new Machine(paging, config,
+                WatchedTlb.Around(_ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries)))
             : BrokenMachineTests.Create(machine, paging, config);
 }

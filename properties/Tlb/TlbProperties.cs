@@ -38,7 +38,8 @@ public sealed class TlbProperties(ITestOutputHelper output)
     [MemberData(nameof(Machines))]
     public void Transparent_coherent_and_isolated_every_access_as_walking_every_entry_fresh_or_less_permissive(string format, bool pcid) =>
         ScenarioReport.CheckWithTally(output, TlbLockstep.AllScenarios,
-            tally => Lockstepped(PagingExamples.Format(format), pcid, (paging, config) => new Machine(paging, config, _ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries)), tally),
+            tally => Lockstepped(PagingExamples.Format(format), pcid, (paging, config) => new Machine(paging, config,
+                WatchedTlb.Around(_ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries))), tally),
             Cases, $"{nameof(Transparent_coherent_and_isolated_every_access_as_walking_every_entry_fresh_or_less_permissive)}({format}, pcid {pcid})");
 
     /// <summary>The lockstep property for any machine built on the implementation's paging system: the conformance kit's entry point.</summary>

@@ -36,7 +36,7 @@ public sealed class BrokenMachineTests(ITestOutputHelper output)
 
     internal static Machine Create(string variant, IPagingSystem paging, MachineConfig config)
     {
-        ITlb Tlb(CpuId cpu) => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries);
+        ITlb Tlb(CpuId cpu) => new WatchedTlb(new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries));
         return variant switch
         {
             nameof(NoShootdown) => new NoShootdown(paging, config, Tlb),
