@@ -192,8 +192,15 @@ public class BuddyModel : IBuddyAllocator
             return new InvalidOrder(order.Value);
         }
 
-        foreach (var zone in Layout.Zones.Where(z => z.Type <= highestZone).Reverse())
+        // The zonelist: from the highest zone allowed down to ZONE_DMA (zones are listed lowest first).
+        for (var z = Layout.Zones.Length - 1; z >= 0; z--)
         {
+            var zone = Layout.Zones[z];
+            if (zone.Type > highestZone)
+            {
+                continue;
+            }
+
             for (var current = order.Value; current <= Order.Max; current++)
             {
                 if (FreeList(zone, current).Count > 0)

@@ -23,7 +23,7 @@ public sealed class OutputRunnerTests(ITestOutputHelper output)
     public void A_failing_property_prints_a_replay_command_with_its_seed_project_and_test()
     {
         var failure = Assert.Throws<PropertyFailedException>(() =>
-            PropertyRunner.Check(output, Prop.ForAll<int>(n => n < 0 || n > 2 || n == 1), 50));
+            PropertyRunner.Check(output, Prop.ForAll<int>(_ => false), 50));
         var replay = failure.Message.Split('\n').Single(line => line.StartsWith("replay: ", StringComparison.Ordinal));
         var project = OutputRunner.ProjectOf(ThisFile());
         Assert.Matches(
