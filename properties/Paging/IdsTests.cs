@@ -3,7 +3,8 @@ using Xunit;
 
 namespace MMSpec.Properties.Paging;
 
-/// <summary>Mapped objects sort files before shmem objects, then by number (the page cache is kept in this order).</summary>
+/// <summary>Mapped objects sort files before shmem objects, then by number (the page cache is kept in this
+/// order).</summary>
 public sealed class IdsTests
 {
     private static readonly MappedObject File1 = new(false, 1);

@@ -7,7 +7,8 @@ using Xunit;
 
 namespace MMSpec.Properties.Paging;
 
-/// <summary>The edges of every range check, on both sides: one page inside is accepted, one page beyond refused, nothing changed.</summary>
+/// <summary>The edges of every range check, on both sides: one page inside is accepted, one page beyond refused,
+/// nothing changed.</summary>
 public sealed class PagingBadInputTests
 {
     private const ulong Page = 4096;
@@ -33,11 +34,16 @@ public sealed class PagingBadInputTests
         var (paging, mm) = Boot(side, format, 256);
         var top = paging.Format.UserTop;
         var before = paging.Snapshot();
-        Assert.Equal(new InvalidRange(new VirtAddr(top - Page), 2, "length 0, or the range leaves user space"), paging.Munmap(mm, new VirtAddr(top - Page), 2).Error);
-        Assert.Equal(new InvalidRange(new VirtAddr(0), (top / Page) + 1, "length 0, or the range leaves user space"), paging.Munmap(mm, new VirtAddr(0), (top / Page) + 1).Error);
-        Assert.Equal(new InvalidRange(new VirtAddr(Page + 1), 1, "address not page-aligned"), paging.Mprotect(mm, new VirtAddr(Page + 1), 1, VmProt.Read).Error);
-        Assert.Equal(new InvalidRange(new VirtAddr(Page), 0, "length 0, or the range leaves user space"), paging.Mprotect(mm, new VirtAddr(Page), 0, VmProt.Read).Error);
-        Assert.Equal(new RangeNotMapped(new VirtAddr(0x1000_0000), 1), paging.Mprotect(mm, new VirtAddr(0x1000_0000), 1, VmProt.Read).Error);
+        Assert.Equal(new InvalidRange(new VirtAddr(top - Page), 2, "length 0, or the range leaves user space"),
+            paging.Munmap(mm, new VirtAddr(top - Page), 2).Error);
+        Assert.Equal(new InvalidRange(new VirtAddr(0), (top / Page) + 1, "length 0, or the range leaves user space"),
+            paging.Munmap(mm, new VirtAddr(0), (top / Page) + 1).Error);
+        Assert.Equal(new InvalidRange(new VirtAddr(Page + 1), 1, "address not page-aligned"),
+            paging.Mprotect(mm, new VirtAddr(Page + 1), 1, VmProt.Read).Error);
+        Assert.Equal(new InvalidRange(new VirtAddr(Page), 0, "length 0, or the range leaves user space"),
+            paging.Mprotect(mm, new VirtAddr(Page), 0, VmProt.Read).Error);
+        Assert.Equal(new RangeNotMapped(new VirtAddr(0x1000_0000), 1),
+            paging.Mprotect(mm, new VirtAddr(0x1000_0000), 1, VmProt.Read).Error);
         Assert.Null(before.DiffFrom(paging.Snapshot()));
         Assert.True(paging.Mprotect(mm, new VirtAddr(top - Page), 1, VmProt.Read).IsOk);
         Assert.True(paging.Munmap(mm, new VirtAddr(top - Page), 1).IsOk);
@@ -51,18 +57,25 @@ public sealed class PagingBadInputTests
         var before = paging.Snapshot();
         var rw = VmProt.Read | VmProt.Write;
         var tooMany = (paging.Format.UserTop / Page) + 1;
-        Assert.Equal(new InvalidRange(new VirtAddr(0), tooMany, "length is 0 or larger than user space"), paging.Mmap(mm, new MmapRequest(tooMany, rw, null, 0, false)).Error);
-        Assert.Equal(new InvalidRange(new VirtAddr(0), 0, "length is 0 or larger than user space"), paging.Mmap(mm, new MmapRequest(0, rw, null, 0, false)).Error);
-        Assert.Equal(new InvalidRange(new VirtAddr(0), 1, "no file -1"), paging.Mmap(mm, new MmapRequest(1, rw, -1, 0, false)).Error);
+        Assert.Equal(new InvalidRange(new VirtAddr(0), tooMany, "length is 0 or larger than user space"),
+            paging.Mmap(mm, new MmapRequest(tooMany, rw, null, 0, false)).Error);
+        Assert.Equal(new InvalidRange(new VirtAddr(0), 0, "length is 0 or larger than user space"),
+            paging.Mmap(mm, new MmapRequest(0, rw, null, 0, false)).Error);
+        Assert.Equal(new InvalidRange(new VirtAddr(0), 1, "no file -1"),
+            paging.Mmap(mm, new MmapRequest(1, rw, -1, 0, false)).Error);
         var low = new VirtAddr(UserLayout.MmapMinAddr - Page);
-        Assert.Equal(new InvalidRange(low, 1, "below mmap_min_addr"), paging.Mmap(mm, new MmapRequest(1, rw, null, 0, false, low)).Error);
+        Assert.Equal(new InvalidRange(low, 1, "below mmap_min_addr"),
+            paging.Mmap(mm, new MmapRequest(1, rw, null, 0, false, low)).Error);
         var text = new VirtAddr(UserLayout.TextStart(paging.Format) - Page);
         Assert.Equal(new RangeInUse(text, 2), paging.Mmap(mm, new MmapRequest(2, rw, null, 0, false, text)).Error);
-        Assert.Equal(new NoVirtualSpace(paging.Format.UserTop / Page), paging.Mmap(mm, new MmapRequest(paging.Format.UserTop / Page, rw, null, 0, false)).Error);
+        Assert.Equal(new NoVirtualSpace(paging.Format.UserTop / Page),
+            paging.Mmap(mm, new MmapRequest(paging.Format.UserTop / Page, rw, null, 0, false)).Error);
         Assert.Null(before.DiffFrom(paging.Snapshot()));
-        Assert.Equal(new VirtAddr(UserLayout.MmapMinAddr), paging.Mmap(mm, new MmapRequest(1, rw, null, 0, false, new VirtAddr(UserLayout.MmapMinAddr))).Value);
+        Assert.Equal(new VirtAddr(UserLayout.MmapMinAddr),
+            paging.Mmap(mm, new MmapRequest(1, rw, null, 0, false, new VirtAddr(UserLayout.MmapMinAddr))).Value);
         Assert.Equal(text, paging.Mmap(mm, new MmapRequest(1, rw, null, 0, false, text)).Value);
-        Assert.Equal(new VirtAddr(UserLayout.MmapBase(paging.Format) - Page), paging.Mmap(mm, new MmapRequest(1, rw, null, 0, false)).Value);
+        Assert.Equal(new VirtAddr(UserLayout.MmapBase(paging.Format) - Page),
+            paging.Mmap(mm, new MmapRequest(1, rw, null, 0, false)).Value);
     }
 
     [Theory]
@@ -74,14 +87,18 @@ public sealed class PagingBadInputTests
         var next = new VirtAddr(start + (4 * Page));
         Assert.True(paging.Mmap(mm, new MmapRequest(1, VmProt.Read, null, 0, false, next)).IsOk);
         var current = new VirtAddr(start);
-        Assert.Equal(new BrkRefused(new VirtAddr(start - 1), current, "below start_brk"), paging.Brk(mm, new VirtAddr(start - 1)).Error);
-        Assert.Equal(new BrkRefused(new VirtAddr(start + (3 * Page) + 1), current, "the heap would run into a mapping"), paging.Brk(mm, new VirtAddr(start + (3 * Page) + 1)).Error);
+        Assert.Equal(new BrkRefused(new VirtAddr(start - 1), current, "below start_brk"),
+            paging.Brk(mm, new VirtAddr(start - 1)).Error);
+        Assert.Equal(new BrkRefused(new VirtAddr(start + (3 * Page) + 1), current, "the heap would run into a mapping"),
+            paging.Brk(mm, new VirtAddr(start + (3 * Page) + 1)).Error);
         Assert.Equal(new VirtAddr(start + (3 * Page)), paging.Brk(mm, new VirtAddr(start + (3 * Page))).Value);
         Assert.Equal(new VirtAddr(start + 5), paging.Brk(mm, new VirtAddr(start + 5)).Value);
         Assert.Equal((byte)9, paging.Access(mm, new VirtAddr(start + 4095), Access.Write, Privilege.User, 9).Value);
-        Assert.IsType<SegmentationFault>(paging.Access(mm, new VirtAddr(start + Page), Access.Write, Privilege.User, 9).Error);
+        Assert.IsType<SegmentationFault>(paging.Access(mm, new VirtAddr(start + Page), Access.Write, Privilege.User,
+            9).Error);
         Assert.Equal(new VirtAddr(start), paging.Brk(mm, new VirtAddr(start)).Value);
-        Assert.Empty(paging.Snapshot().Spaces.Single().Pages.Where(p => p.Addr >= start && p.Addr < start + (4 * Page)));
+        Assert.Empty(paging.Snapshot().Spaces.Single().Pages.Where(p =>
+            p.Addr >= start && p.Addr < start + (4 * Page)));
     }
 
     [Theory]
@@ -104,8 +121,10 @@ public sealed class PagingBadInputTests
     {
         var (paging, _) = Boot(side, format, 2048);
         var span = (paging.Format.VmallocEnd - paging.Format.VmallocStart) / Page;
-        Assert.Equal(new InvalidRange(new VirtAddr(paging.Format.VmallocStart), 0, "vmalloc size is 0 or larger than the vmalloc range"), paging.Vmalloc(0).Error);
-        Assert.Equal(new InvalidRange(new VirtAddr(paging.Format.VmallocStart), span, "vmalloc size is 0 or larger than the vmalloc range"), paging.Vmalloc(span).Error);
+        Assert.Equal(new InvalidRange(new VirtAddr(paging.Format.VmallocStart), 0,
+            "vmalloc size is 0 or larger than the vmalloc range"), paging.Vmalloc(0).Error);
+        Assert.Equal(new InvalidRange(new VirtAddr(paging.Format.VmallocStart), span,
+            "vmalloc size is 0 or larger than the vmalloc range"), paging.Vmalloc(span).Error);
         var first = paging.Vmalloc(1).Value;
         var second = paging.Vmalloc(1).Value;
         Assert.Equal(first.Value + (2 * Page), second.Value);

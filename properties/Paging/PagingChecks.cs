@@ -7,10 +7,12 @@ namespace MMSpec.Properties.Paging;
 [Flags]
 public enum PagingChecks
 {
-    /// <summary>Level 1: same result (value or typed fault) as the model, frame ownership, entries within their VMAs' rights, bad input changes nothing, non-canonical always faults.</summary>
+    /// <summary>Level 1: same result (value or typed fault) as the model, frame ownership, entries within their VMAs'
+    /// rights, bad input changes nothing, non-canonical always faults.</summary>
     Safe = 1,
 
-    /// <summary>Level 3: the same tables, entries (with A and D), VMAs, page cache, RSS and VmPTE bytes as the model after every step.</summary>
+    /// <summary>Level 3: the same tables, entries (with A and D), VMAs, page cache, RSS and VmPTE bytes as the model
+    /// after every step.</summary>
     Exact = 4,
 
     All = Safe | Exact,

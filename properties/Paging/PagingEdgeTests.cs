@@ -38,7 +38,8 @@ public sealed class PagingEdgeTests
         var bss = new VirtAddr(UserLayout.BssStart(paging.Format));
         Drain(paging.Pages);
         var before = paging.Snapshot();
-        Assert.Equal(new FaultOutOfMemory(bss, paging.Format.Depth), paging.Access(mm, bss, Access.Write, Privilege.User, 1).Error);
+        Assert.Equal(new FaultOutOfMemory(bss, paging.Format.Depth),
+            paging.Access(mm, bss, Access.Write, Privilege.User, 1).Error);
         Assert.Null(before.DiffFrom(paging.Snapshot()));
     }
 
@@ -49,36 +50,44 @@ public sealed class PagingEdgeTests
         var (paging, mm) = PagingBadInputTests.Boot(side, format, 64);
         var shared = paging.Mmap(mm, new MmapRequest(1, ReadWrite, 7, 0, true)).Value.Value;
         var mine = paging.Mmap(mm, new MmapRequest(1, ReadWrite, 7, 0, false)).Value.Value;
-        Assert.Equal((byte)0x55, paging.Access(mm, new VirtAddr(shared + 10), Access.Write, Privilege.User, 0x55).Value);
+        Assert.Equal((byte)0x55,
+            paging.Access(mm, new VirtAddr(shared + 10), Access.Write, Privilege.User, 0x55).Value);
         Assert.Equal((byte)0x55, paging.Access(mm, new VirtAddr(mine + 10), Access.Read, Privilege.User, 0).Value);
 
         var remaining = Drain(paging.Pages);
         var before = paging.Snapshot();
-        Assert.Equal(new FaultOutOfMemory(new VirtAddr(mine), 1), paging.Access(mm, new VirtAddr(mine + 20), Access.Write, Privilege.User, 0x66).Error);
+        Assert.Equal(new FaultOutOfMemory(new VirtAddr(mine), 1),
+            paging.Access(mm, new VirtAddr(mine + 20), Access.Write, Privilege.User, 0x66).Error);
         Assert.Null(before.DiffFrom(paging.Snapshot()));
 
         Assert.True(paging.Pages.FreePages(remaining[0], new Order(0)).IsOk);
         Assert.Equal((byte)0x66, paging.Access(mm, new VirtAddr(mine + 20), Access.Write, Privilege.User, 0x66).Value);
         Assert.Equal((byte)0x55, paging.Access(mm, new VirtAddr(mine + 10), Access.Read, Privilege.User, 0).Value);
         Assert.Equal((byte)0, paging.Access(mm, new VirtAddr(shared + 20), Access.Read, Privilege.User, 0).Value);
-        Assert.Equal((byte)0x77, paging.Access(mm, new VirtAddr(shared + 10), Access.Write, Privilege.User, 0x77).Value);
+        Assert.Equal((byte)0x77,
+            paging.Access(mm, new VirtAddr(shared + 10), Access.Write, Privilege.User, 0x77).Value);
         Assert.Equal((byte)0x55, paging.Access(mm, new VirtAddr(mine + 10), Access.Read, Privilege.User, 0).Value);
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void A_first_write_to_a_private_file_page_copies_it_from_the_page_cache_or_the_file(string side, string format)
+    public void A_first_write_to_a_private_file_page_copies_it_from_the_page_cache_or_the_file(string side,
+        string format)
     {
         var (paging, mm) = PagingBadInputTests.Boot(side, format, 64);
         var shared = paging.Mmap(mm, new MmapRequest(2, ReadWrite, 8, 0, true)).Value.Value;
-        Assert.Equal((byte)0x44, paging.Access(mm, new VirtAddr(shared + 10), Access.Write, Privilege.User, 0x44).Value);
-        Assert.Equal((byte)0x45, paging.Access(mm, new VirtAddr(shared + 4096 + 10), Access.Write, Privilege.User, 0x45).Value);
+        Assert.Equal((byte)0x44,
+            paging.Access(mm, new VirtAddr(shared + 10), Access.Write, Privilege.User, 0x44).Value);
+        Assert.Equal((byte)0x45,
+            paging.Access(mm, new VirtAddr(shared + 4096 + 10), Access.Write, Privilege.User, 0x45).Value);
         Assert.True(paging.Munmap(mm, new VirtAddr(shared + 4096), 1).IsOk);
         var mine = paging.Mmap(mm, new MmapRequest(2, ReadWrite, 8, 0, false)).Value.Value;
         Assert.Equal((byte)0x66, paging.Access(mm, new VirtAddr(mine + 20), Access.Write, Privilege.User, 0x66).Value);
         Assert.Equal((byte)0x44, paging.Access(mm, new VirtAddr(mine + 10), Access.Read, Privilege.User, 0).Value);
-        Assert.Equal((byte)0x67, paging.Access(mm, new VirtAddr(mine + 4096 + 20), Access.Write, Privilege.User, 0x67).Value);
-        Assert.Equal((byte)0x45, paging.Access(mm, new VirtAddr(mine + 4096 + 10), Access.Read, Privilege.User, 0).Value);
+        Assert.Equal((byte)0x67,
+            paging.Access(mm, new VirtAddr(mine + 4096 + 20), Access.Write, Privilege.User, 0x67).Value);
+        Assert.Equal((byte)0x45,
+            paging.Access(mm, new VirtAddr(mine + 4096 + 10), Access.Read, Privilege.User, 0).Value);
         Assert.Equal((byte)0, paging.Access(mm, new VirtAddr(shared + 20), Access.Read, Privilege.User, 0).Value);
     }
 
@@ -99,26 +108,30 @@ public sealed class PagingEdgeTests
         var start = paging.Vmalloc(32).Value.Value;
         for (var i = 0UL; i < 32; i++)
         {
-            Assert.Equal((byte)0, paging.Access(mm, new VirtAddr(start + (i * Page)), Access.Read, Privilege.Supervisor, 0).Value);
+            Assert.Equal((byte)0,
+                paging.Access(mm, new VirtAddr(start + (i * Page)), Access.Read, Privilege.Supervisor, 0).Value);
         }
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void The_heap_grows_within_its_last_page_even_against_a_mapping_and_may_reach_the_top_of_user_space(string side, string format)
+    public void The_heap_grows_within_its_last_page_even_against_a_mapping_and_may_reach_the_top_of_user_space(
+        string side, string format)
     {
         var (paging, mm) = PagingBadInputTests.Boot(side, format, 64);
         var start = UserLayout.StartBrk(paging.Format);
         Assert.Equal(new VirtAddr(start + 1), paging.Brk(mm, new VirtAddr(start + 1)).Value);
         Assert.True(paging.Mmap(mm, new MmapRequest(1, VmProt.Read, null, 0, false, new VirtAddr(start + Page))).IsOk);
         Assert.Equal(new VirtAddr(start + 2), paging.Brk(mm, new VirtAddr(start + 2)).Value);
-        Assert.Equal(new BrkRefused(new VirtAddr(start + Page + 1), new VirtAddr(start + 2), "the heap would run into a mapping"), paging.Brk(mm, new VirtAddr(start + Page + 1)).Error);
+        Assert.Equal(new BrkRefused(new VirtAddr(start + Page + 1), new VirtAddr(start + 2),
+            "the heap would run into a mapping"), paging.Brk(mm, new VirtAddr(start + Page + 1)).Error);
 
         var top = paging.Format.UserTop;
         var stack = paging.Snapshot().Spaces.Single().Vmas[^1];
         Assert.True(paging.Munmap(mm, new VirtAddr(stack.Start), stack.Pages).IsOk);
         Assert.True(paging.Munmap(mm, new VirtAddr(start + Page), 1).IsOk);
-        Assert.Equal(new BrkRefused(new VirtAddr(top + 1), new VirtAddr(start + 2), "the heap would run into a mapping"), paging.Brk(mm, new VirtAddr(top + 1)).Error);
+        Assert.Equal(new BrkRefused(new VirtAddr(top + 1), new VirtAddr(start + 2),
+            "the heap would run into a mapping"), paging.Brk(mm, new VirtAddr(top + 1)).Error);
         Assert.Equal(new VirtAddr(top), paging.Brk(mm, new VirtAddr(top)).Value);
         Assert.Equal(top, paging.Snapshot().Spaces.Single().Vmas[^1].End);
     }
@@ -148,9 +161,11 @@ public sealed class PagingEdgeTests
     {
         var (paging, mm) = PagingBadInputTests.Boot(side, format, 64);
         var all = paging.Format.UserTop / Page;
-        Assert.Equal((byte)1, paging.Access(mm, new VirtAddr(UserLayout.BssStart(paging.Format)), Access.Write, Privilege.User, 1).Value);
+        Assert.Equal((byte)1,
+            paging.Access(mm, new VirtAddr(UserLayout.BssStart(paging.Format)), Access.Write, Privilege.User, 1).Value);
         var fixedAt = new VirtAddr(UserLayout.MmapMinAddr);
-        Assert.Equal(new InvalidRange(fixedAt, 0, "length is 0 or larger than user space"), paging.Mmap(mm, new MmapRequest(0, ReadWrite, null, 0, false, fixedAt)).Error);
+        Assert.Equal(new InvalidRange(fixedAt, 0, "length is 0 or larger than user space"),
+            paging.Mmap(mm, new MmapRequest(0, ReadWrite, null, 0, false, fixedAt)).Error);
         Assert.True(paging.Munmap(mm, new VirtAddr(0), all).IsOk);
         var space = paging.Snapshot().Spaces.Single();
         Assert.Equal((0, 0, 0), (space.Vmas.Length, space.Tables.Length, space.Pages.Length));
@@ -201,14 +216,16 @@ public sealed class PagingEdgeTests
         var pgd = paging.Snapshot().Spaces.Single().Pgd;
         Assert.True(paging.Pages.FreePages(pgd, new Order(0)).IsOk);
         var refused = Assert.Throws<InvalidOperationException>(() => paging.DestroyAddressSpace(mm));
-        Assert.StartsWith($"the buddy allocator refused the paging layer's frame {pgd}: ", refused.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"the buddy allocator refused the paging layer's frame {pgd}: ", refused.Message,
+            StringComparison.Ordinal);
     }
 
     /// <summary>Takes every free frame from the allocator (as another subsystem would), lowest first.</summary>
     private static List<Pfn> Drain(IBuddyAllocator pages)
     {
         var taken = new List<Pfn>();
-        for (var frame = pages.AllocPages(new Order(0), ZoneType.Normal); frame.IsOk; frame = pages.AllocPages(new Order(0), ZoneType.Normal))
+        for (var frame = pages.AllocPages(new Order(0), ZoneType.Normal); frame.IsOk;
+            frame = pages.AllocPages(new Order(0), ZoneType.Normal))
         {
             taken.Add(frame.Value);
         }

@@ -8,7 +8,8 @@ namespace MMSpec.Properties.Paging;
 /// <summary>Worked examples on the reference model, with the answers Linux gives.</summary>
 public sealed class PagingExamples
 {
-    public static TheoryData<string> Formats => new() { PagingFormat.TwoLevel.Name, PagingFormat.FourLevel.Name, PagingFormat.FiveLevel.Name };
+    public static TheoryData<string> Formats =>
+        new() { PagingFormat.TwoLevel.Name, PagingFormat.FourLevel.Name, PagingFormat.FiveLevel.Name };
 
     [Fact]
     public void Formats_have_the_x86_geometry()
@@ -20,7 +21,9 @@ public sealed class PagingExamples
         Assert.Equal(512UL << 30, PagingFormat.FourLevel.SpanOf(0));
         Assert.Equal(256UL << 40, PagingFormat.FiveLevel.SpanOf(0));
         Assert.Equal(2UL << 20, PagingFormat.FourLevel.SpanOf(2));
-        Assert.Equal((4UL << 20, 2UL << 20, 2UL << 20), (PagingFormat.TwoLevel.PageTableSpan, PagingFormat.FourLevel.PageTableSpan, PagingFormat.FiveLevel.PageTableSpan));
+        Assert.Equal((4UL << 20, 2UL << 20, 2UL << 20),
+            (PagingFormat.TwoLevel.PageTableSpan, PagingFormat.FourLevel.PageTableSpan,
+            PagingFormat.FiveLevel.PageTableSpan));
         Assert.Equal(0x3FF, PagingFormat.TwoLevel.IndexOf(0xFFFF_FFFF, 0));
         Assert.Equal(0xFF, PagingFormat.FourLevel.IndexOf(0x0000_7FFF_FFFF_F000, 0));
         Assert.Equal(0x1FF, PagingFormat.FourLevel.IndexOf(0xFFFF_FFFF_FFFF_F000, 0));
@@ -42,12 +45,16 @@ public sealed class PagingExamples
     [Fact]
     public void Entries_put_the_frame_in_bits_12_up_and_nx_in_bit_63_only_on_64_bit()
     {
-        var entry = PagingFormat.MakeEntry(new Pfn(0x12345), PteFlags.Present | PteFlags.ReadWrite | PteFlags.NoExecute);
+        var entry = PagingFormat.MakeEntry(new Pfn(0x12345),
+            PteFlags.Present | PteFlags.ReadWrite | PteFlags.NoExecute);
         Assert.Equal(0x8000_0000_1234_5003UL, entry);
-        Assert.Equal((new Pfn(0x12345), PteFlags.Present | PteFlags.ReadWrite | PteFlags.NoExecute), (PagingFormat.FrameOf(entry), PagingFormat.FourLevel.FlagsOf(entry)));
-        Assert.Equal((new Pfn(0x12345), PteFlags.Present | PteFlags.ReadWrite), (PagingFormat.FrameOf((uint)entry), PagingFormat.TwoLevel.FlagsOf(entry)));
+        Assert.Equal((new Pfn(0x12345), PteFlags.Present | PteFlags.ReadWrite | PteFlags.NoExecute),
+            (PagingFormat.FrameOf(entry), PagingFormat.FourLevel.FlagsOf(entry)));
+        Assert.Equal((new Pfn(0x12345), PteFlags.Present | PteFlags.ReadWrite),
+            (PagingFormat.FrameOf((uint)entry), PagingFormat.TwoLevel.FlagsOf(entry)));
         var highest = new Pfn(0xF_FFFF_FFFF);
-        Assert.Equal(highest, PagingFormat.FrameOf(PagingFormat.MakeEntry(highest, PteFlags.Present | PteFlags.NoExecute)));
+        Assert.Equal(highest,
+            PagingFormat.FrameOf(PagingFormat.MakeEntry(highest, PteFlags.Present | PteFlags.NoExecute)));
         Assert.Equal(0x100UL, (ulong)PteFlags.Global);
         Assert.Equal(0x60UL, (ulong)(PteFlags.Accessed | PteFlags.Dirty));
     }
@@ -62,7 +69,8 @@ public sealed class PagingExamples
         Assert.Equal((byte)42, paging.Access(mm, bss, Access.Write, Privilege.User, 42).Value);
         Assert.Equal((byte)42, paging.Access(mm, bss, Access.Read, Privilege.User, 0).Value);
         var page = paging.Snapshot().Spaces.Single().Pages.Single();
-        Assert.Equal(PteFlags.Present | PteFlags.ReadWrite | PteFlags.User | PteFlags.Accessed | PteFlags.Dirty | (paging.Format.HasNx ? PteFlags.NoExecute : 0), page.Flags);
+        Assert.Equal(PteFlags.Present | PteFlags.ReadWrite | PteFlags.User | PteFlags.Accessed | PteFlags.Dirty
+            | (paging.Format.HasNx ? PteFlags.NoExecute : 0), page.Flags);
     }
 
     [Theory]
@@ -73,7 +81,8 @@ public sealed class PagingExamples
     {
         var (paging, mm) = Boot(format);
         Assert.Equal(0UL, paging.Snapshot().Spaces.Single().PgTablesBytes);
-        Assert.True(paging.Access(mm, new VirtAddr(UserLayout.TextStart(paging.Format)), Access.Fetch, Privilege.User, 0).IsOk);
+        Assert.True(paging.Access(mm, new VirtAddr(UserLayout.TextStart(paging.Format)), Access.Fetch, Privilege.User,
+            0).IsOk);
         Assert.Equal(bytes, paging.Snapshot().Spaces.Single().PgTablesBytes);
         Assert.Equal(paging.Format.Depth - 1, paging.Snapshot().Spaces.Single().Tables.Length);
     }
@@ -87,7 +96,8 @@ public sealed class PagingExamples
         var fetched = paging.Access(mm, data, Access.Fetch, Privilege.User, 0);
         if (paging.Format.HasNx)
         {
-            Assert.Equal(new SegmentationFault(data, Access.Fetch, Privilege.User, new PageFault(data, FaultKind.FetchFromNx, PageLevel.Pte)), fetched.Error);
+            Assert.Equal(new SegmentationFault(data, Access.Fetch, Privilege.User,
+                new PageFault(data, FaultKind.FetchFromNx, PageLevel.Pte)), fetched.Error);
         }
         else
         {
@@ -121,14 +131,17 @@ public sealed class PagingExamples
         var request = new MmapRequest(4, VmProt.Read | VmProt.Write, 3, 10, true);
         var a = paging.Mmap(first, request).Value;
         var b = paging.Mmap(second, request).Value;
-        Assert.Equal((byte)9, paging.Access(first, new VirtAddr(a.Value + 4096 + 5), Access.Write, Privilege.User, 9).Value);
-        Assert.Equal((byte)9, paging.Access(second, new VirtAddr(b.Value + 4096 + 5), Access.Read, Privilege.User, 0).Value);
+        Assert.Equal((byte)9,
+            paging.Access(first, new VirtAddr(a.Value + 4096 + 5), Access.Write, Privilege.User, 9).Value);
+        Assert.Equal((byte)9,
+            paging.Access(second, new VirtAddr(b.Value + 4096 + 5), Access.Read, Privilege.User, 0).Value);
         Assert.True(paging.DestroyAddressSpace(first).IsOk);
         Assert.True(paging.DestroyAddressSpace(second).IsOk);
         Assert.Empty(paging.Snapshot().Cache);
         var third = paging.CreateAddressSpace().Value;
         var c = paging.Mmap(third, request with { Shared = false }).Value;
-        Assert.Equal((byte)9, paging.Access(third, new VirtAddr(c.Value + 4096 + 5), Access.Read, Privilege.User, 0).Value);
+        Assert.Equal((byte)9,
+            paging.Access(third, new VirtAddr(c.Value + 4096 + 5), Access.Read, Privilege.User, 0).Value);
     }
 
     [Theory]
@@ -140,7 +153,8 @@ public sealed class PagingExamples
         var page = new VirtAddr(UserLayout.StartBrk(paging.Format));
         Assert.True(paging.Access(mm, page, Access.Write, Privilege.User, 1).IsOk);
         Assert.True(paging.Mprotect(mm, page, 1, VmProt.Read).IsOk);
-        Assert.Equal(new SegmentationFault(page, Access.Write, Privilege.User, new PageFault(page, FaultKind.WriteToReadOnly, PageLevel.Pte)),
+        Assert.Equal(new SegmentationFault(page, Access.Write, Privilege.User,
+            new PageFault(page, FaultKind.WriteToReadOnly, PageLevel.Pte)),
             paging.Access(mm, page, Access.Write, Privilege.User, 2).Error);
         Assert.Equal((byte)1, paging.Access(mm, page, Access.Read, Privilege.User, 0).Value);
         Assert.Equal(heap, new VirtAddr(UserLayout.StartBrk(paging.Format) + 3 * 4096));
@@ -155,11 +169,14 @@ public sealed class PagingExamples
         var deepest = new VirtAddr(top - UserLayout.StackLimit);
         Assert.True(paging.Access(mm, deepest, Access.Write, Privilege.User, 5).IsOk);
         var beyond = new VirtAddr(deepest.Value - 1);
-        // On 2-level the 8 MiB limit is a 4 MiB table boundary, so the walk stops at the PGD; elsewhere the PTE table exists.
+        // On 2-level the 8 MiB limit is a 4 MiB table boundary, so the walk stops at the PGD; elsewhere the PTE table
+        // exists.
         var level = paging.Format.Depth == 2 ? PageLevel.Pgd : PageLevel.Pte;
-        Assert.Equal(new SegmentationFault(beyond, Access.Read, Privilege.User, new PageFault(beyond, FaultKind.NotPresent, level)),
+        Assert.Equal(new SegmentationFault(beyond, Access.Read, Privilege.User,
+            new PageFault(beyond, FaultKind.NotPresent, level)),
             paging.Access(mm, beyond, Access.Read, Privilege.User, 0).Error);
-        Assert.Equal(new Vma(deepest.Value, top, VmProt.Read | VmProt.Write, null, 0, false), paging.Snapshot().Spaces.Single().Vmas[^1]);
+        Assert.Equal(new Vma(deepest.Value, top, VmProt.Read | VmProt.Write, null, 0, false),
+            paging.Snapshot().Spaces.Single().Vmas[^1]);
     }
 
     [Theory]
@@ -173,7 +190,8 @@ public sealed class PagingExamples
         var inside = new VirtAddr(area.Value + 2 * 4096 + 1);
         Assert.Equal((byte)3, paging.Access(first, inside, Access.Write, Privilege.Supervisor, 3).Value);
         Assert.Equal((byte)3, paging.Access(second, inside, Access.Read, Privilege.Supervisor, 0).Value);
-        Assert.Equal(new SegmentationFault(inside, Access.Read, Privilege.User, new PageFault(inside, FaultKind.UserToSupervisor, PageLevel.Pgd)),
+        Assert.Equal(new SegmentationFault(inside, Access.Read, Privilege.User,
+            new PageFault(inside, FaultKind.UserToSupervisor, PageLevel.Pgd)),
             paging.Access(second, inside, Access.Read, Privilege.User, 0).Error);
         var guard = new VirtAddr(area.Value + 3 * 4096);
         Assert.False(paging.Access(first, guard, Access.Read, Privilege.Supervisor, 0).IsOk);
@@ -191,7 +209,8 @@ public sealed class PagingExamples
         var mm = paging.CreateAddressSpace().Value;
         var shm = paging.Mmap(mm, new MmapRequest(2, VmProt.Read | VmProt.Write, null, 0, true)).Value;
         Assert.True(paging.Access(mm, shm, Access.Write, Privilege.User, 1).IsOk);
-        Assert.True(paging.Access(mm, new VirtAddr(UserLayout.TextStart(paging.Format)), Access.Read, Privilege.User, 0).IsOk);
+        Assert.True(paging.Access(mm, new VirtAddr(UserLayout.TextStart(paging.Format)), Access.Read, Privilege.User,
+            0).IsOk);
         var area = paging.Vmalloc(2).Value;
         Assert.Equal(1L, paging.Snapshot().Spaces.Single().RssShmem);
         Assert.Empty(PagingInvariants.All(paging.Snapshot()));
@@ -227,5 +246,6 @@ public sealed class PagingExamples
         return (paging, paging.CreateAddressSpace().Value);
     }
 
-    private static (int, int, int, int) Geometry(PagingFormat f) => (f.Depth, f.BitsPerLevel, f.EntriesPerTable, f.EntryBytes);
+    private static (int, int, int, int) Geometry(PagingFormat f) =>
+        (f.Depth, f.BitsPerLevel, f.EntriesPerTable, f.EntryBytes);
 }

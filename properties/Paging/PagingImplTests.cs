@@ -38,7 +38,8 @@ public sealed class PagingImplTests
         Assert.Equal(11, p.Read(mm, anon.Value + 0x3001));
         Assert.Equal(0, p.Read(mm, anon.Value));
         Assert.Equal(heap + 0x1000, p.Do(s => s.Brk(mm, new VirtAddr(heap + 0x1000))).Value.Value);
-        Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm, new VirtAddr(heap + 0x2fff), Access.Read, Privilege.User, 0)).Error);
+        Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm, new VirtAddr(heap + 0x2fff), Access.Read,
+            Privilege.User, 0)).Error);
         Assert.Equal(3, p.Impl.Snapshot().Spaces[0].RssAnon);
     }
 
@@ -56,7 +57,8 @@ public sealed class PagingImplTests
         Assert.Equal(6, p.Write(mm, data + 4, 6));
         var text = UserLayout.TextStart(p.Format);
         Assert.Equal(0, p.Read(mm, text));
-        var fault = Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm, new VirtAddr(text), Access.Write, Privilege.User, 1)).Error);
+        var fault = Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm, new VirtAddr(text), Access.Write,
+            Privilege.User, 1)).Error);
         Assert.Equal(FaultKind.WriteToReadOnly, fault.Fault.Kind);
         Assert.Equal(0, p.Do(s => s.Access(mm, new VirtAddr(text + 1), Access.Fetch, Privilege.User, 0)).Value);
         p.Do(s => s.DestroyAddressSpace(mm));
@@ -105,14 +107,17 @@ public sealed class PagingImplTests
     public void Mprotect_downgrade_refuses_writes_and_none_refuses_reads(string format)
     {
         var (p, mm) = Pair.WithSpace(format);
-        var at = p.Do(s => s.Mmap(mm, new MmapRequest(2, VmProt.Read | VmProt.Write, null, 0, false, FarAway))).Value.Value;
+        var at = p.Do(s => s.Mmap(mm,
+            new MmapRequest(2, VmProt.Read | VmProt.Write, null, 0, false, FarAway))).Value.Value;
         Assert.Equal(3, p.Write(mm, at + 0x1000, 3));
         p.Do(s => s.Mprotect(mm, new VirtAddr(at + 0x1000), 1, VmProt.Read));
-        var fault = Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm, new VirtAddr(at + 0x1000), Access.Write, Privilege.User, 4)).Error);
+        var fault = Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm, new VirtAddr(at + 0x1000), Access.Write,
+            Privilege.User, 4)).Error);
         Assert.Equal((FaultKind.WriteToReadOnly, PageLevel.Pte), (fault.Fault.Kind, fault.Fault.Level));
         Assert.Equal(3, p.Read(mm, at + 0x1000));
         p.Do(s => s.Mprotect(mm, new VirtAddr(at), 2, VmProt.None));
-        fault = Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm, new VirtAddr(at + 0x1000), Access.Read, Privilege.User, 0)).Error);
+        fault = Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm, new VirtAddr(at + 0x1000), Access.Read,
+            Privilege.User, 0)).Error);
         Assert.Equal(FaultKind.NotPresent, fault.Fault.Kind);
         p.Do(s => s.Mprotect(mm, new VirtAddr(at), 2, VmProt.Read | VmProt.Write));
         Assert.Equal(3, p.Read(mm, at + 0x1000));
@@ -146,9 +151,11 @@ public sealed class PagingImplTests
         var top = UserLayout.StackTop(p.Format);
         Assert.Equal(1, p.Write(mm, top - (1UL << 20), 1));
         Assert.Equal(2, p.Write(mm, top - UserLayout.StackLimit, 2));
-        var fault = Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm, new VirtAddr(top - UserLayout.StackLimit - 1), Access.Read, Privilege.User, 0)).Error);
+        var fault = Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm,
+            new VirtAddr(top - UserLayout.StackLimit - 1), Access.Read, Privilege.User, 0)).Error);
         Assert.Equal(FaultKind.NotPresent, fault.Fault.Kind);
-        Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm, new VirtAddr(top), Access.Read, Privilege.User, 0)).Error);
+        Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm, new VirtAddr(top), Access.Read, Privilege.User,
+            0)).Error);
     }
 
     [Theory]
@@ -161,14 +168,19 @@ public sealed class PagingImplTests
         var second = p.Do(s => s.Vmalloc(1)).Value;
         Assert.Equal(first.Value + 0x3000, second.Value);
         var b = p.Create();
-        var fault = Assert.IsType<SegmentationFault>(p.Do(s => s.Access(a, new VirtAddr(first.Value + 1), Access.Read, Privilege.User, 0)).Error);
+        var fault = Assert.IsType<SegmentationFault>(p.Do(s => s.Access(a, new VirtAddr(first.Value + 1), Access.Read,
+            Privilege.User, 0)).Error);
         Assert.Equal((FaultKind.UserToSupervisor, PageLevel.Pgd), (fault.Fault.Kind, fault.Fault.Level));
-        Assert.Equal(0, p.Do(s => s.Access(b, new VirtAddr(first.Value + 0x1001), Access.Read, Privilege.Supervisor, 0)).Value);
-        Assert.Equal(77, p.Do(s => s.Access(a, new VirtAddr(first.Value + 0x1001), Access.Write, Privilege.Supervisor, 77)).Value);
-        Assert.Equal(77, p.Do(s => s.Access(b, new VirtAddr(first.Value + 0x1001), Access.Read, Privilege.Supervisor, 0)).Value);
+        Assert.Equal(0,
+            p.Do(s => s.Access(b, new VirtAddr(first.Value + 0x1001), Access.Read, Privilege.Supervisor, 0)).Value);
+        Assert.Equal(77,
+            p.Do(s => s.Access(a, new VirtAddr(first.Value + 0x1001), Access.Write, Privilege.Supervisor, 77)).Value);
+        Assert.Equal(77,
+            p.Do(s => s.Access(b, new VirtAddr(first.Value + 0x1001), Access.Read, Privilege.Supervisor, 0)).Value);
         p.Do(s => s.Vfree(first));
         Assert.IsType<NotVmallocArea>(p.Do(s => s.Vfree(first)).Error);
-        Assert.IsType<SegmentationFault>(p.Do(s => s.Access(b, new VirtAddr(first.Value), Access.Read, Privilege.Supervisor, 0)).Error);
+        Assert.IsType<SegmentationFault>(p.Do(s => s.Access(b, new VirtAddr(first.Value), Access.Read,
+            Privilege.Supervisor, 0)).Error);
         Assert.Equal(first, p.Do(s => s.Vmalloc(1)).Value);
         Assert.Equal(0, p.Do(s => s.Access(b, new VirtAddr(first.Value), Access.Read, Privilege.Supervisor, 0)).Value);
         Assert.IsType<InvalidRange>(p.Do(s => s.Vmalloc(0)).Error);
@@ -185,7 +197,8 @@ public sealed class PagingImplTests
         }
 
         var hole = 1UL << (p.Format.VirtualBits - 1);
-        var fault = Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm, new VirtAddr(hole), Access.Read, Privilege.Supervisor, 0)).Error);
+        var fault = Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm, new VirtAddr(hole), Access.Read,
+            Privilege.Supervisor, 0)).Error);
         Assert.Equal((FaultKind.NonCanonical, (PageLevel?)null), (fault.Fault.Kind, fault.Fault.Level));
     }
 
@@ -195,7 +208,8 @@ public sealed class PagingImplTests
     {
         var (p, mm) = Pair.WithSpace(format);
         var before = p.Impl.Snapshot().Spaces[0];
-        var at = p.Do(s => s.Mmap(mm, new MmapRequest(3, VmProt.Read | VmProt.Write, null, 0, false, FarAway))).Value.Value;
+        var at = p.Do(s => s.Mmap(mm,
+            new MmapRequest(3, VmProt.Read | VmProt.Write, null, 0, false, FarAway))).Value.Value;
         p.Write(mm, at, 1);
         p.Write(mm, at + 0x2000, 2);
         var touched = p.Impl.Snapshot().Spaces[0];
@@ -216,7 +230,8 @@ public sealed class PagingImplTests
     {
         var p = new Pair(format, 12);
         var mm = p.Create();
-        var at = p.Do(s => s.Mmap(mm, new MmapRequest(64, VmProt.Read | VmProt.Write, null, 0, false, FarAway))).Value.Value;
+        var at = p.Do(s => s.Mmap(mm,
+            new MmapRequest(64, VmProt.Read | VmProt.Write, null, 0, false, FarAway))).Value.Value;
         Result<byte> result;
         var page = 0UL;
         do
@@ -233,7 +248,8 @@ public sealed class PagingImplTests
         while (result.IsOk);
 
         Assert.Equal(new FaultOutOfMemory(new VirtAddr(at + ((page - 1) << Pfn.PageShift)), 1), result.Error);
-        Assert.IsType<FaultOutOfMemory>(p.Do(s => s.Access(mm, new VirtAddr(UserLayout.BssStart(p.Format)), Access.Read, Privilege.User, 0)).Error);
+        Assert.IsType<FaultOutOfMemory>(p.Do(s => s.Access(mm, new VirtAddr(UserLayout.BssStart(p.Format)), Access.Read,
+            Privilege.User, 0)).Error);
         Assert.Equal(new PagingOutOfMemory("vmalloc of 1 pages", p.Format.Depth - 1), p.Do(s => s.Vmalloc(1)).Error);
         Assert.Equal(new PagingOutOfMemory("pgd_alloc", 1), p.Do(s => s.CreateAddressSpace()).Error);
         p.Do(s => s.Munmap(mm, new VirtAddr(at), 1));
@@ -273,44 +289,55 @@ public sealed class PagingImplTests
         Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Munmap(ghost, FarAway, 1)).Error);
         Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Mprotect(ghost, FarAway, 1, VmProt.Read)).Error);
         Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Brk(ghost, FarAway)).Error);
-        Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Mmap(ghost, new MmapRequest(1, VmProt.Read, null, 0, false))).Error);
+        Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Mmap(ghost,
+            new MmapRequest(1, VmProt.Read, null, 0, false))).Error);
         Assert.IsType<UnknownAddressSpace>(p.Do(s => s.DestroyAddressSpace(ghost)).Error);
         Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Translate(ghost, FarAway, Access.Read, Privilege.User)).Error);
         var fault = new PageFault(FarAway, FaultKind.NotPresent, p.Format.Levels[^1]);
-        Assert.Equal(new UnknownAddressSpace(ghost), p.Do(s => s.HandleFault(ghost, fault, Access.Read, Privilege.User)).Error);
+        Assert.Equal(new UnknownAddressSpace(ghost),
+            p.Do(s => s.HandleFault(ghost, fault, Access.Read, Privilege.User)).Error);
         Assert.IsType<InvalidRange>(p.Do(s => s.Munmap(mm, new VirtAddr(FarAway.Value + 1), 1)).Error);
         Assert.IsType<InvalidRange>(p.Do(s => s.Munmap(mm, FarAway, 0)).Error);
         Assert.IsType<InvalidRange>(p.Do(s => s.Mmap(mm, new MmapRequest(0, VmProt.Read, null, 0, false))).Error);
         Assert.IsType<InvalidRange>(p.Do(s => s.Mmap(mm, new MmapRequest(1, VmProt.Read, -1, 0, false))).Error);
-        Assert.IsType<InvalidRange>(p.Do(s => s.Mmap(mm, new MmapRequest(1, VmProt.Read, null, 0, false, new VirtAddr(0x1000)))).Error);
-        Assert.IsType<RangeInUse>(p.Do(s => s.Mmap(mm, new MmapRequest(1, VmProt.Read, null, 0, false, new VirtAddr(UserLayout.TextStart(p.Format))))).Error);
-        Assert.IsType<NoVirtualSpace>(p.Do(s => s.Mmap(mm, new MmapRequest(p.Format.UserTop >> Pfn.PageShift, VmProt.Read, null, 0, false))).Error);
+        Assert.IsType<InvalidRange>(p.Do(s => s.Mmap(mm,
+            new MmapRequest(1, VmProt.Read, null, 0, false, new VirtAddr(0x1000)))).Error);
+        Assert.IsType<RangeInUse>(p.Do(s => s.Mmap(mm,
+            new MmapRequest(1, VmProt.Read, null, 0, false, new VirtAddr(UserLayout.TextStart(p.Format))))).Error);
+        Assert.IsType<NoVirtualSpace>(p.Do(s => s.Mmap(mm,
+            new MmapRequest(p.Format.UserTop >> Pfn.PageShift, VmProt.Read, null, 0, false))).Error);
         Assert.IsType<BrkRefused>(p.Do(s => s.Brk(mm, new VirtAddr(0x1000))).Error);
-        Assert.IsType<BrkRefused>(p.Do(s => s.Brk(mm, new VirtAddr(UserLayout.StackTop(p.Format) - (UserLayout.InitialStackPages << Pfn.PageShift)))).Error);
+        Assert.IsType<BrkRefused>(p.Do(s => s.Brk(mm,
+            new VirtAddr(UserLayout.StackTop(p.Format) - (UserLayout.InitialStackPages << Pfn.PageShift)))).Error);
         Assert.IsType<NotVmallocArea>(p.Do(s => s.Vfree(new VirtAddr(p.Format.VmallocStart))).Error);
         Assert.IsType<InvalidRange>(p.Do(s => s.Vmalloc(p.Format.SpanOf(0) >> Pfn.PageShift)).Error);
     }
 
-    /// <summary>Implementation alone: the model's page cache cannot hold two pages (it sorts by MappedObject, which is not comparable).</summary>
+    /// <summary>Implementation alone: the model's page cache cannot hold two pages (it sorts by MappedObject, which is
+    /// not comparable).</summary>
     [Theory]
     [MemberData(nameof(Formats))]
     public void Impl_alone_caches_many_pages(string format)
     {
-        var paging = new PagingSystem(PagingFormat.All.Single(f => f.Name == format), new BuddyAllocator(MemoryLayout.Flat(256)));
+        var paging = new PagingSystem(PagingFormat.All.Single(f => f.Name == format),
+            new BuddyAllocator(MemoryLayout.Flat(256)));
         var mm = paging.CreateAddressSpace().Value;
         var text = UserLayout.TextStart(paging.Format);
         var shm = paging.Mmap(mm, new MmapRequest(2, VmProt.Read | VmProt.Write, null, 0, true)).Value.Value;
         for (var page = 0UL; page < 4; page++)
         {
-            Assert.Equal(0, paging.Access(mm, new VirtAddr(text + (page << Pfn.PageShift)), Access.Read, Privilege.User, 0).Value);
+            Assert.Equal(0,
+                paging.Access(mm, new VirtAddr(text + (page << Pfn.PageShift)), Access.Read, Privilege.User, 0).Value);
         }
 
         Assert.Equal(5, paging.Access(mm, new VirtAddr(shm + 0x1000), Access.Write, Privilege.User, 5).Value);
         Assert.Equal(1, paging.Access(mm, new VirtAddr(shm), Access.Write, Privilege.User, 1).Value);
         var snapshot = paging.Snapshot();
-        Assert.Equal(["file0@0", "file0@1", "file0@2", "file0@3", "shmem0@0", "shmem0@1"], snapshot.Cache.Select(c => $"{c.Backing}@{c.PgOff}"));
+        Assert.Equal(["file0@0", "file0@1", "file0@2", "file0@3", "shmem0@0", "shmem0@1"],
+            snapshot.Cache.Select(c => $"{c.Backing}@{c.PgOff}"));
         Assert.Empty(PagingInvariants.All(snapshot));
-        // Stored: the PGD (it holds the kernel's entry), the tables to text and to the shmem area, the two written pages.
+        // Stored: the PGD (it holds the kernel's entry), the tables to text and to the shmem area, the two written
+        // pages.
         Assert.Equal((2 * (paging.Format.Depth - 1)) + 3, paging.StoredFrames);
     }
 
@@ -349,9 +376,11 @@ public sealed class PagingImplTests
 
         public AsId Create() => Do(s => s.CreateAddressSpace()).Value;
 
-        public byte Read(AsId mm, ulong addr) => Do(s => s.Access(mm, new VirtAddr(addr), Access.Read, Privilege.User, 0)).Value;
+        public byte Read(AsId mm, ulong addr) =>
+            Do(s => s.Access(mm, new VirtAddr(addr), Access.Read, Privilege.User, 0)).Value;
 
-        public byte Write(AsId mm, ulong addr, byte value) => Do(s => s.Access(mm, new VirtAddr(addr), Access.Write, Privilege.User, value)).Value;
+        public byte Write(AsId mm, ulong addr, byte value) =>
+            Do(s => s.Access(mm, new VirtAddr(addr), Access.Write, Privilege.User, value)).Value;
 
         private void Check(string after)
         {

@@ -6,7 +6,8 @@ using Xunit;
 
 namespace MMSpec.Properties.Paging;
 
-/// <summary>Each invariant, given a real snapshot broken in exactly one way, reports exactly that (and the sound one, nothing).</summary>
+/// <summary>Each invariant, given a real snapshot broken in exactly one way, reports exactly that (and the sound one,
+/// nothing).</summary>
 public sealed class PagingInvariantTests
 {
     private readonly PagingSnapshot _sound;
@@ -16,8 +17,10 @@ public sealed class PagingInvariantTests
     {
         var paging = new PagingModel(PagingFormat.FourLevel, new BuddyModel(MemoryLayout.Flat(64)));
         var mm = paging.CreateAddressSpace().Value;
-        Assert.True(paging.Access(mm, new VirtAddr(UserLayout.TextStart(paging.Format)), Access.Read, Privilege.User, 0).IsOk);
-        Assert.True(paging.Access(mm, new VirtAddr(UserLayout.BssStart(paging.Format)), Access.Write, Privilege.User, 1).IsOk);
+        Assert.True(paging.Access(mm, new VirtAddr(UserLayout.TextStart(paging.Format)), Access.Read, Privilege.User,
+            0).IsOk);
+        Assert.True(paging.Access(mm, new VirtAddr(UserLayout.BssStart(paging.Format)), Access.Write, Privilege.User,
+            1).IsOk);
         Assert.True(paging.Vmalloc(1).IsOk);
         _sound = paging.Snapshot();
         _mm = _sound.Spaces.Single();
@@ -38,14 +41,17 @@ public sealed class PagingInvariantTests
     public void Frame_ownership_catches_a_frame_owned_twice_a_leak_and_a_free_frame_in_use()
     {
         var twice = With(_mm with { Pages = [Text, Bss with { Frame = _mm.Pgd }] });
-        Assert.Equal([$"frame {_mm.Pgd} is owned by mm0 PGD and mm0 anon page {Bss.Addr:x}", $"allocated but owned by nobody [{Bss.Frame}], owned but free []"],
+        Assert.Equal([$"frame {_mm.Pgd} is owned by mm0 PGD and mm0 anon page {Bss.Addr:x}",
+            $"allocated but owned by nobody [{Bss.Frame}], owned but free []"],
             Details(PagingInvariants.CheckFrameOwnership(twice), PagingInvariants.FrameOwnership));
 
         var leaked = With(_mm with { Pages = [Text] });
-        Assert.Equal([$"allocated but owned by nobody [{Bss.Frame}], owned but free []"], Details(PagingInvariants.CheckFrameOwnership(leaked), PagingInvariants.FrameOwnership));
+        Assert.Equal([$"allocated but owned by nobody [{Bss.Frame}], owned but free []"],
+            Details(PagingInvariants.CheckFrameOwnership(leaked), PagingInvariants.FrameOwnership));
 
         var pages = _sound.Pages;
-        var free = _sound with { Pages = new BuddySnapshot(pages.Layout, pages.Free, pages.Allocated.Where(b => b.Pfn != Bss.Frame)) };
+        var free = _sound with { Pages = new BuddySnapshot(pages.Layout, pages.Free,
+            pages.Allocated.Where(b => b.Pfn != Bss.Frame)) };
         Assert.Equal([$"allocated but owned by nobody [], owned but free [({Bss.Frame}, mm0 anon page {Bss.Addr:x})]"],
             Details(PagingInvariants.CheckFrameOwnership(free), PagingInvariants.FrameOwnership));
     }
@@ -56,12 +62,16 @@ public sealed class PagingInvariantTests
         var pages = _sound.Pages;
         var block = pages.Free.First(b => b.Order.Value >= 1);
         var pair = new Block(block.Pfn, new Order(1));
-        var leaked = _sound with { Pages = new BuddySnapshot(pages.Layout, pages.Free.Where(b => b != block), pages.Allocated.Append(pair)) };
+        var leaked = _sound with { Pages = new BuddySnapshot(pages.Layout, pages.Free.Where(b => b != block),
+            pages.Allocated.Append(pair)) };
         Assert.Equal([$"allocated but owned by nobody [{block.Pfn} {new Pfn(block.Pfn.Value + 1)}], owned but free []"],
             Details(PagingInvariants.CheckFrameOwnership(leaked), PagingInvariants.FrameOwnership));
 
-        var free = _sound with { Pages = new BuddySnapshot(pages.Layout, pages.Free, pages.Allocated.Where(b => b.Pfn != Bss.Frame && b.Pfn != _mm.Pgd)) };
-        Assert.Equal([$"allocated but owned by nobody [], owned but free [({_mm.Pgd}, mm0 PGD); ({Bss.Frame}, mm0 anon page {Bss.Addr:x})]"],
+        var free = _sound with { Pages = new BuddySnapshot(pages.Layout, pages.Free,
+            pages.Allocated.Where(b => b.Pfn != Bss.Frame && b.Pfn != _mm.Pgd)) };
+        Assert.Equal(
+            [$"allocated but owned by nobody [], owned but free [({_mm.Pgd}, mm0 PGD); ({Bss.Frame}, mm0 anon page "
+            + $"{Bss.Addr:x})]"],
             Details(PagingInvariants.CheckFrameOwnership(free), PagingInvariants.FrameOwnership));
     }
 
@@ -83,7 +93,8 @@ public sealed class PagingInvariantTests
         var level = (int depth) => PageLevelText.Of(_sound.Format.Levels[depth]);
         Assert.Equal(
             $"frame {pgd} is owned by mm0 PGD and mm0 {level(table.Depth)} table {table.Index:x} and page cache file0@0"
-            + $" and kernel {level(kernelTable.Depth)} table {kernelTable.Index:x} and vmalloc page {area.Start + Pfn.PageSize:x}",
+            + $" and kernel {level(kernelTable.Depth)} table {kernelTable.Index:x} and vmalloc page "
+                + $"{area.Start + Pfn.PageSize:x}",
             Details(PagingInvariants.CheckFrameOwnership(everywhere), PagingInvariants.FrameOwnership).First());
     }
 
@@ -111,12 +122,15 @@ public sealed class PagingInvariantTests
             "backing" => (Text, Text with { Owner = Text.Owner with { PgOff = 1 } }),
             "supervisor" => (Text, Text with { Flags = Text.Flags & ~PteFlags.User }),
             "writable" => (Text, Text with { Flags = Text.Flags | PteFlags.ReadWrite }),
-            "private" => (Text, Text with { Addr = UserLayout.DataStart(_sound.Format), Owner = Text.Owner with { PgOff = UserLayout.TextPages }, Flags = Text.Flags | PteFlags.ReadWrite }),
+            "private" =>
+                (Text, Text with { Addr = UserLayout.DataStart(_sound.Format),
+                Owner = Text.Owner with { PgOff = UserLayout.TextPages }, Flags = Text.Flags | PteFlags.ReadWrite }),
             "executable" => (Bss, Bss with { Flags = Bss.Flags & ~PteFlags.NoExecute }),
             _ => (Bss, Bss with { Flags = Bss.Flags & ~PteFlags.Present }),
         };
         var snapshot = With(_mm with { Pages = [.. _mm.Pages.Select(p => p == page ? broken : p)] });
-        Assert.Equal([$"mm0: {broken} {why}"], Details(PagingInvariants.CheckEntriesInsideVmas(snapshot), PagingInvariants.EntriesInsideVmas));
+        Assert.Equal([$"mm0: {broken} {why}"],
+            Details(PagingInvariants.CheckEntriesInsideVmas(snapshot), PagingInvariants.EntriesInsideVmas));
     }
 
     [Fact]
@@ -133,7 +147,8 @@ public sealed class PagingInvariantTests
     {
         var far = new TableState(1, 200, new Pfn(60));
         Assert.Equal([$"mm0: PUD table for {200UL << 39:x} (frame 0x3c) maps no VMA"],
-            Details(PagingInvariants.CheckTablesOnlyWhereNeeded(With(_mm with { Tables = _mm.Tables.Add(far) })), PagingInvariants.TablesOnlyWhereNeeded));
+            Details(PagingInvariants.CheckTablesOnlyWhereNeeded(With(_mm with { Tables = _mm.Tables.Add(far) })),
+                PagingInvariants.TablesOnlyWhereNeeded));
 
         var pte = _mm.Tables.Single(t => t.Depth == 3);
         var orphaned = With(_mm with { Tables = [.. _mm.Tables.Where(t => t.Depth != 2)] });
@@ -146,11 +161,13 @@ public sealed class PagingInvariantTests
     {
         Assert.Equal(3 * 4096UL, _mm.PgTablesBytes);
         Assert.Equal(["mm0: VmPTE 16384 bytes, its tables make 12288"],
-            Details(PagingInvariants.CheckAccounting(With(_mm with { PgTablesBytes = 16384 })), PagingInvariants.PgTablesBytes));
+            Details(PagingInvariants.CheckAccounting(With(_mm with { PgTablesBytes = 16384 })),
+                PagingInvariants.PgTablesBytes));
         Assert.Equal(["mm0: RSS file/anon/shmem 1/2/0, its pages make 1/1/0"],
             Details(PagingInvariants.CheckAccounting(With(_mm with { RssAnon = 2 })), PagingInvariants.RssCounters));
         Assert.Equal(["mm0: RSS file/anon/shmem 0/1/1, its pages make 1/1/0"],
-            Details(PagingInvariants.CheckAccounting(With(_mm with { RssFile = 0, RssShmem = 1 })), PagingInvariants.RssCounters));
+            Details(PagingInvariants.CheckAccounting(With(_mm with { RssFile = 0, RssShmem = 1 })),
+                PagingInvariants.RssCounters));
     }
 
     [Fact]

@@ -5,7 +5,8 @@ using Xunit;
 
 namespace MMSpec.Properties.Paging;
 
-/// <summary>Page migration on both sides: the bytes move with the page, the flags stay, the old frame is freed; bad input changes nothing.</summary>
+/// <summary>Page migration on both sides: the bytes move with the page, the flags stay, the old frame is freed; bad
+/// input changes nothing.</summary>
 public sealed class PagingMigrationTests
 {
     private const ulong Page = 4096;
@@ -18,7 +19,8 @@ public sealed class PagingMigrationTests
     {
         var (paging, mm) = PagingBadInputTests.Boot(side, format, 256);
         var at = paging.Mmap(mm, new MmapRequest(2, VmProt.Read | VmProt.Write, null, 0, false)).Value;
-        Assert.Equal((byte)0x5A, paging.Access(mm, new VirtAddr(at.Value + 8), Access.Write, Privilege.User, 0x5A).Value);
+        Assert.Equal((byte)0x5A,
+            paging.Access(mm, new VirtAddr(at.Value + 8), Access.Write, Privilege.User, 0x5A).Value);
         var before = paging.Snapshot();
         var old = PageAt(before, at);
         Assert.True(paging.MigratePage(mm, at).IsOk);
@@ -46,11 +48,16 @@ public sealed class PagingMigrationTests
         var top = paging.Format.UserTop;
         var before = paging.Snapshot();
         Assert.Equal(new UnknownAddressSpace(new AsId(99)), paging.MigratePage(new AsId(99), anon).Error);
-        Assert.Equal(new InvalidRange(new VirtAddr(anon.Value + 1), 1, "address not page-aligned"), paging.MigratePage(mm, new VirtAddr(anon.Value + 1)).Error);
-        Assert.Equal(new InvalidRange(new VirtAddr(top), 1, "length 0, or the range leaves user space"), paging.MigratePage(mm, new VirtAddr(top)).Error);
-        Assert.Equal(new NotMigratable(new VirtAddr(anon.Value + Page), "no page is mapped there"), paging.MigratePage(mm, new VirtAddr(anon.Value + Page)).Error);
-        Assert.Equal(new NotMigratable(new VirtAddr(0x1000_0000), "no page is mapped there"), paging.MigratePage(mm, new VirtAddr(0x1000_0000)).Error);
-        Assert.Equal(new NotMigratable(file, "a page-cache page; only anonymous pages migrate here"), paging.MigratePage(mm, file).Error);
+        Assert.Equal(new InvalidRange(new VirtAddr(anon.Value + 1), 1, "address not page-aligned"),
+            paging.MigratePage(mm, new VirtAddr(anon.Value + 1)).Error);
+        Assert.Equal(new InvalidRange(new VirtAddr(top), 1, "length 0, or the range leaves user space"),
+            paging.MigratePage(mm, new VirtAddr(top)).Error);
+        Assert.Equal(new NotMigratable(new VirtAddr(anon.Value + Page), "no page is mapped there"),
+            paging.MigratePage(mm, new VirtAddr(anon.Value + Page)).Error);
+        Assert.Equal(new NotMigratable(new VirtAddr(0x1000_0000), "no page is mapped there"),
+            paging.MigratePage(mm, new VirtAddr(0x1000_0000)).Error);
+        Assert.Equal(new NotMigratable(file, "a page-cache page; only anonymous pages migrate here"),
+            paging.MigratePage(mm, file).Error);
         Assert.Null(before.DiffFrom(paging.Snapshot()));
         Assert.Null(before.Pages.DiffFrom(paging.Snapshot().Pages));
         var taken = 0;
@@ -66,8 +73,10 @@ public sealed class PagingMigrationTests
         Assert.Null(full.DiffFrom(paging.Snapshot()));
         Assert.Null(full.Pages.DiffFrom(paging.Snapshot().Pages));
         Assert.Equal(PageAt(full, anon), PageAt(paging.Snapshot(), anon));
-        Assert.Equal("page at 0x10000000 cannot be migrated: no page is mapped there", new NotMigratable(new VirtAddr(0x1000_0000), "no page is mapped there").Message);
+        Assert.Equal("page at 0x10000000 cannot be migrated: no page is mapped there",
+            new NotMigratable(new VirtAddr(0x1000_0000), "no page is mapped there").Message);
     }
 
-    private static PageState PageAt(PagingSnapshot state, VirtAddr at) => state.Spaces.Single().Pages.Single(p => p.Addr == at.Value);
+    private static PageState PageAt(PagingSnapshot state, VirtAddr at) =>
+        state.Spaces.Single().Pages.Single(p => p.Addr == at.Value);
 }

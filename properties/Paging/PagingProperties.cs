@@ -24,7 +24,8 @@ public sealed class PagingProperties(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Level1_safe_every_access_agrees_with_the_model_frames_have_one_owner_bad_input_changes_nothing(string format) =>
+    public void Level1_safe_every_access_agrees_with_the_model_frames_have_one_owner_bad_input_changes_nothing(
+        string format) =>
         CheckWithTally(tally => Lockstepped(PagingExamples.Format(format), Impl, PagingChecks.Safe, tally));
 
     [Theory]
@@ -38,7 +39,8 @@ public sealed class PagingProperties(ITestOutputHelper output)
         CheckWithTally(tally => Lockstepped(PagingExamples.Format(format), Impl, PagingChecks.All, tally));
 
     /// <summary>The lockstep property for any implementation: the conformance kit's entry point.</summary>
-    public static Property Lockstepped(PagingFormat format, Func<PagingFormat, MemoryLayout, IPagingSystem> create, PagingChecks checks, ScenarioTally? tally = null) =>
+    public static Property Lockstepped(PagingFormat format, Func<PagingFormat, MemoryLayout, IPagingSystem> create,
+        PagingChecks checks, ScenarioTally? tally = null) =>
         Prop.ForAll(PagingGen.Scenarios(format), scenario =>
         {
             PagingLockstep Subject() =>
@@ -48,13 +50,16 @@ public sealed class PagingProperties(ITestOutputHelper output)
             return ScenarioReport.Verdict(run, PagingLockstep.AllScenarios, scenario.InvalidShare);
         });
 
-    /// <summary>Level 2: after any scenario, destroying every address space and freeing every vmalloc area gives back exactly the initial free areas.</summary>
-    public static Property TearDownRestores(PagingFormat format, Func<PagingFormat, MemoryLayout, IPagingSystem> create) =>
+    /// <summary>Level 2: after any scenario, destroying every address space and freeing every vmalloc area gives back
+    /// exactly the initial free areas.</summary>
+    public static Property TearDownRestores(PagingFormat format,
+        Func<PagingFormat, MemoryLayout, IPagingSystem> create) =>
         Prop.ForAll(PagingGen.Scenarios(format), scenario =>
         {
             var impl = create(format, scenario.Layout);
             var initial = impl.Snapshot().Pages;
-            var subject = new PagingLockstep(impl, new PagingModel(format, new BuddyModel(scenario.Layout)), PagingChecks.Safe);
+            var subject = new PagingLockstep(impl, new PagingModel(format, new BuddyModel(scenario.Layout)),
+                PagingChecks.Safe);
             var run = LockstepRunner.Run(subject, scenario.Steps, () => new PagingLockstep(
                 create(format, scenario.Layout), new PagingModel(format, new BuddyModel(scenario.Layout)),
                 PagingChecks.Safe));
@@ -65,13 +70,16 @@ public sealed class PagingProperties(ITestOutputHelper output)
 
             var violation = subject.TearDown(new StepLog());
             var after = impl.Snapshot();
-            var diff = after.Pages.DiffFrom(initial) ?? (after.Spaces.IsEmpty && after.Cache.IsEmpty ? null : $"left behind: {after.Spaces.Length} address spaces, {after.Cache.Length} page-cache pages");
+            var diff = after.Pages.DiffFrom(initial)
+                ?? (after.Spaces.IsEmpty && after.Cache.IsEmpty ? null
+                : $"left behind: {after.Spaces.Length} address spaces, {after.Cache.Length} page-cache pages");
             return (violation is null && diff is null)
                 .Label($"rule broken: {violation?.Rule ?? PagingRules.RestoresInitial}\n{violation?.Detail ?? diff}")
                 .Classify(run.Steps > 10, "torn down after 10+ steps");
         });
 
-    private static IPagingSystem Impl(PagingFormat format, MemoryLayout layout) => new PagingSystem(format, new BuddyAllocator(layout));
+    private static IPagingSystem Impl(PagingFormat format, MemoryLayout layout) =>
+        new PagingSystem(format, new BuddyAllocator(layout));
 
     private void CheckWithTally(Func<ScenarioTally, Property> property, [CallerMemberName] string testName = "") =>
         ScenarioReport.CheckWithTally(output, PagingLockstep.AllScenarios, property, Cases, testName);

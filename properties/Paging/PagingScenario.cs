@@ -5,7 +5,8 @@ using MMSpec.Properties.Lockstep;
 
 namespace MMSpec.Properties.Paging;
 
-/// <summary>A generated machine (paging format and frames) and the operations run on it; prints one call per line.</summary>
+/// <summary>A generated machine (paging format and frames) and the operations run on it; prints one call per
+/// line.</summary>
 public sealed record PagingScenario(PagingFormat Format, ulong Frames, ImmutableArray<PagingStep> Steps)
 {
     public MemoryLayout Layout => MemoryLayout.Flat(Frames);

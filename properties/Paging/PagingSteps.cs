@@ -28,21 +28,25 @@ public sealed record DestroyMm(int Mm) : PagingStep
 /// the end of slot <see cref="Slot"/> of the ranges one table at that depth above the leaf maps, minus
 /// <see cref="Back"/> pages, so the mapping straddles the boundary.
 /// </summary>
-public sealed record MmapStep(int Mm, int Pages, VmProt Prot, int? File, int PgOff, bool Shared, int? Boundary, int Slot, int Back) : PagingStep
+public sealed record MmapStep(int Mm, int Pages, VmProt Prot, int? File, int PgOff, bool Shared, int? Boundary,
+    int Slot, int Back) : PagingStep
 {
     public override bool IsInvalid => Pages <= 0;
 
     public override string ToString() =>
-        $"mmap(mm #{Mm}, {Pages} pages, {VmProtText.Of(Prot)}, {(Shared ? "shared" : "private")}, {(File is { } f ? $"file{f}@{PgOff}" : "anon")}"
+        $"mmap(mm #{Mm}, {Pages} pages, {VmProtText.Of(Prot)}, {(Shared ? "shared" : "private")}, "
+            + $"{(File is { } f ? $"file{f}@{PgOff}" : "anon")}"
         + (Boundary is { } b ? $", fixed at table boundary depth {b} slot {Slot} minus {Back} pages)" : ")");
 }
 
-/// <summary>munmap of part of VMA #Vma: from page Offset, Pages pages (Unaligned adds one byte to the address).</summary>
+/// <summary>munmap of part of VMA #Vma: from page Offset, Pages pages (Unaligned adds one byte to the
+/// address).</summary>
 public sealed record MunmapStep(int Mm, int Vma, int Offset, int Pages, bool Unaligned = false) : PagingStep
 {
     public override bool IsInvalid => Unaligned || Pages <= 0;
 
-    public override string ToString() => $"munmap(mm #{Mm}, vma #{Vma} + {Offset} pages{(Unaligned ? " + 1 byte" : string.Empty)}, {Pages} pages)";
+    public override string ToString() =>
+        $"munmap(mm #{Mm}, vma #{Vma} + {Offset} pages{(Unaligned ? " + 1 byte" : string.Empty)}, {Pages} pages)";
 }
 
 /// <summary>munmap of the range the last successful mmap returned: its frames go back, ready to be reused.</summary>
@@ -51,20 +55,24 @@ public sealed record MunmapRecent : PagingStep
     public override string ToString() => "munmap(last mmap)";
 }
 
-/// <summary>mprotect of part of VMA #Vma; Beyond pages past its end make the range run into a hole (ENOMEM) unless the next VMA is adjacent.</summary>
+/// <summary>mprotect of part of VMA #Vma; Beyond pages past its end make the range run into a hole (ENOMEM) unless the
+/// next VMA is adjacent.</summary>
 public sealed record MprotectStep(int Mm, int Vma, int Offset, int Pages, VmProt Prot) : PagingStep
 {
     public override bool IsInvalid => Pages <= 0;
 
-    public override string ToString() => $"mprotect(mm #{Mm}, vma #{Vma} + {Offset} pages, {Pages} pages, {VmProtText.Of(Prot)})";
+    public override string ToString() =>
+        $"mprotect(mm #{Mm}, vma #{Vma} + {Offset} pages, {Pages} pages, {VmProtText.Of(Prot)})";
 }
 
-/// <summary>migrate_pages of the page Offset pages into VMA #Vma (Unaligned adds one byte to the address, which is refused).</summary>
+/// <summary>migrate_pages of the page Offset pages into VMA #Vma (Unaligned adds one byte to the address, which is
+/// refused).</summary>
 public sealed record MigrateStep(int Mm, int Vma, int Offset, bool Unaligned = false) : PagingStep
 {
     public override bool IsInvalid => Unaligned;
 
-    public override string ToString() => $"migrate_page(mm #{Mm}, vma #{Vma} + {Offset} pages{(Unaligned ? " + 1 byte" : string.Empty)})";
+    public override string ToString() =>
+        $"migrate_page(mm #{Mm}, vma #{Vma} + {Offset} pages{(Unaligned ? " + 1 byte" : string.Empty)})";
 }
 
 /// <summary>migrate_pages of page #Page of the range the last successful mmap returned.</summary>
@@ -73,7 +81,8 @@ public sealed record MigrateRecent(int Page) : PagingStep
     public override string ToString() => $"migrate_page(last mmap + {Page} pages)";
 }
 
-/// <summary>brk to the current break plus <see cref="Delta"/> bytes (negative shrinks; below start_brk is refused).</summary>
+/// <summary>brk to the current break plus <see cref="Delta"/> bytes (negative shrinks; below start_brk is
+/// refused).</summary>
 public sealed record BrkStep(int Mm, long Delta) : PagingStep
 {
     public override string ToString() => $"brk(mm #{Mm}, brk {(Delta < 0 ? "-" : "+")} 0x{Math.Abs(Delta):x})";
@@ -97,17 +106,21 @@ public enum AccessTarget
     /// <summary>A kernel address outside vmalloc, or the page at 0.</summary>
     Unmapped,
 
-    /// <summary>Offset bytes into the range the last successful mmap returned, whatever has happened to it since.</summary>
+    /// <summary>Offset bytes into the range the last successful mmap returned, whatever has happened to it
+    /// since.</summary>
     Recent,
 }
 
 /// <summary>One byte read, written or fetched by user or kernel code at a resolved address.</summary>
-public sealed record AccessStep(int Mm, AccessTarget Target, int Index, long Offset, Access Access, Privilege Privilege, byte Value) : PagingStep
+public sealed record AccessStep(int Mm, AccessTarget Target, int Index, long Offset, Access Access, Privilege Privilege,
+    byte Value) : PagingStep
 {
     public override bool IsInvalid => Target is AccessTarget.NonCanonical or AccessTarget.Unmapped;
 
     public override string ToString() =>
-        $"{Access.ToString().ToLowerInvariant()}(mm #{Mm}, {Target.ToString().ToLowerInvariant()} #{Index} + 0x{Offset:x}, {Privilege.ToString().ToLowerInvariant()}{(Access == Access.Write ? $", 0x{Value:x}" : string.Empty)})";
+        $"{Access.ToString().ToLowerInvariant()}(mm #{Mm}, {Target.ToString().ToLowerInvariant()} #{Index} + "
+            + $"0x{Offset:x}, "
+            + $"{Privilege.ToString().ToLowerInvariant()}{(Access == Access.Write ? $", 0x{Value:x}" : string.Empty)})";
 }
 
 public sealed record VmallocStep(int Pages) : PagingStep

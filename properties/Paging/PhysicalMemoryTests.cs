@@ -4,7 +4,8 @@ using Xunit;
 
 namespace MMSpec.Properties.Paging;
 
-/// <summary>The sparse physical memory: zeros cost nothing, and copy, load and save move whole pages by value.</summary>
+/// <summary>The sparse physical memory: zeros cost nothing, and copy, load and save move whole pages by
+/// value.</summary>
 public sealed class PhysicalMemoryTests
 {
     private static readonly Pfn A = new(1);

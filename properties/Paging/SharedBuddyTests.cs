@@ -62,10 +62,13 @@ public sealed class SharedBuddyTests(ITestOutputHelper output)
                             break;
                         case 2:
                             paging.Brk(mm, new VirtAddr(heap + ((ulong)(arg % 64) * Pfn.PageSize)));
-                            paging.Access(mm, new VirtAddr(heap + ((ulong)(arg % 64) * Pfn.PageSize / 2)), Access.Write, Privilege.User, 1);
+                            paging.Access(mm, new VirtAddr(heap + ((ulong)(arg % 64) * Pfn.PageSize / 2)), Access.Write,
+                                Privilege.User, 1);
                             break;
                         case 3:
-                            paging.Access(mm, new VirtAddr(UserLayout.TextStart(paging.Format) + ((ulong)(arg % 8) * Pfn.PageSize)), Access.Read, Privilege.User, 0);
+                            paging.Access(mm,
+                                new VirtAddr(UserLayout.TextStart(paging.Format) + ((ulong)(arg % 8) * Pfn.PageSize)),
+                                Access.Read, Privilege.User, 0);
                             break;
                         case 4 when paging.Vmalloc((ulong)(arg % 4) + 1) is { IsOk: true } area:
                             areas.Add(area.Value);
@@ -84,13 +87,18 @@ public sealed class SharedBuddyTests(ITestOutputHelper output)
                 string? Problem()
                 {
                     var owners = PagingInvariants.Owners(paging.Snapshot())
-                        .Concat(SlabInvariants.Held(slab.Snapshot()).SelectMany(h => Enumerable.Range(0, (int)h.Block.Order.Pages).Select(i => (new Pfn(h.Block.Pfn.Value + (ulong)i), h.Owner))))
+                        .Concat(SlabInvariants.Held(slab.Snapshot())
+                            .SelectMany(h => Enumerable.Range(0, (int)h.Block.Order.Pages)
+                            .Select(i => (new Pfn(h.Block.Pfn.Value + (ulong)i), h.Owner))))
                         .ToList();
                     var twice = owners.GroupBy(o => o.Item1).FirstOrDefault(g => g.Count() > 1);
-                    var allocated = buddy.Snapshot().Allocated.SelectMany(b => Enumerable.Range(0, (int)b.Order.Pages).Select(i => new Pfn(b.Pfn.Value + (ulong)i))).ToHashSet();
-                    return twice is not null ? $"frame {twice.Key} owned by {string.Join(" and ", twice.Select(o => o.Item2))}"
+                    var allocated = buddy.Snapshot().Allocated.SelectMany(b => Enumerable.Range(0, (int)b.Order.Pages)
+                        .Select(i => new Pfn(b.Pfn.Value + (ulong)i))).ToHashSet();
+                    return twice is not null
+                        ? $"frame {twice.Key} owned by {string.Join(" and ", twice.Select(o => o.Item2))}"
                         : allocated.SetEquals(owners.Select(o => o.Item1)) ? null
-                        : $"allocated [{string.Join(' ', allocated.Order())}], owned [{string.Join(' ', owners.Select(o => o.Item1).Order())}]";
+                        : $"allocated [{string.Join(' ', allocated.Order())}], owned "
+                            + $"[{string.Join(' ', owners.Select(o => o.Item1).Order())}]";
                 }
             }), 100);
 }

@@ -25,10 +25,13 @@ public sealed class TranslateFromTests
         Assert.Equal(leaf.Frame, read.PageTable);
         Assert.Equal(read, paging.TranslateFrom(mm, read.PageTable, bss, Access.Read, Privilege.User).Value);
         var fetched = paging.TranslateFrom(mm, read.PageTable, bss, Access.Fetch, Privilege.User);
-        Assert.Equal(paging.Format.HasNx ? new PageFault(bss, FaultKind.FetchFromNx, PageLevel.Pte) : null, fetched.Error);
+        Assert.Equal(paging.Format.HasNx ? new PageFault(bss, FaultKind.FetchFromNx, PageLevel.Pte) : null,
+            fetched.Error);
         var text = new VirtAddr(UserLayout.TextStart(paging.Format) + 1);
-        Assert.Equal(new PageFault(text, FaultKind.NotPresent, PageLevel.Pte), paging.TranslateFrom(mm, read.PageTable, text, Access.Read, Privilege.User).Error);
-        Assert.Equal(new UnknownAddressSpace(new AsId(7)), paging.TranslateFrom(new AsId(7), read.PageTable, bss, Access.Read, Privilege.User).Error);
+        Assert.Equal(new PageFault(text, FaultKind.NotPresent, PageLevel.Pte),
+            paging.TranslateFrom(mm, read.PageTable, text, Access.Read, Privilege.User).Error);
+        Assert.Equal(new UnknownAddressSpace(new AsId(7)),
+            paging.TranslateFrom(new AsId(7), read.PageTable, bss, Access.Read, Privilege.User).Error);
     }
 
     [Theory]
@@ -39,7 +42,8 @@ public sealed class TranslateFromTests
         var area = paging.Vmalloc(1).Value;
         var walk = paging.Translate(mm, area, Access.Write, Privilege.Supervisor).Value;
         Assert.Equal(walk, paging.TranslateFrom(mm, walk.PageTable, area, Access.Write, Privilege.Supervisor).Value);
-        Assert.Equal(walk.PageTable, paging.Snapshot().KernelTables.Single(t => t.Depth == paging.Format.Depth - 1).Frame);
+        Assert.Equal(walk.PageTable,
+            paging.Snapshot().KernelTables.Single(t => t.Depth == paging.Format.Depth - 1).Frame);
     }
 
     [Theory]
@@ -51,10 +55,14 @@ public sealed class TranslateFromTests
         Assert.True(paging.Access(mm, bss, Access.Write, Privilege.User, 6).IsOk);
         var table = paging.Translate(mm, bss, Access.Read, Privilege.User).Value.PageTable;
         var elsewhere = new Pfn(table.Value + 1);
-        Assert.Equal(new StaleTableWalk(bss, elsewhere), paging.TranslateFrom(mm, elsewhere, bss, Access.Read, Privilege.User).Error);
-        Assert.True(paging.Munmap(mm, new VirtAddr(UserLayout.TextStart(paging.Format)), UserLayout.TextPages + UserLayout.DataPages + UserLayout.BssPages).IsOk);
-        Assert.Equal(new StaleTableWalk(bss, table), paging.TranslateFrom(mm, table, bss, Access.Read, Privilege.User).Error);
-        Assert.Equal($"StaleTableWalk: walk of {bss} from {table}, which is not its page table any more", new StaleTableWalk(bss, table).ToString());
+        Assert.Equal(new StaleTableWalk(bss, elsewhere),
+            paging.TranslateFrom(mm, elsewhere, bss, Access.Read, Privilege.User).Error);
+        Assert.True(paging.Munmap(mm, new VirtAddr(UserLayout.TextStart(paging.Format)),
+            UserLayout.TextPages + UserLayout.DataPages + UserLayout.BssPages).IsOk);
+        Assert.Equal(new StaleTableWalk(bss, table),
+            paging.TranslateFrom(mm, table, bss, Access.Read, Privilege.User).Error);
+        Assert.Equal($"StaleTableWalk: walk of {bss} from {table}, which is not its page table any more",
+            new StaleTableWalk(bss, table).ToString());
     }
 
     [Fact]
@@ -72,10 +80,13 @@ public sealed class TranslateFromTests
         }
 
         var walked = paging.TranslateFrom(mm, table, stack, Access.Read, Privilege.User).Value;
-        Assert.Equal(new PageWalk(new Translation(page, PteFlags.Present | PteFlags.User | PteFlags.Accessed), table), walked);
+        Assert.Equal(new PageWalk(new Translation(page, PteFlags.Present | PteFlags.User | PteFlags.Accessed), table),
+            walked);
         Assert.Equal((byte)PteFlags.Accessed, paging.ReadFrame(table, at) & (byte)PteFlags.Accessed);
-        Assert.Equal(new PageFault(stack, FaultKind.NotPresent, PageLevel.Pgd), paging.Translate(mm, stack, Access.Read, Privilege.User).Error);
-        Assert.Equal(new PageFault(stack, FaultKind.WriteToReadOnly, PageLevel.Pte), paging.TranslateFrom(mm, table, stack, Access.Write, Privilege.User).Error);
+        Assert.Equal(new PageFault(stack, FaultKind.NotPresent, PageLevel.Pgd),
+            paging.Translate(mm, stack, Access.Read, Privilege.User).Error);
+        Assert.Equal(new PageFault(stack, FaultKind.WriteToReadOnly, PageLevel.Pte),
+            paging.TranslateFrom(mm, table, stack, Access.Write, Privilege.User).Error);
     }
 
     [Theory]

@@ -3,7 +3,8 @@ using Xunit;
 
 namespace MMSpec.Properties.Paging;
 
-/// <summary>The VMA set's edges: gaps of exactly the size asked, coverage with holes, what merges and what does not.</summary>
+/// <summary>The VMA set's edges: gaps of exactly the size asked, coverage with holes, what merges and what does
+/// not.</summary>
 public sealed class VmaSetTests
 {
     private const ulong Page = 0x1000;
@@ -57,9 +58,11 @@ public sealed class VmaSetTests
             [file with { End = 12 * Page }, file with { Start = 15 * Page, PgOff = 10 }],
             set.Remove(12 * Page, 15 * Page).All.ToArray());
         Assert.Equal(
-            [file with { End = 12 * Page }, file with { Start = 12 * Page, End = 15 * Page, PgOff = 7, Prot = Rw }, file with { Start = 15 * Page, PgOff = 10 }],
+            [file with { End = 12 * Page }, file with { Start = 12 * Page, End = 15 * Page, PgOff = 7, Prot = Rw },
+                file with { Start = 15 * Page, PgOff = 10 }],
             set.Protect(12 * Page, 15 * Page, Rw).All.ToArray());
-        Assert.Equal([file], set.Protect(12 * Page, 15 * Page, Rw).Protect(12 * Page, 15 * Page, VmProt.Read).Canonical().ToArray());
+        Assert.Equal([file],
+            set.Protect(12 * Page, 15 * Page, Rw).Protect(12 * Page, 15 * Page, VmProt.Read).Canonical().ToArray());
         Assert.Equal([file with { Start = 15 * Page, PgOff = 10 }], set.Remove(0, 15 * Page).All.ToArray());
         Assert.Empty(set.Remove(10 * Page, 20 * Page).All);
     }
@@ -68,7 +71,8 @@ public sealed class VmaSetTests
     public void Anonymous_pieces_keep_offset_zero_and_vmas_outside_the_range_stay_whole()
     {
         Assert.Equal([Anon(4, 6), Anon(11, 12), Anon(12, 13)], Set.Remove(10 * Page, 11 * Page).All.ToArray());
-        Assert.Equal([Anon(4, 6), Anon(10, 11) with { Prot = VmProt.Read }, Anon(11, 12), Anon(12, 13)], Set.Protect(10 * Page, 11 * Page, VmProt.Read).All.ToArray());
+        Assert.Equal([Anon(4, 6), Anon(10, 11) with { Prot = VmProt.Read }, Anon(11, 12), Anon(12, 13)],
+            Set.Protect(10 * Page, 11 * Page, VmProt.Read).All.ToArray());
         Assert.Equal(Set.All.ToArray(), Set.Protect(7 * Page, 9 * Page, VmProt.Read).All.ToArray());
     }
 
@@ -90,7 +94,8 @@ public sealed class VmaSetTests
         Assert.False(file.MergesWith(file with { Start = 3 * Page, End = 4 * Page, PgOff = 3 }));
         Assert.False(file.MergesWith(file with { Start = 2 * Page, End = 3 * Page, PgOff = 2, Prot = Rw }));
         Assert.False(file.MergesWith(file with { Start = 2 * Page, End = 3 * Page, PgOff = 2, Shared = true }));
-        Assert.False(file.MergesWith(file with { Start = 2 * Page, End = 3 * Page, PgOff = 2, Backing = new MappedObject(false, 2) }));
+        Assert.False(file.MergesWith(file with { Start = 2 * Page, End = 3 * Page, PgOff = 2,
+            Backing = new MappedObject(false, 2) }));
         Assert.True(Anon(0, 2).MergesWith(Anon(2, 3) with { PgOff = 9 }));
         Assert.Equal([Anon(10, 13), Anon(4, 6)], [.. Set.Canonical().Reverse()]);
         Assert.Equal(3UL, Anon(10, 13).Pages);

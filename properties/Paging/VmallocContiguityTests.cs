@@ -30,7 +30,8 @@ public sealed class VmallocContiguityTests(ITestOutputHelper output)
         for (var page = 0UL; page < 4; page++)
         {
             var at = new VirtAddr(area.Value + (page * Pfn.PageSize));
-            Assert.Equal((byte)(page + 1), paging.Access(mm, at, Access.Write, Privilege.Supervisor, (byte)(page + 1)).Value);
+            Assert.Equal((byte)(page + 1),
+                paging.Access(mm, at, Access.Write, Privilege.Supervisor, (byte)(page + 1)).Value);
         }
     }
 
@@ -54,16 +55,21 @@ public sealed class VmallocContiguityTests(ITestOutputHelper output)
                 var vmalloc = paging.Vmalloc((ulong)c.pages);
                 var scattered = vmalloc.IsOk && paging.Snapshot().Vmalloc.Single().Frames is var frames
                     && frames.Zip(frames.Skip(1)).Any(p => p.Second.Value != p.First.Value + 1);
-                return (kmalloc.IsOk == blockExists && vmalloc.IsOk == (free.Sum(b => (long)b.Order.Pages) - (blockExists && kmalloc.IsOk ? (long)order.Pages : 0) >= (long)needed))
-                    .Label($"{c.format}, {c.frames} frames, {c.pages} pages: kmalloc {kmalloc}, block of order {order} free: {blockExists}; vmalloc {vmalloc}, frames needed {needed}")
+                return (kmalloc.IsOk == blockExists
+                    && vmalloc.IsOk == (free.Sum(b => (long)b.Order.Pages)
+                    - (blockExists && kmalloc.IsOk ? (long)order.Pages : 0) >= (long)needed))
+                    .Label($"{c.format}, {c.frames} frames, {c.pages} pages: kmalloc {kmalloc}, block of order {order} "
+                        + $"free: {blockExists}; vmalloc {vmalloc}, frames needed {needed}")
                     .Classify(scattered, "vmalloc area physically scattered")
                     .Classify(vmalloc.IsOk && !kmalloc.IsOk, "vmalloc succeeded where kmalloc failed")
                     .Classify(kmalloc.IsOk, "kmalloc found a block")
                     .Classify(!vmalloc.IsOk, "vmalloc out of frames");
             }), 200);
 
-    /// <summary>A machine whose frames are all allocated, then those <paramref name="freed"/> picks given back.</summary>
-    private static (PagingSystem Paging, SlabAllocator Slab, AsId Mm) Fragmented(PagingFormat format, ulong frames, Func<int, bool> freed)
+    /// <summary>A machine whose frames are all allocated, then those <paramref name="freed"/> picks given
+    /// back.</summary>
+    private static (PagingSystem Paging, SlabAllocator Slab, AsId Mm) Fragmented(PagingFormat format, ulong frames,
+        Func<int, bool> freed)
     {
         var buddy = new BuddyAllocator(MemoryLayout.Flat(frames), Placement.LowestAddress);
         var paging = new PagingSystem(format, buddy);

@@ -3,7 +3,8 @@ namespace MMSpec.Model.Paging.Segmentation;
 /// <summary>Sizes as people write them: the largest binary unit that divides the size exactly.</summary>
 public static class ByteSize
 {
-    private static readonly (ulong Size, string Unit)[] Units = [(1UL << 30, "GiB"), (1UL << 20, "MiB"), (1UL << 10, "KiB")];
+    private static readonly (ulong Size, string Unit)[] Units = [(1UL << 30, "GiB"), (1UL << 20, "MiB"),
+        (1UL << 10, "KiB")];
 
     public static string Format(ulong bytes)
     {

@@ -29,13 +29,15 @@ public sealed record DescriptorTable
         return new DescriptorTable(linearBits, [SegmentDescriptor.Null]);
     }
 
-    /// <summary>This table with entry <paramref name="index"/> set, growing it with not-present entries as needed.</summary>
+    /// <summary>This table with entry <paramref name="index"/> set, growing it with not-present entries as
+    /// needed.</summary>
     public DescriptorTable With(int index, SegmentDescriptor descriptor)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
         ArgumentOutOfRangeException.ThrowIfLessThan(index, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(index, Selector.MaxIndex);
-        var grown = Entries.AddRange(Enumerable.Repeat(SegmentDescriptor.Null, Math.Max(0, index + 1 - Entries.Length)));
+        var grown = Entries.AddRange(Enumerable.Repeat(SegmentDescriptor.Null,
+            Math.Max(0, index + 1 - Entries.Length)));
         return new DescriptorTable(LinearBits, grown.SetItem(index, descriptor));
     }
 
@@ -45,5 +47,6 @@ public sealed record DescriptorTable
     public override int GetHashCode() => HashCode.Combine(LinearBits, Entries.Length);
 
     public override string ToString() =>
-        string.Join('\n', Entries.Select((entry, index) => $"{index,4}: {entry}").Prepend($"GDT, {LinearBits}-bit linear space"));
+        string.Join('\n',
+            Entries.Select((entry, index) => $"{index,4}: {entry}").Prepend($"GDT, {LinearBits}-bit linear space"));
 }

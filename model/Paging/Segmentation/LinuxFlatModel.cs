@@ -24,7 +24,8 @@ public static class LinuxFlatModel
     /// <summary>__USER_CS = GDT_ENTRY_DEFAULT_USER_CS*8 + 3 = 0x33.</summary>
     public static Selector UserCs => Selector.Of(UserCsEntry, TableIndicator.Gdt, PrivilegeLevel.User);
 
-    /// <summary>The four flat segments, each with base 0 and limit 2^linearBits - 1; the other entries are not present.</summary>
+    /// <summary>The four flat segments, each with base 0 and limit 2^linearBits - 1; the other entries are not
+    /// present.</summary>
     public static DescriptorTable Gdt(int linearBits)
     {
         var empty = DescriptorTable.Empty(linearBits);

@@ -6,7 +6,8 @@ namespace MMSpec.Model.Paging.Segmentation;
 /// </summary>
 public sealed record SegmentDescriptor
 {
-    private SegmentDescriptor(ulong @base, ulong limit, PrivilegeLevel dpl, SegmentKind kind, bool writable, bool readable, bool present)
+    private SegmentDescriptor(ulong @base, ulong limit, PrivilegeLevel dpl, SegmentKind kind, bool writable,
+        bool readable, bool present)
     {
         Base = @base;
         Limit = limit;
@@ -18,7 +19,8 @@ public sealed record SegmentDescriptor
     }
 
     /// <summary>Entry 0 of the GDT: all zero, not present.</summary>
-    public static SegmentDescriptor Null { get; } = new(0, 0, PrivilegeLevel.Kernel, SegmentKind.Data, false, false, false);
+    public static SegmentDescriptor Null { get; } = new(0, 0, PrivilegeLevel.Kernel, SegmentKind.Data, false, false,
+        false);
 
     public ulong Base { get; }
 
@@ -44,5 +46,7 @@ public sealed record SegmentDescriptor
     public SegmentDescriptor NotPresent() => new(Base, Limit, Dpl, Kind, Writable, Readable, false);
 
     public override string ToString() =>
-        $"{Kind.ToString().ToLowerInvariant()} base 0x{Base:x} limit 0x{Limit:x} DPL {Dpl} {(Readable ? "r" : "-")}{(Writable ? "w" : "-")}{(Kind == SegmentKind.Code ? "x" : "-")}{(Present ? "" : " not present")}";
+        $"{Kind.ToString().ToLowerInvariant()} base 0x{Base:x} limit 0x{Limit:x} DPL {Dpl} "
+            + $"{(Readable ? "r" : "-")}{(Writable ? "w" : "-")}{(Kind == SegmentKind.Code ? "x" : "-")}"
+            + $"{(Present ? "" : " not present")}";
 }

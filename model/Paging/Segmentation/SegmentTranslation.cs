@@ -9,7 +9,8 @@ namespace MMSpec.Model.Paging.Segmentation;
 /// </summary>
 public static class SegmentTranslation
 {
-    public static Result<ulong> Translate(DescriptorTable table, Selector selector, ulong offset, PrivilegeLevel cpl, SegmentAccess access)
+    public static Result<ulong> Translate(DescriptorTable table, Selector selector, ulong offset, PrivilegeLevel cpl,
+        SegmentAccess access)
     {
         ArgumentNullException.ThrowIfNull(table);
         var descriptor = Descriptor(table, selector);
@@ -65,8 +66,10 @@ public static class SegmentTranslation
             ? selector.Rpl.Value <= cpl.Value && dpl == cpl
             : PrivilegeLevel.LeastPrivileged(cpl, selector.Rpl).Value <= dpl.Value;
 
-    /// <summary>Type checks: fetch needs a code segment, read a data or readable code segment, write a writable data segment.</summary>
-    private static MmError? TypeFault(Selector selector, SegmentDescriptor segment, SegmentAccess access) => access switch
+    /// <summary>Type checks: fetch needs a code segment, read a data or readable code segment, write a writable data
+    /// segment.</summary>
+    private static MmError? TypeFault(Selector selector, SegmentDescriptor segment, SegmentAccess access) =>
+        access switch
     {
         SegmentAccess.Fetch when segment.Kind == SegmentKind.Data => new FetchFromDataSegment(selector),
         SegmentAccess.Read when !segment.Readable => new ReadFromExecuteOnlySegment(selector),

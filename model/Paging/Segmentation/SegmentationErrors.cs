@@ -17,14 +17,17 @@ public sealed record LocalTableSelector(Selector Selector) : MmError
 /// <summary>A selector index at or beyond the table's end (index * 8 + 7 > GDTR.limit): #GP(selector).</summary>
 public sealed record SelectorBeyondTable(Selector Selector, int Entries) : MmError
 {
-    public override string Message => $"#GP(0x{Selector.ErrorCode:x}): selector {Selector} is beyond the table's {Entries} entries";
+    public override string Message =>
+        $"#GP(0x{Selector.ErrorCode:x}): selector {Selector} is beyond the table's {Entries} entries";
 }
 
 /// <summary>max(CPL, RPL) > DPL for a data access, or DPL != CPL or RPL > CPL for a fetch: #GP(selector).</summary>
-public sealed record PrivilegeViolation(Selector Selector, PrivilegeLevel Cpl, PrivilegeLevel Dpl, SegmentAccess Access) : MmError
+public sealed record PrivilegeViolation(Selector Selector, PrivilegeLevel Cpl, PrivilegeLevel Dpl, SegmentAccess Access)
+    : MmError
 {
     public override string Message =>
-        $"#GP(0x{Selector.ErrorCode:x}): {Access.ToString().ToLowerInvariant()} at CPL {Cpl} with RPL {Selector.Rpl} through a DPL {Dpl} segment";
+        $"#GP(0x{Selector.ErrorCode:x}): {Access.ToString().ToLowerInvariant()} at CPL {Cpl} with RPL {Selector.Rpl} "
+            + $"through a DPL {Dpl} segment";
 }
 
 /// <summary>A descriptor with the P bit clear: #NP(selector).</summary>
@@ -36,7 +39,8 @@ public sealed record SegmentNotPresent(Selector Selector) : MmError
 /// <summary>A write to a data segment without the W bit, or to any code segment: #GP(0).</summary>
 public sealed record WriteToReadOnlySegment(Selector Selector, SegmentKind Kind) : MmError
 {
-    public override string Message => $"#GP(0): write through {Selector} to a read-only {Kind.ToString().ToLowerInvariant()} segment";
+    public override string Message =>
+        $"#GP(0): write through {Selector} to a read-only {Kind.ToString().ToLowerInvariant()} segment";
 }
 
 /// <summary>A data read from a code segment without the R bit: #GP(0).</summary>
@@ -48,7 +52,8 @@ public sealed record ReadFromExecuteOnlySegment(Selector Selector) : MmError
 /// <summary>An instruction fetch through a data segment (loading it into CS): #GP(selector).</summary>
 public sealed record FetchFromDataSegment(Selector Selector) : MmError
 {
-    public override string Message => $"#GP(0x{Selector.ErrorCode:x}): instruction fetch through data segment {Selector}";
+    public override string Message =>
+        $"#GP(0x{Selector.ErrorCode:x}): instruction fetch through data segment {Selector}";
 }
 
 /// <summary>An offset beyond the segment's limit: #GP(0) (#SS(0) for the stack segment).</summary>

@@ -54,7 +54,8 @@ public sealed class SegmentedMemory(ulong size)
             return new ZeroSizeProgram(name);
         }
 
-        return _resident.ContainsKey(name) || _swapped.ContainsKey(name) ? new DuplicateProgram(name) : Place(name, size);
+        return _resident.ContainsKey(name) || _swapped.ContainsKey(name) ? new DuplicateProgram(name)
+            : Place(name, size);
     }
 
     /// <summary>Forgets a program, in memory or on disk; its region becomes a hole.</summary>
@@ -64,7 +65,8 @@ public sealed class SegmentedMemory(ulong size)
         return _resident.Remove(name) || _swapped.Remove(name) ? Unit.Value : new UnknownProgram(name);
     }
 
-    /// <summary>Writes a program to disk: its region becomes a hole, and the program is remembered as swapped.</summary>
+    /// <summary>Writes a program to disk: its region becomes a hole, and the program is remembered as
+    /// swapped.</summary>
     public Result<Unit> SwapOut(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -77,7 +79,8 @@ public sealed class SegmentedMemory(ulong size)
         return Unit.Value;
     }
 
-    /// <summary>Reads a program back from disk at the first fit, not necessarily where it was; returns its new base.</summary>
+    /// <summary>Reads a program back from disk at the first fit, not necessarily where it was; returns its new
+    /// base.</summary>
     public Result<ulong> SwapIn(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -102,9 +105,13 @@ public sealed class SegmentedMemory(ulong size)
             .Concat(Holes.Select(hole => (Value: hole, Label: "hole")))
             .OrderBy(line => line.Value.Base)
             .Select(line => $"{line.Value} {line.Label} {ByteSize.Format(line.Value.Size)}")
-            .Prepend($"segmented memory of {ByteSize.Format(Size)}: {ByteSize.Format(TotalFree)} free, largest hole {ByteSize.Format(LargestHole)}");
-        var swapped = _swapped.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {ByteSize.Format(p.Value)}");
-        return string.Join('\n', _swapped.Count == 0 ? lines : lines.Append($"swapped out: {string.Join(", ", swapped)}"));
+            .Prepend(
+                $"segmented memory of {ByteSize.Format(Size)}: {ByteSize.Format(TotalFree)} free, largest hole "
+                + $"{ByteSize.Format(LargestHole)}");
+        var swapped = _swapped.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => $"{p.Key} {ByteSize.Format(p.Value)}");
+        return string.Join('\n',
+            _swapped.Count == 0 ? lines : lines.Append($"swapped out: {string.Join(", ", swapped)}"));
     }
 
     /// <summary>First fit: the lowest hole that holds the whole program.</summary>

@@ -6,7 +6,8 @@ namespace MMSpec.Model.Paging.Segmentation;
 public sealed record NoContiguousHole(string Name, ulong Size, ulong LargestHole, ulong TotalFree) : MmError
 {
     public override string Message =>
-        $"{Name} needs {ByteSize.Format(Size)} contiguous; largest hole {ByteSize.Format(LargestHole)}, {ByteSize.Format(TotalFree)} free in total";
+        $"{Name} needs {ByteSize.Format(Size)} contiguous; largest hole {ByteSize.Format(LargestHole)}, "
+            + $"{ByteSize.Format(TotalFree)} free in total";
 }
 
 /// <summary>A program of size 0: a segment holds at least one byte.</summary>

@@ -8,7 +8,8 @@ namespace MMSpec.Model.Paging.Segmentation;
 /// </summary>
 public static class SegmentedPaging
 {
-    public static Result<byte> Access(IPagingSystem paging, AsId mm, DescriptorTable table, Selector selector, ulong offset, PrivilegeLevel cpl, Access access, byte value)
+    public static Result<byte> Access(IPagingSystem paging, AsId mm, DescriptorTable table, Selector selector,
+        ulong offset, PrivilegeLevel cpl, Access access, byte value)
     {
         var linear = SegmentTranslation.Translate(table, selector, offset, cpl, access switch
         {
@@ -21,6 +22,7 @@ public static class SegmentedPaging
             return linear.Error!;
         }
 
-        return paging.Access(mm, new VirtAddr(linear.Value), access, cpl == PrivilegeLevel.User ? Privilege.User : Privilege.Supervisor, value);
+        return paging.Access(mm, new VirtAddr(linear.Value), access,
+            cpl == PrivilegeLevel.User ? Privilege.User : Privilege.Supervisor, value);
     }
 }

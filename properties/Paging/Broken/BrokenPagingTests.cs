@@ -9,7 +9,8 @@ namespace MMSpec.Properties.Paging.Broken;
 
 /// <summary>
 /// Each deliberately broken paging system, modelled on a real class of bug, must be caught by the lockstep
-/// properties from a fixed seed (deterministic), within the cases recorded beside it, and the report must name the rule it breaks.
+/// properties from a fixed seed (deterministic), within the cases recorded beside it, and the report must name the rule
+/// it breaks.
 /// </summary>
 public sealed class BrokenPagingTests(ITestOutputHelper output)
 {
@@ -28,9 +29,11 @@ public sealed class BrokenPagingTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Variants))]
-    public void Broken_variant_is_caught_and_the_broken_rule_named(string variant, string format, string rule, int casesAtSeed) =>
+    public void Broken_variant_is_caught_and_the_broken_rule_named(string variant, string format, string rule,
+        int casesAtSeed) =>
         BrokenVariant.AssertCaught(output,
-            PagingProperties.Lockstepped(PagingExamples.Format(format), (f, layout) => Create(variant, f, new BuddyModel(layout)), PagingChecks.All),
+            PagingProperties.Lockstepped(PagingExamples.Format(format),
+                (f, layout) => Create(variant, f, new BuddyModel(layout)), PagingChecks.All),
             rule, casesAtSeed);
 
     [Fact]

@@ -3,7 +3,8 @@ using Xunit;
 
 namespace MMSpec.Properties.Paging.Segmentation;
 
-/// <summary>The GDT as a value: it grows to the highest entry set, compares by width and entries, and refuses bad input.</summary>
+/// <summary>The GDT as a value: it grows to the highest entry set, compares by width and entries, and refuses bad
+/// input.</summary>
 public sealed class DescriptorTableTests
 {
     private static SegmentDescriptor UserData => SegmentDescriptor.Data(0x7000, 0xfff, PrivilegeLevel.User);
@@ -12,9 +13,11 @@ public sealed class DescriptorTableTests
     public void Setting_an_entry_grows_the_table_to_it_with_null_descriptors_and_no_further()
     {
         var table = DescriptorTable.Empty(32).With(3, UserData);
-        Assert.Equal<SegmentDescriptor>([SegmentDescriptor.Null, SegmentDescriptor.Null, SegmentDescriptor.Null, UserData], table.Entries);
+        Assert.Equal<SegmentDescriptor>([SegmentDescriptor.Null, SegmentDescriptor.Null, SegmentDescriptor.Null,
+            UserData], table.Entries);
         var code = SegmentDescriptor.Code(0, 0xffff, PrivilegeLevel.Kernel);
-        Assert.Equal<SegmentDescriptor>([SegmentDescriptor.Null, code, SegmentDescriptor.Null, UserData], table.With(1, code).Entries);
+        Assert.Equal<SegmentDescriptor>([SegmentDescriptor.Null, code, SegmentDescriptor.Null, UserData],
+            table.With(1, code).Entries);
         Assert.Equal(
             """
             GDT, 32-bit linear space
@@ -31,11 +34,13 @@ public sealed class DescriptorTableTests
     {
         var swapped = UserData.NotPresent();
         Assert.Equal((0x7000UL, 0xfffUL, PrivilegeLevel.User, SegmentKind.Data, true, true, false),
-            (swapped.Base, swapped.Limit, swapped.Dpl, swapped.Kind, swapped.Readable, swapped.Writable, swapped.Present));
+            (swapped.Base, swapped.Limit, swapped.Dpl, swapped.Kind, swapped.Readable, swapped.Writable,
+                swapped.Present));
         Assert.Equal("data base 0x7000 limit 0xfff DPL 3 rw- not present", swapped.ToString());
         var selector = Selector.Of(1, TableIndicator.Gdt, PrivilegeLevel.User);
         Assert.Equal(new SegmentNotPresent(selector),
-            SegmentTranslation.Translate(DescriptorTable.Empty(32).With(1, swapped), selector, 0, PrivilegeLevel.User, SegmentAccess.Read).Error);
+            SegmentTranslation.Translate(DescriptorTable.Empty(32).With(1, swapped), selector, 0, PrivilegeLevel.User,
+                SegmentAccess.Read).Error);
     }
 
     [Fact]

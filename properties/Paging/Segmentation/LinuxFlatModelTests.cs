@@ -3,7 +3,8 @@ using Xunit;
 
 namespace MMSpec.Properties.Paging.Segmentation;
 
-/// <summary>Linux's flat model: base 0, limit covering the whole linear space, so linear == offset; only privilege remains.</summary>
+/// <summary>Linux's flat model: base 0, limit covering the whole linear space, so linear == offset; only privilege
+/// remains.</summary>
 public sealed class LinuxFlatModelTests
 {
     public static TheoryData<int, int, SegmentAccess> Segments => new()
@@ -26,7 +27,8 @@ public sealed class LinuxFlatModelTests
             var dpl = new PrivilegeLevel(level);
             var selector = Selector.Of(entry, TableIndicator.Gdt, dpl);
             ulong[] offsets = [0, 1, 0x1000, 0x7fff_ffff, gdt.LinearMax / 3, gdt.LinearMax - 1, gdt.LinearMax];
-            Assert.All(offsets, offset => Assert.Equal(offset, SegmentTranslation.Translate(gdt, selector, offset, dpl, access).Value));
+            Assert.All(offsets,
+                offset => Assert.Equal(offset, SegmentTranslation.Translate(gdt, selector, offset, dpl, access).Value));
         }
     }
 
@@ -35,10 +37,13 @@ public sealed class LinuxFlatModelTests
     {
         var gdt = LinuxFlatModel.Gdt(32);
         Assert.Equal(0xFFFF_FFFFUL, gdt.LinearMax);
-        int[] flat = [LinuxFlatModel.KernelCsEntry, LinuxFlatModel.KernelDsEntry, LinuxFlatModel.UserDsEntry, LinuxFlatModel.UserCsEntry];
-        Assert.All(flat, entry => Assert.Equal((0UL, 0xFFFF_FFFFUL), (gdt.Entries[entry].Base, gdt.Entries[entry].Limit)));
+        int[] flat = [LinuxFlatModel.KernelCsEntry, LinuxFlatModel.KernelDsEntry, LinuxFlatModel.UserDsEntry,
+            LinuxFlatModel.UserCsEntry];
+        Assert.All(flat,
+            entry => Assert.Equal((0UL, 0xFFFF_FFFFUL), (gdt.Entries[entry].Base, gdt.Entries[entry].Limit)));
         Assert.Equal(new SegmentLimitViolation(LinuxFlatModel.KernelDs, 0x1_0000_0000, 0xFFFF_FFFF),
-            SegmentTranslation.Translate(gdt, LinuxFlatModel.KernelDs, 0x1_0000_0000, PrivilegeLevel.Kernel, SegmentAccess.Read).Error);
+            SegmentTranslation.Translate(gdt, LinuxFlatModel.KernelDs, 0x1_0000_0000, PrivilegeLevel.Kernel,
+                SegmentAccess.Read).Error);
     }
 
     [Fact]
@@ -58,7 +63,8 @@ public sealed class LinuxFlatModelTests
     {
         var gdt = LinuxFlatModel.Gdt(64);
         var kernel = PrivilegeLevel.Kernel;
-        Assert.Equal(0x1000UL, SegmentTranslation.Translate(gdt, LinuxFlatModel.UserDs, 0x1000, kernel, SegmentAccess.Write).Value);
+        Assert.Equal(0x1000UL,
+            SegmentTranslation.Translate(gdt, LinuxFlatModel.UserDs, 0x1000, kernel, SegmentAccess.Write).Value);
         Assert.Equal(new PrivilegeViolation(LinuxFlatModel.UserCs, kernel, PrivilegeLevel.User, SegmentAccess.Fetch),
             SegmentTranslation.Translate(gdt, LinuxFlatModel.UserCs, 0x1000, kernel, SegmentAccess.Fetch).Error);
     }

@@ -13,8 +13,10 @@ public sealed class SegmentTranslationExamples
     private static readonly PrivilegeLevel User = PrivilegeLevel.User;
 
     /// <summary>
-    /// Seed 001: segment 3 at base 7000; entry 4 read-only user data, 5 kernel data, 6 not present, 7 execute-only code.
-    /// Built anew on each use: a static field is built once per test process, so a mutant in With or NotPresent would go unseen.
+    /// Seed 001: segment 3 at base 7000; entry 4 read-only user data, 5 kernel data, 6 not present, 7 execute-only
+    /// code.
+    /// Built anew on each use: a static field is built once per test process, so a mutant in With or NotPresent would
+    /// go unseen.
     /// </summary>
     private static DescriptorTable Table => DescriptorTable.Empty(32)
         .With(3, SegmentDescriptor.Data(7000, Limit, User))
@@ -37,7 +39,8 @@ public sealed class SegmentTranslationExamples
     {
         Assert.Equal(7000UL + Limit, Translate(3, Limit, SegmentAccess.Write).Value);
         Assert.Equal(new SegmentLimitViolation(Entry(3, User), Limit + 1, Limit), Translate(3, Limit + 1).Error);
-        Assert.Equal(new SegmentLimitViolation(Entry(3, User), ulong.MaxValue, Limit), Translate(3, ulong.MaxValue).Error);
+        Assert.Equal(new SegmentLimitViolation(Entry(3, User), ulong.MaxValue, Limit),
+            Translate(3, ulong.MaxValue).Error);
     }
 
     [Fact]
@@ -54,13 +57,16 @@ public sealed class SegmentTranslationExamples
 
     [Fact]
     public void The_kernel_may_use_a_user_data_segment() =>
-        Assert.Equal(7001UL, SegmentTranslation.Translate(Table, Entry(3, Kernel), 1, Kernel, SegmentAccess.Write).Value);
+        Assert.Equal(7001UL,
+            SegmentTranslation.Translate(Table, Entry(3, Kernel), 1, Kernel, SegmentAccess.Write).Value);
 
     [Fact]
     public void Null_selector_faults_whatever_the_rpl()
     {
-        Assert.Equal(new NullSelector(new Selector(0)), SegmentTranslation.Translate(Table, new Selector(0), 0, Kernel, SegmentAccess.Read).Error);
-        Assert.Equal(new NullSelector(new Selector(3)), SegmentTranslation.Translate(Table, new Selector(3), 0, User, SegmentAccess.Read).Error);
+        Assert.Equal(new NullSelector(new Selector(0)),
+            SegmentTranslation.Translate(Table, new Selector(0), 0, Kernel, SegmentAccess.Read).Error);
+        Assert.Equal(new NullSelector(new Selector(3)),
+            SegmentTranslation.Translate(Table, new Selector(3), 0, User, SegmentAccess.Read).Error);
     }
 
     [Fact]
@@ -69,22 +75,26 @@ public sealed class SegmentTranslationExamples
         Assert.Equal(new SelectorBeyondTable(Entry(8, User), 8), Translate(8, 0).Error);
         Assert.Equal(new SelectorBeyondTable(Entry(8191, User), 8), Translate(8191, 0).Error);
         var local = Selector.Of(3, TableIndicator.Ldt, User);
-        Assert.Equal(new LocalTableSelector(local), SegmentTranslation.Translate(Table, local, 0, User, SegmentAccess.Read).Error);
+        Assert.Equal(new LocalTableSelector(local),
+            SegmentTranslation.Translate(Table, local, 0, User, SegmentAccess.Read).Error);
     }
 
     [Fact]
     public void Not_present_faults_and_so_does_an_unset_entry()
     {
         Assert.Equal(new SegmentNotPresent(Entry(6, User)), Translate(6, 0).Error);
-        Assert.Equal(new SegmentNotPresent(Entry(2, Kernel)), SegmentTranslation.Translate(Table, Entry(2, Kernel), 0, Kernel, SegmentAccess.Read).Error);
+        Assert.Equal(new SegmentNotPresent(Entry(2, Kernel)),
+            SegmentTranslation.Translate(Table, Entry(2, Kernel), 0, Kernel, SegmentAccess.Read).Error);
     }
 
     [Fact]
     public void Access_type_must_match_the_segment_type()
     {
         Assert.Equal(9000UL, Translate(4, 0).Value);
-        Assert.Equal(new WriteToReadOnlySegment(Entry(4, User), SegmentKind.Data), Translate(4, 0, SegmentAccess.Write).Error);
-        Assert.Equal(new WriteToReadOnlySegment(Entry(7, User), SegmentKind.Code), Translate(7, 0, SegmentAccess.Write).Error);
+        Assert.Equal(new WriteToReadOnlySegment(Entry(4, User), SegmentKind.Data),
+            Translate(4, 0, SegmentAccess.Write).Error);
+        Assert.Equal(new WriteToReadOnlySegment(Entry(7, User), SegmentKind.Code),
+            Translate(7, 0, SegmentAccess.Write).Error);
         Assert.Equal(new ReadFromExecuteOnlySegment(Entry(7, User)), Translate(7, 0).Error);
         Assert.Equal(new FetchFromDataSegment(Entry(3, User)), Translate(3, 0, SegmentAccess.Fetch).Error);
         Assert.Equal(0x30010UL, Translate(7, 0x10, SegmentAccess.Fetch).Value);
@@ -94,28 +104,42 @@ public sealed class SegmentTranslationExamples
     public void Linear_address_wraps_at_the_linear_width()
     {
         var table = DescriptorTable.Empty(32).With(1, SegmentDescriptor.Data(0xffff_f000, 0xffff_ffff, Kernel));
-        Assert.Equal(0x10UL, SegmentTranslation.Translate(table, Entry(1, Kernel), 0x1010, Kernel, SegmentAccess.Read).Value);
+        Assert.Equal(0x10UL,
+            SegmentTranslation.Translate(table, Entry(1, Kernel), 0x1010, Kernel, SegmentAccess.Read).Value);
     }
 
     [Fact]
     public void A_null_table_is_refused_before_the_selector_is_looked_at() =>
-        Assert.Throws<ArgumentNullException>("table", () => SegmentTranslation.Translate(null!, new Selector(0), 0, Kernel, SegmentAccess.Read));
+        Assert.Throws<ArgumentNullException>("table",
+            () => SegmentTranslation.Translate(null!, new Selector(0), 0, Kernel, SegmentAccess.Read));
 
     public static TheoryData<Func<MmError?>, string> Faults => new()
     {
-        { () => Translate(3, Limit + 1).Error, "SegmentLimitViolation: #GP(0): offset 0x3e8 through 0x1b (index 3, GDT, RPL 3) is beyond the limit 0x3e7" },
-        { () => Translate(5, 0).Error, "PrivilegeViolation: #GP(0x28): read at CPL 3 with RPL 3 through a DPL 0 segment" },
-        { () => Translate(6, 0).Error, "SegmentNotPresent: #NP(0x30): segment 0x33 (index 6, GDT, RPL 3) is not present" },
-        { () => Translate(0, 0).Error, "NullSelector: #GP(0): access through the null selector 0x3 (index 0, GDT, RPL 3)" },
+        { () => Translate(3, Limit + 1).Error,
+            "SegmentLimitViolation: #GP(0): offset 0x3e8 through 0x1b (index 3, GDT, RPL 3) is beyond the limit "
+            + "0x3e7" },
+        { () => Translate(5, 0).Error,
+            "PrivilegeViolation: #GP(0x28): read at CPL 3 with RPL 3 through a DPL 0 segment" },
+        { () => Translate(6, 0).Error,
+            "SegmentNotPresent: #NP(0x30): segment 0x33 (index 6, GDT, RPL 3) is not present" },
+        { () => Translate(0, 0).Error,
+            "NullSelector: #GP(0): access through the null selector 0x3 (index 0, GDT, RPL 3)" },
         {
-            () => SegmentTranslation.Translate(Table, Selector.Of(3, TableIndicator.Ldt, User), 0, User, SegmentAccess.Read).Error,
+            () => SegmentTranslation.Translate(Table, Selector.Of(3, TableIndicator.Ldt, User), 0, User,
+                SegmentAccess.Read).Error,
             "LocalTableSelector: selector 0x1f (index 3, LDT, RPL 3) refers to an LDT, and only the GDT is modelled"
         },
-        { () => Translate(8, 0).Error, "SelectorBeyondTable: #GP(0x40): selector 0x43 (index 8, GDT, RPL 3) is beyond the table's 8 entries" },
-        { () => Translate(4, 0, SegmentAccess.Write).Error, "WriteToReadOnlySegment: #GP(0): write through 0x23 (index 4, GDT, RPL 3) to a read-only data segment" },
-        { () => Translate(7, 0, SegmentAccess.Write).Error, "WriteToReadOnlySegment: #GP(0): write through 0x3b (index 7, GDT, RPL 3) to a read-only code segment" },
-        { () => Translate(7, 0).Error, "ReadFromExecuteOnlySegment: #GP(0): read through 0x3b (index 7, GDT, RPL 3) from an execute-only code segment" },
-        { () => Translate(3, 0, SegmentAccess.Fetch).Error, "FetchFromDataSegment: #GP(0x18): instruction fetch through data segment 0x1b (index 3, GDT, RPL 3)" },
+        { () => Translate(8, 0).Error,
+            "SelectorBeyondTable: #GP(0x40): selector 0x43 (index 8, GDT, RPL 3) is beyond the table's 8 entries" },
+        { () => Translate(4, 0, SegmentAccess.Write).Error,
+            "WriteToReadOnlySegment: #GP(0): write through 0x23 (index 4, GDT, RPL 3) to a read-only data segment" },
+        { () => Translate(7, 0, SegmentAccess.Write).Error,
+            "WriteToReadOnlySegment: #GP(0): write through 0x3b (index 7, GDT, RPL 3) to a read-only code segment" },
+        { () => Translate(7, 0).Error,
+            "ReadFromExecuteOnlySegment: #GP(0): read through 0x3b (index 7, GDT, RPL 3) from an execute-only code "
+            + "segment" },
+        { () => Translate(3, 0, SegmentAccess.Fetch).Error,
+            "FetchFromDataSegment: #GP(0x18): instruction fetch through data segment 0x1b (index 3, GDT, RPL 3)" },
     };
 
     [Theory]

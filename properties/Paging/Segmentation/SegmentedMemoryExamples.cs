@@ -25,7 +25,8 @@ public sealed class SegmentedMemoryExamples
         Assert.True(memory.Exit("browser").IsOk);
         Assert.Equal([new Region(512 * MiB, 128 * MiB), new Region(896 * MiB, 128 * MiB)], memory.Holes);
 
-        Assert.Equal(new NoContiguousHole("editor", 200 * MiB, 128 * MiB, 256 * MiB), memory.Load("editor", 200 * MiB).Error);
+        Assert.Equal(new NoContiguousHole("editor", 200 * MiB, 128 * MiB, 256 * MiB),
+            memory.Load("editor", 200 * MiB).Error);
 
         Assert.True(memory.SwapOut("music").IsOk);
         Assert.Equal(256 * MiB, memory.Swapped["music"]);
@@ -108,12 +109,14 @@ public sealed class SegmentedMemoryExamples
         { "swap out swapped", m => m.SwapOut("music").Error, new ProgramNotResident("music") },
         { "swap in unknown", m => m.SwapIn("editor").Error, new UnknownProgram("editor") },
         { "swap in resident", m => m.SwapIn("game").Error, new ProgramNotSwapped("game") },
-        { "larger than memory", m => m.Load("huge", 2048 * MiB).Error, new NoContiguousHole("huge", 2048 * MiB, 384 * MiB, 384 * MiB) },
+        { "larger than memory", m => m.Load("huge", 2048 * MiB).Error,
+            new NoContiguousHole("huge", 2048 * MiB, 384 * MiB, 384 * MiB) },
     };
 
     [Theory]
     [MemberData(nameof(BadInput))]
-    public void Bad_input_gets_its_typed_error_and_changes_nothing(string what, Func<SegmentedMemory, MmError?> call, MmError expected)
+    public void Bad_input_gets_its_typed_error_and_changes_nothing(string what, Func<SegmentedMemory, MmError?> call,
+        MmError expected)
     {
         var memory = SeedMemory();
         Assert.True(memory.SwapOut("music").IsOk);

@@ -41,7 +41,8 @@ public static class SegmentedMemoryGen
 
     /// <summary>Shrinks by dropping one step at a time, so a failure is reported with the steps that matter.</summary>
     private static IEnumerable<MemoryScenario> Shrink(MemoryScenario scenario) =>
-        scenario.Steps.Select((_, index) => scenario with { Steps = [.. scenario.Steps.Where((_, other) => other != index)] });
+        scenario.Steps.Select((_, index) =>
+            scenario with { Steps = [.. scenario.Steps.Where((_, other) => other != index)] });
 
     private static Gen<MemoryStep> Step(int memorySize) =>
         from operation in Gen.Frequency(
@@ -50,6 +51,7 @@ public static class SegmentedMemoryGen
             (2, Gen.Constant("SwapOut")),
             (2, Gen.Constant("SwapIn")))
         from name in Gen.Elements("a", "b", "c", "d", "e")
-        from size in Gen.Frequency((1, Gen.Constant(0)), (12, Gen.Choose(1, Math.Max(1, memorySize / 2))), (2, Gen.Choose(1, memorySize + 5)))
+        from size in Gen.Frequency((1, Gen.Constant(0)), (12, Gen.Choose(1, Math.Max(1, memorySize / 2))),
+            (2, Gen.Choose(1, memorySize + 5)))
         select new MemoryStep(operation, name, (ulong)size);
 }

@@ -52,7 +52,8 @@ public sealed class SegmentedMemoryProperties(ITestOutputHelper output)
             var fit = gaps.Where(gap => gap.Size >= size).Cast<Region?>().FirstOrDefault();
             var expected = fit is { } hole
                 ? $"placed at {hole.Base}"
-                : $"{new NoContiguousHole(step.Name, size, gaps.Select(g => g.Size).DefaultIfEmpty(0UL).Max(), gaps.Aggregate(0UL, (s, g) => s + g.Size))}";
+                : $"{new NoContiguousHole(step.Name, size, gaps.Select(g => g.Size).DefaultIfEmpty(0UL).Max(),
+                    gaps.Aggregate(0UL, (s, g) => s + g.Size))}";
             var actual = error is null ? $"placed at {memory.Programs[step.Name].Base}" : $"{error}";
             if (expected != actual)
             {
@@ -66,7 +67,8 @@ public sealed class SegmentedMemoryProperties(ITestOutputHelper output)
     /// <summary>The size a step asks to place, when it is a valid load or swap in; null otherwise.</summary>
     private static ulong? Placing(SegmentedMemory memory, MemoryStep step) => step.Operation switch
     {
-        "Load" when step.Size > 0 && !memory.Programs.ContainsKey(step.Name) && !memory.Swapped.ContainsKey(step.Name) => step.Size,
+        "Load" when step.Size > 0 && !memory.Programs.ContainsKey(step.Name)
+            && !memory.Swapped.ContainsKey(step.Name) => step.Size,
         "SwapIn" when memory.Swapped.TryGetValue(step.Name, out var size) => size,
         _ => null,
     };

@@ -8,7 +8,8 @@ using Xunit;
 
 namespace MMSpec.Properties.Paging.Segmentation;
 
-/// <summary>Logical to linear to physical: a segment's base moves the linear address, the page tables do the rest.</summary>
+/// <summary>Logical to linear to physical: a segment's base moves the linear address, the page tables do the
+/// rest.</summary>
 public sealed class SegmentedPagingTests
 {
     public static TheoryData<string> Sides => new() { "model", "impl" };
@@ -21,9 +22,12 @@ public sealed class SegmentedPagingTests
         var mm = paging.CreateAddressSpace().Value;
         var gdt = LinuxFlatModel.Gdt(32);
         var bss = UserLayout.BssStart(paging.Format) + 12;
-        Assert.Equal((byte)77, SegmentedPaging.Access(paging, mm, gdt, LinuxFlatModel.UserDs, bss, PrivilegeLevel.User, Access.Write, 77).Value);
+        Assert.Equal((byte)77,
+            SegmentedPaging.Access(paging, mm, gdt, LinuxFlatModel.UserDs, bss, PrivilegeLevel.User, Access.Write,
+            77).Value);
         Assert.Equal((byte)77, paging.Access(mm, new VirtAddr(bss), Access.Read, Privilege.User, 0).Value);
-        Assert.True(SegmentedPaging.Access(paging, mm, gdt, LinuxFlatModel.UserCs, UserLayout.TextStart(paging.Format), PrivilegeLevel.User, Access.Fetch, 0).IsOk);
+        Assert.True(SegmentedPaging.Access(paging, mm, gdt, LinuxFlatModel.UserCs, UserLayout.TextStart(paging.Format),
+            PrivilegeLevel.User, Access.Fetch, 0).IsOk);
     }
 
     [Theory]
@@ -35,10 +39,12 @@ public sealed class SegmentedPagingTests
         var bss = UserLayout.BssStart(paging.Format);
         var gdt = DescriptorTable.Empty(32).With(3, SegmentDescriptor.Data(bss, 4095, PrivilegeLevel.User));
         var segment = Selector.Of(3, TableIndicator.Gdt, PrivilegeLevel.User);
-        Assert.Equal((byte)5, SegmentedPaging.Access(paging, mm, gdt, segment, 500, PrivilegeLevel.User, Access.Write, 5).Value);
+        Assert.Equal((byte)5,
+            SegmentedPaging.Access(paging, mm, gdt, segment, 500, PrivilegeLevel.User, Access.Write, 5).Value);
         Assert.Equal((byte)5, paging.Access(mm, new VirtAddr(bss + 500), Access.Read, Privilege.User, 0).Value);
         var before = paging.Snapshot();
-        Assert.IsType<SegmentLimitViolation>(SegmentedPaging.Access(paging, mm, gdt, segment, 4096, PrivilegeLevel.User, Access.Read, 0).Error);
+        Assert.IsType<SegmentLimitViolation>(SegmentedPaging.Access(paging, mm, gdt, segment, 4096, PrivilegeLevel.User,
+            Access.Read, 0).Error);
         Assert.Null(before.DiffFrom(paging.Snapshot()));
     }
 
@@ -59,11 +65,14 @@ public sealed class SegmentedPagingTests
         {
             var cpl = new PrivilegeLevel(level);
             var segment = Selector.Of(level + 1, TableIndicator.Gdt, cpl);
-            Assert.Equal((byte)(level + 1), SegmentedPaging.Access(paging, mm, gdt, segment, area.Value, cpl, Access.Write, (byte)(level + 1)).Value);
+            Assert.Equal((byte)(level + 1),
+                SegmentedPaging.Access(paging, mm, gdt, segment, area.Value, cpl, Access.Write,
+                (byte)(level + 1)).Value);
         }
 
         var user = Selector.Of(4, TableIndicator.Gdt, PrivilegeLevel.User);
-        Assert.Equal(new SegmentationFault(area, Access.Read, Privilege.User, new PageFault(area, FaultKind.UserToSupervisor, paging.Format.Levels[0])),
+        Assert.Equal(new SegmentationFault(area, Access.Read, Privilege.User,
+            new PageFault(area, FaultKind.UserToSupervisor, paging.Format.Levels[0])),
             SegmentedPaging.Access(paging, mm, gdt, user, area.Value, PrivilegeLevel.User, Access.Read, 0).Error);
     }
 

@@ -14,7 +14,8 @@ public sealed class SelectorTests
     public void Bits_are_index_table_and_rpl(ushort value, int index, TableIndicator table, int rpl, string text)
     {
         var selector = new Selector(value);
-        Assert.Equal((index, table, rpl, text), (selector.Index, selector.Table, selector.Rpl.Value, selector.ToString()));
+        Assert.Equal((index, table, rpl, text),
+            (selector.Index, selector.Table, selector.Rpl.Value, selector.ToString()));
         Assert.Equal(selector, Selector.Of(index, table, new PrivilegeLevel(rpl)));
     }
 
@@ -32,7 +33,8 @@ public sealed class SelectorTests
     {
         Assert.Equal(
             new ushort[] { 0x10, 0x18, 0x2b, 0x33 },
-            new[] { LinuxFlatModel.KernelCs, LinuxFlatModel.KernelDs, LinuxFlatModel.UserDs, LinuxFlatModel.UserCs }.Select(s => s.Value));
+            new[] { LinuxFlatModel.KernelCs, LinuxFlatModel.KernelDs, LinuxFlatModel.UserDs,
+                LinuxFlatModel.UserCs }.Select(s => s.Value));
     }
 
     [Theory]

@@ -9,7 +9,8 @@ namespace MMSpec.Properties.Slab.Broken;
 
 /// <summary>
 /// Each deliberately broken slab allocator, modelled on a real class of bug, must be caught by the lockstep
-/// properties from a fixed seed (deterministic), within the cases recorded beside it, and the report must name the rule it breaks.
+/// properties from a fixed seed (deterministic), within the cases recorded beside it, and the report must name the rule
+/// it breaks.
 /// </summary>
 public sealed class BrokenSlabTests(ITestOutputHelper output)
 {
@@ -25,7 +26,8 @@ public sealed class BrokenSlabTests(ITestOutputHelper output)
     [Theory]
     [MemberData(nameof(Variants))]
     public void Broken_variant_is_caught_and_the_broken_rule_named(string variant, string rule, int casesAtSeed) =>
-        BrokenVariant.AssertCaught(output, SlabProperties.Lockstepped(layout => Create(variant, new BuddyModel(layout)), SlabChecks.All),
+        BrokenVariant.AssertCaught(output,
+            SlabProperties.Lockstepped(layout => Create(variant, new BuddyModel(layout)), SlabChecks.All),
             rule, casesAtSeed);
 
     [Fact]

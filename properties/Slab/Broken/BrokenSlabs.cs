@@ -3,7 +3,8 @@ using MMSpec.Model.Slab;
 
 namespace MMSpec.Properties.Slab.Broken;
 
-/// <summary>__slab_free forgets the move to the empty list: a slab whose last object is freed stays on partial.</summary>
+/// <summary>__slab_free forgets the move to the empty list: a slab whose last object is freed stays on
+/// partial.</summary>
 public sealed class FreeToWrongList(IBuddyAllocator pages) : SlabModel(pages)
 {
     protected override SlabList ListAfterFree(ModelSlab slab) => slab.InUse == 0 ? SlabList.Partial : slab.ListByInUse;
@@ -15,13 +16,16 @@ public sealed class NewSlabWhilePartialHasRoom(IBuddyAllocator pages) : SlabMode
     protected override ModelSlab? ChooseSlab(ModelCache cache) => cache.On(SlabList.Empty).FirstOrDefault();
 }
 
-/// <summary>kmalloc_slab with "&lt;" for "&lt;=" at the ends of the 96 and 192 classes: 96 goes to kmalloc-128, 192 to kmalloc-256.</summary>
+/// <summary>kmalloc_slab with "&lt;" for "&lt;=" at the ends of the 96 and 192 classes: 96 goes to kmalloc-128, 192 to
+/// kmalloc-256.</summary>
 public sealed class KmallocOffByOne(IBuddyAllocator pages) : SlabModel(pages)
 {
-    protected override int KmallocIndex(ulong size) => size is 96 or 192 ? base.KmallocIndex(size) + 1 : base.KmallocIndex(size);
+    protected override int KmallocIndex(ulong size) =>
+        size is 96 or 192 ? base.KmallocIndex(size) + 1 : base.KmallocIndex(size);
 }
 
-/// <summary>The constructor runs on every allocation (the SLAB-era misunderstanding), wiping the state a user left.</summary>
+/// <summary>The constructor runs on every allocation (the SLAB-era misunderstanding), wiping the state a user
+/// left.</summary>
 public sealed class ConstructorOnEveryAlloc(IBuddyAllocator pages) : SlabModel(pages)
 {
     protected override bool ConstructsOnAllocation => true;
