@@ -17,14 +17,15 @@ public static class BrokenVariant
     public const int ReferenceCases = 200;
 
     public static void AssertCaught(ITestOutputHelper output, Property property, string rule, int casesAtSeed,
-        [System.Runtime.CompilerServices.CallerMemberName] string testName = "")
+        [System.Runtime.CompilerServices.CallerMemberName] string testName = "",
+        [System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
     {
         // FsCheck grows the size linearly to endSize over the run's cases: scaling endSize with the budget gives
         // case n the size it has in a run of ReferenceCases, so the cases (and the one that fails) stay the same.
         var budget = MutationProfile.BrokenVariantBudget(casesAtSeed);
         var endSize = Math.Max(1, 100 * budget / ReferenceCases);
         var failure = Assert.Throws<PropertyFailedException>(() =>
-            PropertyRunner.CheckFrom(output, property, budget, Seed, endSize, testName));
+            PropertyRunner.CheckFrom(output, property, budget, Seed, endSize, testName, sourceFile));
         Assert.Contains($"rule broken: {rule}", failure.Message, StringComparison.Ordinal);
         var cases = MutationProfile.CasesToFailure(failure.Message);
         Assert.True(cases > 0 && cases <= casesAtSeed,

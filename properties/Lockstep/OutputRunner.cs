@@ -10,16 +10,17 @@ namespace MMSpec.Properties.Lockstep;
 /// <summary>
 /// Writes FsCheck's verdict (statistics on success; seed, original and shrunk sequence on failure) to the xunit
 /// output, adds the command that replays a failure, and fails the test by throwing. The command names the test
-/// project by its directory (<paramref name="project"/>), so it works from wherever it is pasted, the test
-/// project of an outside user included.
+/// project by its directory, found from the test's <paramref name="sourceFile"/> only when a run fails, so it works
+/// from wherever it is pasted, the test project of an outside user included.
 /// </summary>
-public sealed partial class OutputRunner(ITestOutputHelper output, string testName, string project) : IRunner
+public sealed partial class OutputRunner(ITestOutputHelper output, string testName, string sourceFile) : IRunner
 {
     public void OnStartFixture(Type t)
     {
     }
 
-    public void OnArguments(int ntest, FSharpList<object> args, FSharpFunc<int, FSharpFunc<FSharpList<object>, string>> every)
+    public void OnArguments(int ntest, FSharpList<object> args,
+        FSharpFunc<int, FSharpFunc<FSharpList<object>, string>> every)
     {
     }
 
@@ -29,7 +30,8 @@ public sealed partial class OutputRunner(ITestOutputHelper output, string testNa
 
     public void OnFinished(string name, TestResult testResult)
     {
-        var text = Runner.onFinishedToStringWithFormatter(FuncConvert.FromFunc<object, string>(o => o.ToString()!), name, testResult);
+        var text = Runner.onFinishedToStringWithFormatter(
+            FuncConvert.FromFunc<object, string>(o => o.ToString()!), name, testResult);
         if (testResult is TestResult.Passed)
         {
             output.WriteLine(text);
@@ -37,14 +39,17 @@ public sealed partial class OutputRunner(ITestOutputHelper output, string testNa
         }
 
         var seed = SeedPattern().Match(text);
-        var replay = seed.Success ? $"\nreplay: {ReplayCommand(seed.Groups[1].Value, seed.Groups[2].Value)}" : string.Empty;
+        var replay = seed.Success
+            ? $"\nreplay: {ReplayCommand(seed.Groups[1].Value, seed.Groups[2].Value)}"
+            : string.Empty;
         output.WriteLine(text + replay);
         throw new PropertyFailedException(text + replay);
     }
 
     /// <summary>The shell command that runs this one test again from that seed and gamma.</summary>
-    public string ReplayCommand(string seed, string gamma) =>
-        $"{PropertyRunner.ReplayVariable}=\"{seed},{gamma}\" dotnet test \"{project}\" --filter \"FullyQualifiedName~{testName}\"";
+    private string ReplayCommand(string seed, string gamma) =>
+        $"{PropertyRunner.ReplayVariable}=\"{seed},{gamma}\" dotnet test \"{ProjectOf(sourceFile)}\" "
+        + $"--filter \"FullyQualifiedName~{testName}\"";
 
     /// <summary>
     /// The directory of the project a test's source file belongs to (the nearest one up with a .csproj), or the
@@ -53,7 +58,9 @@ public sealed partial class OutputRunner(ITestOutputHelper output, string testNa
     public static string ProjectOf(string sourceFile)
     {
         var bound = new LoopBound(64);
-        for (var dir = Path.GetDirectoryName(sourceFile); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+        for (var dir = Path.GetDirectoryName(sourceFile);
+            !string.IsNullOrEmpty(dir);
+            dir = Path.GetDirectoryName(dir))
         {
             bound.Next();
             if (Directory.Exists(dir) && Directory.EnumerateFiles(dir, "*.csproj").Any())
@@ -69,5 +76,5 @@ public sealed partial class OutputRunner(ITestOutputHelper output, string testNa
     private static partial Regex SeedPattern();
 }
 
-/// <summary>A property found a counterexample; the message has the seed, the shrunk sequence and the broken rule.</summary>
+/// <summary>A property found a counterexample; the message has the seed, the shrunk steps, the broken rule.</summary>
 public sealed class PropertyFailedException(string message) : Exception(message);

@@ -23,7 +23,8 @@ public static class PropertyRunner
     public static int Cases(int baseline)
     {
         var text = Environment.GetEnvironmentVariable(ScaleVariable);
-        var scale = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && parsed > 0 ? parsed : 1.0;
+        var scale = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed)
+            && parsed > 0 ? parsed : 1.0;
         return Math.Max(1, (int)Math.Round(baseline * scale));
     }
 
@@ -34,7 +35,7 @@ public static class PropertyRunner
         var config = Config.QuickThrowOnFailure
             .WithMaxTest(MutationProfile.CasesFor(testName) ?? Cases(baseline))
             .WithEndSize(endSize)
-            .WithRunner(new OutputRunner(output, testName, OutputRunner.ProjectOf(sourceFile)));
+            .WithRunner(new OutputRunner(output, testName, sourceFile));
         var replay = Replay();
         if (replay is not null)
         {
@@ -45,7 +46,7 @@ public static class PropertyRunner
         FsCheck.Check.One(config, property);
     }
 
-    /// <summary>Runs a property from a fixed seed: the deterministic way to show that a broken variant is caught.</summary>
+    /// <summary>Runs a property from a fixed seed: the deterministic way to show a broken variant is caught.</summary>
     public static void CheckFrom(ITestOutputHelper output, Property property, int cases, ulong seed, int endSize = 100,
         [System.Runtime.CompilerServices.CallerMemberName] string testName = "",
         [System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
@@ -53,7 +54,7 @@ public static class PropertyRunner
         var config = Config.QuickThrowOnFailure
             .WithMaxTest(cases)
             .WithEndSize(endSize)
-            .WithRunner(new OutputRunner(output, testName, OutputRunner.ProjectOf(sourceFile)))
+            .WithRunner(new OutputRunner(output, testName, sourceFile))
             .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(seed, Gamma), FSharpOption<int>.None)));
         FsCheck.Check.One(config, property);
     }
@@ -69,10 +70,13 @@ public static class PropertyRunner
         var parts = text.Trim('(', ')', ' ').Split(',', StringSplitOptions.TrimEntries);
         if (parts.Length < 2 || !ulong.TryParse(parts[0], out var seed) || !ulong.TryParse(parts[1], out var gamma))
         {
-            throw new ArgumentException($"{ReplayVariable} must be \"seed,gamma\" as FsCheck prints it, not \"{text}\"");
+            throw new ArgumentException(
+                $"{ReplayVariable} must be \"seed,gamma\" as FsCheck prints it, not \"{text}\"");
         }
 
-        var size = parts.Length > 2 && int.TryParse(parts[2], out var s) ? FSharpOption<int>.Some(s) : FSharpOption<int>.None;
+        var size = parts.Length > 2 && int.TryParse(parts[2], out var s)
+            ? FSharpOption<int>.Some(s)
+            : FSharpOption<int>.None;
         return FSharpOption<Replay>.Some(new Replay(new Rnd(seed, gamma), size));
     }
 }

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace MMSpec.Properties.Lockstep;
 
-/// <summary>What every component's lockstep properties share: the printed scenario, the verdict with its statistics.</summary>
+/// <summary>What every component's lockstep properties share: the printed scenario, the verdict, its statistics.</summary>
 public static class ScenarioReport
 {
     /// <summary>A machine and its steps, one call per line: what a failing property prints.</summary>
@@ -36,11 +36,12 @@ public static class ScenarioReport
     }
 
     /// <summary>Checks a property that tallies scenarios, then prints the tally.</summary>
-    public static void CheckWithTally(ITestOutputHelper output, IEnumerable<string> scenarios, Func<ScenarioTally, Property> property,
-        int cases, [CallerMemberName] string testName = "")
+    public static void CheckWithTally(ITestOutputHelper output, IEnumerable<string> scenarios,
+        Func<ScenarioTally, Property> property, int cases, [CallerMemberName] string testName = "",
+        [CallerFilePath] string sourceFile = "")
     {
         var tally = new ScenarioTally(scenarios);
-        PropertyRunner.Check(output, property(tally), cases, testName: testName);
+        PropertyRunner.Check(output, property(tally), cases, testName: testName, sourceFile: sourceFile);
         output.WriteLine(tally.ToString());
     }
 }
