@@ -49,9 +49,12 @@ public sealed partial class PagingSystem : IPagingSystem
         Format = format;
         Pages = pages;
         _memory = new FrameStore(pages.Layout.FrameCount);
-        // preallocate_vmalloc_pages: the vmalloc range's second-level table exists from boot, so every PGD can share it.
+        // preallocate_vmalloc_pages: the vmalloc range's second-level table exists from boot, so every PGD can
+        // share it.
         var table = pages.AllocPages(new Order(0), ZoneType.Normal);
-        _vmallocTable = table.IsOk ? table.Value : throw new InvalidOperationException("no frame for the kernel's vmalloc table");
+        _vmallocTable = table.IsOk
+            ? table.Value
+            : throw new InvalidOperationException("no frame for the kernel's vmalloc table");
         _memory.Clear(_vmallocTable);
     }
 
@@ -69,7 +72,8 @@ public sealed partial class PagingSystem : IPagingSystem
     public int StoredFrames => _memory.StoredFrames;
 
     /// <summary>PAGE_KERNEL for vmalloc: present, writable, global, supervisor only, not executable.</summary>
-    private PteFlags KernelPageFlags => PteFlags.Present | PteFlags.ReadWrite | PteFlags.Global | (Format.HasNx ? PteFlags.NoExecute : PteFlags.None);
+    private PteFlags KernelPageFlags =>
+        PteFlags.Present | PteFlags.ReadWrite | PteFlags.Global | (Format.HasNx ? PteFlags.NoExecute : PteFlags.None);
 
     /// <summary>pgd_alloc: a zeroed PGD with the kernel's entries copied in (pgd_ctor, clone_pgd_range).</summary>
     public Result<AsId> CreateAddressSpace()
@@ -83,7 +87,9 @@ public sealed partial class PagingSystem : IPagingSystem
         _memory.Clear(pgd.Value);
         SetEntry(pgd.Value, Format.IndexOf(Format.VmallocStart, 0), PagingFormat.MakeEntry(_vmallocTable, KernelTable));
         var id = new AsId(_nextMm++);
-        _mms.Add(id.Value, new ImplMm(id, pgd.Value, UserLayout.Initial(Format).Aggregate(VmaSet.Empty, (set, v) => set.Insert(v)), UserLayout.StartBrk(Format)));
+        _mms.Add(id.Value, new ImplMm(id, pgd.Value,
+            UserLayout.Initial(Format).Aggregate(VmaSet.Empty, (set, v) => set.Insert(v)),
+            UserLayout.StartBrk(Format)));
         return id;
     }
 
@@ -164,7 +170,8 @@ public sealed partial class PagingSystem : IPagingSystem
             _shmemOwner.Add(backing.Value.Id, mm);
         }
 
-        m.Vmas = m.Vmas.Insert(new Vma(start, start + length, request.Prot, backing, request.File is null ? 0 : request.PgOff, request.Shared));
+        m.Vmas = m.Vmas.Insert(new Vma(start, start + length, request.Prot, backing,
+            request.File is null ? 0 : request.PgOff, request.Shared));
         return new VirtAddr(start);
     }
 
@@ -185,7 +192,9 @@ public sealed partial class PagingSystem : IPagingSystem
         return Unit.Value;
     }
 
-    /// <summary>mprotect_fixup, then change_protection over the tables of the range: new rights, A and D kept.</summary>
+    /// <summary>
+    /// mprotect_fixup, then change_protection over the tables of the range: new rights, A and D kept.
+    /// </summary>
     public Result<Unit> Mprotect(AsId mm, VirtAddr addr, ulong pages, VmProt prot)
     {
         if (!_mms.TryGetValue(mm.Value, out var m))
@@ -274,14 +283,20 @@ public sealed partial class PagingSystem : IPagingSystem
     }
 
     public Result<PageWalk> Translate(AsId mm, VirtAddr addr, AccessKind access, Privilege privilege) =>
-        _mms.TryGetValue(mm.Value, out var m) ? Translate(addr.Value, access, privilege, 0, m.Pgd) : new UnknownAddressSpace(mm);
+        _mms.TryGetValue(mm.Value, out var m)
+            ? Translate(addr.Value, access, privilege, 0, m.Pgd)
+            : new UnknownAddressSpace(mm);
 
     /// <summary>
     /// The leaf entry as <paramref name="pageTable"/>'s bytes hold it now, whatever the frame has become. The upper
-    /// entries' rights are the ones a PDE-cache entry keeps (SDM 4.10.3.1): a user range's are _PAGE_TABLE, all granted.
+    /// entries' rights are the ones a PDE-cache entry keeps (SDM 4.10.3.1): a user range's are _PAGE_TABLE, all
+    /// granted.
     /// </summary>
-    public Result<PageWalk> TranslateFrom(AsId mm, Pfn pageTable, VirtAddr addr, AccessKind access, Privilege privilege) =>
-        _mms.ContainsKey(mm.Value) ? Translate(addr.Value, access, privilege, Format.Depth - 1, pageTable) : new UnknownAddressSpace(mm);
+    public Result<PageWalk> TranslateFrom(AsId mm, Pfn pageTable, VirtAddr addr, AccessKind access,
+        Privilege privilege) =>
+        _mms.ContainsKey(mm.Value)
+            ? Translate(addr.Value, access, privilege, Format.Depth - 1, pageTable)
+            : new UnknownAddressSpace(mm);
 
     public Result<Unit> HandleFault(AsId mm, PageFault fault, AccessKind access, Privilege privilege)
     {
@@ -290,10 +305,13 @@ public sealed partial class PagingSystem : IPagingSystem
             return new UnknownAddressSpace(mm);
         }
 
-        return HandleFault(m, fault.Addr.Value, access, fault) is { } handled ? handled : new SegmentationFault(fault.Addr, access, privilege, fault);
+        return HandleFault(m, fault.Addr.Value, access, fault) is { } handled
+            ? handled
+            : new SegmentationFault(fault.Addr, access, privilege, fault);
     }
 
-    public byte ReadFrame(Pfn frame, ulong offset) => frame.Value < Pages.Layout.FrameCount ? _memory.Read(frame, offset) : byte.MaxValue;
+    public byte ReadFrame(Pfn frame, ulong offset) =>
+        frame.Value < Pages.Layout.FrameCount ? _memory.Read(frame, offset) : byte.MaxValue;
 
     public void WriteFrame(Pfn frame, ulong offset, byte value)
     {
@@ -303,7 +321,9 @@ public sealed partial class PagingSystem : IPagingSystem
         }
     }
 
-    /// <summary>The canonical state, read by walking every table in memory from each PGD and from the shared kernel table.</summary>
+    /// <summary>
+    /// The canonical state, read by walking every table in memory from each PGD and from the shared kernel table.
+    /// </summary>
     public PagingSnapshot Snapshot() => Snapshot(_mms.Values);
 
     /// <summary>Walks the tables of only the address spaces asked for (the kernel's still whole).</summary>
@@ -365,7 +385,8 @@ public sealed partial class PagingSystem : IPagingSystem
             return new InvalidRange(addr, pages, "address not page-aligned");
         }
 
-        if (pages == 0 || pages > Format.UserTop / Pfn.PageSize || addr.Value > Format.UserTop - (pages << Pfn.PageShift))
+        if (pages == 0 || pages > Format.UserTop / Pfn.PageSize
+            || addr.Value > Format.UserTop - (pages << Pfn.PageShift))
         {
             return new InvalidRange(addr, pages, "length 0, or the range leaves user space");
         }
@@ -397,7 +418,8 @@ public sealed partial class PagingSystem : IPagingSystem
         var freed = Pages.FreePages(frame, new Order(0));
         if (!freed.IsOk)
         {
-            throw new InvalidOperationException($"the buddy allocator refused the paging layer's frame {frame}: {freed.Error}");
+            throw new InvalidOperationException(
+                $"the buddy allocator refused the paging layer's frame {frame}: {freed.Error}");
         }
     }
 }
