@@ -181,7 +181,9 @@ public sealed class BuddyAllocator : IBuddyAllocator
         var flags = _flags[frame];
         if ((flags & HeadFlag) != 0)
         {
-            return (flags & OrderMask) == order.Value ? null : new OrderMismatch(pfn, order, new Order(flags & OrderMask));
+            return (flags & OrderMask) == order.Value
+                ? null
+                : new OrderMismatch(pfn, order, new Order(flags & OrderMask));
         }
 
         return InFreeBlock(frame) ? new DoubleFree(pfn, order) : new NotAllocated(pfn, order);
@@ -318,7 +320,9 @@ public sealed class BuddyAllocator : IBuddyAllocator
         }
     }
 
-    /// <summary>__free_pages_memory: the largest naturally aligned blocks that fit (tzcnt(0) is 32, so pfn 0 gets MAX).</summary>
+    /// <summary>
+    /// __free_pages_memory: the largest naturally aligned blocks that fit (tzcnt(0) is 32, so pfn 0 gets MAX).
+    /// </summary>
     private void FreeRange(int start, int stop, int zone)
     {
         var blocks = new LoopBound(stop - start);

@@ -34,7 +34,9 @@ internal sealed class FrameStore(ulong frameCount)
         }
     }
 
-    /// <summary>The entry at <paramref name="index"/> of the table in <paramref name="frame"/>: 4 or 8 bytes, little-endian.</summary>
+    /// <summary>
+    /// The entry at <paramref name="index"/> of the table in <paramref name="frame"/>: 4 or 8 bytes, little-endian.
+    /// </summary>
     public ulong ReadEntry(Pfn frame, int index, int entryBytes)
     {
         if (Page(frame) is not { } bytes)
@@ -43,7 +45,9 @@ internal sealed class FrameStore(ulong frameCount)
         }
 
         var at = bytes.AsSpan(index * entryBytes, entryBytes);
-        return entryBytes == 4 ? BinaryPrimitives.ReadUInt32LittleEndian(at) : BinaryPrimitives.ReadUInt64LittleEndian(at);
+        return entryBytes == 4
+            ? BinaryPrimitives.ReadUInt32LittleEndian(at)
+            : BinaryPrimitives.ReadUInt64LittleEndian(at);
     }
 
     /// <summary>

@@ -23,10 +23,15 @@ internal sealed class PageCache
         return found;
     }
 
-    /// <summary>page-&gt;mapping: the cached page a frame holds, or null for an anonymous (or any other) frame.</summary>
-    public (MappedObject Backing, ulong PgOff)? OwnerOf(Pfn frame) => _owners.TryGetValue(frame, out var key) ? key : null;
+    /// <summary>
+    /// page-&gt;mapping: the cached page a frame holds, or null for an anonymous (or any other) frame.
+    /// </summary>
+    public (MappedObject Backing, ulong PgOff)? OwnerOf(Pfn frame) =>
+        _owners.TryGetValue(frame, out var key) ? key : null;
 
-    /// <summary>What a regular file page holds on disk: null when never written back (or written back as zeros).</summary>
+    /// <summary>
+    /// What a regular file page holds on disk: null when never written back (or written back as zeros).
+    /// </summary>
     public byte[]? OnDisk((MappedObject Backing, ulong PgOff) key) => _disk.GetValueOrDefault(key);
 
     /// <summary>add_to_page_cache_lru.</summary>
@@ -65,7 +70,9 @@ internal sealed class PageCache
         return cached.Frame;
     }
 
-    /// <summary>shmem_evict_inode: every page of the object leaves the cache; their frames are returned to free.</summary>
+    /// <summary>
+    /// shmem_evict_inode: every page of the object leaves the cache; their frames are returned to free.
+    /// </summary>
     public List<Pfn> ReleaseShmem(int id)
     {
         var frames = new List<Pfn>();

@@ -8,7 +8,10 @@ namespace MMSpec.Impl.Paging;
 /// <summary>The page-fault handler: VMA lookup, stack growth, access_error, fault-in and copy-on-write.</summary>
 public sealed partial class PagingSystem
 {
-    /// <summary>do_user_addr_fault: find the VMA (or grow the stack), access_error, then fault in or break COW. Null means SIGSEGV.</summary>
+    /// <summary>
+    /// do_user_addr_fault: find the VMA (or grow the stack), access_error, then fault in or break COW. Null means
+    /// SIGSEGV.
+    /// </summary>
     private Result<Unit>? HandleFault(ImplMm m, ulong addr, AccessKind access, PageFault fault)
     {
         if (fault.Kind == FaultKind.NonCanonical || addr >= Format.UserTop)
@@ -35,9 +38,14 @@ public sealed partial class PagingSystem
         return handled;
     }
 
-    /// <summary>access_error (arch/x86/mm/fault.c): a write needs VM_WRITE; any other protection fault is an error; a read needs some access.</summary>
+    /// <summary>
+    /// access_error (arch/x86/mm/fault.c): a write needs VM_WRITE; any other protection fault is an error; a read needs
+    /// some access.
+    /// </summary>
     private static bool AccessError(PageFault fault, AccessKind access, Vma vma) =>
-        access == AccessKind.Write ? !vma.Prot.HasFlag(VmProt.Write) : fault.Kind != FaultKind.NotPresent || vma.Prot == VmProt.None;
+        access == AccessKind.Write
+            ? !vma.Prot.HasFlag(VmProt.Write)
+            : fault.Kind != FaultKind.NotPresent || vma.Prot == VmProt.None;
 
     /// <summary>expand_downwards: a fault below the stack grows it, within RLIMIT_STACK and the guard gap.</summary>
     private Vma? ExpandStack(ImplMm m, ulong addr)
@@ -64,7 +72,8 @@ public sealed partial class PagingSystem
     {
         var table = m.Pgd;
         var depth = 0;
-        for (; depth < Format.Depth - 1 && Entry(table, Format.IndexOf(page, depth)) is var entry && entry != 0; depth++)
+        for (; depth < Format.Depth - 1
+            && Entry(table, Format.IndexOf(page, depth)) is var entry && entry != 0; depth++)
         {
             table = PagingFormat.FrameOf(entry);
         }
@@ -112,11 +121,14 @@ public sealed partial class PagingSystem
             m.CountPage(key.obj, 1);
         }
 
-        SetEntry(table, Format.IndexOf(page, Format.Depth - 1), PagingFormat.MakeEntry(frame, PteFor(vma, vma.Backing is null || cow)));
+        SetEntry(table, Format.IndexOf(page, Format.Depth - 1),
+            PagingFormat.MakeEntry(frame, PteFor(vma, vma.Backing is null || cow)));
         return Unit.Value;
     }
 
-    /// <summary>do_wp_page on a private file mapping's page-cache page: copy it to a new anonymous page, writable.</summary>
+    /// <summary>
+    /// do_wp_page on a private file mapping's page-cache page: copy it to a new anonymous page, writable.
+    /// </summary>
     private Result<Unit> BreakCow(ImplMm m, Vma vma, ulong page)
     {
         var table = LeafTable(m, page)!.Value;
@@ -124,7 +136,8 @@ public sealed partial class PagingSystem
         var old = Entry(table, index);
         if (_cache.OwnerOf(PagingFormat.FrameOf(old)) is not { } key || vma.Shared)
         {
-            throw new InvalidOperationException($"write fault on {page:x} in {vma}, which is writable: the entry should have been");
+            throw new InvalidOperationException(
+                $"write fault on {page:x} in {vma}, which is writable: the entry should have been");
         }
 
         if (!AllocFrames(1, _frames))
@@ -133,7 +146,8 @@ public sealed partial class PagingSystem
         }
 
         _memory.Copy(PagingFormat.FrameOf(old), _frames[0]);
-        SetEntry(table, index, PagingFormat.MakeEntry(_frames[0], PteFor(vma, true) | (Format.FlagsOf(old) & PteFlags.Accessed)));
+        SetEntry(table, index,
+            PagingFormat.MakeEntry(_frames[0], PteFor(vma, true) | (Format.FlagsOf(old) & PteFlags.Accessed)));
         m.CountPage(key.Backing, -1);
         m.CountPage(null, 1);
         _cache.Map(key, -1);

@@ -5,7 +5,9 @@ using AccessKind = MMSpec.Model.Paging.Access;
 
 namespace MMSpec.Impl.Paging;
 
-/// <summary>Page-table upkeep: zapping a range, changing protections, allocating and freeing tables (free_pgtables).</summary>
+/// <summary>
+/// Page-table upkeep: zapping a range, changing protections, allocating and freeing tables (free_pgtables).
+/// </summary>
 public sealed partial class PagingSystem
 {
     /// <summary>
@@ -41,7 +43,8 @@ public sealed partial class PagingSystem
     /// mapping from <paramref name="tableBase"/>): zapped (zap_pte_range) or given their VMA's new rights
     /// (change_pte_range). Absent tables are skipped.
     /// </summary>
-    private void VisitLeaves(ImplMm m, Pfn table, int depth, ulong tableBase, ulong first, ulong last, LeafAction action)
+    private void VisitLeaves(ImplMm m, Pfn table, int depth, ulong tableBase, ulong first, ulong last,
+        LeafAction action)
     {
         for (var index = Format.IndexOf(first, depth); index <= Format.IndexOf(last, depth); index++)
         {
@@ -55,12 +58,14 @@ public sealed partial class PagingSystem
             var frame = PagingFormat.FrameOf(entry);
             if (depth < Format.Depth - 1)
             {
-                VisitLeaves(m, frame, depth + 1, at, Math.Max(first, at), Math.Min(last, at + Format.SpanOf(depth) - 1), action);
+                VisitLeaves(m, frame, depth + 1, at, Math.Max(first, at),
+                    Math.Min(last, at + Format.SpanOf(depth) - 1), action);
             }
             else if (action == LeafAction.Protect)
             {
                 var anonymous = _cache.OwnerOf(frame) is null;
-                SetEntry(table, index, PagingFormat.MakeEntry(frame, PteFor(m.Vmas.Find(at)!, anonymous) | (Format.FlagsOf(entry) & (PteFlags.Accessed | PteFlags.Dirty))));
+                SetEntry(table, index, PagingFormat.MakeEntry(frame, PteFor(m.Vmas.Find(at)!, anonymous)
+                    | (Format.FlagsOf(entry) & (PteFlags.Accessed | PteFlags.Dirty))));
             }
             else
             {
@@ -87,7 +92,8 @@ public sealed partial class PagingSystem
     /// </summary>
     private void FreeEmptyTables(ImplMm? m, Pfn table, int depth, ulong tableBase, ulong first, ulong last)
     {
-        for (var index = Format.IndexOf(first, depth); depth < Format.Depth - 1 && index <= Format.IndexOf(last, depth); index++)
+        for (var index = Format.IndexOf(first, depth); depth < Format.Depth - 1
+            && index <= Format.IndexOf(last, depth); index++)
         {
             var entry = Entry(table, index);
             if (entry == 0)
@@ -99,7 +105,8 @@ public sealed partial class PagingSystem
             var end = at + Format.SpanOf(depth);
             if (m is null ? VmallocInUse(at, end) : !m.Vmas.IsFree(at, end))
             {
-                FreeEmptyTables(m, PagingFormat.FrameOf(entry), depth + 1, at, Math.Max(first, at), Math.Min(last, end - 1));
+                FreeEmptyTables(m, PagingFormat.FrameOf(entry), depth + 1, at,
+                    Math.Max(first, at), Math.Min(last, end - 1));
             }
             else
             {
@@ -109,7 +116,9 @@ public sealed partial class PagingSystem
         }
     }
 
-    /// <summary>A table and the tables under it go back to the buddy allocator (free_pte_range, free_pmd_range ...).</summary>
+    /// <summary>
+    /// A table and the tables under it go back to the buddy allocator (free_pte_range, free_pmd_range ...).
+    /// </summary>
     private void FreeTable(ImplMm? m, Pfn table, int depth)
     {
         for (var index = 0; depth < Format.Depth - 1 && index < Format.EntriesPerTable; index++)

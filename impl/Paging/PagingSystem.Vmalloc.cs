@@ -8,13 +8,16 @@ namespace MMSpec.Impl.Paging;
 /// <summary>vmalloc and vfree in the shared kernel tables.</summary>
 public sealed partial class PagingSystem
 {
-    /// <summary>__vmalloc_node_range: first fit with a guard page, zeroed order-0 pages, tables under the shared one.</summary>
+    /// <summary>
+    /// __vmalloc_node_range: first fit with a guard page, zeroed order-0 pages, tables under the shared one.
+    /// </summary>
     public Result<VirtAddr> Vmalloc(ulong pages)
     {
         var span = Format.VmallocEnd - Format.VmallocStart;
         if (pages == 0 || pages >= span / Pfn.PageSize)
         {
-            return new InvalidRange(new VirtAddr(Format.VmallocStart), pages, "vmalloc size is 0 or larger than the vmalloc range");
+            return new InvalidRange(new VirtAddr(Format.VmallocStart), pages,
+                "vmalloc size is 0 or larger than the vmalloc range");
         }
 
         // alloc_vmap_area: the lowest free range that holds the area and its guard page.
@@ -59,7 +62,10 @@ public sealed partial class PagingSystem
         return new VirtAddr(start);
     }
 
-    /// <summary>vfree: unmap and free the pages; then, unlike Linux, free the vmalloc tables below the shared one that no area needs.</summary>
+    /// <summary>
+    /// vfree: unmap and free the pages; then, unlike Linux, free the vmalloc tables below the shared one that no area
+    /// needs.
+    /// </summary>
     public Result<Unit> Vfree(VirtAddr addr)
     {
         var index = LastAreaBelow(addr.Value + 1);
@@ -86,7 +92,8 @@ public sealed partial class PagingSystem
             Free(area.Frames[i]);
         }
 
-        FreeEmptyTables(null, _vmallocTable, 1, Format.VmallocStart, area.Start, area.Start + (area.Pages << Pfn.PageShift) - 1);
+        FreeEmptyTables(null, _vmallocTable, 1, Format.VmallocStart, area.Start,
+            area.Start + (area.Pages << Pfn.PageShift) - 1);
         return Unit.Value;
     }
 

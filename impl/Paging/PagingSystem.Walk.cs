@@ -5,7 +5,9 @@ using AccessKind = MMSpec.Model.Paging.Access;
 
 namespace MMSpec.Impl.Paging;
 
-/// <summary>The MMU side: walking the tables in frames, the access itself, and reading the tables back for snapshots.</summary>
+/// <summary>
+/// The MMU side: walking the tables in frames, the access itself, and reading the tables back for snapshots.
+/// </summary>
 public sealed partial class PagingSystem
 {
     /// <summary>
@@ -13,7 +15,8 @@ public sealed partial class PagingSystem
     /// table itself after a PDE-cache hit), reading each level's entry from memory: stop at the first entry that is
     /// not present; then U/S (the highest level without _PAGE_USER), R/W and NX. On success the leaf's slot and value.
     /// </summary>
-    private PageFault? Walk(ulong addr, AccessKind access, Privilege privilege, int from, ref Pfn table, out int index, out ulong entry)
+    private PageFault? Walk(ulong addr, AccessKind access, Privilege privilege, int from, ref Pfn table,
+        out int index, out ulong entry)
     {
         index = 0;
         entry = 0;
@@ -59,7 +62,9 @@ public sealed partial class PagingSystem
             : null;
     }
 
-    /// <summary>The walk from <paramref name="table"/> at depth <paramref name="from"/>; on success A (and D) set in the leaf.</summary>
+    /// <summary>
+    /// The walk from <paramref name="table"/> at depth <paramref name="from"/>; on success A (and D) set in the leaf.
+    /// </summary>
     private Result<PageWalk> Translate(ulong addr, AccessKind access, Privilege privilege, int from, Pfn table)
     {
         if (Walk(addr, access, privilege, from, ref table, out var index, out var entry) is { } fault)
@@ -71,7 +76,9 @@ public sealed partial class PagingSystem
         return new PageWalk(new Translation(PagingFormat.FrameOf(updated), Format.FlagsOf(updated)), table);
     }
 
-    /// <summary>The access itself, once the walk succeeds: A (and D on a write) written back into the leaf, then the byte.</summary>
+    /// <summary>
+    /// The access itself, once the walk succeeds: A (and D on a write) written back into the leaf, then the byte.
+    /// </summary>
     private byte Touch(Pfn table, int index, ulong entry, ulong addr, AccessKind access, byte value)
     {
         var frame = PagingFormat.FrameOf(SetAccessed(table, index, entry, access));
@@ -93,8 +100,12 @@ public sealed partial class PagingSystem
         return updated;
     }
 
-    /// <summary>The tables and leaf entries under <paramref name="table"/>'s first <paramref name="entries"/> entries, in address order.</summary>
-    private void Collect(Pfn table, int depth, ulong tableBase, int entries, List<TableState> tables, List<PageState> pages)
+    /// <summary>
+    /// The tables and leaf entries under <paramref name="table"/>'s first <paramref name="entries"/> entries, in
+    /// address order.
+    /// </summary>
+    private void Collect(Pfn table, int depth, ulong tableBase, int entries, List<TableState> tables,
+        List<PageState> pages)
     {
         var bound = new LoopBound(entries);
         for (var index = NextEntry(table, 0, entries); index >= 0; index = NextEntry(table, index + 1, entries))
@@ -107,7 +118,8 @@ public sealed partial class PagingSystem
             if (depth == Format.Depth - 1)
             {
                 var owner = _cache.OwnerOf(frame);
-                pages.Add(new PageState(at, frame, Format.FlagsOf(entry), new PageOwner(owner?.Backing, owner?.PgOff ?? 0)));
+                pages.Add(new PageState(at, frame, Format.FlagsOf(entry),
+                    new PageOwner(owner?.Backing, owner?.PgOff ?? 0)));
                 continue;
             }
 
@@ -116,7 +128,10 @@ public sealed partial class PagingSystem
         }
     }
 
-    /// <summary>The page table that holds the leaf entry of <paramref name="addr"/>, walked from the PGD (pte_offset_map after the upper levels); null where an upper entry is empty.</summary>
+    /// <summary>
+    /// The page table that holds the leaf entry of <paramref name="addr"/>, walked from the PGD (pte_offset_map after
+    /// the upper levels); null where an upper entry is empty.
+    /// </summary>
     private Pfn? LeafTable(ImplMm m, ulong addr)
     {
         var table = m.Pgd;
@@ -139,5 +154,6 @@ public sealed partial class PagingSystem
 
     private ulong Entry(Pfn table, int index) => _memory.ReadEntry(table, index, Format.EntryBytes);
 
-    private void SetEntry(Pfn table, int index, ulong entry) => _memory.WriteEntry(table, index, Format.EntryBytes, entry);
+    private void SetEntry(Pfn table, int index, ulong entry) =>
+        _memory.WriteEntry(table, index, Format.EntryBytes, entry);
 }

@@ -49,9 +49,12 @@ public sealed partial class PagingSystem : IPagingSystem
         Format = format;
         Pages = pages;
         _memory = new FrameStore(pages.Layout.FrameCount);
-        // preallocate_vmalloc_pages: the vmalloc range's second-level table exists from boot, so every PGD can share it.
+        // preallocate_vmalloc_pages: the vmalloc range's second-level table exists from boot, so every PGD can
+        // share it.
         var table = pages.AllocPages(new Order(0), ZoneType.Normal);
-        _vmallocTable = table.IsOk ? table.Value : throw new InvalidOperationException("no frame for the kernel's vmalloc table");
+        _vmallocTable = table.IsOk
+            ? table.Value
+            : throw new InvalidOperationException("no frame for the kernel's vmalloc table");
         _memory.Clear(_vmallocTable);
     }
 
@@ -69,7 +72,8 @@ public sealed partial class PagingSystem : IPagingSystem
     public int StoredFrames => _memory.StoredFrames;
 
     /// <summary>PAGE_KERNEL for vmalloc: present, writable, global, supervisor only, not executable.</summary>
-    private PteFlags KernelPageFlags => PteFlags.Present | PteFlags.ReadWrite | PteFlags.Global | (Format.HasNx ? PteFlags.NoExecute : PteFlags.None);
+    private PteFlags KernelPageFlags =>
+        PteFlags.Present | PteFlags.ReadWrite | PteFlags.Global | (Format.HasNx ? PteFlags.NoExecute : PteFlags.None);
 
     /// <summary>pgd_alloc: a zeroed PGD with the kernel's entries copied in (pgd_ctor, clone_pgd_range).</summary>
     public Result<AsId> CreateAddressSpace()
@@ -83,7 +87,9 @@ public sealed partial class PagingSystem : IPagingSystem
         _memory.Clear(pgd.Value);
         SetEntry(pgd.Value, Format.IndexOf(Format.VmallocStart, 0), PagingFormat.MakeEntry(_vmallocTable, KernelTable));
         var id = new AsId(_nextMm++);
-        _mms.Add(id.Value, new ImplMm(id, pgd.Value, UserLayout.Initial(Format).Aggregate(VmaSet.Empty, (set, v) => set.Insert(v)), UserLayout.StartBrk(Format)));
+        _mms.Add(id.Value, new ImplMm(id, pgd.Value,
+            UserLayout.Initial(Format).Aggregate(VmaSet.Empty, (set, v) => set.Insert(v)),
+            UserLayout.StartBrk(Format)));
         return id;
     }
 
@@ -100,148 +106,6 @@ public sealed partial class PagingSystem : IPagingSystem
         _mms.Remove(mm.Value);
         ReleaseUnusedShmem();
         return Unit.Value;
-    }
-
-    /// <summary>do_mmap: checks in the model's order, then get_unmapped_area top-down or MAP_FIXED_NOREPLACE.</summary>
-    public Result<VirtAddr> Mmap(AsId mm, MmapRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        if (!_mms.TryGetValue(mm.Value, out var m))
-        {
-            return new UnknownAddressSpace(mm);
-        }
-
-        var at = request.Fixed ?? new VirtAddr(0);
-        if (request.Pages == 0 || request.Pages > Format.UserTop / Pfn.PageSize)
-        {
-            return new InvalidRange(at, request.Pages, "length is 0 or larger than user space");
-        }
-
-        if (request.File is < 0)
-        {
-            return new InvalidRange(at, request.Pages, $"no file {request.File}");
-        }
-
-        var length = request.Pages << Pfn.PageShift;
-        ulong start;
-        if (request.Fixed is { } fixedAt)
-        {
-            if (CheckUserRange(fixedAt, request.Pages) is { } bad)
-            {
-                return bad;
-            }
-
-            if (fixedAt.Value < UserLayout.MmapMinAddr)
-            {
-                return new InvalidRange(fixedAt, request.Pages, "below mmap_min_addr");
-            }
-
-            if (!m.Vmas.IsFree(fixedAt.Value, fixedAt.Value + length))
-            {
-                return new RangeInUse(fixedAt, request.Pages);
-            }
-
-            start = fixedAt.Value;
-        }
-        else if (m.Vmas.FindGapTopDown(length, UserLayout.MmapMinAddr, UserLayout.MmapBase(Format)) is { } gap)
-        {
-            start = gap;
-        }
-        else
-        {
-            return new NoVirtualSpace(request.Pages);
-        }
-
-        MappedObject? backing = null;
-        if (request.File is { } file)
-        {
-            backing = new MappedObject(false, file);
-        }
-        else if (request.Shared)
-        {
-            // shmem_zero_setup: a new shmem object behind this mapping alone.
-            backing = new MappedObject(true, _nextShmem++);
-            _shmemOwner.Add(backing.Value.Id, mm);
-        }
-
-        m.Vmas = m.Vmas.Insert(new Vma(start, start + length, request.Prot, backing, request.File is null ? 0 : request.PgOff, request.Shared));
-        return new VirtAddr(start);
-    }
-
-    public Result<Unit> Munmap(AsId mm, VirtAddr addr, ulong pages)
-    {
-        if (!_mms.TryGetValue(mm.Value, out var m))
-        {
-            return new UnknownAddressSpace(mm);
-        }
-
-        if (CheckUserRange(addr, pages) is { } bad)
-        {
-            return bad;
-        }
-
-        Unmap(m, addr.Value, addr.Value + (pages << Pfn.PageShift));
-        ReleaseUnusedShmem();
-        return Unit.Value;
-    }
-
-    /// <summary>mprotect_fixup, then change_protection over the tables of the range: new rights, A and D kept.</summary>
-    public Result<Unit> Mprotect(AsId mm, VirtAddr addr, ulong pages, VmProt prot)
-    {
-        if (!_mms.TryGetValue(mm.Value, out var m))
-        {
-            return new UnknownAddressSpace(mm);
-        }
-
-        if (CheckUserRange(addr, pages) is { } bad)
-        {
-            return bad;
-        }
-
-        var end = addr.Value + (pages << Pfn.PageShift);
-        if (!m.Vmas.Covers(addr.Value, end))
-        {
-            return new RangeNotMapped(addr, pages);
-        }
-
-        m.Vmas = m.Vmas.Protect(addr.Value, end, prot);
-        VisitLeaves(m, m.Pgd, 0, 0, addr.Value, end - 1, LeafAction.Protect);
-        return Unit.Value;
-    }
-
-    public Result<VirtAddr> Brk(AsId mm, VirtAddr newBrk)
-    {
-        if (!_mms.TryGetValue(mm.Value, out var m))
-        {
-            return new UnknownAddressSpace(mm);
-        }
-
-        var current = new VirtAddr(m.Brk);
-        if (newBrk.Value < UserLayout.StartBrk(Format))
-        {
-            return new BrkRefused(newBrk, current, "below start_brk");
-        }
-
-        var oldEnd = PageMath.Up(m.Brk);
-        var newEnd = PageMath.Up(newBrk.Value);
-        if (newEnd < oldEnd)
-        {
-            Unmap(m, newEnd, oldEnd);
-            ReleaseUnusedShmem();
-        }
-        else if (newEnd > oldEnd)
-        {
-            // do_brk_flags: the heap may not run into the next mapping, with a page to spare.
-            if (newEnd > Format.UserTop || !m.Vmas.IsFree(oldEnd, newEnd + Pfn.PageSize))
-            {
-                return new BrkRefused(newBrk, current, "the heap would run into a mapping");
-            }
-
-            m.Vmas = m.Vmas.Insert(new Vma(oldEnd, newEnd, VmProt.Read | VmProt.Write, null, 0, false));
-        }
-
-        m.Brk = newBrk.Value;
-        return newBrk;
     }
 
     public Result<byte> Access(AsId mm, VirtAddr addr, AccessKind access, Privilege privilege, byte value)
@@ -274,14 +138,20 @@ public sealed partial class PagingSystem : IPagingSystem
     }
 
     public Result<PageWalk> Translate(AsId mm, VirtAddr addr, AccessKind access, Privilege privilege) =>
-        _mms.TryGetValue(mm.Value, out var m) ? Translate(addr.Value, access, privilege, 0, m.Pgd) : new UnknownAddressSpace(mm);
+        _mms.TryGetValue(mm.Value, out var m)
+            ? Translate(addr.Value, access, privilege, 0, m.Pgd)
+            : new UnknownAddressSpace(mm);
 
     /// <summary>
     /// The leaf entry as <paramref name="pageTable"/>'s bytes hold it now, whatever the frame has become. The upper
-    /// entries' rights are the ones a PDE-cache entry keeps (SDM 4.10.3.1): a user range's are _PAGE_TABLE, all granted.
+    /// entries' rights are the ones a PDE-cache entry keeps (SDM 4.10.3.1): a user range's are _PAGE_TABLE, all
+    /// granted.
     /// </summary>
-    public Result<PageWalk> TranslateFrom(AsId mm, Pfn pageTable, VirtAddr addr, AccessKind access, Privilege privilege) =>
-        _mms.ContainsKey(mm.Value) ? Translate(addr.Value, access, privilege, Format.Depth - 1, pageTable) : new UnknownAddressSpace(mm);
+    public Result<PageWalk> TranslateFrom(AsId mm, Pfn pageTable, VirtAddr addr, AccessKind access,
+        Privilege privilege) =>
+        _mms.ContainsKey(mm.Value)
+            ? Translate(addr.Value, access, privilege, Format.Depth - 1, pageTable)
+            : new UnknownAddressSpace(mm);
 
     public Result<Unit> HandleFault(AsId mm, PageFault fault, AccessKind access, Privilege privilege)
     {
@@ -290,10 +160,13 @@ public sealed partial class PagingSystem : IPagingSystem
             return new UnknownAddressSpace(mm);
         }
 
-        return HandleFault(m, fault.Addr.Value, access, fault) is { } handled ? handled : new SegmentationFault(fault.Addr, access, privilege, fault);
+        return HandleFault(m, fault.Addr.Value, access, fault) is { } handled
+            ? handled
+            : new SegmentationFault(fault.Addr, access, privilege, fault);
     }
 
-    public byte ReadFrame(Pfn frame, ulong offset) => frame.Value < Pages.Layout.FrameCount ? _memory.Read(frame, offset) : byte.MaxValue;
+    public byte ReadFrame(Pfn frame, ulong offset) =>
+        frame.Value < Pages.Layout.FrameCount ? _memory.Read(frame, offset) : byte.MaxValue;
 
     public void WriteFrame(Pfn frame, ulong offset, byte value)
     {
@@ -303,7 +176,9 @@ public sealed partial class PagingSystem : IPagingSystem
         }
     }
 
-    /// <summary>The canonical state, read by walking every table in memory from each PGD and from the shared kernel table.</summary>
+    /// <summary>
+    /// The canonical state, read by walking every table in memory from each PGD and from the shared kernel table.
+    /// </summary>
     public PagingSnapshot Snapshot() => Snapshot(_mms.Values);
 
     /// <summary>Walks the tables of only the address spaces asked for (the kernel's still whole).</summary>
@@ -365,7 +240,8 @@ public sealed partial class PagingSystem : IPagingSystem
             return new InvalidRange(addr, pages, "address not page-aligned");
         }
 
-        if (pages == 0 || pages > Format.UserTop / Pfn.PageSize || addr.Value > Format.UserTop - (pages << Pfn.PageShift))
+        if (pages == 0 || pages > Format.UserTop / Pfn.PageSize
+            || addr.Value > Format.UserTop - (pages << Pfn.PageShift))
         {
             return new InvalidRange(addr, pages, "length 0, or the range leaves user space");
         }
@@ -397,7 +273,8 @@ public sealed partial class PagingSystem : IPagingSystem
         var freed = Pages.FreePages(frame, new Order(0));
         if (!freed.IsOk)
         {
-            throw new InvalidOperationException($"the buddy allocator refused the paging layer's frame {frame}: {freed.Error}");
+            throw new InvalidOperationException(
+                $"the buddy allocator refused the paging layer's frame {frame}: {freed.Error}");
         }
     }
 }

@@ -83,7 +83,8 @@ public sealed class PdeCache
 
     /// <summary>The valid entries slot by slot.</summary>
     public IReadOnlyCollection<PdeCacheEntry> Entries() =>
-        [.. Enumerable.Range(0, _valid.Length).Where(s => _valid[s]).Select(s => new PdeCacheEntry(new Pcid(_pcid[s]), _region[s], _pageTable[s]))];
+        [.. Enumerable.Range(0, _valid.Length).Where(s => _valid[s])
+            .Select(s => new PdeCacheEntry(new Pcid(_pcid[s]), _region[s], _pageTable[s]))];
 
     private int Find(Pcid pcid, ulong region)
     {

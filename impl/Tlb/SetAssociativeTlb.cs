@@ -27,7 +27,8 @@ public sealed class SetAssociativeTlb : ITlb
     {
         if (sets < 1 || ways < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(sets), $"{sets} sets of {ways} ways: a TLB needs at least one entry");
+            throw new ArgumentOutOfRangeException(nameof(sets),
+                $"{sets} sets of {ways} ways: a TLB needs at least one entry");
         }
 
         _sets = sets;
@@ -161,9 +162,12 @@ public sealed class SetAssociativeTlb : ITlb
 
     /// <summary>The valid entries way by way, set 0's ways first; a global entry carries no PCID.</summary>
     public IReadOnlyCollection<TlbEntry> Entries() =>
-        [.. Enumerable.Range(0, _valid.Length).Where(w => _valid[w]).Select(w => new TlbEntry(_global[w] ? default : new Pcid(_pcid[w]), _vpn[w], _translation[w], _global[w]))];
+        [.. Enumerable.Range(0, _valid.Length).Where(w => _valid[w])
+            .Select(w => new TlbEntry(
+                _global[w] ? default : new Pcid(_pcid[w]), _vpn[w], _translation[w], _global[w]))];
 
-    public bool TryLookupPageTable(Pcid pcid, ulong region, out Pfn pageTable) => _pdeCache.TryLookup(pcid, region, out pageTable);
+    public bool TryLookupPageTable(Pcid pcid, ulong region, out Pfn pageTable) =>
+        _pdeCache.TryLookup(pcid, region, out pageTable);
 
     public void FillPageTable(PdeCacheEntry entry) => _pdeCache.Fill(entry);
 
