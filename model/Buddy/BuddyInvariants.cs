@@ -77,9 +77,12 @@ public static class BuddyInvariants
                 piece = new Piece(s.Free[free].Pfn.Value, s.Free[free].End, "free", s.Free[free], default);
             }
 
-            if (allocated < s.Allocated.Length && (piece is null || s.Allocated[allocated].Pfn.Value < piece.Value.Start))
+            if (allocated < s.Allocated.Length
+                && (piece is null || s.Allocated[allocated].Pfn.Value < piece.Value.Start))
             {
-                piece = new Piece(s.Allocated[allocated].Pfn.Value, s.Allocated[allocated].End, "allocated", s.Allocated[allocated], default);
+                piece = new Piece(
+                    s.Allocated[allocated].Pfn.Value, s.Allocated[allocated].End, "allocated",
+                    s.Allocated[allocated], default);
             }
 
             var range = held < reserved.Length ? reserved[held] : default;
@@ -202,7 +205,8 @@ public static class BuddyInvariants
 
         if (total != s.Layout.ManagedFrames)
         {
-            yield return new Violation(Conservation, $"free + allocated = {total} pages, but {s.Layout.ManagedFrames} are managed");
+            yield return new Violation(
+                Conservation, $"free + allocated = {total} pages, but {s.Layout.ManagedFrames} are managed");
         }
     }
 

@@ -34,7 +34,9 @@ public class BuddyModel : IBuddyAllocator
 
     private const int WindowCapacity = 32;
 
-    /// <summary>At most one merge per order, and one more for a variant whose <see cref="MergeLimit"/> is too high.</summary>
+    /// <summary>
+    /// At most one merge per order, and one more for a variant whose <see cref="MergeLimit"/> is too high.
+    /// </summary>
     private const int MergeSteps = Order.Count + 1;
 
     /// <summary>The merge loop's bound: __free_one_page merges while order &lt; MAX_PAGE_ORDER.</summary>
@@ -75,7 +77,8 @@ public class BuddyModel : IBuddyAllocator
         if (!FreeList(zone, from).Contains(observed.Value))
         {
             return $"returned pfn {observed.Value}, which does not start a free block of order {from} in {zone}"
-                + " (__rmqueue_smallest takes a block of the smallest sufficient order from the first zone that has one)";
+                + " (__rmqueue_smallest takes a block of the smallest sufficient order"
+                + " from the first zone that has one)";
         }
 
         Take(zone, observed.Value, from, op.Order);
@@ -152,7 +155,8 @@ public class BuddyModel : IBuddyAllocator
     protected virtual Pfn BuddyOf(Pfn pfn, Order order) => new(pfn.Value ^ order.Pages);
 
     /// <summary>page_is_buddy: the buddy is a free block of exactly this order, in the same zone.</summary>
-    protected virtual bool IsMergeable(Zone zone, Pfn buddy, Order order) => FreeList(zone, order.Value).Contains(buddy);
+    protected virtual bool IsMergeable(Zone zone, Pfn buddy, Order order) =>
+        FreeList(zone, order.Value).Contains(buddy);
 
     /// <summary>
     /// expand(): while high &gt; low, halve the block, put the upper half on free list 'high' and keep splitting
@@ -172,7 +176,9 @@ public class BuddyModel : IBuddyAllocator
         return pfn;
     }
 
-    /// <summary>zone->free_area[order], kept sorted by pfn; created on first use (a broken variant may reach order 11).</summary>
+    /// <summary>
+    /// zone->free_area[order], kept sorted by pfn; created on first use (a broken variant may reach order 11).
+    /// </summary>
     protected SortedSet<Pfn> FreeList(Zone zone, int order)
     {
         if (!_freeArea.TryGetValue((zone.Type, order), out var list))
@@ -184,7 +190,9 @@ public class BuddyModel : IBuddyAllocator
         return list;
     }
 
-    /// <summary>__rmqueue with zone fallback: the first zone, highest allowed first, with a block of order &gt;= k.</summary>
+    /// <summary>
+    /// __rmqueue with zone fallback: the first zone, highest allowed first, with a block of order &gt;= k.
+    /// </summary>
     private Result<(Zone Zone, int From)> Plan(Order order, ZoneType highestZone)
     {
         if (!order.IsValid)
@@ -276,7 +284,9 @@ public class BuddyModel : IBuddyAllocator
         FreeList(zone, current).Add(pfn);
     }
 
-    /// <summary>__free_pages_memory (mm/memblock.c): free a range in the largest aligned blocks that fit (tzcnt(0) is 64).</summary>
+    /// <summary>
+    /// __free_pages_memory (mm/memblock.c): free a range in the largest aligned blocks that fit (tzcnt(0) is 64).
+    /// </summary>
     private void SeedRange(ulong start, ulong end)
     {
         var blocks = new LoopBound((long)(end - start));

@@ -65,7 +65,9 @@ public sealed class BuddySnapshot
 
     /// <summary>The per-order counts of every zone, as /proc/buddyinfo shows them.</summary>
     public IReadOnlyDictionary<ZoneType, int[]> Counts() =>
-        Layout.Zones.ToDictionary(z => z.Type, z => Enumerable.Range(0, Order.Count).Select(o => CountOf(z, new Order(o))).ToArray());
+        Layout.Zones.ToDictionary(
+            z => z.Type,
+            z => Enumerable.Range(0, Order.Count).Select(o => CountOf(z, new Order(o))).ToArray());
 
     /// <summary>Null when equal; otherwise the first blocks that differ, for a readable failure.</summary>
     public string? DiffFrom(BuddySnapshot other)
@@ -123,6 +125,7 @@ public sealed class BuddySnapshot
         var onlyTheirs = theirs.Except(mine).Take(8).ToList();
         return onlyMine.Count == 0 && onlyTheirs.Count == 0
             ? null
-            : $"{what} blocks differ: only here [{string.Join(' ', onlyMine)}], only there [{string.Join(' ', onlyTheirs)}]";
+            : $"{what} blocks differ: only here [{string.Join(' ', onlyMine)}], "
+                + $"only there [{string.Join(' ', onlyTheirs)}]";
     }
 }

@@ -9,7 +9,9 @@ public interface IBuddyAllocator
 {
     MemoryLayout Layout { get; }
 
-    /// <summary>A free block of 2^order pages from the highest allowed zone that has one, falling back downwards.</summary>
+    /// <summary>
+    /// A free block of 2^order pages from the highest allowed zone that has one, falling back downwards.
+    /// </summary>
     Result<Pfn> AllocPages(Order order, ZoneType highestZone);
 
     /// <summary>Gives back a block exactly as it was allocated, merging it with free buddies.</summary>

@@ -23,12 +23,14 @@ public sealed record MemoryLayout
     {
         if (frameCount is 0 or > MaxFrames)
         {
-            throw new ArgumentOutOfRangeException(nameof(frameCount), frameCount, $"a layout has 1..{MaxFrames} frames");
+            throw new ArgumentOutOfRangeException(
+                nameof(frameCount), frameCount, $"a layout has 1..{MaxFrames} frames");
         }
 
         if (dma32Start > normalStart)
         {
-            throw new ArgumentException($"DMA32 starts at {dma32Start}, after Normal at {normalStart}", nameof(dma32Start));
+            throw new ArgumentException(
+                $"DMA32 starts at {dma32Start}, after Normal at {normalStart}", nameof(dma32Start));
         }
 
         FrameCount = frameCount;
@@ -39,7 +41,8 @@ public sealed record MemoryLayout
         {
             if (Reserved[i].End.Value > frameCount || (i > 0 && Reserved[i].Start < Reserved[i - 1].End))
             {
-                throw new ArgumentException($"reserved range {Reserved[i]} overlaps another or leaves the machine", nameof(reserved));
+                throw new ArgumentException(
+                    $"reserved range {Reserved[i]} overlaps another or leaves the machine", nameof(reserved));
             }
         }
 
@@ -58,7 +61,9 @@ public sealed record MemoryLayout
     /// <summary>The zones that exist, lowest first.</summary>
     public ImmutableArray<Zone> Zones { get; }
 
-    /// <summary>The real x86-64 boundaries; pfn 0 reserved, as the x86 boot code does (trim_low_memory_range).</summary>
+    /// <summary>
+    /// The real x86-64 boundaries; pfn 0 reserved, as the x86 boot code does (trim_low_memory_range).
+    /// </summary>
     public static MemoryLayout X86(ulong frameCount) =>
         new(frameCount, DefaultDma32Start, DefaultNormalStart, [new PfnRange(new Pfn(0), new Pfn(1))]);
 
@@ -88,7 +93,8 @@ public sealed record MemoryLayout
     public override int GetHashCode() => HashCode.Combine(FrameCount, Dma32Start, NormalStart, Reserved.Length);
 
     public override string ToString() =>
-        $"layout({FrameCount} frames; {string.Join("; ", Zones)}; reserved {(Reserved.IsEmpty ? "none" : string.Join(" ", Reserved))})";
+        $"layout({FrameCount} frames; {string.Join("; ", Zones)}; "
+        + $"reserved {(Reserved.IsEmpty ? "none" : string.Join(" ", Reserved))})";
 
     private IEnumerable<Zone> BuildZones()
     {

@@ -27,11 +27,14 @@ public sealed class AllowedEntries : ITlb
 
     public void Fill(TlbEntry entry) => _allowed.Add(entry);
 
-    public void InvalidatePage(Pcid pcid, ulong vpn, bool includingGlobal) => _allowed.RemoveWhere(e => e.Vpn == vpn && (e.Global ? includingGlobal : e.Pcid == pcid));
+    public void InvalidatePage(Pcid pcid, ulong vpn, bool includingGlobal) =>
+        _allowed.RemoveWhere(e => e.Vpn == vpn && (e.Global ? includingGlobal : e.Pcid == pcid));
 
-    public void InvalidateRange(Pcid pcid, ulong first, ulong last) => _allowed.RemoveWhere(e => !e.Global && e.Pcid == pcid && e.Vpn >= first && e.Vpn <= last);
+    public void InvalidateRange(Pcid pcid, ulong first, ulong last) =>
+        _allowed.RemoveWhere(e => !e.Global && e.Pcid == pcid && e.Vpn >= first && e.Vpn <= last);
 
-    public void InvalidateGlobalRange(ulong first, ulong last) => _allowed.RemoveWhere(e => e.Global && e.Vpn >= first && e.Vpn <= last);
+    public void InvalidateGlobalRange(ulong first, ulong last) =>
+        _allowed.RemoveWhere(e => e.Global && e.Vpn >= first && e.Vpn <= last);
 
     public void InvalidatePcid(Pcid pcid) => _allowed.RemoveWhere(e => !e.Global && e.Pcid == pcid);
 
@@ -68,5 +71,6 @@ public sealed class AllowedEntries : ITlb
     /// frame is not compared, because each side picks its own frames; the coherence rule checks it against the PTE.
     /// </summary>
     public bool Allows(TlbEntry entry) =>
-        _allowed.Any(e => e.Vpn == entry.Vpn && e.Global == entry.Global && e.Pcid == entry.Pcid && e.Translation.Flags == entry.Translation.Flags);
+        _allowed.Any(e => e.Vpn == entry.Vpn && e.Global == entry.Global && e.Pcid == entry.Pcid
+            && e.Translation.Flags == entry.Translation.Flags);
 }

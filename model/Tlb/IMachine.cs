@@ -51,7 +51,9 @@ public interface IMachine
     /// <summary>brk in the address space <paramref name="cpu"/> runs; a shrink is flushed and shot down.</summary>
     Result<VirtAddr> Brk(CpuId cpu, VirtAddr newBrk);
 
-    /// <summary>Compaction on <paramref name="cpu"/> migrates a page of <paramref name="mm"/>, run there or not.</summary>
+    /// <summary>
+    /// Compaction on <paramref name="cpu"/> migrates a page of <paramref name="mm"/>, run there or not.
+    /// </summary>
     Result<Unit> MigratePage(CpuId cpu, AsId mm, VirtAddr addr);
 
     /// <summary>vmalloc: new kernel mappings, which no TLB can hold yet.</summary>

@@ -32,20 +32,29 @@ public interface ITlb
     /// <summary>Every non-global entry of one PCID (INVPCID type 1, a CR3 write with that PCID).</summary>
     void InvalidatePcid(Pcid pcid);
 
-    /// <summary>Every non-global entry (a CR3 write without PCID, INVPCID type 3); with global, everything (CR4.PGE toggle, type 2).</summary>
+    /// <summary>
+    /// Every non-global entry (a CR3 write without PCID, INVPCID type 3); with global, everything (CR4.PGE toggle, type
+    /// 2).
+    /// </summary>
     void InvalidateAll(bool includingGlobal);
 
     IReadOnlyCollection<TlbEntry> Entries();
 
-    /// <summary>The page table cached for the region starting at <paramref name="region"/> in this PCID, if any.</summary>
+    /// <summary>
+    /// The page table cached for the region starting at <paramref name="region"/> in this PCID, if any.
+    /// </summary>
     bool TryLookupPageTable(Pcid pcid, ulong region, out Pfn pageTable);
 
     void FillPageTable(PdeCacheEntry entry);
 
-    /// <summary>A page fault's invalidation (SDM 4.10.4.1): the entry the faulting address used, in the current PCID.</summary>
+    /// <summary>
+    /// A page fault's invalidation (SDM 4.10.4.1): the entry the faulting address used, in the current PCID.
+    /// </summary>
     void InvalidatePageTable(Pcid pcid, ulong region);
 
-    /// <summary>Every PDE-cache entry of one PCID, whatever its region: invlpg, INVPCID types 0 and 1, a CR3 write that flushes.</summary>
+    /// <summary>
+    /// Every PDE-cache entry of one PCID, whatever its region: invlpg, INVPCID types 0 and 1, a CR3 write that flushes.
+    /// </summary>
     void InvalidatePageTables(Pcid pcid);
 
     /// <summary>Every PDE-cache entry: INVPCID types 2 and 3, the CR4.PGE toggle.</summary>

@@ -36,9 +36,11 @@ public static class TlbInvariants
                 var ptes = entry.Global ? kernel
                     : owner is { } mm && spaces.TryGetValue(mm, out var pages) ? pages : null;
                 var why = ptes is null ? $"its {entry.Pcid} belongs to no live address space on {cpu.Id}"
-                    : !ptes.TryGetValue(entry.Addr, out var pte) || !pte.Flags.HasFlag(PteFlags.Present) ? "its page is no longer mapped"
+                    : !ptes.TryGetValue(entry.Addr, out var pte) || !pte.Flags.HasFlag(PteFlags.Present)
+                        ? "its page is no longer mapped"
                     : pte.Frame != entry.Translation.Frame ? $"the page now maps {pte.Frame}"
-                    : Extra(entry.Translation.Flags, pte.Flags) is { Length: > 0 } extra ? $"it grants {extra} that the PTE [{PteFlagsText.Of(pte.Flags)}] does not"
+                    : Extra(entry.Translation.Flags, pte.Flags) is { Length: > 0 } extra
+                        ? $"it grants {extra} that the PTE [{PteFlagsText.Of(pte.Flags)}] does not"
                     : null;
                 if (why is not null)
                 {
@@ -58,7 +60,10 @@ public static class TlbInvariants
         MachineSnapshot s, IReadOnlySet<AsId>? only = null)
     {
         var format = s.Paging.Format;
-        var spaces = s.Paging.Spaces.ToDictionary(m => m.Id, m => m.Tables.Where(t => t.Depth == format.Depth - 1).ToDictionary(t => t.Index * format.PageTableSpan, t => t.Frame));
+        var spaces = s.Paging.Spaces.ToDictionary(
+            m => m.Id,
+            m => m.Tables.Where(t => t.Depth == format.Depth - 1)
+                .ToDictionary(t => t.Index * format.PageTableSpan, t => t.Frame));
         foreach (var cpu in s.Cpus)
         {
             foreach (var entry in cpu.PageTables)
@@ -76,7 +81,8 @@ public static class TlbInvariants
                     : null;
                 if (why is not null)
                 {
-                    yield return new Violation(PagingStructureCoherence, $"{cpu.Id}: PDE-cache entry {entry} is stale: {why}");
+                    yield return new Violation(
+                        PagingStructureCoherence, $"{cpu.Id}: PDE-cache entry {entry} is stale: {why}");
                 }
             }
         }

@@ -37,7 +37,8 @@ public sealed record MachineConfig(int Cpus, bool PcidEnabled, int Sets = 16, in
 {
     public const int MaxCpus = 64;
 
-    public override string ToString() => $"{Cpus} CPUs, PCID {(PcidEnabled ? "on" : "off")}, TLB {Sets}x{Ways}, PDE cache {PdeEntries}";
+    public override string ToString() =>
+        $"{Cpus} CPUs, PCID {(PcidEnabled ? "on" : "off")}, TLB {Sets}x{Ways}, PDE cache {PdeEntries}";
 }
 
 /// <summary>A cached translation: tagged with a PCID unless global (then it matches in every PCID).</summary>
@@ -50,14 +51,17 @@ public readonly record struct TlbEntry(Pcid Pcid, ulong Vpn, Translation Transla
 
 /// <summary>
 /// A PDE-cache entry (SDM 4.10.3.1): in one PCID (never global), the page table that maps the 2 MiB region
-/// starting at <see cref="Region"/> (4 MiB with 2-level paging), so a TLB miss there walks from it, skipping the upper levels.
+/// starting at <see cref="Region"/> (4 MiB with 2-level paging), so a TLB miss there walks from it, skipping the upper
+/// levels.
 /// </summary>
 public readonly record struct PdeCacheEntry(Pcid Pcid, ulong Region, Pfn PageTable)
 {
     public override string ToString() => $"{Pcid} {Region:x} page table {PageTable}";
 }
 
-/// <summary>The four INVPCID types (Intel SDM): one address, one context, everything, everything but global entries.</summary>
+/// <summary>
+/// The four INVPCID types (Intel SDM): one address, one context, everything, everything but global entries.
+/// </summary>
 public enum InvpcidType
 {
     IndividualAddress = 0,
