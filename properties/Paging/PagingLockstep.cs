@@ -11,7 +11,8 @@ namespace MMSpec.Properties.Paging;
 /// snapshot must keep the invariants, bad input must have changed nothing, and (level 3) the model must be
 /// in the same state, frame numbers aside.
 /// </summary>
-public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, PagingChecks checks) : ILockstepSubject<PagingStep>
+public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, PagingChecks checks)
+    : ILockstepSubject<PagingStep>
 {
     public const string Destroyed = "address space destroyed";
     public const string SharedAcrossSpaces = "page-cache page mapped in 2+ address spaces";
@@ -41,7 +42,9 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
     private (AsId Mm, VirtAddr Start, ulong Pages)? _recent;
 
     public static IReadOnlyList<string> AllScenarios { get; } =
-        [Destroyed, SharedAcrossSpaces, CopyOnWrite, StackGrew, StackLimit, FaultOom, TableOom, Downgrade, WriteToReadOnly, NxFetch, BrkShrink, Straddles, TablesFreed, Dense, Sparse, VmallocUsed, Migrated, InvalidRejected];
+        [Destroyed, SharedAcrossSpaces, CopyOnWrite, StackGrew, StackLimit, FaultOom, TableOom, Downgrade,
+            WriteToReadOnly, NxFetch, BrkShrink, Straddles, TablesFreed, Dense, Sparse, VmallocUsed, Migrated,
+            InvalidRejected];
 
     private PagingFormat Format => impl.Format;
 
@@ -98,7 +101,9 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         return violation;
     }
 
-    /// <summary>Destroys every address space and frees every vmalloc area, on both sides: the level-2 teardown.</summary>
+    /// <summary>
+    /// Destroys every address space and frees every vmalloc area, on both sides: the level-2 teardown.
+    /// </summary>
     public Violation? TearDown(StepLog log)
     {
         for (var spaces = _live.Count; spaces > 0; spaces--)
@@ -129,7 +134,8 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
                 $"{call} returned {error?.ToString() ?? "a value"}, not a non-canonical fault");
         }
 
-        if (error is not null and not SegmentationFault && (before.DiffFrom(after) ?? before.Pages.DiffFrom(after.Pages)) is { } changed)
+        if (error is not null and not SegmentationFault && (before.DiffFrom(after)
+            ?? before.Pages.DiffFrom(after.Pages)) is { } changed)
         {
             return new Violation(PagingRules.UnchangedOnError,
                 $"{call} failed with {error} but changed the state: {changed}");
@@ -192,7 +198,9 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         return spaces;
     }
 
-    /// <summary>Every live address space as last seen: those in the step's snapshot are new, the others unchanged.</summary>
+    /// <summary>
+    /// Every live address space as last seen: those in the step's snapshot are new, the others unchanged.
+    /// </summary>
     private void Remember(PagingSnapshot after, IReadOnlySet<AsId>? spaces)
     {
         if (spaces is null)
@@ -295,8 +303,10 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         {
             AccessTarget.Vma when !space.Vmas.IsEmpty => space.Vmas[a.Index % space.Vmas.Length].Start + offset,
             AccessTarget.BelowStack when !space.Vmas.IsEmpty => space.Vmas[^1].Start - 1 - offset,
-            AccessTarget.Vmalloc => (state.Vmalloc.IsEmpty ? Format.VmallocStart : state.Vmalloc[a.Index % state.Vmalloc.Length].Start) + offset,
-            AccessTarget.NonCanonical => (Format.VirtualBits == 32 ? 1UL << 32 : 1UL << (Format.VirtualBits - 1)) + offset,
+            AccessTarget.Vmalloc => (state.Vmalloc.IsEmpty ? Format.VmallocStart
+                : state.Vmalloc[a.Index % state.Vmalloc.Length].Start) + offset,
+            AccessTarget.NonCanonical => (Format.VirtualBits == 32 ? 1UL << 32 : 1UL << (Format.VirtualBits - 1))
+                + offset,
             AccessTarget.Unmapped => a.Index % 2 == 0 ? offset % Pfn.PageSize : Format.KernelBase + offset,
             _ => offset,
         };
@@ -395,7 +405,8 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
         }
 
         var vmas = (before.Spaces.Sum(s => s.Vmas.Length), after.Spaces.Sum(s => s.Vmas.Length));
-        if (a.Target == AccessTarget.BelowStack && error is null && before.Spaces.Zip(after.Spaces).Any(p => p.First.Vmas[^1].Start > p.Second.Vmas[^1].Start) && vmas.Item1 == vmas.Item2)
+        if (a.Target == AccessTarget.BelowStack && error is null && before.Spaces.Zip(after.Spaces).Any(p =>
+            p.First.Vmas[^1].Start > p.Second.Vmas[^1].Start) && vmas.Item1 == vmas.Item2)
         {
             log.Reached(StackGrew);
         }
@@ -405,18 +416,21 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
             log.Reached(VmallocUsed);
         }
 
-        if (a.Access == Model.Paging.Access.Write && error is null && after.Spaces.Sum(s => s.RssAnon) > before.Spaces.Sum(s => s.RssAnon)
+        if (a.Access == Model.Paging.Access.Write && error is null && after.Spaces.Sum(s =>
+            s.RssAnon) > before.Spaces.Sum(s => s.RssAnon)
             && after.Spaces.Sum(s => s.RssFile) < before.Spaces.Sum(s => s.RssFile))
         {
             log.Reached(CopyOnWrite);
         }
 
-        if (all.SelectMany(s => s.Pages.Where(p => p.Owner.Backing is not null).Select(p => (s.Id, p.Frame))).Distinct().GroupBy(x => x.Frame).Any(g => g.Count() > 1))
+        if (all.SelectMany(s => s.Pages.Where(p => p.Owner.Backing is not null).Select(p =>
+            (s.Id, p.Frame))).Distinct().GroupBy(x => x.Frame).Any(g => g.Count() > 1))
         {
             log.Reached(SharedAcrossSpaces);
         }
 
-        if (all.Any(s => s.Pages.GroupBy(p => p.Addr / after.Format.SpanOf(after.Format.Depth - 2)).Any(g => g.Count() >= 16)))
+        if (all.Any(s => s.Pages.GroupBy(p => p.Addr / after.Format.SpanOf(after.Format.Depth - 2)).Any(g =>
+            g.Count() >= 16)))
         {
             log.Reached(Dense);
         }
@@ -431,7 +445,8 @@ public sealed class PagingLockstep(IPagingSystem impl, PagingModel model, Paging
     private static bool Downgraded(PagingSnapshot before, PagingSnapshot after)
     {
         const PteFlags Rights = PteFlags.Present | PteFlags.ReadWrite;
-        var old = before.Spaces.SelectMany(s => s.Pages.Select(p => ((s.Id, p.Addr), p.Flags))).ToDictionary(x => x.Item1, x => x.Flags);
+        var old = before.Spaces.SelectMany(s => s.Pages.Select(p => ((s.Id, p.Addr), p.Flags))).ToDictionary(x =>
+            x.Item1, x => x.Flags);
         return after.Spaces.Any(s => s.Pages.Any(p => old.TryGetValue((s.Id, p.Addr), out var was)
             && ((was & Rights & ~p.Flags) != 0 || (p.Flags & PteFlags.NoExecute & ~was) != 0)));
     }

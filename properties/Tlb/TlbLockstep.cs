@@ -44,7 +44,8 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
     private HashSet<AsId>? _lastSpaces;
 
     public static IReadOnlyList<string> AllScenarios { get; } =
-        [Hit, Eviction, SharedMm, Lazy, PcidReused, Downgraded, ReusedFrame, Shootdown, GlobalSurvived, InvalidRejected, PdeHit, TableReused, MigratedCached];
+        [Hit, Eviction, SharedMm, Lazy, PcidReused, Downgraded, ReusedFrame, Shootdown, GlobalSurvived, InvalidRejected,
+            PdeHit, TableReused, MigratedCached];
 
     public Violation? CheckInitialState()
     {
@@ -189,7 +190,9 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         return spaces;
     }
 
-    /// <summary>Every live address space as last seen: those in the step's snapshot are new, the others unchanged.</summary>
+    /// <summary>
+    /// Every live address space as last seen: those in the step's snapshot are new, the others unchanged.
+    /// </summary>
     private void Remember(MachineSnapshot after, IReadOnlySet<AsId>? spaces)
     {
         if (spaces is null)
@@ -249,7 +252,9 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         return reference.DiffFrom(state.Paging) is { } diff ? new Violation(SameState, diff) : null;
     }
 
-    /// <summary>What an instruction must have left in the TLB and the PDE cache of its CPU, checked on the entries themselves.</summary>
+    /// <summary>
+    /// What an instruction must have left in the TLB and the PDE cache of its CPU, checked on the entries themselves.
+    /// </summary>
     private static Violation? CheckInstruction(TlbStep step, MachineOp call, MachineSnapshot before,
         MachineSnapshot after)
     {
@@ -263,16 +268,21 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         var pcidOn = after.Config.PcidEnabled;
         var left = step switch
         {
-            InvlpgStep when vpn is { } page => now.Entries.Where(e => e.Vpn == page && (e.Global || e.Pcid == now.Pcid)),
-            Cr3Step { NoFlush: false } when !pcidOn => now.Entries.Where(e => !e.Global).Concat(was.Entries.Where(e => e.Global).Except(now.Entries)),
+            InvlpgStep when vpn is { } page => now.Entries.Where(e => e.Vpn == page
+                && (e.Global || e.Pcid == now.Pcid)),
+            Cr3Step { NoFlush: false } when !pcidOn => now.Entries.Where(e =>
+                !e.Global).Concat(was.Entries.Where(e => e.Global).Except(now.Entries)),
             Cr3Step { NoFlush: false } => now.Entries.Where(e => !e.Global && e.Pcid == now.Pcid),
             Cr3Step => was.Entries.Except(now.Entries),
             PgeStep => now.Entries,
             InvpcidStep { Type: InvpcidType.IndividualAddress } s when s.Pcid <= Pcid.Max && vpn is { } page =>
-                now.Entries.Where(e => !e.Global && e.Pcid.Value == s.Pcid && e.Vpn == page).Concat(was.Entries.Where(e => e.Global).Except(now.Entries)),
-            InvpcidStep { Type: InvpcidType.SingleContext } s when s.Pcid <= Pcid.Max => now.Entries.Where(e => !e.Global && e.Pcid.Value == s.Pcid),
+                now.Entries.Where(e => !e.Global && e.Pcid.Value == s.Pcid
+                    && e.Vpn == page).Concat(was.Entries.Where(e => e.Global).Except(now.Entries)),
+            InvpcidStep { Type: InvpcidType.SingleContext } s when s.Pcid <= Pcid.Max =>
+                now.Entries.Where(e => !e.Global && e.Pcid.Value == s.Pcid),
             InvpcidStep { Type: InvpcidType.AllIncludingGlobal } s when s.Pcid <= Pcid.Max => now.Entries,
-            InvpcidStep { Type: InvpcidType.AllExceptGlobal } s when s.Pcid <= Pcid.Max => now.Entries.Where(e => !e.Global),
+            InvpcidStep { Type: InvpcidType.AllExceptGlobal } s when s.Pcid <= Pcid.Max =>
+                now.Entries.Where(e => !e.Global),
             _ => [],
         };
         foreach (var wrong in left)
@@ -280,19 +290,22 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             return new Violation(InstructionEffect, $"after {call} {now.Id} still has (or lost) {wrong}");
         }
 
-        // SDM 4.10.4.1: each of these drops every PDE-cache entry of its PCID whatever the address; a CR3 write with the no-flush bit none.
+        // SDM 4.10.4.1: each of these drops every PDE-cache entry of its PCID whatever the address; a CR3 write with
+        // the no-flush bit none.
         var leftTables = step switch
         {
             InvlpgStep or Cr3Step { NoFlush: false } => now.PageTables.Where(p => p.Pcid == now.Pcid),
             Cr3Step => was.PageTables.Except(now.PageTables),
             PgeStep => now.PageTables,
-            InvpcidStep { Type: InvpcidType.IndividualAddress or InvpcidType.SingleContext } s => now.PageTables.Where(p => p.Pcid.Value == s.Pcid),
+            InvpcidStep { Type: InvpcidType.IndividualAddress or InvpcidType.SingleContext } s =>
+                now.PageTables.Where(p => p.Pcid.Value == s.Pcid),
             InvpcidStep => now.PageTables,
             _ => [],
         };
         foreach (var wrong in leftTables)
         {
-            return new Violation(InstructionEffect, $"after {call} {now.Id} still has (or lost) PDE-cache entry {wrong}");
+            return new Violation(InstructionEffect,
+                $"after {call} {now.Id} still has (or lost) PDE-cache entry {wrong}");
         }
 
         return null;
@@ -394,7 +407,8 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             log.Reached(Hit);
         }
 
-        if (after.Cpus.Zip(before.Cpus).Any(p => p.First.Entries.Length == after.Config.Sets * after.Config.Ways && p.First.Misses > p.Second.Misses))
+        if (after.Cpus.Zip(before.Cpus).Any(p => p.First.Entries.Length == after.Config.Sets * after.Config.Ways
+            && p.First.Misses > p.Second.Misses))
         {
             log.Reached(Eviction);
         }
@@ -405,17 +419,21 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
             log.Reached(SharedMm);
         }
 
-        if (after.Cpus.Any(c => c.Entries.Any(e => !e.Global && c.OwnerOf(e.Pcid, after.Config.PcidEnabled) is { } owner && owner != c.Mm)))
+        if (after.Cpus.Any(c => c.Entries.Any(e => !e.Global && c.OwnerOf(e.Pcid, after.Config.PcidEnabled) is { } owner
+            && owner != c.Mm)))
         {
             log.Reached(Lazy);
         }
 
-        if (step is SwitchStep && after.Cpus.Zip(before.Cpus).Any(p => p.First.Asids.Zip(p.Second.Asids).Any(a => a.First is not null && a.Second is not null && a.First != a.Second)))
+        if (step is SwitchStep && after.Cpus.Zip(before.Cpus).Any(p =>
+            p.First.Asids.Zip(p.Second.Asids).Any(a => a.First is not null && a.Second is not null
+            && a.First != a.Second)))
         {
             log.Reached(PcidReused);
         }
 
-        if (step is ProtectStep && before.Cpus.Any(c => c.Entries.Any(e => e.Translation.Flags.HasFlag(PteFlags.ReadWrite))))
+        if (step is ProtectStep && before.Cpus.Any(c => c.Entries.Any(e =>
+            e.Translation.Flags.HasFlag(PteFlags.ReadWrite))))
         {
             log.Reached(Downgraded);
         }
@@ -423,7 +441,8 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         if (step is UnmapStep && observed.IsOk)
         {
             var frames = after.Paging.Spaces.SelectMany(s => s.Pages).Select(p => p.Frame).ToHashSet();
-            _unmappedFrames.UnionWith(before.Paging.Spaces.SelectMany(s => s.Pages).Select(p => p.Frame).Where(f => !frames.Contains(f)));
+            _unmappedFrames.UnionWith(before.Paging.Spaces.SelectMany(s => s.Pages).Select(p => p.Frame).Where(f =>
+                !frames.Contains(f)));
         }
 
         // Every page of every space is looked up only once some frame was unmapped.
@@ -434,17 +453,20 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         }
 
         if (step is MigratePageStep && observed.IsOk && Target(call).Vpn is { } moved
-            && before.Cpus.Any(c => c.Entries.Any(e => !e.Global && e.Vpn == moved && after.Paging.Pages.Allocated.All(b => b.Pfn != e.Translation.Frame))))
+            && before.Cpus.Any(c => c.Entries.Any(e => !e.Global && e.Vpn == moved
+                && after.Paging.Pages.Allocated.All(b => b.Pfn != e.Translation.Frame))))
         {
             log.Reached(MigratedCached);
         }
 
-        if (step is UnmapStep or ProtectStep or HeapStep or VfreeAreaStep or MigratePageStep && after.Cpus.Zip(before.Cpus).Count(p => p.First.Entries.Length < p.Second.Entries.Length) >= 2)
+        if (step is UnmapStep or ProtectStep or HeapStep or VfreeAreaStep or MigratePageStep
+            && after.Cpus.Zip(before.Cpus).Count(p => p.First.Entries.Length < p.Second.Entries.Length) >= 2)
         {
             log.Reached(Shootdown);
         }
 
-        if (step is Cr3Step or SwitchStep && !after.Config.PcidEnabled && after.Cpus.Any(c => c.Entries.Any(e => e.Global)))
+        if (step is Cr3Step or SwitchStep && !after.Config.PcidEnabled
+            && after.Cpus.Any(c => c.Entries.Any(e => e.Global)))
         {
             log.Reached(GlobalSurvived);
         }
@@ -452,7 +474,10 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         TrackPdeCache(step, call, observed, before, after, log);
     }
 
-    /// <summary>A TLB miss the PDE cache served, and the freed-table case: freed while another CPU cached it, its frame handed out again, then that CPU's access.</summary>
+    /// <summary>
+    /// A TLB miss the PDE cache served, and the freed-table case: freed while another CPU cached it, its frame handed
+    /// out again, then that CPU's access.
+    /// </summary>
     private void TrackPdeCache(TlbStep step, MachineOp call, OpResult observed, MachineSnapshot before,
         MachineSnapshot after, StepLog log)
     {
@@ -476,7 +501,8 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         if (step is UnmapStep or HeapStep or DestroyMmStep && observed.IsOk)
         {
             var tables = after.Paging.Spaces.SelectMany(s => s.Tables).Select(t => t.Frame).ToHashSet();
-            _tablesFreedUnderPde.UnionWith(before.Cpus.Where(c => c.Id.Value != cpu).SelectMany(c => c.PageTables.Where(p => !tables.Contains(p.PageTable)).Select(p => (p.PageTable, c.Id.Value))));
+            _tablesFreedUnderPde.UnionWith(before.Cpus.Where(c => c.Id.Value != cpu).SelectMany(c =>
+                c.PageTables.Where(p => !tables.Contains(p.PageTable)).Select(p => (p.PageTable, c.Id.Value))));
         }
 
         if (_tablesFreedUnderPde.Count == 0)
@@ -485,7 +511,8 @@ public sealed class TlbLockstep(Machine impl, Machine model) : ILockstepSubject<
         }
 
         var allocated = after.Paging.Pages.Allocated.Select(b => b.Pfn).ToHashSet();
-        _cpusWhoseTableWasReused.UnionWith(_tablesFreedUnderPde.Where(f => allocated.Contains(f.Table)).Select(f => f.Cpu));
+        _cpusWhoseTableWasReused.UnionWith(_tablesFreedUnderPde.Where(f => allocated.Contains(f.Table)).Select(f =>
+            f.Cpu));
         _tablesFreedUnderPde.RemoveWhere(f => allocated.Contains(f.Table));
     }
 }
