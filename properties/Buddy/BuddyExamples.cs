@@ -27,13 +27,17 @@ public sealed class BuddyExamples
     {
         var start = new Pfn(0);
         Assert.StartsWith("DMA32 starts at 0x8, after Normal at 0x4",
-            Assert.Throws<ArgumentException>(() => new MemoryLayout(64, new Pfn(8), new Pfn(4), [])).Message, StringComparison.Ordinal);
+            Assert.Throws<ArgumentException>(() => new MemoryLayout(64, new Pfn(8), new Pfn(4), [])).Message,
+                StringComparison.Ordinal);
         Assert.StartsWith("reserved range [0x2, 0x6) overlaps another or leaves the machine",
-            Assert.Throws<ArgumentException>(() => new MemoryLayout(64, new Pfn(8), new Pfn(16), [new(start, new Pfn(4)), new(new Pfn(2), new Pfn(6))])).Message,
+            Assert.Throws<ArgumentException>(() => new MemoryLayout(64, new Pfn(8), new Pfn(16),
+                [new(start, new Pfn(4)), new(new Pfn(2), new Pfn(6))])).Message,
             StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => new MemoryLayout(64, new Pfn(8), new Pfn(16), [new(new Pfn(60), new Pfn(70))]));
+        Assert.Throws<ArgumentException>(() => new MemoryLayout(64, new Pfn(8), new Pfn(16),
+            [new(new Pfn(60), new Pfn(70))]));
         Assert.Contains("a layout has 1..1073741824 frames",
-            Assert.Throws<ArgumentOutOfRangeException>(() => new MemoryLayout(0, new Pfn(8), new Pfn(16), [])).Message, StringComparison.Ordinal);
+            Assert.Throws<ArgumentOutOfRangeException>(() => new MemoryLayout(0, new Pfn(8), new Pfn(16), [])).Message,
+                StringComparison.Ordinal);
         Assert.Equal(2, new MemoryLayout(64, new Pfn(8), new Pfn(8), []).Zones.Length);
     }
 
@@ -85,12 +89,14 @@ public sealed class BuddyExamples
 
         Assert.Equal(new InvalidOrder(11), buddy.AllocPages(new Order(11), ZoneType.Normal).Error);
         Assert.Equal(new InvalidOrder(-1), buddy.FreePages(two, new Order(-1)).Error);
-        Assert.Equal(new PfnOutOfRange(new Pfn(64), new Order(0), 64), buddy.FreePages(new Pfn(64), new Order(0)).Error);
+        Assert.Equal(new PfnOutOfRange(new Pfn(64), new Order(0), 64),
+            buddy.FreePages(new Pfn(64), new Order(0)).Error);
         Assert.Equal(new PfnOutOfRange(new Pfn(0), new Order(7), 64), buddy.FreePages(new Pfn(0), new Order(7)).Error);
         Assert.Equal(new MisalignedPfn(new Pfn(6), new Order(2)), buddy.FreePages(new Pfn(6), new Order(2)).Error);
         Assert.Equal(new BlockSpansZones(new Pfn(0), new Order(6)), buddy.FreePages(new Pfn(0), new Order(6)).Error);
         Assert.Equal(new OrderMismatch(two, new Order(1), new Order(2)), buddy.FreePages(two, new Order(1)).Error);
-        Assert.Equal(new NotAllocated(new Pfn(two.Value + 1), new Order(0)), buddy.FreePages(new Pfn(two.Value + 1), new Order(0)).Error);
+        Assert.Equal(new NotAllocated(new Pfn(two.Value + 1), new Order(0)),
+            buddy.FreePages(new Pfn(two.Value + 1), new Order(0)).Error);
         Assert.Equal(new NotAllocated(new Pfn(0), new Order(0)), buddy.FreePages(new Pfn(0), new Order(0)).Error);
         Assert.Equal(new DoubleFree(new Pfn(40), new Order(3)), buddy.FreePages(new Pfn(40), new Order(3)).Error);
         Assert.Null(before.DiffFrom(buddy.Snapshot()));
@@ -107,8 +113,10 @@ public sealed class BuddyExamples
         Assert.Equal(new Pfn(6), buddy.AllocPages(new Order(1), ZoneType.Normal).Value);
         Assert.Equal(new Pfn(4), buddy.AllocPages(new Order(1), ZoneType.Normal).Value);
         Assert.Equal(new Pfn(0), buddy.AllocPages(new Order(2), ZoneType.Normal).Value);
-        Assert.Equal(new OutOfMemory(new Order(0), ZoneType.Normal), buddy.AllocPages(new Order(0), ZoneType.Normal).Error);
-        Assert.Equal("OutOfMemory: no free block of order 0 in Normal or below", buddy.AllocPages(new Order(0), ZoneType.Normal).Error!.ToString());
+        Assert.Equal(new OutOfMemory(new Order(0), ZoneType.Normal), buddy.AllocPages(new Order(0),
+            ZoneType.Normal).Error);
+        Assert.Equal("OutOfMemory: no free block of order 0 in Normal or below",
+            buddy.AllocPages(new Order(0), ZoneType.Normal).Error!.ToString());
     }
 
     [Fact]
@@ -117,7 +125,8 @@ public sealed class BuddyExamples
         Assert.Equal(MemoryLayout.MaxFrames, MemoryLayout.X86(MemoryLayout.MaxFrames).FrameCount);
         Assert.Throws<ArgumentOutOfRangeException>(() => MemoryLayout.X86(MemoryLayout.MaxFrames + 1));
         Assert.Empty(new MemoryLayout(8, new Pfn(4), new Pfn(8), [new PfnRange(new Pfn(3), new Pfn(3))]).Reserved);
-        Assert.Equal(16UL, new MemoryLayout(16, new Pfn(4), new Pfn(8), [new PfnRange(new Pfn(3), new Pfn(3)), new PfnRange(new Pfn(3), new Pfn(4))]).ManagedFrames + 1);
+        Assert.Equal(16UL, new MemoryLayout(16, new Pfn(4), new Pfn(8),
+            [new PfnRange(new Pfn(3), new Pfn(3)), new PfnRange(new Pfn(3), new Pfn(4))]).ManagedFrames + 1);
     }
 
     [Fact]
@@ -126,7 +135,8 @@ public sealed class BuddyExamples
         var layout = new MemoryLayout(16, new Pfn(8), new Pfn(16), []);
         var model = new BuddyModel(layout);
         var dma32 = new AllocPages(new Order(3), ZoneType.Dma32);
-        Assert.Equal("expected a block, got OutOfMemory: no free block of order 3 in DMA32 or below: DMA32 [0x8, 0x10) has a free block of order 3",
+        Assert.Equal("expected a block, got OutOfMemory: no free block of order 3 in DMA32 or below: DMA32 [0x8, 0x10) "
+            + "has a free block of order 3",
             model.Adopt(dma32, new OutOfMemory(new Order(3), ZoneType.Dma32)));
         Assert.Equal(
             "returned pfn 0x0, which does not start a free block of order 3 in DMA32 [0x8, 0x10)"
@@ -134,7 +144,8 @@ public sealed class BuddyExamples
             model.Adopt(dma32, new Pfn(0)));
         Assert.Null(model.Adopt(dma32, new Pfn(8)));
         Assert.Equal("expected OutOfMemory: no free block of order 3 in DMA32 or below, got 0x0",
-            new BuddyModel(new MemoryLayout(16, new Pfn(8), new Pfn(16), [new PfnRange(new Pfn(1), new Pfn(2)), new PfnRange(new Pfn(9), new Pfn(10))]))
+            new BuddyModel(new MemoryLayout(16, new Pfn(8), new Pfn(16),
+                [new PfnRange(new Pfn(1), new Pfn(2)), new PfnRange(new Pfn(9), new Pfn(10))]))
                 .Adopt(dma32, new Pfn(0)));
         Assert.Null(model.Adopt(new AllocPages(new Order(11), ZoneType.Normal), new InvalidOrder(11)));
         Assert.Equal(new Block(new Pfn(8), new Order(3)), Assert.Single(model.Snapshot().Allocated));
@@ -144,7 +155,8 @@ public sealed class BuddyExamples
     [MemberData(nameof(Sides))]
     public void A_frame_just_past_a_free_block_is_not_free(string side)
     {
-        var buddy = Create(side, new MemoryLayout(16, new Pfn(16), new Pfn(16), [new PfnRange(new Pfn(8), new Pfn(9))]));
+        var buddy = Create(side, new MemoryLayout(16, new Pfn(16), new Pfn(16),
+            [new PfnRange(new Pfn(8), new Pfn(9))]));
         Assert.Equal(new Block(new Pfn(0), new Order(3)), buddy.Snapshot().Free[0]);
         Assert.Equal(new NotAllocated(new Pfn(8), new Order(0)), buddy.FreePages(new Pfn(8), new Order(0)).Error);
     }

@@ -60,7 +60,8 @@ public static class BuddyGen
         {
             yield return scenario with
             {
-                Layout = new MemoryLayout(layout.FrameCount, layout.Dma32Start, layout.NormalStart, layout.Reserved.RemoveAt(i)),
+                Layout = new MemoryLayout(layout.FrameCount, layout.Dma32Start, layout.NormalStart,
+                    layout.Reserved.RemoveAt(i)),
             };
         }
 
@@ -68,7 +69,8 @@ public static class BuddyGen
         {
             yield return scenario with
             {
-                Layout = new MemoryLayout(frames, layout.Dma32Start, layout.NormalStart, layout.Reserved.Where(r => r.End.Value <= frames)),
+                Layout = new MemoryLayout(frames, layout.Dma32Start, layout.NormalStart,
+                    layout.Reserved.Where(r => r.End.Value <= frames)),
             };
         }
     }
@@ -87,7 +89,8 @@ public static class BuddyGen
         _ => [],
     };
 
-    private static MemoryLayout Build(ulong frames, int dma32, int normal, bool reserveZero, IEnumerable<PfnRange> holes)
+    private static MemoryLayout Build(ulong frames, int dma32, int normal, bool reserveZero,
+        IEnumerable<PfnRange> holes)
     {
         var reserved = new List<PfnRange>();
         if (reserveZero)
@@ -115,7 +118,8 @@ public static class BuddyGen
         Gen.Frequency(
             (4, Gen.ListOf(MixedStep(), length).Select(l => l.AsEnumerable())),
             (2, Gen.ListOf(BurstStep(), length).Select(l => l.AsEnumerable())),
-            (2, Gen.ListOf(Gen.Frequency((15, Gen.Constant<BuddyStep>(new FreeLast())), (1, InvalidStep())), length).Select(l => l.AsEnumerable())),
+            (2, Gen.ListOf(Gen.Frequency((15, Gen.Constant<BuddyStep>(new FreeLast())), (1, InvalidStep())),
+                length).Select(l => l.AsEnumerable())),
             (2, Gen.ListOf(Gen.Frequency((15, FreeStep()), (1, InvalidStep())), length).Select(l => l.AsEnumerable())));
 
     private static Gen<BuddyStep> MixedStep() =>
@@ -130,7 +134,8 @@ public static class BuddyGen
 
     private static Gen<BuddyStep> AllocStep(Gen<int> order) =>
         from o in order
-        from zone in Gen.Frequency((6, Gen.Constant(ZoneType.Normal)), (3, Gen.Constant(ZoneType.Dma32)), (1, Gen.Constant(ZoneType.Dma)))
+        from zone in Gen.Frequency((6, Gen.Constant(ZoneType.Normal)), (3, Gen.Constant(ZoneType.Dma32)),
+            (1, Gen.Constant(ZoneType.Dma)))
         select (BuddyStep)new Alloc(o, zone);
 
     private static Gen<BuddyStep> FreeStep() => Gen.Choose(0, 64).Select(h => (BuddyStep)new Free(h));

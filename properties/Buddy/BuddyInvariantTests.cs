@@ -4,11 +4,14 @@ using Xunit;
 
 namespace MMSpec.Properties.Buddy;
 
-/// <summary>Each invariant, given a snapshot that breaks exactly it, reports exactly that (and a sound one, nothing).</summary>
+/// <summary>
+/// Each invariant, given a snapshot that breaks exactly it, reports exactly that (and a sound one, nothing).
+/// </summary>
 public sealed class BuddyInvariantTests
 {
     // DMA [0, 8), DMA32 [8, 16); pfn 0 reserved.
-    private static readonly MemoryLayout Layout = new(16, new Pfn(8), new Pfn(16), [new PfnRange(new Pfn(0), new Pfn(1))]);
+    private static readonly MemoryLayout Layout = new(16, new Pfn(8), new Pfn(16),
+        [new PfnRange(new Pfn(0), new Pfn(1))]);
 
     [Fact]
     public void A_sound_snapshot_breaks_no_rule() =>
@@ -19,7 +22,8 @@ public sealed class BuddyInvariantTests
         Assert.Equal(
             [
                 new Violation(BuddyInvariants.OrderRange, "free block 0x0/11 has a bad order or leaves the machine"),
-                new Violation(BuddyInvariants.OrderRange, "allocated block 0x10/0 has a bad order or leaves the machine"),
+                new Violation(BuddyInvariants.OrderRange,
+                    "allocated block 0x10/0 has a bad order or leaves the machine"),
             ],
             BuddyInvariants.CheckOrderRange(Snapshot([B(0, 11)], [B(16, 0)])));
 
@@ -66,7 +70,8 @@ public sealed class BuddyInvariantTests
             BuddyInvariants.All(Snapshot([B(1, 0), B(2, 1), B(8, 2), B(12, 2)], [B(4, 2)])));
         var split = new MemoryLayout(16, new Pfn(4), new Pfn(16), []);
         Assert.Empty(BuddyInvariants.All(new BuddySnapshot(split, [B(0, 2), B(4, 2), B(8, 3)], [])));
-        Assert.Empty(BuddyInvariants.CheckMaximalCoalescing(new BuddySnapshot(MemoryLayout.Flat(2048), [B(0, 10), B(1024, 10)], [])));
+        Assert.Empty(BuddyInvariants.CheckMaximalCoalescing(new BuddySnapshot(MemoryLayout.Flat(2048),
+            [B(0, 10), B(1024, 10)], [])));
     }
 
     [Fact]
@@ -74,11 +79,13 @@ public sealed class BuddyInvariantTests
     {
         var broken = Snapshot([B(0, 11), B(8, 1), B(10, 1), B(12, 2)], [B(3, 1), B(6, 0)]);
         Assert.Equal(
-            [BuddyInvariants.OrderRange, BuddyInvariants.NaturalAlignment, BuddyInvariants.Partition, BuddyInvariants.Partition, BuddyInvariants.Partition,
+            [BuddyInvariants.OrderRange, BuddyInvariants.NaturalAlignment, BuddyInvariants.Partition,
+                BuddyInvariants.Partition, BuddyInvariants.Partition,
                 BuddyInvariants.MaximalCoalescing, BuddyInvariants.Conservation],
             BuddyInvariants.All(broken).Select(v => v.Rule));
         Assert.Equal(
-            [BuddyInvariants.NaturalAlignment, BuddyInvariants.ZoneContainment, BuddyInvariants.Partition, BuddyInvariants.Conservation],
+            [BuddyInvariants.NaturalAlignment, BuddyInvariants.ZoneContainment, BuddyInvariants.Partition,
+                BuddyInvariants.Conservation],
             BuddyInvariants.All(Snapshot([B(1, 0), B(2, 1), B(4, 3)], [])).Select(v => v.Rule));
     }
 

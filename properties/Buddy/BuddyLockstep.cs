@@ -8,7 +8,8 @@ namespace MMSpec.Properties.Buddy;
 /// Binds a buddy allocator under test to the reference model for the lockstep runner. Any
 /// <see cref="IBuddyAllocator"/> can be checked this way: the conformance kit passes its own.
 /// </summary>
-public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyChecks checks) : ILockstepSubject<BuddyStep>
+public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyChecks checks)
+    : ILockstepSubject<BuddyStep>
 {
     public const string MemoryExhausted = "memory exhausted";
     public const string MaxOrderAlloc = "max-order (10) alloc";
@@ -125,7 +126,8 @@ public sealed class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, BuddyC
         {
             Free f => ToFree(_live[f.Handle % _live.Count]),
             FreeLast => ToFree(_live[^1]),
-            FreeWrongOrder w => new FreePages(_live[w.Handle % _live.Count].Pfn, new Order(_live[w.Handle % _live.Count].Order.Value + w.Delta)),
+            FreeWrongOrder w => new FreePages(_live[w.Handle % _live.Count].Pfn,
+                new Order(_live[w.Handle % _live.Count].Order.Value + w.Delta)),
             FreeInterior i => Interior(_live[i.Handle % _live.Count], i.Offset),
             _ => throw new ArgumentOutOfRangeException(nameof(step), step, "unknown buddy step"),
         };

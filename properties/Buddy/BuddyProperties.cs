@@ -52,7 +52,8 @@ public sealed class BuddyProperties(ITestOutputHelper output)
                 var expected = model.AllocPages(new Order(step.Order), step.Zone);
                 if (chosen != expected)
                 {
-                    return false.Label($"{step}: implementation chose {chosen}, model's lowest-address default {expected}");
+                    return false.Label($"{step}: implementation chose {chosen}, model's lowest-address "
+                        + $"default {expected}");
                 }
             }
 
@@ -60,7 +61,8 @@ public sealed class BuddyProperties(ITestOutputHelper output)
         }), Cases);
 
     /// <summary>The lockstep property for any implementation: the conformance kit's entry point.</summary>
-    public static Property Lockstepped(Func<MemoryLayout, IBuddyAllocator> create, BuddyChecks checks, ScenarioTally? tally = null) =>
+    public static Property Lockstepped(Func<MemoryLayout, IBuddyAllocator> create, BuddyChecks checks,
+        ScenarioTally? tally = null) =>
         Prop.ForAll(BuddyGen.Scenarios(), scenario =>
         {
             BuddyLockstep Subject() => new(create(scenario.Layout), new BuddyModel(scenario.Layout), checks);
@@ -69,7 +71,9 @@ public sealed class BuddyProperties(ITestOutputHelper output)
             return Report(run, scenario);
         });
 
-    /// <summary>Level 2: after any scenario, freeing every live block gives back exactly the initial free areas.</summary>
+    /// <summary>
+    /// Level 2: after any scenario, freeing every live block gives back exactly the initial free areas.
+    /// </summary>
     public static Property FreeAllRestores(Func<MemoryLayout, IBuddyAllocator> create) =>
         Prop.ForAll(BuddyGen.Scenarios(), scenario =>
         {

@@ -50,7 +50,9 @@ public static class BuddyRules
         return false;
     }
 
-    /// <summary>Counts after alloc_pages: one block of order j leaves, one block of each order k..j-1 arrives.</summary>
+    /// <summary>
+    /// Counts after alloc_pages: one block of order j leaves, one block of each order k..j-1 arrives.
+    /// </summary>
     public static Dictionary<ZoneType, int[]> CountsAfterAlloc(BuddySnapshot before, Order order, ZoneType highest)
     {
         var counts = Copy(before.Counts());
@@ -100,13 +102,15 @@ public static class BuddyRules
         return counts;
     }
 
-    public static string? CountsDiffer(IReadOnlyDictionary<ZoneType, int[]> expected, IReadOnlyDictionary<ZoneType, int[]> actual)
+    public static string? CountsDiffer(IReadOnlyDictionary<ZoneType, int[]> expected,
+        IReadOnlyDictionary<ZoneType, int[]> actual)
     {
         foreach (var (zone, counts) in expected)
         {
             if (!actual.TryGetValue(zone, out var other) || !counts.SequenceEqual(other))
             {
-                return $"{ZoneNames.Of(zone)}: expected [{string.Join(' ', counts)}], got [{string.Join(' ', other ?? [])}]";
+                return $"{ZoneNames.Of(zone)}: expected [{string.Join(' ', counts)}], got "
+                    + $"[{string.Join(' ', other ?? [])}]";
             }
         }
 

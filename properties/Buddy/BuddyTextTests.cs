@@ -4,7 +4,9 @@ using Xunit;
 
 namespace MMSpec.Properties.Buddy;
 
-/// <summary>Everything MMSpec prints for the buddy allocator, exactly: what a failing property shows a reader.</summary>
+/// <summary>
+/// Everything MMSpec prints for the buddy allocator, exactly: what a failing property shows a reader.
+/// </summary>
 public sealed class BuddyTextTests
 {
     private static readonly Pfn P = new(0x40);
@@ -14,12 +16,14 @@ public sealed class BuddyTextTests
     public void Errors_name_the_offending_values()
     {
         Assert.Equal("InvalidOrder: order 11 is outside 0..10", new InvalidOrder(11).ToString());
-        Assert.Equal("block pfn 0x40 order 2 ends beyond the last frame (64 frames)", new PfnOutOfRange(P, Two, 64).Message);
+        Assert.Equal("block pfn 0x40 order 2 ends beyond the last frame (64 frames)",
+            new PfnOutOfRange(P, Two, 64).Message);
         Assert.Equal("pfn 0x40 is not aligned to order 2 (4 pages)", new MisalignedPfn(P, Two).Message);
         Assert.Equal("block pfn 0x40 order 2 crosses a zone boundary", new BlockSpansZones(P, Two).Message);
         Assert.Equal("pfn 0x40 order 2 is already free", new DoubleFree(P, Two).Message);
         Assert.Equal("no allocated block starts at pfn 0x40", new NotAllocated(P, Two).Message);
-        Assert.Equal("pfn 0x40 was allocated with order 3, freed with order 2", new OrderMismatch(P, Two, new Order(3)).Message);
+        Assert.Equal("pfn 0x40 was allocated with order 3, freed with order 2",
+            new OrderMismatch(P, Two, new Order(3)).Message);
         Assert.Equal("no free block of order 2 in DMA32 or below", new OutOfMemory(Two, ZoneType.Dma32).Message);
     }
 
@@ -37,7 +41,8 @@ public sealed class BuddyTextTests
     {
         Assert.Equal("0x40", Result<Pfn>.Ok(P).ToString());
         Assert.Equal("ok", Result<Unit>.Ok(Unit.Value).ToString());
-        Assert.Equal("DoubleFree: pfn 0x40 order 2 is already free", Result<Unit>.Fail(new DoubleFree(P, Two)).ToString());
+        Assert.Equal("DoubleFree: pfn 0x40 order 2 is already free", Result<Unit>.Fail(new DoubleFree(P,
+            Two)).ToString());
         Assert.Equal("no value: InvalidOrder: order 12 is outside 0..10",
             Assert.Throws<InvalidOperationException>(() => Result<Pfn>.Fail(new InvalidOrder(12)).Value).Message);
         Assert.Throws<ArgumentNullException>(() => Result<Pfn>.Fail(null!));
@@ -59,11 +64,14 @@ public sealed class BuddyTextTests
     [Fact]
     public void Layouts_and_zones_print_their_spans()
     {
-        var layout = new MemoryLayout(64, new Pfn(16), new Pfn(48), [new PfnRange(new Pfn(0), new Pfn(1)), new PfnRange(new Pfn(9), new Pfn(9))]);
-        Assert.Equal("layout(64 frames; DMA [0x0, 0x10); DMA32 [0x10, 0x30); Normal [0x30, 0x40); reserved [0x0, 0x1))", layout.ToString());
+        var layout = new MemoryLayout(64, new Pfn(16), new Pfn(48), [new PfnRange(new Pfn(0), new Pfn(1)),
+            new PfnRange(new Pfn(9), new Pfn(9))]);
+        Assert.Equal("layout(64 frames; DMA [0x0, 0x10); DMA32 [0x10, 0x30); Normal [0x30, 0x40); reserved [0x0, 0x1))",
+            layout.ToString());
         Assert.Equal("layout(8 frames; DMA [0x0, 0x8); reserved none)", MemoryLayout.Flat(8).ToString());
         Assert.Equal("layout(8 frames; DMA [0x0, 0x8); reserved [0x0, 0x1) [0x4, 0x6))",
-            new MemoryLayout(8, MemoryLayout.DefaultDma32Start, MemoryLayout.DefaultNormalStart, [new(new Pfn(4), new Pfn(6)), new(new Pfn(0), new Pfn(1))]).ToString());
+            new MemoryLayout(8, MemoryLayout.DefaultDma32Start, MemoryLayout.DefaultNormalStart,
+                [new(new Pfn(4), new Pfn(6)), new(new Pfn(0), new Pfn(1))]).ToString());
         Assert.Throws<ArgumentOutOfRangeException>(() => ZoneNames.Of((ZoneType)3));
     }
 
@@ -95,14 +103,17 @@ public sealed class BuddyTextTests
     {
         var layout = MemoryLayout.Flat(16);
         var a = new BuddySnapshot(layout, [new Block(new Pfn(0), new Order(3))], [new Block(new Pfn(8), new Order(3))]);
-        var b = new BuddySnapshot(layout, [new Block(new Pfn(0), new Order(3))], [new Block(new Pfn(8), new Order(2)), new Block(new Pfn(12), new Order(2))]);
+        var b = new BuddySnapshot(layout, [new Block(new Pfn(0), new Order(3))],
+            [new Block(new Pfn(8), new Order(2)), new Block(new Pfn(12), new Order(2))]);
         var c = new BuddySnapshot(layout, [new Block(new Pfn(8), new Order(3))], [new Block(new Pfn(0), new Order(3))]);
         Assert.Null(a.DiffFrom(new BuddySnapshot(layout, a.Free, a.Allocated)));
         Assert.Equal("allocated blocks differ: only here [0x8/3], only there [0x8/2 0xc/2]", a.DiffFrom(b));
         Assert.Equal("free blocks differ: only here [0x0/3], only there [0x8/3]", a.DiffFrom(c));
         Assert.Equal("free blocks differ: only here [], only there [0x8/3]",
-            new BuddySnapshot(layout, [], a.Allocated).DiffFrom(new BuddySnapshot(layout, [new Block(new Pfn(8), new Order(3))], a.Allocated)));
-        Assert.StartsWith("layouts differ: layout(16 frames", a.DiffFrom(new BuddySnapshot(MemoryLayout.Flat(32), a.Free, a.Allocated)), StringComparison.Ordinal);
+            new BuddySnapshot(layout, [], a.Allocated).DiffFrom(new BuddySnapshot(layout,
+                [new Block(new Pfn(8), new Order(3))], a.Allocated)));
+        Assert.StartsWith("layouts differ: layout(16 frames", a.DiffFrom(new BuddySnapshot(MemoryLayout.Flat(32),
+            a.Free, a.Allocated)), StringComparison.Ordinal);
         Assert.Equal("free: 0x0/3\nallocated: 0x8/3", a.ToString());
     }
 
@@ -110,8 +121,10 @@ public sealed class BuddyTextTests
     public void Snapshot_diff_shows_at_most_eight_blocks_a_side()
     {
         var layout = MemoryLayout.Flat(16);
-        var many = new BuddySnapshot(layout, Enumerable.Range(0, 16).Select(f => new Block(new Pfn((ulong)f), new Order(0))), []);
+        var many = new BuddySnapshot(layout, Enumerable.Range(0, 16).Select(f =>
+            new Block(new Pfn((ulong)f), new Order(0))), []);
         var diff = many.DiffFrom(new BuddySnapshot(layout, [], []));
-        Assert.Equal("free blocks differ: only here [0x0/0 0x1/0 0x2/0 0x3/0 0x4/0 0x5/0 0x6/0 0x7/0], only there []", diff);
+        Assert.Equal("free blocks differ: only here [0x0/0 0x1/0 0x2/0 0x3/0 0x4/0 0x5/0 0x6/0 0x7/0], only there []",
+            diff);
     }
 }

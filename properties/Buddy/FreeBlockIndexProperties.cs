@@ -42,7 +42,8 @@ public sealed class FreeBlockIndexProperties(ITestOutputHelper output)
                     if (index.NextAtOrAfter(at) != expected || index.NextAtOrAfter(0) != fromStart
                         || index.NextAtOrAfter(run.Capacity) != -1)
                     {
-                        return false.Label($"after {(add ? "add" : "remove")} {at}: next({at}) = {index.NextAtOrAfter(at)}, expected {expected}");
+                        return false.Label($"after {(add ? "add" : "remove")} {at}: next({at}) "
+                            + $"= {index.NextAtOrAfter(at)}, expected {expected}");
                     }
                 }
 

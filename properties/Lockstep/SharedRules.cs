@@ -12,6 +12,8 @@ public static class SharedRules
     /// <summary>A call that returned a typed error changed nothing.</summary>
     public const string UnchangedOnError = "unchanged-on-error";
 
-    /// <summary>After the step the implementation's state is the model's (once the model adopted its choices).</summary>
+    /// <summary>
+    /// After the step the implementation's state is the model's (once the model adopted its choices).
+    /// </summary>
     public const string SameState = "same-state-as-model";
 }

@@ -40,7 +40,8 @@ public sealed class AllowedEntriesTests
     [Fact]
     public void Range_invalidations_drop_the_pages_from_first_to_last_inclusive()
     {
-        FillAll(Entry(1, 3), Entry(1, 4), Entry(1, 6), Entry(1, 7), Entry(2, 5), Global(3), Global(4), Global(6), Global(7));
+        FillAll(Entry(1, 3), Entry(1, 4), Entry(1, 6), Entry(1, 7), Entry(2, 5), Global(3), Global(4), Global(6),
+            Global(7));
         _tlb.InvalidateRange(new Pcid(1), 4, 6);
         Assert.Equal([Entry(1, 3), Entry(1, 7), Entry(2, 5), Global(3), Global(4), Global(6), Global(7)], Left());
         _tlb.InvalidateGlobalRange(4, 6);
@@ -67,7 +68,8 @@ public sealed class AllowedEntriesTests
         Assert.False(_tlb.Allows(Entry(2, 3)));
         Assert.False(_tlb.Allows(Entry(1, 4)));
         Assert.False(_tlb.Allows(Entry(1, 3) with { Global = true }));
-        Assert.False(_tlb.Allows(Entry(1, 3) with { Translation = Page with { Flags = Page.Flags | PteFlags.ReadWrite } }));
+        Assert.False(_tlb.Allows(Entry(1,
+            3) with { Translation = Page with { Flags = Page.Flags | PteFlags.ReadWrite } }));
     }
 
     private static TlbEntry Entry(int pcid, ulong vpn) => new(new Pcid(pcid), vpn, Page, false);
@@ -82,5 +84,6 @@ public sealed class AllowedEntriesTests
         }
     }
 
-    private TlbEntry[] Left() => [.. _tlb.Entries().OrderBy(e => e.Global).ThenBy(e => e.Pcid.Value).ThenBy(e => e.Vpn)];
+    private TlbEntry[] Left() =>
+        [.. _tlb.Entries().OrderBy(e => e.Global).ThenBy(e => e.Pcid.Value).ThenBy(e => e.Vpn)];
 }

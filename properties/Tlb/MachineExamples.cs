@@ -38,12 +38,14 @@ public sealed class MachineExamples
     /// </summary>
     [Theory]
     [MemberData(nameof(Rights))]
-    public void A_hit_serves_the_access_from_the_cached_frame_only_when_the_entry_grants_it(PteFlags rights, Access access, Privilege privilege, bool hit)
+    public void A_hit_serves_the_access_from_the_cached_frame_only_when_the_entry_grants_it(PteFlags rights,
+        Access access, Privilege privilege, bool hit)
     {
         var (machine, cpu, _) = TlbExamples.Boot(true);
         var frame = machine.Paging.Pages.AllocPages(new Order(0), ZoneType.Normal).Value;
         machine.Paging.WriteFrame(frame, 0, Forged);
-        machine.TlbOf(cpu).Fill(new TlbEntry(new Pcid(1), Bss.Vpn, new Translation(frame, PteFlags.Present | PteFlags.Accessed | rights), false));
+        machine.TlbOf(cpu).Fill(new TlbEntry(new Pcid(1), Bss.Vpn, new Translation(frame,
+            PteFlags.Present | PteFlags.Accessed | rights), false));
         var (walking, other, _) = TlbExamples.Boot(true);
 
         var result = machine.Access(cpu, Bss, access, privilege, 9);
@@ -54,7 +56,10 @@ public sealed class MachineExamples
         Assert.Equal(hit, machine.TlbOf(cpu).Entries().Any(e => e.Translation.Frame == frame));
     }
 
-    /// <summary>munmap, mprotect and migration flush exactly their pages, on the caller and on the other CPU (flush_tlb_mm_range's start and end).</summary>
+    /// <summary>
+    /// munmap, mprotect and migration flush exactly their pages, on the caller and on the other CPU
+    /// (flush_tlb_mm_range's start and end).
+    /// </summary>
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -74,7 +79,10 @@ public sealed class MachineExamples
         Assert.Equal([pages[3].Vpn], CachedPages(machine, cpu, pages));
     }
 
-    /// <summary>A brk shrink flushes the heap pages it gives back, not the mapping right above the old break; a brk that gives nothing back flushes nothing, PDE caches included.</summary>
+    /// <summary>
+    /// A brk shrink flushes the heap pages it gives back, not the mapping right above the old break; a brk that gives
+    /// nothing back flushes nothing, PDE caches included.
+    /// </summary>
     [Fact]
     public void A_brk_shrink_flushes_the_pages_it_gives_back_and_no_more()
     {
@@ -82,8 +90,10 @@ public sealed class MachineExamples
         Assert.True(machine.SwitchMm(Other, mm).IsOk);
         var start = UserLayout.StartBrk(Format);
         Assert.True(machine.Brk(cpu, new VirtAddr(start + (3 * Pfn.PageSize))).IsOk);
-        var above = machine.Mmap(cpu, new MmapRequest(1, VmProt.Read | VmProt.Write, null, 0, false, new VirtAddr(start + (3 * Pfn.PageSize)))).Value;
-        var pages = new[] { new VirtAddr(start), new VirtAddr(start + Pfn.PageSize), new VirtAddr(start + (2 * Pfn.PageSize)), above };
+        var above = machine.Mmap(cpu, new MmapRequest(1, VmProt.Read | VmProt.Write, null, 0, false,
+            new VirtAddr(start + (3 * Pfn.PageSize)))).Value;
+        var pages = new[] { new VirtAddr(start), new VirtAddr(start + Pfn.PageSize),
+            new VirtAddr(start + (2 * Pfn.PageSize)), above };
         CacheOnBoth(machine, pages);
 
         Assert.True(machine.Brk(cpu, new VirtAddr(start + Pfn.PageSize)).IsOk);
@@ -101,7 +111,10 @@ public sealed class MachineExamples
         Assert.Equal(tables, machine.Snapshot().Cpus.Select(c => c.PageTables));
     }
 
-    /// <summary>Without PCIDs, a CPU that switched away from an address space keeps its new one's entries when the old one is flushed.</summary>
+    /// <summary>
+    /// Without PCIDs, a CPU that switched away from an address space keeps its new one's entries when the old one is
+    /// flushed.
+    /// </summary>
     [Fact]
     public void A_cpu_that_switched_away_without_pcid_keeps_its_current_address_space_s_entries()
     {
@@ -117,7 +130,9 @@ public sealed class MachineExamples
         Assert.NotEmpty(machine.TlbOf(Other).PageTables());
     }
 
-    /// <summary>exit_mmap: every CPU that ran the address space goes idle and forgets its PCID; it cannot be destroyed twice.</summary>
+    /// <summary>
+    /// exit_mmap: every CPU that ran the address space goes idle and forgets its PCID; it cannot be destroyed twice.
+    /// </summary>
     [Fact]
     public void Exit_forgets_the_address_space_on_every_cpu_and_a_second_exit_is_refused()
     {
@@ -137,7 +152,10 @@ public sealed class MachineExamples
         Assert.Equal(new Pcid(2), machine.Snapshot().Cpus[0].Pcid);
     }
 
-    /// <summary>vfree flushes the area's global entries on every CPU, whatever it runs, and no other area's; a CPU the machine lacks is refused with nothing freed.</summary>
+    /// <summary>
+    /// vfree flushes the area's global entries on every CPU, whatever it runs, and no other area's; a CPU the machine
+    /// lacks is refused with nothing freed.
+    /// </summary>
     [Fact]
     public void Vfree_flushes_the_area_on_every_cpu_and_no_more()
     {
@@ -159,15 +177,20 @@ public sealed class MachineExamples
         Assert.Equal([kept.Vpn], machine.TlbOf(Other).Entries().Select(e => e.Vpn));
     }
 
-    /// <summary>An access at TASK_SIZE (the first address past the last user page) neither uses nor drops the PDE-cache entry of the region below it.</summary>
+    /// <summary>
+    /// An access at TASK_SIZE (the first address past the last user page) neither uses nor drops the PDE-cache entry of
+    /// the region below it.
+    /// </summary>
     [Fact]
     public void An_access_past_the_last_user_page_leaves_the_pde_cache_alone()
     {
         var (machine, cpu, _) = TlbExamples.Boot(true);
-        Assert.True(machine.Access(cpu, new VirtAddr(UserLayout.StackTop(Format) - Pfn.PageSize), Access.Read, Privilege.User, 0).IsOk);
+        Assert.True(machine.Access(cpu, new VirtAddr(UserLayout.StackTop(Format) - Pfn.PageSize), Access.Read,
+            Privilege.User, 0).IsOk);
         var cached = machine.TlbOf(cpu).PageTables().ToArray();
 
-        Assert.IsType<SegmentationFault>(machine.Access(cpu, new VirtAddr(Format.UserTop), Access.Read, Privilege.User, 0).Error);
+        Assert.IsType<SegmentationFault>(machine.Access(cpu, new VirtAddr(Format.UserTop), Access.Read, Privilege.User,
+            0).Error);
 
         Assert.Equal(cached, machine.TlbOf(cpu).PageTables());
     }
@@ -177,15 +200,23 @@ public sealed class MachineExamples
     public void The_largest_machine_and_the_largest_pcid_are_accepted()
     {
         var (small, cpu, _) = TlbExamples.Boot(true);
-        var largest = new Machine(small.Paging, new MachineConfig(MachineConfig.MaxCpus, true), _ => new AllowedEntries());
+        var largest = new Machine(small.Paging, new MachineConfig(MachineConfig.MaxCpus, true), _ =>
+            new AllowedEntries());
         Assert.Equal(MachineConfig.MaxCpus, largest.Snapshot().Cpus.Length);
-        Assert.StartsWith("a machine has 1 to 64 CPUs", Assert.Throws<ArgumentOutOfRangeException>(() => new Machine(small.Paging, new MachineConfig(0, true), _ => new AllowedEntries())).Message, StringComparison.Ordinal);
+        Assert.StartsWith("a machine has 1 to 64 CPUs", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new Machine(small.Paging, new MachineConfig(0, true), _ => new AllowedEntries())).Message,
+            StringComparison.Ordinal);
         Assert.True(small.Invpcid(cpu, InvpcidType.SingleContext, new Pcid(Pcid.Max), new VirtAddr(0)).IsOk);
-        Assert.Equal(new InvalidInstruction(new CpuId(2), "no such CPU"), small.Access(new CpuId(2), Bss, Access.Read, Privilege.User, 0).Error);
-        Assert.Equal(new InvalidInstruction(new CpuId(-1), "no such CPU"), small.Invpcid(new CpuId(-1), InvpcidType.SingleContext, new Pcid(0), new VirtAddr(0)).Error);
+        Assert.Equal(new InvalidInstruction(new CpuId(2), "no such CPU"),
+            small.Access(new CpuId(2), Bss, Access.Read, Privilege.User, 0).Error);
+        Assert.Equal(new InvalidInstruction(new CpuId(-1), "no such CPU"),
+            small.Invpcid(new CpuId(-1), InvpcidType.SingleContext, new Pcid(0), new VirtAddr(0)).Error);
     }
 
-    /// <summary>A snapshot lists each CPU's entries PCID-tagged first (by PCID, page, frame), global ones last, and its PDE-cache entries by PCID and region.</summary>
+    /// <summary>
+    /// A snapshot lists each CPU's entries PCID-tagged first (by PCID, page, frame), global ones last, and its
+    /// PDE-cache entries by PCID and region.
+    /// </summary>
     [Fact]
     public void A_snapshot_lists_entries_in_a_fixed_order()
     {
@@ -194,8 +225,10 @@ public sealed class MachineExamples
         var translation = new Translation(new Pfn(9), PteFlags.Present);
         TlbEntry[] entries =
         [
-            new(default, 2, translation, true), new(new Pcid(2), 1, translation, false), new(new Pcid(1), 5, translation, false),
-            new(new Pcid(1), 3, translation, false), new(new Pcid(1), 3, translation with { Frame = new Pfn(8) }, false),
+            new(default, 2, translation, true), new(new Pcid(2), 1, translation, false),
+            new(new Pcid(1), 5, translation, false),
+            new(new Pcid(1), 3, translation, false), new(new Pcid(1), 3, translation with { Frame = new Pfn(8) },
+                false),
         ];
         foreach (var entry in entries)
         {
@@ -206,11 +239,16 @@ public sealed class MachineExamples
         machine.TlbOf(cpu).FillPageTable(new PdeCacheEntry(new Pcid(1), 0x40_0000, new Pfn(4)));
         machine.TlbOf(cpu).FillPageTable(new PdeCacheEntry(new Pcid(1), 0, new Pfn(5)));
 
-        Assert.Equal([entries[4], entries[3], entries[2], entries[1], entries[0]], reference.Snapshot().Cpus[0].Entries.ToArray());
-        Assert.Equal(["pcid1 0", "pcid1 400000", "pcid2 0"], machine.Snapshot().Cpus[0].PageTables.Select(p => $"{p.Pcid} {p.Region:x}"));
+        Assert.Equal([entries[4], entries[3], entries[2], entries[1], entries[0]],
+            reference.Snapshot().Cpus[0].Entries.ToArray());
+        Assert.Equal(["pcid1 0", "pcid1 400000", "pcid2 0"], machine.Snapshot().Cpus[0].PageTables.Select(p =>
+            $"{p.Pcid} {p.Region:x}"));
     }
 
-    /// <summary>The reference TLB caches nothing: every lookup is a miss, counted (the first access looks up twice: before and after its page fault).</summary>
+    /// <summary>
+    /// The reference TLB caches nothing: every lookup is a miss, counted (the first access looks up twice: before and
+    /// after its page fault).
+    /// </summary>
     [Fact]
     public void The_reference_tlb_counts_every_access_as_a_miss()
     {
@@ -223,12 +261,17 @@ public sealed class MachineExamples
         Assert.Equal((0L, 3L), (reference.TlbOf(cpu).Hits, reference.TlbOf(cpu).Misses));
     }
 
-    /// <summary>A paging system whose fault handler reports success but fixes nothing cannot make an access loop: the third walk's fault is a segmentation fault.</summary>
+    /// <summary>
+    /// A paging system whose fault handler reports success but fixes nothing cannot make an access loop: the third
+    /// walk's fault is a segmentation fault.
+    /// </summary>
     [Fact]
     public void A_fault_the_handler_does_not_fix_ends_in_a_segmentation_fault_after_three_walks()
     {
         var config = new MachineConfig(1, true);
-        var machine = new Machine(new HandlerFixesNothing(new PagingModel(Format, new BuddyModel(MemoryLayout.Flat(64)))), config, _ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries));
+        var machine = new Machine(new HandlerFixesNothing(new PagingModel(Format,
+            new BuddyModel(MemoryLayout.Flat(64)))), config, _ => new SetAssociativeTlb(config.Sets, config.Ways,
+            config.PdeEntries));
         var cpu = new CpuId(0);
         Assert.True(machine.SwitchMm(cpu, machine.CreateAddressSpace().Value).IsOk);
 
@@ -255,7 +298,9 @@ public sealed class MachineExamples
         return mine;
     }
 
-    /// <summary>The reference paging system behind a fault handler that reports every fault handled and changes nothing.</summary>
+    /// <summary>
+    /// The reference paging system behind a fault handler that reports every fault handled and changes nothing.
+    /// </summary>
     private sealed class HandlerFixesNothing(IPagingSystem paging) : IPagingSystem
     {
         public PagingFormat Format => paging.Format;
@@ -272,17 +317,21 @@ public sealed class MachineExamples
 
         public Result<Unit> Munmap(AsId mm, VirtAddr addr, ulong pages) => paging.Munmap(mm, addr, pages);
 
-        public Result<Unit> Mprotect(AsId mm, VirtAddr addr, ulong pages, VmProt prot) => paging.Mprotect(mm, addr, pages, prot);
+        public Result<Unit> Mprotect(AsId mm, VirtAddr addr, ulong pages, VmProt prot) =>
+            paging.Mprotect(mm, addr, pages, prot);
 
         public Result<VirtAddr> Brk(AsId mm, VirtAddr newBrk) => paging.Brk(mm, newBrk);
 
         public Result<Unit> MigratePage(AsId mm, VirtAddr addr) => paging.MigratePage(mm, addr);
 
-        public Result<byte> Access(AsId mm, VirtAddr addr, Access access, Privilege privilege, byte value) => paging.Access(mm, addr, access, privilege, value);
+        public Result<byte> Access(AsId mm, VirtAddr addr, Access access, Privilege privilege, byte value) =>
+            paging.Access(mm, addr, access, privilege, value);
 
-        public Result<PageWalk> Translate(AsId mm, VirtAddr addr, Access access, Privilege privilege) => paging.Translate(mm, addr, access, privilege);
+        public Result<PageWalk> Translate(AsId mm, VirtAddr addr, Access access, Privilege privilege) =>
+            paging.Translate(mm, addr, access, privilege);
 
-        public Result<PageWalk> TranslateFrom(AsId mm, Pfn pageTable, VirtAddr addr, Access access, Privilege privilege) => paging.TranslateFrom(mm, pageTable, addr, access, privilege);
+        public Result<PageWalk> TranslateFrom(AsId mm, Pfn pageTable, VirtAddr addr, Access access,
+            Privilege privilege) => paging.TranslateFrom(mm, pageTable, addr, access, privilege);
 
         public byte ReadFrame(Pfn frame, ulong offset) => paging.ReadFrame(frame, offset);
 

@@ -51,12 +51,14 @@ public sealed class PdeCacheExamples
     public void Over_the_model_a_walk_from_a_table_that_is_not_the_region_s_is_a_typed_error()
     {
         var config = new MachineConfig(1, true);
-        var machine = new Machine(new PagingModel(Format, new BuddyModel(MemoryLayout.Flat(64))), config, _ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries));
+        var machine = new Machine(new PagingModel(Format, new BuddyModel(MemoryLayout.Flat(64))), config, _ =>
+            new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries));
         var cpu = new CpuId(0);
         Assert.True(machine.SwitchMm(cpu, machine.CreateAddressSpace().Value).IsOk);
         var table = Forged(machine, 0x5A);
         machine.TlbOf(cpu).FillPageTable(new PdeCacheEntry(new Pcid(1), StackRegion, table));
-        Assert.Equal(new StaleTableWalk(Stack, table), machine.Access(cpu, Stack, Access.Read, Privilege.User, 0).Error);
+        Assert.Equal(new StaleTableWalk(Stack, table), machine.Access(cpu, Stack, Access.Read, Privilege.User,
+            0).Error);
     }
 
     [Fact]
@@ -138,7 +140,9 @@ public sealed class PdeCacheExamples
         Assert.Empty(machine.TlbOf(cpu).PageTables());
     }
 
-    /// <summary>CPU 0 with the text and stack regions cached under pcid1 (mm0) and the text region under pcid2 (mm1).</summary>
+    /// <summary>
+    /// CPU 0 with the text and stack regions cached under pcid1 (mm0) and the text region under pcid2 (mm1).
+    /// </summary>
     private static (Machine Machine, CpuId Cpu) TwoPcids()
     {
         var (machine, cpu, mm) = TlbExamples.Boot(true);
@@ -151,7 +155,9 @@ public sealed class PdeCacheExamples
         return (machine, cpu);
     }
 
-    /// <summary>A frame laid out as a page table whose stack entry maps a page holding <paramref name="value"/> at offset 0.</summary>
+    /// <summary>
+    /// A frame laid out as a page table whose stack entry maps a page holding <paramref name="value"/> at offset 0.
+    /// </summary>
     private static Pfn Forged(Machine machine, byte value)
     {
         var table = machine.Paging.Pages.AllocPages(new Order(0), ZoneType.Normal).Value;

@@ -5,7 +5,9 @@ using Xunit;
 
 namespace MMSpec.Properties.Tlb;
 
-/// <summary>The implementation's PDE cache on its own and behind a TLB: lookup, replacement and each invalidation.</summary>
+/// <summary>
+/// The implementation's PDE cache on its own and behind a TLB: lookup, replacement and each invalidation.
+/// </summary>
 public sealed class PdeCacheTests
 {
     private static readonly Pcid One = new(1);
@@ -23,7 +25,8 @@ public sealed class PdeCacheTests
         Assert.False(cache.TryLookup(One, 1, out table));
         Assert.Equal(default, table);
         cache.Fill(Entry(One, 2, 13));
-        Assert.Equal(["pcid1 0 page table 0xa", "pcid1 2 page table 0xd"], cache.Entries().Select(e => e.ToString()).Order());
+        Assert.Equal(["pcid1 0 page table 0xa", "pcid1 2 page table 0xd"],
+            cache.Entries().Select(e => e.ToString()).Order());
         Assert.Throws<ArgumentOutOfRangeException>(() => new PdeCache(0));
     }
 
@@ -125,5 +128,6 @@ public sealed class PdeCacheTests
         return cache;
     }
 
-    private static IEnumerable<(int, ulong)> Keys(IEnumerable<PdeCacheEntry> entries) => entries.Select(e => (e.Pcid.Value, e.Region)).Order();
+    private static IEnumerable<(int, ulong)> Keys(IEnumerable<PdeCacheEntry> entries) =>
+        entries.Select(e => (e.Pcid.Value, e.Region)).Order();
 }

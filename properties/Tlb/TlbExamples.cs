@@ -9,7 +9,9 @@ using Xunit;
 
 namespace MMSpec.Properties.Tlb;
 
-/// <summary>Worked examples: the set-associative TLB's replacement and invalidations, and the machine's instructions and errors.</summary>
+/// <summary>
+/// Worked examples: the set-associative TLB's replacement and invalidations, and the machine's instructions and errors.
+/// </summary>
 public sealed class TlbExamples
 {
     private static readonly Translation Frame7 = new(new Pfn(7), PteFlags.Present | PteFlags.User | PteFlags.Accessed);
@@ -30,7 +32,9 @@ public sealed class TlbExamples
         Assert.Equal((3L, 1L), (tlb.Hits, tlb.Misses));
         tlb.Fill(Entry(1, 4) with { Translation = Frame7 with { Frame = new Pfn(8) } });
         Assert.Equal(new Pfn(8), tlb.Entries().Single(e => e.Vpn == 4).Translation.Frame);
-        Assert.StartsWith("0 sets of 4 ways: a TLB needs at least one entry", Assert.Throws<ArgumentOutOfRangeException>(() => new SetAssociativeTlb(0, 4, 1)).Message, StringComparison.Ordinal);
+        Assert.StartsWith("0 sets of 4 ways: a TLB needs at least one entry",
+            Assert.Throws<ArgumentOutOfRangeException>(() => new SetAssociativeTlb(0, 4, 1)).Message,
+            StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => new SetAssociativeTlb(4, 0, 1));
     }
 
@@ -151,7 +155,8 @@ public sealed class TlbExamples
         Assert.Equal((byte)4, machine.Access(cpu, bss, Access.Write, Privilege.User, 4).Value);
         Assert.True(tlb.Entries().Single().Translation.Flags.HasFlag(PteFlags.Dirty));
         Assert.Equal((byte)4, machine.Access(cpu, bss, Access.Read, Privilege.User, 0).Value);
-        Assert.Equal(new NoAddressSpace(new CpuId(1)), machine.Access(new CpuId(1), bss, Access.Read, Privilege.User, 0).Error);
+        Assert.Equal(new NoAddressSpace(new CpuId(1)), machine.Access(new CpuId(1), bss, Access.Read, Privilege.User,
+            0).Error);
         Assert.True(machine.DestroyAddressSpace(mm).IsOk);
         Assert.Equal(new NoAddressSpace(cpu), machine.Access(cpu, bss, Access.Read, Privilege.User, 0).Error);
         Assert.Empty(tlb.Entries());
@@ -165,8 +170,10 @@ public sealed class TlbExamples
         var bss = new VirtAddr(UserLayout.BssStart(PagingFormat.FourLevel));
         Assert.Equal((byte)3, machine.Access(cpu, bss, Access.Write, Privilege.User, 3).Value);
         var old = machine.TlbOf(cpu).Entries().Single().Translation.Frame;
-        Assert.Equal(new InvalidInstruction(new CpuId(2), "no such CPU"), machine.MigratePage(new CpuId(2), mm, bss).Error);
-        Assert.Equal(new NotMigratable(new VirtAddr(bss.Value + 4096), "no page is mapped there"), machine.MigratePage(other, mm, new VirtAddr(bss.Value + 4096)).Error);
+        Assert.Equal(new InvalidInstruction(new CpuId(2), "no such CPU"),
+            machine.MigratePage(new CpuId(2), mm, bss).Error);
+        Assert.Equal(new NotMigratable(new VirtAddr(bss.Value + 4096), "no page is mapped there"),
+            machine.MigratePage(other, mm, new VirtAddr(bss.Value + 4096)).Error);
         Assert.Single(machine.TlbOf(cpu).Entries());
         Assert.True(machine.MigratePage(other, mm, bss).IsOk);
         Assert.Empty(machine.TlbOf(cpu).Entries());
@@ -186,13 +193,18 @@ public sealed class TlbExamples
         Assert.Equal(new InvalidInstruction(nowhere, "no such CPU"), withPcid.WriteCr3(nowhere, false).Error);
         Assert.Equal(new InvalidInstruction(nowhere, "no such CPU"), withPcid.SwitchMm(nowhere, new AsId(0)).Error);
         Assert.Equal(new UnknownAddressSpace(new AsId(9)), withPcid.SwitchMm(cpu, new AsId(9)).Error);
-        Assert.Equal(new InvalidInstruction(cpu, "CR3 bit 63 set with CR4.PCIDE clear"), without.WriteCr3(cpu, true).Error);
+        Assert.Equal(new InvalidInstruction(cpu, "CR3 bit 63 set with CR4.PCIDE clear"),
+            without.WriteCr3(cpu, true).Error);
         Assert.True(withPcid.WriteCr3(cpu, true).IsOk);
-        Assert.Equal(new InvalidInstruction(cpu, "invpcid type 1 with pcid4096 and 0x0"), withPcid.Invpcid(cpu, InvpcidType.SingleContext, new Pcid(4096), new VirtAddr(0)).Error);
-        Assert.Equal(new InvalidInstruction(cpu, "invpcid type 1 with pcid1 and 0x0"), without.Invpcid(cpu, InvpcidType.SingleContext, new Pcid(1), new VirtAddr(0)).Error);
-        Assert.Equal(new InvalidInstruction(cpu, "invpcid type 0 with pcid1 and 0x800000000000"), withPcid.Invpcid(cpu, InvpcidType.IndividualAddress, new Pcid(1), new VirtAddr(1UL << 47)).Error);
+        Assert.Equal(new InvalidInstruction(cpu, "invpcid type 1 with pcid4096 and 0x0"),
+            withPcid.Invpcid(cpu, InvpcidType.SingleContext, new Pcid(4096), new VirtAddr(0)).Error);
+        Assert.Equal(new InvalidInstruction(cpu, "invpcid type 1 with pcid1 and 0x0"),
+            without.Invpcid(cpu, InvpcidType.SingleContext, new Pcid(1), new VirtAddr(0)).Error);
+        Assert.Equal(new InvalidInstruction(cpu, "invpcid type 0 with pcid1 and 0x800000000000"),
+            withPcid.Invpcid(cpu, InvpcidType.IndividualAddress, new Pcid(1), new VirtAddr(1UL << 47)).Error);
         Assert.True(without.Invpcid(cpu, InvpcidType.AllExceptGlobal, new Pcid(0), new VirtAddr(0)).IsOk);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Machine(withPcid.Paging, new MachineConfig(65, true), _ => new AllowedEntries()));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Machine(withPcid.Paging, new MachineConfig(65, true), _ =>
+            new AllowedEntries()));
         Assert.Equal("cpu0: invpcid", new InvalidInstruction(cpu, "invpcid").Message);
         Assert.Equal("2 CPUs, PCID on, TLB 16x4, PDE cache 32", new MachineConfig(2, true).ToString());
         Assert.Equal("1 CPUs, PCID off, TLB 2x1, PDE cache 4", new MachineConfig(1, false, 2, 1, 4).ToString());
@@ -234,8 +246,12 @@ public sealed class TlbExamples
             .Order(StringComparer.Ordinal);
     }
 
-    /// <summary>A two-CPU 4-level machine (or one <paramref name="create"/> makes, a broken one) on the implementation's paging and TLBs, CPU 0 running a fresh address space.</summary>
-    internal static (Machine Machine, CpuId Cpu, AsId Mm) Boot(bool pcid, Func<IPagingSystem, MachineConfig, Func<CpuId, ITlb>, Machine>? create = null)
+    /// <summary>
+    /// A two-CPU 4-level machine (or one <paramref name="create"/> makes, a broken one) on the implementation's paging
+    /// and TLBs, CPU 0 running a fresh address space.
+    /// </summary>
+    internal static (Machine Machine, CpuId Cpu, AsId Mm) Boot(bool pcid,
+        Func<IPagingSystem, MachineConfig, Func<CpuId, ITlb>, Machine>? create = null)
     {
         var config = new MachineConfig(2, pcid);
         var paging = new PagingSystem(PagingFormat.FourLevel, new BuddyAllocator(MemoryLayout.Flat(64)));

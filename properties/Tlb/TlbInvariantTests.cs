@@ -20,10 +20,12 @@ public sealed class TlbInvariantTests
     public TlbInvariantTests()
     {
         var config = new MachineConfig(1, true);
-        var machine = new Machine(new PagingModel(PagingFormat.FourLevel, new BuddyModel(MemoryLayout.Flat(64))), config, _ => new AllowedEntries());
+        var machine = new Machine(new PagingModel(PagingFormat.FourLevel, new BuddyModel(MemoryLayout.Flat(64))),
+            config, _ => new AllowedEntries());
         var mm = machine.CreateAddressSpace().Value;
         Assert.True(machine.SwitchMm(new CpuId(0), mm).IsOk);
-        Assert.True(machine.Access(new CpuId(0), new VirtAddr(UserLayout.BssStart(PagingFormat.FourLevel)), Access.Write, Privilege.User, 1).IsOk);
+        Assert.True(machine.Access(new CpuId(0), new VirtAddr(UserLayout.BssStart(PagingFormat.FourLevel)),
+            Access.Write, Privilege.User, 1).IsOk);
         _state = machine.Snapshot();
         _bss = _state.Paging.Spaces.Single().Pages.Single();
     }
@@ -78,9 +80,12 @@ public sealed class TlbInvariantTests
             _ => fresh with { Pcid = new Pcid(5) },
         };
         var state = _state with { Cpus = [_state.Cpus[0] with { PageTables = [entry] }] };
-        var expected = why is null ? [] : new[] { $"cpu0: PDE-cache entry {entry} is stale: {string.Format(CultureInfo.InvariantCulture, why, leaf.Frame)}" };
+        var expected = why is null ? []
+            : new[] { $"cpu0: PDE-cache entry {entry} is "
+            + $"stale: {string.Format(CultureInfo.InvariantCulture, why, leaf.Frame)}" };
         Assert.Equal(expected, TlbInvariants.CheckPagingStructureCoherence(state).Select(v => v.Detail));
-        Assert.All(TlbInvariants.CheckPagingStructureCoherence(state), v => Assert.Equal(TlbInvariants.PagingStructureCoherence, v.Rule));
+        Assert.All(TlbInvariants.CheckPagingStructureCoherence(state), v =>
+            Assert.Equal(TlbInvariants.PagingStructureCoherence, v.Rule));
     }
 
     [Fact]
@@ -95,7 +100,8 @@ public sealed class TlbInvariantTests
         Assert.Null(cpu.OwnerOf(new Pcid(1), false));
     }
 
-    private TlbEntry Entry(PteFlags flags) => new(new Pcid(1), _bss.Addr >> Pfn.PageShift, new Translation(_bss.Frame, flags), false);
+    private TlbEntry Entry(PteFlags flags) =>
+        new(new Pcid(1), _bss.Addr >> Pfn.PageShift, new Translation(_bss.Frame, flags), false);
 
     private MachineSnapshot With(TlbEntry entry) => _state with { Cpus = [_state.Cpus[0] with { Entries = [entry] }] };
 

@@ -36,14 +36,21 @@ public sealed class TlbProperties(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Machines))]
-    public void Transparent_coherent_and_isolated_every_access_as_walking_every_entry_fresh_or_less_permissive(string format, bool pcid) =>
+    public void Transparent_coherent_and_isolated_every_access_as_walking_every_entry_fresh_or_less_permissive(
+        string format, bool pcid) =>
         ScenarioReport.CheckWithTally(output, TlbLockstep.AllScenarios,
             tally => Lockstepped(PagingExamples.Format(format), pcid, (paging, config) => new Machine(paging, config,
                 WatchedTlb.Around(_ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries))), tally),
-            Cases, $"{nameof(Transparent_coherent_and_isolated_every_access_as_walking_every_entry_fresh_or_less_permissive)}({format}, pcid {pcid})");
+            Cases,
+            $"{nameof(Transparent_coherent_and_isolated_every_access_as_walking_every_entry_fresh_or_less_permissive)}"
+            + $"({format}, pcid {pcid})");
 
-    /// <summary>The lockstep property for any machine built on the implementation's paging system: the conformance kit's entry point.</summary>
-    public static Property Lockstepped(PagingFormat format, bool pcid, Func<IPagingSystem, MachineConfig, Machine> create, ScenarioTally? tally = null) =>
+    /// <summary>
+    /// The lockstep property for any machine built on the implementation's paging system: the conformance kit's entry
+    /// point.
+    /// </summary>
+    public static Property Lockstepped(PagingFormat format, bool pcid,
+        Func<IPagingSystem, MachineConfig, Machine> create, ScenarioTally? tally = null) =>
         Prop.ForAll(TlbGen.Scenarios(format, pcid), scenario =>
         {
             TlbLockstep Subject() => new(

@@ -3,7 +3,9 @@ using MMSpec.Model.Core;
 
 namespace MMSpec.Properties.Buddy.Broken;
 
-/// <summary>The merge loop runs one order too far (the MAX_ORDER / MAX_PAGE_ORDER off-by-one of Linux 6.4-6.8).</summary>
+/// <summary>
+/// The merge loop runs one order too far (the MAX_ORDER / MAX_PAGE_ORDER off-by-one of Linux 6.4-6.8).
+/// </summary>
 public sealed class MergePastMaxOrder(MemoryLayout layout) : BuddyModel(layout)
 {
     protected override int MergeLimit => Order.Max + 1;

@@ -55,7 +55,9 @@ public sealed class BrokenMachineExamples
         Assert.NotEmpty(machine.TlbOf(Other).PageTables());
     }
 
-    /// <summary>A broken machine with PCIDs whose two CPUs run one address space and have both read its first text page.</summary>
+    /// <summary>
+    /// A broken machine with PCIDs whose two CPUs run one address space and have both read its first text page.
+    /// </summary>
     private static Machine TwoCpusCaching(Func<IPagingSystem, MachineConfig, Func<CpuId, ITlb>, Machine> create)
     {
         var (machine, _, mm) = TlbExamples.Boot(true, create);

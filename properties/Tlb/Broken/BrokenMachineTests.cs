@@ -30,9 +30,11 @@ public sealed class BrokenMachineTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Variants))]
-    public void Broken_variant_is_caught_and_the_broken_rule_named(string variant, bool pcid, string rule, int casesAtSeed) =>
+    public void Broken_variant_is_caught_and_the_broken_rule_named(string variant, bool pcid, string rule,
+        int casesAtSeed) =>
         BrokenVariant.AssertCaught(output,
-            TlbProperties.Lockstepped(PagingFormat.FourLevel, pcid, (paging, config) => Create(variant, paging, config)), rule, casesAtSeed);
+            TlbProperties.Lockstepped(PagingFormat.FourLevel, pcid, (paging, config) =>
+                Create(variant, paging, config)), rule, casesAtSeed);
 
     internal static Machine Create(string variant, IPagingSystem paging, MachineConfig config)
     {
