@@ -6,7 +6,9 @@ using Xunit.Abstractions;
 
 namespace MMSpec.Properties.Lockstep;
 
-/// <summary>What every component's lockstep properties share: the printed scenario, the verdict, its statistics.</summary>
+/// <summary>
+/// What every component's lockstep properties share: the printed scenario, the verdict, its statistics.
+/// </summary>
 public static class ScenarioReport
 {
     /// <summary>A machine and its steps, one call per line: what a failing property prints.</summary>

@@ -25,7 +25,8 @@ public sealed class ScenarioTally(IEnumerable<string> expected)
         var text = new StringBuilder($"scenario coverage over {_runs} runs:\n");
         foreach (var (scenario, count) in _reached)
         {
-            text.AppendLine($"  {100.0 * count / Math.Max(1, _runs),5:0.0}%  {scenario}{(count == 0 ? "  (NEVER REACHED)" : string.Empty)}");
+            var never = count == 0 ? "  (NEVER REACHED)" : string.Empty;
+            text.AppendLine($"  {100.0 * count / Math.Max(1, _runs),5:0.0}%  {scenario}{never}");
         }
 
         return text.ToString();
