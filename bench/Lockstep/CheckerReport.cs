@@ -9,11 +9,11 @@ using MMSpec.Model.Buddy;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Slab;
 using MMSpec.Model.Tlb;
-using MMSpec.Properties.Buddy;
-using MMSpec.Properties.Lockstep;
-using MMSpec.Properties.Paging;
-using MMSpec.Properties.Slab;
-using MMSpec.Properties.Tlb;
+using MMSpec.Conformance.Buddy;
+using MMSpec.Conformance.Lockstep;
+using MMSpec.Conformance.Paging;
+using MMSpec.Conformance.Slab;
+using MMSpec.Conformance.Tlb;
 
 namespace MMSpec.Bench.Lockstep;
 
@@ -35,14 +35,14 @@ internal static class CheckerReport
             $"checked steps per second (fixed seed, size {Size}, about {StepsPerComponent} steps each, one thread)");
         Measure(output, only, "buddy (head of list)", BuddyGen.Scenario(), s => s.Steps.Length, s =>
         {
-            BuddyLockstep Subject() => new(new BuddyAllocator(s.Layout), new BuddyModel(s.Layout), BuddyChecks.Safe);
+            BuddyLockstep Subject() => new(new BuddyAllocator(s.Layout), new BuddyModel(s.Layout), Level.Safe);
             return LockstepRunner.Run(Subject(), s.Steps, Subject);
         });
         Measure(output, only, "slab (on the buddy impl)", SlabGen.Scenario(), s => s.Steps.Length, s =>
         {
             SlabLockstep Subject() =>
                 new(new SlabAllocator(new BuddyAllocator(s.Layout)), new SlabModel(new BuddyModel(s.Layout)),
-                    SlabChecks.Safe);
+                    Level.Safe);
             return LockstepRunner.Run(Subject(), s.Steps, Subject);
         });
         Measure(output, only, "paging (4-level)", PagingGen.Scenario(PagingFormat.FourLevel), s => s.Steps.Length, s =>
@@ -50,7 +50,7 @@ internal static class CheckerReport
             PagingLockstep Subject() => new(
                 new PagingSystem(s.Format, new BuddyAllocator(s.Layout)),
                 new PagingModel(s.Format, new BuddyModel(s.Layout)),
-                PagingChecks.Safe);
+                Level.Safe);
             return LockstepRunner.Run(Subject(), s.Steps, Subject);
         });
         var tlb = TlbGen.Scenario(PagingFormat.FourLevel, true);

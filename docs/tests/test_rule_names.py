@@ -1,9 +1,9 @@
 """The rule names documented in docs/*.md and the rule names in the code are the same set.
 
 A rule table in docs/ is a Markdown table whose header's first cell is "rule"; the first cell of each of its rows
-is a backticked rule name. A rule name in the code is the value of a `const string` in model/ or properties/ that
-is written like one: lower-case words joined by hyphens (scenario names have spaces, environment variables capitals),
-outside the JSON files (*Json*.cs), whose constants are property names.
+is a backticked rule name. A rule name in the code is the value of a `const string` in model/, conformance/ or
+properties/ that is written like one: lower-case words joined by hyphens (scenario names have spaces, environment
+variables capitals), outside the JSON files (*Json*.cs), whose constants are property names.
 Standard library only: python3 -m unittest discover -s docs/tests
 """
 from __future__ import annotations
@@ -42,9 +42,9 @@ def documented() -> dict[str, set[str]]:
 
 
 def in_code() -> dict[str, set[str]]:
-    """Each rule-like const string of model/ and properties/, with the files that define it."""
+    """Each rule-like const string of model/, conformance/ and properties/, with the files that define it."""
     names: dict[str, set[str]] = {}
-    for root in ("model", "properties"):
+    for root in ("model", "conformance", "properties"):
         for source in sorted((REPO / root).rglob("*.cs")):
             if {"bin", "obj"} & set(source.relative_to(REPO).parts) or "Json" in source.name:
                 continue
@@ -61,7 +61,8 @@ class RuleNameTests(unittest.TestCase):
     def test_every_documented_rule_is_a_rule_of_the_code(self) -> None:
         code = in_code()
         missing = {name: sorted(pages) for name, pages in documented().items() if name not in code}
-        self.assertEqual({}, missing, "documented in docs/ but no rule of that name in model/ or properties/")
+        self.assertEqual({}, missing, "documented in docs/ but no rule of that name in model/, conformance/ or "
+                         "properties/")
 
     def test_every_rule_of_the_code_is_documented(self) -> None:
         docs = documented()

@@ -10,7 +10,7 @@ namespace MMSpec.Impl.Buddy;
 /// PageBuddy flag and buddy_order, its buddy_list links) and intrusive doubly linked free lists per zone and
 /// order. Every split and merge step is O(1); no operation allocates on the heap (errors aside).
 /// </summary>
-public sealed class BuddyAllocator : IBuddyAllocator
+public sealed partial class BuddyAllocator : IBuddyAllocator
 {
     private const byte OrderMask = 0x0f;
     private const byte BuddyFlag = 0x40;
@@ -151,57 +151,6 @@ public sealed class BuddyAllocator : IBuddyAllocator
     {
         var rest = from < flags.Length ? flags[from..].IndexOfAnyExcept((byte)0) : -1;
         return rest < 0 ? -1 : from + rest;
-    }
-
-    /// <summary>The validation free_pages_check would do, in the order the model does it.</summary>
-    private MmError? CheckFree(Pfn pfn, Order order)
-    {
-        if (!order.IsValid)
-        {
-            return new InvalidOrder(order.Value);
-        }
-
-        var pages = (ulong)_flags.Length;
-        if (pages < order.Pages || pfn.Value > pages - order.Pages)
-        {
-            return new PfnOutOfRange(pfn, order, pages);
-        }
-
-        var frame = (int)pfn.Value;
-        if ((frame & ((1 << order.Value) - 1)) != 0)
-        {
-            return new MisalignedPfn(pfn, order);
-        }
-
-        if (ZoneIndexOf(frame) != ZoneIndexOf(frame + (1 << order.Value) - 1))
-        {
-            return new BlockSpansZones(pfn, order);
-        }
-
-        var flags = _flags[frame];
-        if ((flags & HeadFlag) != 0)
-        {
-            return (flags & OrderMask) == order.Value
-                ? null
-                : new OrderMismatch(pfn, order, new Order(flags & OrderMask));
-        }
-
-        return InFreeBlock(frame) ? new DoubleFree(pfn, order) : new NotAllocated(pfn, order);
-    }
-
-    /// <summary>Whether a frame lies in a free block: its head is the frame rounded down to some order.</summary>
-    private bool InFreeBlock(int frame)
-    {
-        for (var order = 0; order <= Order.Max; order++)
-        {
-            var head = frame & ~((1 << order) - 1);
-            if (_flags[head] == (BuddyFlag | order))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>__free_one_page: merge with the buddy while page_is_buddy holds, then add to the free list.</summary>

@@ -17,7 +17,7 @@ public sealed partial class PagingSystem
             return new UnknownAddressSpace(mm);
         }
 
-        if (CheckUserRange(addr, 1) is { } bad)
+        if (VmaPlan.UserRange(Format, addr, 1) is { } bad)
         {
             return bad;
         }

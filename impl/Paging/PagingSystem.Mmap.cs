@@ -6,7 +6,10 @@ namespace MMSpec.Impl.Paging;
 /// <summary>The mapping syscalls as mm/mmap.c and mm/mprotect.c have them: mmap, munmap, mprotect and brk.</summary>
 public sealed partial class PagingSystem
 {
-    /// <summary>do_mmap: checks in the model's order, then get_unmapped_area top-down or MAP_FIXED_NOREPLACE.</summary>
+    /// <summary>
+    /// do_mmap: planned by the model's <see cref="VmaPlan.Mmap"/> (the checks, then the place), then the VMA goes
+    /// in.
+    /// </summary>
     public Result<VirtAddr> Mmap(AsId mm, MmapRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -15,47 +18,13 @@ public sealed partial class PagingSystem
             return new UnknownAddressSpace(mm);
         }
 
-        var at = request.Fixed ?? new VirtAddr(0);
-        if (request.Pages == 0 || request.Pages > Format.UserTop / Pfn.PageSize)
+        var planned = VmaPlan.Mmap(Format, m.Vmas, request);
+        if (!planned.IsOk)
         {
-            return new InvalidRange(at, request.Pages, "length is 0 or larger than user space");
+            return planned.Error!;
         }
 
-        if (request.File is < 0)
-        {
-            return new InvalidRange(at, request.Pages, $"no file {request.File}");
-        }
-
-        var length = request.Pages << Pfn.PageShift;
-        ulong start;
-        if (request.Fixed is { } fixedAt)
-        {
-            if (CheckUserRange(fixedAt, request.Pages) is { } bad)
-            {
-                return bad;
-            }
-
-            if (fixedAt.Value < UserLayout.MmapMinAddr)
-            {
-                return new InvalidRange(fixedAt, request.Pages, "below mmap_min_addr");
-            }
-
-            if (!m.Vmas.IsFree(fixedAt.Value, fixedAt.Value + length))
-            {
-                return new RangeInUse(fixedAt, request.Pages);
-            }
-
-            start = fixedAt.Value;
-        }
-        else if (m.Vmas.FindGapTopDown(length, UserLayout.MmapMinAddr, UserLayout.MmapBase(Format)) is { } gap)
-        {
-            start = gap;
-        }
-        else
-        {
-            return new NoVirtualSpace(request.Pages);
-        }
-
+        var (start, length) = (planned.Value, request.Pages << Pfn.PageShift);
         MappedObject? backing = null;
         if (request.File is { } file)
         {
@@ -80,7 +49,7 @@ public sealed partial class PagingSystem
             return new UnknownAddressSpace(mm);
         }
 
-        if (CheckUserRange(addr, pages) is { } bad)
+        if (VmaPlan.UserRange(Format, addr, pages) is { } bad)
         {
             return bad;
         }
@@ -100,17 +69,13 @@ public sealed partial class PagingSystem
             return new UnknownAddressSpace(mm);
         }
 
-        if (CheckUserRange(addr, pages) is { } bad)
+        var planned = VmaPlan.Mprotect(Format, m.Vmas, addr, pages);
+        if (!planned.IsOk)
         {
-            return bad;
+            return planned.Error!;
         }
 
-        var end = addr.Value + (pages << Pfn.PageShift);
-        if (!m.Vmas.Covers(addr.Value, end))
-        {
-            return new RangeNotMapped(addr, pages);
-        }
-
+        var end = planned.Value;
         m.Vmas = m.Vmas.Protect(addr.Value, end, prot);
         VisitLeaves(m, m.Pgd, 0, 0, addr.Value, end - 1, LeafAction.Protect);
         return Unit.Value;
@@ -123,14 +88,13 @@ public sealed partial class PagingSystem
             return new UnknownAddressSpace(mm);
         }
 
-        var current = new VirtAddr(m.Brk);
-        if (newBrk.Value < UserLayout.StartBrk(Format))
+        var planned = VmaPlan.Brk(Format, m.Vmas, m.Brk, newBrk);
+        if (!planned.IsOk)
         {
-            return new BrkRefused(newBrk, current, "below start_brk");
+            return planned.Error!;
         }
 
-        var oldEnd = PageMath.Up(m.Brk);
-        var newEnd = PageMath.Up(newBrk.Value);
+        var (oldEnd, newEnd) = planned.Value;
         if (newEnd < oldEnd)
         {
             Unmap(m, newEnd, oldEnd);
@@ -138,12 +102,6 @@ public sealed partial class PagingSystem
         }
         else if (newEnd > oldEnd)
         {
-            // do_brk_flags: the heap may not run into the next mapping, with a page to spare.
-            if (newEnd > Format.UserTop || !m.Vmas.IsFree(oldEnd, newEnd + Pfn.PageSize))
-            {
-                return new BrkRefused(newBrk, current, "the heap would run into a mapping");
-            }
-
             m.Vmas = m.Vmas.Insert(new Vma(oldEnd, newEnd, VmProt.Read | VmProt.Write, null, 0, false));
         }
 

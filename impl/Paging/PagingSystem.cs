@@ -233,22 +233,6 @@ public sealed partial class PagingSystem : IPagingSystem
         _shmemMaybeDead.Clear();
     }
 
-    private InvalidRange? CheckUserRange(VirtAddr addr, ulong pages)
-    {
-        if (!PageMath.IsAligned(addr.Value))
-        {
-            return new InvalidRange(addr, pages, "address not page-aligned");
-        }
-
-        if (pages == 0 || pages > Format.UserTop / Pfn.PageSize
-            || addr.Value > Format.UserTop - (pages << Pfn.PageShift))
-        {
-            return new InvalidRange(addr, pages, "length 0, or the range leaves user space");
-        }
-
-        return null;
-    }
-
     /// <summary>Order-0 frames into <paramref name="frames"/> (cleared first), all or none.</summary>
     private bool AllocFrames(int count, List<Pfn> frames)
     {

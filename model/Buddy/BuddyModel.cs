@@ -9,7 +9,7 @@ namespace MMSpec.Model.Buddy;
 /// run alone, <see cref="AllocPages"/> picks the lowest address.
 /// The rules are protected virtual so that a broken variant can be written in a few lines and shown to be caught.
 /// </summary>
-public class BuddyModel : IBuddyAllocator
+public partial class BuddyModel : IBuddyAllocator
 {
     private readonly Dictionary<(ZoneType Zone, int Order), SortedSet<Pfn>> _freeArea;
     private readonly SortedSet<Block> _allocated = new(Comparer<Block>.Create((a, b) => a.Pfn.CompareTo(b.Pfn)));
@@ -87,10 +87,9 @@ public class BuddyModel : IBuddyAllocator
 
     public Result<Unit> FreePages(Pfn pfn, Order order)
     {
-        var error = CheckFree(pfn, order);
-        if (error is not null)
+        if (FreeErrors(pfn, order) is [var error, ..])
         {
-            return error;
+            return Result<Unit>.Fail(error);
         }
 
         _allocated.Remove(new Block(pfn, order));
@@ -225,39 +224,6 @@ public class BuddyModel : IBuddyAllocator
     {
         FreeList(zone, from).Remove(pfn);
         _allocated.Add(new Block(Expand(zone, pfn, from, order), order));
-    }
-
-    /// <summary>The checks __free_pages leaves to debug options (free_pages_check, bad_page), made total.</summary>
-    private MmError? CheckFree(Pfn pfn, Order order)
-    {
-        if (!order.IsValid)
-        {
-            return new InvalidOrder(order.Value);
-        }
-
-        if (Layout.FrameCount < order.Pages || pfn.Value > Layout.FrameCount - order.Pages)
-        {
-            return new PfnOutOfRange(pfn, order, Layout.FrameCount);
-        }
-
-        if (pfn.Value % order.Pages != 0)
-        {
-            return new MisalignedPfn(pfn, order);
-        }
-
-        if (Layout.ZoneOf(pfn)?.Contains(pfn, order) != true)
-        {
-            return new BlockSpansZones(pfn, order);
-        }
-
-        if (_allocated.TryGetValue(new Block(pfn, order), out var allocated))
-        {
-            return allocated.Order == order ? null : new OrderMismatch(pfn, order, allocated.Order);
-        }
-
-        return _freeArea.Any(list => list.Value.Any(head => new Block(head, new Order(list.Key.Order)).Contains(pfn)))
-            ? new DoubleFree(pfn, order)
-            : new NotAllocated(pfn, order);
     }
 
     /// <summary>__free_one_page: merge with the buddy while it is free at the same order, then insert.</summary>

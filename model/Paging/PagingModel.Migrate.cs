@@ -16,7 +16,7 @@ public partial class PagingModel
             return new UnknownAddressSpace(mm);
         }
 
-        if (CheckUserRange(addr, 1) is { } bad)
+        if (VmaPlan.UserRange(Format, addr, 1) is { } bad)
         {
             return bad;
         }

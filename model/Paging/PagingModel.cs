@@ -1,4 +1,3 @@
-// Over 300 lines: the syscalls stay together, as in impl/Paging/PagingSystem.cs, the file this one pairs with.
 using System.Collections.Immutable;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
@@ -12,9 +11,9 @@ namespace MMSpec.Model.Paging;
 /// from any <see cref="IBuddyAllocator"/>; their bytes live in a sparse <see cref="PhysicalMemory"/>.
 /// The rules a broken variant changes are protected virtual.
 /// <para>
-/// This file holds the state and the syscalls: address spaces, mmap, munmap, mprotect, brk, the access loop
-/// that retries after each fault, snapshots, and the frame helpers every seam uses. The walk, the fault handler,
-/// the table upkeep, vmalloc and migration are in the files named after them, as in impl/Paging.
+/// This file holds the state, address spaces, the access loop that retries after each fault, snapshots, and the
+/// frame helpers every seam uses. The mapping syscalls, the walk, the fault handler, the table upkeep, vmalloc and
+/// migration are in the files named after them, as in impl/Paging.
 /// </para>
 /// </summary>
 public partial class PagingModel : IPagingSystem
@@ -77,144 +76,6 @@ public partial class PagingModel : IPagingSystem
         Free(m.Pgd);
         _mms.Remove(mm.Value);
         return Unit.Value;
-    }
-
-    public Result<VirtAddr> Mmap(AsId mm, MmapRequest request)
-    {
-        if (!_mms.TryGetValue(mm.Value, out var m))
-        {
-            return new UnknownAddressSpace(mm);
-        }
-
-        var at = request.Fixed ?? new VirtAddr(0);
-        if (request.Pages == 0 || request.Pages > Format.UserTop / Pfn.PageSize)
-        {
-            return new InvalidRange(at, request.Pages, "length is 0 or larger than user space");
-        }
-
-        if (request.File is < 0)
-        {
-            return new InvalidRange(at, request.Pages, $"no file {request.File}");
-        }
-
-        var length = request.Pages << Pfn.PageShift;
-        ulong start;
-        if (request.Fixed is { } fixedAt)
-        {
-            if (CheckUserRange(fixedAt, request.Pages) is { } bad)
-            {
-                return bad;
-            }
-
-            if (fixedAt.Value < UserLayout.MmapMinAddr)
-            {
-                return new InvalidRange(fixedAt, request.Pages, "below mmap_min_addr");
-            }
-
-            if (!m.Vmas.IsFree(fixedAt.Value, fixedAt.Value + length))
-            {
-                return new RangeInUse(fixedAt, request.Pages);
-            }
-
-            start = fixedAt.Value;
-        }
-        else if (m.Vmas.FindGapTopDown(length, UserLayout.MmapMinAddr, UserLayout.MmapBase(Format)) is { } gap)
-        {
-            start = gap;
-        }
-        else
-        {
-            return new NoVirtualSpace(request.Pages);
-        }
-
-        MappedObject? backing = request.File is { } file ? new MappedObject(false, file)
-            : request.Shared ? new MappedObject(true, _nextShmem++)
-            : null;
-        m.Vmas = m.Vmas.Insert(new Vma(
-            start, start + length, request.Prot, backing, request.File is null ? 0 : request.PgOff, request.Shared));
-        return new VirtAddr(start);
-    }
-
-    public Result<Unit> Munmap(AsId mm, VirtAddr addr, ulong pages)
-    {
-        if (!_mms.TryGetValue(mm.Value, out var m))
-        {
-            return new UnknownAddressSpace(mm);
-        }
-
-        if (CheckUserRange(addr, pages) is { } bad)
-        {
-            return bad;
-        }
-
-        Unmap(m, addr.Value, addr.Value + (pages << Pfn.PageShift));
-        return Unit.Value;
-    }
-
-    public Result<Unit> Mprotect(AsId mm, VirtAddr addr, ulong pages, VmProt prot)
-    {
-        if (!_mms.TryGetValue(mm.Value, out var m))
-        {
-            return new UnknownAddressSpace(mm);
-        }
-
-        if (CheckUserRange(addr, pages) is { } bad)
-        {
-            return bad;
-        }
-
-        var end = addr.Value + (pages << Pfn.PageShift);
-        if (!m.Vmas.Covers(addr.Value, end))
-        {
-            return new RangeNotMapped(addr, pages);
-        }
-
-        m.Vmas = m.Vmas.Protect(addr.Value, end, prot);
-        // change_protection: every entry in the range takes the new VMA's rights and keeps its A and D bits.
-        foreach (var (page, pte) in m.Ptes.Where(p => p.Key >= addr.Value && p.Key < end).ToList())
-        {
-            m.Ptes[page] = pte with
-            {
-                Flags = PteFor(m.Vmas.Find(page)!, pte.Owner) | (pte.Flags & (PteFlags.Accessed | PteFlags.Dirty)),
-            };
-        }
-
-        return Unit.Value;
-    }
-
-    public Result<VirtAddr> Brk(AsId mm, VirtAddr newBrk)
-    {
-        if (!_mms.TryGetValue(mm.Value, out var m))
-        {
-            return new UnknownAddressSpace(mm);
-        }
-
-        var current = new VirtAddr(m.Brk);
-        if (newBrk.Value < UserLayout.StartBrk(Format))
-        {
-            return new BrkRefused(newBrk, current, "below start_brk");
-        }
-
-        var oldEnd = PageMath.Up(m.Brk);
-        var newEnd = PageMath.Up(newBrk.Value);
-        if (newEnd < oldEnd)
-        {
-            Unmap(m, newEnd, oldEnd);
-        }
-        else if (newEnd > oldEnd)
-        {
-            // do_brk_flags: the heap may not run into the next mapping, with a page to spare
-            // (find_vma_intersection(oldbrk, newbrk + PAGE_SIZE)).
-            if (newEnd > Format.UserTop || !m.Vmas.IsFree(oldEnd, newEnd + Pfn.PageSize))
-            {
-                return new BrkRefused(newBrk, current, "the heap would run into a mapping");
-            }
-
-            m.Vmas = m.Vmas.Insert(new Vma(oldEnd, newEnd, VmProt.Read | VmProt.Write, null, 0, false));
-        }
-
-        m.Brk = newBrk.Value;
-        return newBrk;
     }
 
     /// <summary>A walk, a fault-in, a copy-on-write: no access needs more walks than that.</summary>
@@ -285,22 +146,6 @@ public partial class PagingModel : IPagingSystem
             [.. _kernelTables.Select(t => new TableState(t.Key.Depth, t.Key.Index, t.Value))],
             [.. _kernelPtes.Values],
             Pages.Snapshot());
-
-    private InvalidRange? CheckUserRange(VirtAddr addr, ulong pages)
-    {
-        if (!PageMath.IsAligned(addr.Value))
-        {
-            return new InvalidRange(addr, pages, "address not page-aligned");
-        }
-
-        if (pages == 0 || pages > Format.UserTop / Pfn.PageSize
-            || addr.Value > Format.UserTop - (pages << Pfn.PageShift))
-        {
-            return new InvalidRange(addr, pages, "length 0, or the range leaves user space");
-        }
-
-        return null;
-    }
 
     /// <summary>Order-0 frames, all or none.</summary>
     private List<Pfn>? AllocFrames(int count)

@@ -24,26 +24,16 @@ public partial class SlabModel
     public Result<VirtAddr> KmemCacheAlloc(CacheId cache) =>
         Find(cache) is { } found ? Allocate(found) : new UnknownCache(cache);
 
+    /// <summary>kmem_cache_free: when every check of <see cref="FreePrecedence"/> passes, frees the object.</summary>
     public Result<Unit> KmemCacheFree(CacheId cache, VirtAddr obj)
     {
-        if (Find(cache) is not { } given)
+        if (FreeErrors(new KmemCacheFree(cache, obj)) is [var error, ..])
         {
-            return new UnknownCache(cache);
+            return Result<Unit>.Fail(error);
         }
 
-        var place = Locate(obj);
-        if (!place.IsOk)
-        {
-            return place.Error!;
-        }
-
-        var (owner, slab, index, pfn) = place.Value;
-        if (slab is null)
-        {
-            return new NotSlabPage(obj, pfn);
-        }
-
-        return owner != given ? new WrongCache(obj, given.Name, owner!.Name) : FreeObject(obj, owner, slab, index);
+        var (owner, slab, index, _) = Locate(obj).Value;
+        return FreeObject(obj, owner!, slab!, index);
     }
 
     /// <summary>__kmem_cache_do_shrink: every slab with no object in use goes back to the buddy allocator.</summary>
@@ -65,22 +55,12 @@ public partial class SlabModel
     /// <summary>kmem_cache_destroy: __kmem_cache_shutdown refuses while objects remain.</summary>
     public Result<Unit> KmemCacheDestroy(CacheId cache)
     {
-        if (Find(cache) is not { } found)
+        if (DestroyErrors(new KmemCacheDestroy(cache)) is [var error, ..])
         {
-            return new UnknownCache(cache);
+            return Result<Unit>.Fail(error);
         }
 
-        if (cache.Value < KmallocSizes.CacheSizes.Length)
-        {
-            return new BootCache(found.Name);
-        }
-
-        var live = found.Slabs.Values.Sum(s => (long)s.InUse);
-        if (live > 0)
-        {
-            return new ObjectsRemaining(found.Name, live);
-        }
-
+        var found = Find(cache)!;
         foreach (var slab in found.Slabs.Values.ToList())
         {
             DiscardSlab(found, slab);

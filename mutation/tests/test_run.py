@@ -152,6 +152,14 @@ class RunTests(unittest.TestCase):
         self.assertEqual(self.run_script("--since", "HEAD").returncode, 0)
         self.assertEqual(len(self.stryker_calls()), 2)
 
+    def test_since_a_change_to_the_conformance_kit_reruns_both_sides(self) -> None:
+        self.assertEqual(self.run_script().returncode, 0)
+        kit = self.repo / "conformance/Lockstep/LockstepRunner.cs"
+        kit.parent.mkdir(parents=True, exist_ok=True)
+        kit.write_text("// changed\n", encoding="utf-8")
+        self.assertEqual(self.run_script("--since", "HEAD").returncode, 0)
+        self.assertEqual(len(self.stryker_calls()), 2)
+
     def test_since_without_a_stored_report_is_bad_usage(self) -> None:
         result = self.run_script("--since", "HEAD")
         self.assertEqual(result.returncode, 2)

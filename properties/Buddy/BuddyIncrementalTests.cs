@@ -25,7 +25,7 @@ public sealed class BuddyIncrementalTests(ITestOutputHelper output)
         PropertyRunner.Check(output, Prop.ForAll(BuddyGen.Scenarios(), scenario =>
             IncrementalCheck.Agrees(
                 () => new BuddyLockstep(
-                    Create(allocator, scenario.Layout), new BuddyModel(scenario.Layout), BuddyChecks.Safe),
+                    Create(allocator, scenario.Layout), new BuddyModel(scenario.Layout), Level.Safe),
                 scenario.Steps)), Cases);
 
     private static IBuddyAllocator Create(string allocator, MemoryLayout layout) => allocator switch

@@ -12,19 +12,17 @@ namespace MMSpec.Properties.Paging;
 /// implementation (over the buddy implementation), for every paging format: each call must return the same
 /// result on both, the snapshots must agree after it, and the implementation's snapshot must keep the
 /// invariants. The model's page cache holds at most one page in these scenarios (see
-/// <see cref="Impl_alone_caches_many_pages"/>).
+/// <see cref="PagingImplLimitsTests.Impl_alone_caches_many_pages"/>).
 /// </summary>
 public sealed class PagingImplTests
 {
-    private static readonly VirtAddr FarAway = new(0x4000_0000UL);
-
     public static TheoryData<string> Formats => [.. PagingFormat.All.Select(f => f.Name)];
 
     [Theory]
     [MemberData(nameof(Formats))]
     public void Anonymous_memory_in_bss_heap_and_mmap_reads_back(string format)
     {
-        var (p, mm) = Pair.WithSpace(format);
+        var (p, mm) = PagingPair.WithSpace(format);
         var bss = UserLayout.BssStart(p.Format) + 5;
         Assert.Equal(7, p.Write(mm, bss, 7));
         Assert.Equal(7, p.Read(mm, bss));
@@ -47,7 +45,7 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Private_file_page_is_copied_on_write_and_written_back(string format)
     {
-        var (p, mm) = Pair.WithSpace(format);
+        var (p, mm) = PagingPair.WithSpace(format);
         var data = UserLayout.DataStart(p.Format);
         Assert.Equal(0, p.Read(mm, data + 0x1000));
         Assert.Single(p.Impl.Snapshot().Cache);
@@ -68,12 +66,12 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Shared_file_write_in_one_space_is_read_in_another_and_survives_eviction(string format)
     {
-        var p = new Pair(format);
+        var p = new PagingPair(format);
         var a = p.Create();
         var b = p.Create();
         var request = new MmapRequest(2, VmProt.Read | VmProt.Write, 1, 3, true);
         var inA = p.Do(s => s.Mmap(a, request)).Value.Value;
-        var inB = p.Do(s => s.Mmap(b, request with { Fixed = FarAway })).Value.Value;
+        var inB = p.Do(s => s.Mmap(b, request with { Fixed = PagingPair.FarAway })).Value.Value;
         Assert.Equal(42, p.Write(a, inA + 17, 42));
         Assert.Equal(42, p.Read(b, inB + 17));
         Assert.Equal(43, p.Write(b, inB + 18, 43));
@@ -91,7 +89,7 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Shmem_pages_live_while_mapped_and_go_with_the_last_unmap(string format)
     {
-        var (p, mm) = Pair.WithSpace(format);
+        var (p, mm) = PagingPair.WithSpace(format);
         var shm = p.Do(s => s.Mmap(mm, new MmapRequest(3, VmProt.Read | VmProt.Write, null, 0, true))).Value.Value;
         Assert.Equal(8, p.Write(mm, shm + 0x2000, 8));
         Assert.Equal(8, p.Read(mm, shm + 0x2000));
@@ -106,9 +104,9 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Mprotect_downgrade_refuses_writes_and_none_refuses_reads(string format)
     {
-        var (p, mm) = Pair.WithSpace(format);
+        var (p, mm) = PagingPair.WithSpace(format);
         var at = p.Do(s => s.Mmap(mm,
-            new MmapRequest(2, VmProt.Read | VmProt.Write, null, 0, false, FarAway))).Value.Value;
+            new MmapRequest(2, VmProt.Read | VmProt.Write, null, 0, false, PagingPair.FarAway))).Value.Value;
         Assert.Equal(3, p.Write(mm, at + 0x1000, 3));
         p.Do(s => s.Mprotect(mm, new VirtAddr(at + 0x1000), 1, VmProt.Read));
         var fault = Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm, new VirtAddr(at + 0x1000), Access.Write,
@@ -129,7 +127,7 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Fetch_from_data_faults_only_where_the_format_has_nx(string format)
     {
-        var (p, mm) = Pair.WithSpace(format);
+        var (p, mm) = PagingPair.WithSpace(format);
         var bss = UserLayout.BssStart(p.Format);
         Assert.Equal(0x90, p.Write(mm, bss, 0x90));
         var fetch = p.Do(s => s.Access(mm, new VirtAddr(bss), Access.Fetch, Privilege.User, 0));
@@ -147,7 +145,7 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Stack_grows_within_its_limit_and_not_beyond(string format)
     {
-        var (p, mm) = Pair.WithSpace(format);
+        var (p, mm) = PagingPair.WithSpace(format);
         var top = UserLayout.StackTop(p.Format);
         Assert.Equal(1, p.Write(mm, top - (1UL << 20), 1));
         Assert.Equal(2, p.Write(mm, top - UserLayout.StackLimit, 2));
@@ -162,7 +160,7 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Vmalloc_is_shared_by_every_space_and_refused_to_users(string format)
     {
-        var p = new Pair(format);
+        var p = new PagingPair(format);
         var a = p.Create();
         var first = p.Do(s => s.Vmalloc(2)).Value;
         var second = p.Do(s => s.Vmalloc(1)).Value;
@@ -190,7 +188,7 @@ public sealed class PagingImplTests
     [MemberData(nameof(Formats))]
     public void Non_canonical_addresses_fault_before_the_walk(string format)
     {
-        var (p, mm) = Pair.WithSpace(format);
+        var (p, mm) = PagingPair.WithSpace(format);
         if (p.Format.VirtualBits == 32)
         {
             return;
@@ -200,194 +198,5 @@ public sealed class PagingImplTests
         var fault = Assert.IsType<SegmentationFault>(p.Do(s => s.Access(mm, new VirtAddr(hole), Access.Read,
             Privilege.Supervisor, 0)).Error);
         Assert.Equal((FaultKind.NonCanonical, (PageLevel?)null), (fault.Fault.Kind, fault.Fault.Level));
-    }
-
-    [Theory]
-    [MemberData(nameof(Formats))]
-    public void Munmap_frees_the_tables_no_vma_needs(string format)
-    {
-        var (p, mm) = Pair.WithSpace(format);
-        var before = p.Impl.Snapshot().Spaces[0];
-        var at = p.Do(s => s.Mmap(mm,
-            new MmapRequest(3, VmProt.Read | VmProt.Write, null, 0, false, FarAway))).Value.Value;
-        p.Write(mm, at, 1);
-        p.Write(mm, at + 0x2000, 2);
-        var touched = p.Impl.Snapshot().Spaces[0];
-        Assert.Equal(p.Format.Depth - 1, touched.Tables.Length - before.Tables.Length);
-        Assert.Equal((ulong)(p.Format.Depth == 5 ? 3 : p.Format.Depth - 1) * Pfn.PageSize, touched.PgTablesBytes);
-        p.Do(s => s.Munmap(mm, new VirtAddr(at), 1));
-        Assert.Equal(touched.Tables.Length, p.Impl.Snapshot().Spaces[0].Tables.Length);
-        p.Do(s => s.Munmap(mm, new VirtAddr(at + 0x1000), 2));
-        // The tables whose range still reaches the text VMA stay: P4D and PUD (5-level), PUD (4-level), none (2-level).
-        var after = p.Impl.Snapshot().Spaces[0];
-        Assert.Equal(before.Tables.Length + Math.Max(0, p.Format.Depth - 3), after.Tables.Length);
-        Assert.Equal(p.Format.Depth > 2 ? Pfn.PageSize : 0, after.PgTablesBytes);
-    }
-
-    [Theory]
-    [MemberData(nameof(Formats))]
-    public void Out_of_frames_a_fault_changes_nothing(string format)
-    {
-        var p = new Pair(format, 12);
-        var mm = p.Create();
-        var at = p.Do(s => s.Mmap(mm,
-            new MmapRequest(64, VmProt.Read | VmProt.Write, null, 0, false, FarAway))).Value.Value;
-        Result<byte> result;
-        var page = 0UL;
-        do
-        {
-            var before = p.Impl.Snapshot();
-            var addr = new VirtAddr(at + (page++ << Pfn.PageShift));
-            result = p.Do(s => s.Access(mm, addr, Access.Write, Privilege.User, 1));
-            if (!result.IsOk)
-            {
-                Assert.Null(before.DiffFrom(p.Impl.Snapshot()));
-                Assert.Null(before.Pages.DiffFrom(p.Impl.Snapshot().Pages));
-            }
-        }
-        while (result.IsOk);
-
-        Assert.Equal(new FaultOutOfMemory(new VirtAddr(at + ((page - 1) << Pfn.PageShift)), 1), result.Error);
-        Assert.IsType<FaultOutOfMemory>(p.Do(s => s.Access(mm, new VirtAddr(UserLayout.BssStart(p.Format)), Access.Read,
-            Privilege.User, 0)).Error);
-        Assert.Equal(new PagingOutOfMemory("vmalloc of 1 pages", p.Format.Depth - 1), p.Do(s => s.Vmalloc(1)).Error);
-        Assert.Equal(new PagingOutOfMemory("pgd_alloc", 1), p.Do(s => s.CreateAddressSpace()).Error);
-        p.Do(s => s.Munmap(mm, new VirtAddr(at), 1));
-        Assert.True(p.Do(s => s.CreateAddressSpace()).IsOk);
-    }
-
-    [Theory]
-    [MemberData(nameof(Formats))]
-    public void Destroying_everything_returns_the_buddy_allocator_to_its_start(string format)
-    {
-        var p = new Pair(format);
-        var model = p.Model.Pages.Snapshot();
-        var impl = p.Impl.Pages.Snapshot();
-        var a = p.Create();
-        var b = p.Create();
-        p.Write(a, UserLayout.BssStart(p.Format), 1);
-        p.Read(b, UserLayout.TextStart(p.Format));
-        p.Write(b, UserLayout.StackTop(p.Format) - 0x10_0000, 2);
-        var shm = p.Do(s => s.Mmap(a, new MmapRequest(1, VmProt.Read | VmProt.Write, null, 0, true))).Value.Value;
-        p.Write(a, shm, 3);
-        var area = p.Do(s => s.Vmalloc(3)).Value;
-        p.Do(s => s.Access(a, area, Access.Write, Privilege.Supervisor, 4));
-        p.Do(s => s.DestroyAddressSpace(a));
-        p.Do(s => s.DestroyAddressSpace(b));
-        p.Do(s => s.Vfree(area));
-        Assert.Null(model.DiffFrom(p.Model.Pages.Snapshot()));
-        Assert.Null(impl.DiffFrom(p.Impl.Pages.Snapshot()));
-        Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Access(a, area, Access.Read, Privilege.Supervisor, 0)).Error);
-    }
-
-    [Theory]
-    [MemberData(nameof(Formats))]
-    public void Bad_input_gets_the_same_typed_error(string format)
-    {
-        var (p, mm) = Pair.WithSpace(format);
-        var ghost = new AsId(9);
-        Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Munmap(ghost, FarAway, 1)).Error);
-        Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Mprotect(ghost, FarAway, 1, VmProt.Read)).Error);
-        Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Brk(ghost, FarAway)).Error);
-        Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Mmap(ghost,
-            new MmapRequest(1, VmProt.Read, null, 0, false))).Error);
-        Assert.IsType<UnknownAddressSpace>(p.Do(s => s.DestroyAddressSpace(ghost)).Error);
-        Assert.IsType<UnknownAddressSpace>(p.Do(s => s.Translate(ghost, FarAway, Access.Read, Privilege.User)).Error);
-        var fault = new PageFault(FarAway, FaultKind.NotPresent, p.Format.Levels[^1]);
-        Assert.Equal(new UnknownAddressSpace(ghost),
-            p.Do(s => s.HandleFault(ghost, fault, Access.Read, Privilege.User)).Error);
-        Assert.IsType<InvalidRange>(p.Do(s => s.Munmap(mm, new VirtAddr(FarAway.Value + 1), 1)).Error);
-        Assert.IsType<InvalidRange>(p.Do(s => s.Munmap(mm, FarAway, 0)).Error);
-        Assert.IsType<InvalidRange>(p.Do(s => s.Mmap(mm, new MmapRequest(0, VmProt.Read, null, 0, false))).Error);
-        Assert.IsType<InvalidRange>(p.Do(s => s.Mmap(mm, new MmapRequest(1, VmProt.Read, -1, 0, false))).Error);
-        Assert.IsType<InvalidRange>(p.Do(s => s.Mmap(mm,
-            new MmapRequest(1, VmProt.Read, null, 0, false, new VirtAddr(0x1000)))).Error);
-        Assert.IsType<RangeInUse>(p.Do(s => s.Mmap(mm,
-            new MmapRequest(1, VmProt.Read, null, 0, false, new VirtAddr(UserLayout.TextStart(p.Format))))).Error);
-        Assert.IsType<NoVirtualSpace>(p.Do(s => s.Mmap(mm,
-            new MmapRequest(p.Format.UserTop >> Pfn.PageShift, VmProt.Read, null, 0, false))).Error);
-        Assert.IsType<BrkRefused>(p.Do(s => s.Brk(mm, new VirtAddr(0x1000))).Error);
-        Assert.IsType<BrkRefused>(p.Do(s => s.Brk(mm,
-            new VirtAddr(UserLayout.StackTop(p.Format) - (UserLayout.InitialStackPages << Pfn.PageShift)))).Error);
-        Assert.IsType<NotVmallocArea>(p.Do(s => s.Vfree(new VirtAddr(p.Format.VmallocStart))).Error);
-        Assert.IsType<InvalidRange>(p.Do(s => s.Vmalloc(p.Format.SpanOf(0) >> Pfn.PageShift)).Error);
-    }
-
-    /// <summary>Implementation alone: the model's page cache cannot hold two pages (it sorts by MappedObject, which is
-    /// not comparable).</summary>
-    [Theory]
-    [MemberData(nameof(Formats))]
-    public void Impl_alone_caches_many_pages(string format)
-    {
-        var paging = new PagingSystem(PagingFormat.All.Single(f => f.Name == format),
-            new BuddyAllocator(MemoryLayout.Flat(256)));
-        var mm = paging.CreateAddressSpace().Value;
-        var text = UserLayout.TextStart(paging.Format);
-        var shm = paging.Mmap(mm, new MmapRequest(2, VmProt.Read | VmProt.Write, null, 0, true)).Value.Value;
-        for (var page = 0UL; page < 4; page++)
-        {
-            Assert.Equal(0,
-                paging.Access(mm, new VirtAddr(text + (page << Pfn.PageShift)), Access.Read, Privilege.User, 0).Value);
-        }
-
-        Assert.Equal(5, paging.Access(mm, new VirtAddr(shm + 0x1000), Access.Write, Privilege.User, 5).Value);
-        Assert.Equal(1, paging.Access(mm, new VirtAddr(shm), Access.Write, Privilege.User, 1).Value);
-        var snapshot = paging.Snapshot();
-        Assert.Equal(["file0@0", "file0@1", "file0@2", "file0@3", "shmem0@0", "shmem0@1"],
-            snapshot.Cache.Select(c => $"{c.Backing}@{c.PgOff}"));
-        Assert.Empty(PagingInvariants.All(snapshot));
-        // Stored: the PGD (it holds the kernel's entry), the tables to text and to the shmem area, the two written
-        // pages.
-        Assert.Equal((2 * (paging.Format.Depth - 1)) + 3, paging.StoredFrames);
-    }
-
-    /// <summary>The model and the implementation side by side, checked after every call.</summary>
-    private sealed class Pair
-    {
-        public Pair(string format, ulong frames = 1024)
-        {
-            Format = PagingFormat.All.Single(f => f.Name == format);
-            Model = new PagingModel(Format, new BuddyModel(MemoryLayout.Flat(frames)));
-            Impl = new PagingSystem(Format, new BuddyAllocator(MemoryLayout.Flat(frames)));
-            Check("construction");
-        }
-
-        public PagingFormat Format { get; }
-
-        public PagingModel Model { get; }
-
-        public PagingSystem Impl { get; }
-
-        public Result<T> Do<T>(Func<IPagingSystem, Result<T>> call)
-        {
-            var expected = call(Model);
-            var actual = call(Impl);
-            Assert.Equal(expected, actual);
-            Check($"{expected}");
-            return actual;
-        }
-
-        /// <summary>A fresh pair and a first address space on it.</summary>
-        public static (Pair Pair, AsId Mm) WithSpace(string format)
-        {
-            var pair = new Pair(format);
-            return (pair, pair.Create());
-        }
-
-        public AsId Create() => Do(s => s.CreateAddressSpace()).Value;
-
-        public byte Read(AsId mm, ulong addr) =>
-            Do(s => s.Access(mm, new VirtAddr(addr), Access.Read, Privilege.User, 0)).Value;
-
-        public byte Write(AsId mm, ulong addr, byte value) =>
-            Do(s => s.Access(mm, new VirtAddr(addr), Access.Write, Privilege.User, value)).Value;
-
-        private void Check(string after)
-        {
-            var impl = Impl.Snapshot();
-            var diff = Model.Snapshot().DiffFrom(impl);
-            Assert.True(diff is null, $"after {after}: {diff}");
-            Assert.Empty(PagingInvariants.All(impl));
-        }
     }
 }

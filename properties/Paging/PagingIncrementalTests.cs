@@ -20,18 +20,18 @@ public sealed class PagingIncrementalTests(ITestOutputHelper output)
     private const string Implementation = "PagingSystem";
     private const int Cases = 30;
 
-    public static TheoryData<string, string, PagingChecks> Systems()
+    public static TheoryData<string, string, Level> Systems()
     {
-        var data = new TheoryData<string, string, PagingChecks>();
+        var data = new TheoryData<string, string, Level>();
         foreach (var format in PagingFormat.All)
         {
-            data.Add(Implementation, format.Name, PagingChecks.Safe);
-            data.Add(Implementation, format.Name, PagingChecks.All);
+            data.Add(Implementation, format.Name, Level.Safe);
+            data.Add(Implementation, format.Name, Level.All);
         }
 
         foreach (var row in BrokenPagingTests.Variants)
         {
-            data.Add((string)row[0], (string)row[1], PagingChecks.All);
+            data.Add((string)row[0], (string)row[1], Level.All);
         }
 
         return data;
@@ -40,7 +40,7 @@ public sealed class PagingIncrementalTests(ITestOutputHelper output)
     [Theory]
     [MemberData(nameof(Systems))]
     public void Incremental_check_finds_exactly_what_the_full_check_finds(
-        string system, string format, PagingChecks checks) =>
+        string system, string format, Level checks) =>
         PropertyRunner.Check(output, Prop.ForAll(PagingGen.Scenarios(PagingExamples.Format(format)), scenario =>
             IncrementalCheck.Agrees(
                 () => new PagingLockstep(

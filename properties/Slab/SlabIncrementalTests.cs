@@ -28,7 +28,7 @@ public sealed class SlabIncrementalTests(ITestOutputHelper output)
             IncrementalCheck.Agrees(() => Subject(allocator, scenario.Layout), scenario.Steps)), Cases);
 
     private static SlabLockstep Subject(string allocator, MemoryLayout layout) =>
-        new(Create(allocator, layout), new SlabModel(ModelPages(allocator, layout)), SlabChecks.Safe);
+        new(Create(allocator, layout), new SlabModel(ModelPages(allocator, layout)), Level.Safe);
 
     private static ISlabAllocator Create(string allocator, MemoryLayout layout) => allocator switch
     {

@@ -23,8 +23,8 @@ public sealed class BrokenBuddyTests(ITestOutputHelper output)
     [Theory]
     [MemberData(nameof(Variants))]
     public void Broken_variant_is_caught_and_the_broken_rule_named(string variant, string rule, int casesAtSeed) =>
-        BrokenVariant.AssertCaught(
-            output, BuddyProperties.Lockstepped(layout => Create(variant, layout), BuddyChecks.All), rule, casesAtSeed);
+        BrokenVariant.AssertCaught(output,
+            BuddySafeSpecification.Lockstepped(layout => Create(variant, layout), Level.All), rule, casesAtSeed);
 
     internal static IBuddyAllocator Create(string variant, MemoryLayout layout) => variant switch
     {

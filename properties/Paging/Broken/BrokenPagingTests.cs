@@ -32,8 +32,8 @@ public sealed class BrokenPagingTests(ITestOutputHelper output)
     public void Broken_variant_is_caught_and_the_broken_rule_named(string variant, string format, string rule,
         int casesAtSeed) =>
         BrokenVariant.AssertCaught(output,
-            PagingProperties.Lockstepped(PagingExamples.Format(format),
-                (f, layout) => Create(variant, f, new BuddyModel(layout)), PagingChecks.All),
+            PagingSafeSpecification.Lockstepped(PagingExamples.Format(format),
+                (f, layout) => Create(variant, f, new BuddyModel(layout)), Level.All),
             rule, casesAtSeed);
 
     [Fact]

@@ -20,14 +20,14 @@ public sealed class BrokenSlabTests(ITestOutputHelper output)
         { nameof(NewSlabWhilePartialHasRoom), SlabRules.NewSlabOnlyWhenNeeded, 1 },
         { nameof(KmallocOffByOne), SlabRules.KmallocSizeClass, 32 },
         { nameof(ConstructorOnEveryAlloc), SlabInvariants.ConstructorCount, 54 },
-        { nameof(DoubleFreeUndetected), SlabRules.OnlyLiveObjects, 4 },
+        { nameof(DoubleFreeUndetected), SlabRules.OnlyLiveObjects, 9 },
     };
 
     [Theory]
     [MemberData(nameof(Variants))]
     public void Broken_variant_is_caught_and_the_broken_rule_named(string variant, string rule, int casesAtSeed) =>
         BrokenVariant.AssertCaught(output,
-            SlabProperties.Lockstepped(layout => Create(variant, new BuddyModel(layout)), SlabChecks.All),
+            SlabSafeSpecification.Lockstepped(layout => Create(variant, new BuddyModel(layout)), Level.All),
             rule, casesAtSeed);
 
     [Fact]

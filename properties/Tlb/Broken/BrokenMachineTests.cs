@@ -1,3 +1,5 @@
+using MMSpec.Impl.Buddy;
+using MMSpec.Impl.Paging;
 using MMSpec.Impl.Tlb;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Tlb;
@@ -33,8 +35,9 @@ public sealed class BrokenMachineTests(ITestOutputHelper output)
     public void Broken_variant_is_caught_and_the_broken_rule_named(string variant, bool pcid, string rule,
         int casesAtSeed) =>
         BrokenVariant.AssertCaught(output,
-            TlbProperties.Lockstepped(PagingFormat.FourLevel, pcid, (paging, config) =>
-                Create(variant, paging, config)), rule, casesAtSeed);
+            TlbSpecification.Lockstepped(PagingFormat.FourLevel, pcid, (format, layout, config) =>
+                Create(variant, new WatchedPaging(new PagingSystem(format, new BuddyAllocator(layout))), config)),
+            rule, casesAtSeed);
 
     internal static Machine Create(string variant, IPagingSystem paging, MachineConfig config)
     {

@@ -1,0 +1,158 @@
+using System.Collections.Immutable;
+using FsCheck;
+using FsCheck.Fluent;
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
+using MMSpec.Conformance.Lockstep;
+
+namespace MMSpec.Conformance.Buddy;
+
+/// <summary>
+/// Generators for buddy scenarios. Layouts are small (1..8192 frames) so a step is cheap, with zone boundaries
+/// at the real places or anywhere, and reserved holes, so that zone and alignment rules are exercised. Steps come
+/// in phases (mixed, allocation bursts to exhaustion, frees in reverse or random order) with invalid steps mixed in.
+/// </summary>
+public static class BuddyGen
+{
+    public static Arbitrary<BuddyScenario> Scenarios() => MutationProfile.Arbitrary(Scenario(), ShrinkScenario);
+
+    public static Gen<BuddyScenario> Scenario() =>
+        from layout in Layout()
+        from steps in Steps()
+        select new BuddyScenario(layout, steps);
+
+    public static Gen<MemoryLayout> Layout() =>
+        from frames in Gen.Frequency(
+            (2, Gen.Choose(1, 64)),
+            (4, Gen.Choose(64, 1100)),
+            (4, Gen.Choose(1024, 8192)))
+        from dma32 in Gen.Frequency(
+            (3, Gen.Constant((int)MemoryLayout.DefaultDma32Start.Value)),
+            (7, Gen.Choose(0, frames)))
+        from normal in Gen.Frequency(
+            (3, Gen.Constant((int)MemoryLayout.DefaultNormalStart.Value)),
+            (7, Gen.Choose(dma32, Math.Max(dma32, frames + 16))))
+        from reserveZero in Gen.Elements(true, false)
+        from holes in Gen.ListOf(Hole(frames), 3).Select(list => list.Take(3).ToList())
+        from holeCount in Gen.Choose(0, 3)
+        select Build((ulong)frames, dma32, normal, reserveZero, holes.Take(holeCount));
+
+    public static Gen<ImmutableArray<BuddyStep>> Steps() =>
+        Gen.Sized(size =>
+            from phases in Gen.ListOf(Phase(Math.Max(4, size)), Math.Max(1, size / 20) + 1)
+            select phases.SelectMany(p => p).ToImmutableArray());
+
+    /// <summary>Simpler scenarios: fewer steps, simpler steps, fewer reserved ranges, fewer frames.</summary>
+    public static IEnumerable<BuddyScenario> ShrinkScenario(BuddyScenario scenario)
+    {
+        foreach (var steps in Shrink.DropSteps(scenario.Steps))
+        {
+            yield return scenario with { Steps = steps };
+        }
+
+        foreach (var steps in Shrink.EachStep(scenario.Steps, ShrinkStep))
+        {
+            yield return scenario with { Steps = steps };
+        }
+
+        var layout = scenario.Layout;
+        for (var i = 0; i < layout.Reserved.Length; i++)
+        {
+            yield return scenario with
+            {
+                Layout = new MemoryLayout(layout.FrameCount, layout.Dma32Start, layout.NormalStart,
+                    layout.Reserved.RemoveAt(i)),
+            };
+        }
+
+        foreach (var frames in Shrink.Toward0(layout.FrameCount).Where(f => f > 0))
+        {
+            yield return scenario with
+            {
+                Layout = new MemoryLayout(frames, layout.Dma32Start, layout.NormalStart,
+                    layout.Reserved.Where(r => r.End.Value <= frames)),
+            };
+        }
+    }
+
+    private static IEnumerable<BuddyStep> ShrinkStep(BuddyStep step) => step switch
+    {
+        Alloc a => Shrink.Toward0(a.Order).Select(o => (BuddyStep)(a with { Order = o }))
+            .Concat(a.Zone == ZoneType.Normal ? [] : [a with { Zone = ZoneType.Normal }]),
+        Free f => Shrink.Toward0(f.Handle).Select(h => (BuddyStep)new Free(h)),
+        FreeWrongOrder w => Shrink.Toward0(w.Handle).Select(h => (BuddyStep)(w with { Handle = h })),
+        FreeInterior i => Shrink.Toward0(i.Handle).Select(h => (BuddyStep)(i with { Handle = h }))
+            .Concat(Shrink.Toward0(i.Offset).Select(o => i with { Offset = o })),
+        FreeAgain g => Shrink.Toward0(g.Handle).Select(h => (BuddyStep)new FreeAgain(h)),
+        FreeRaw r => Shrink.Toward0(r.Pfn).Select(p => (BuddyStep)(r with { Pfn = p }))
+            .Concat(Shrink.Toward0(r.Order).Select(o => r with { Order = o })),
+        _ => [],
+    };
+
+    private static MemoryLayout Build(ulong frames, int dma32, int normal, bool reserveZero,
+        IEnumerable<PfnRange> holes)
+    {
+        var reserved = new List<PfnRange>();
+        if (reserveZero)
+        {
+            reserved.Add(new PfnRange(new Pfn(0), new Pfn(1)));
+        }
+
+        foreach (var hole in holes.OrderBy(h => h.Start))
+        {
+            if (hole.End.Value <= frames && reserved.All(r => hole.Start >= r.End || hole.End <= r.Start))
+            {
+                reserved.Add(hole);
+            }
+        }
+
+        return new MemoryLayout(frames, new Pfn((ulong)dma32), new Pfn((ulong)normal), reserved);
+    }
+
+    private static Gen<PfnRange> Hole(int frames) =>
+        from start in Gen.Choose(0, Math.Max(0, frames - 1))
+        from length in Gen.Frequency((3, Gen.Choose(1, 4)), (1, Gen.Choose(5, 64)))
+        select new PfnRange(new Pfn((ulong)start), new Pfn((ulong)Math.Min(frames, start + length)));
+
+    private static Gen<IEnumerable<BuddyStep>> Phase(int length) =>
+        Gen.Frequency(
+            (4, Gen.ListOf(MixedStep(), length).Select(l => l.AsEnumerable())),
+            (2, Gen.ListOf(BurstStep(), length).Select(l => l.AsEnumerable())),
+            (2, Gen.ListOf(Gen.Frequency((15, Gen.Constant<BuddyStep>(new FreeLast())), (1, InvalidStep())),
+                length).Select(l => l.AsEnumerable())),
+            (2, Gen.ListOf(Gen.Frequency((15, FreeStep()), (1, InvalidStep())), length).Select(l => l.AsEnumerable())));
+
+    private static Gen<BuddyStep> MixedStep() =>
+        Gen.Frequency(
+            (40, AllocStep(Gen.Frequency((6, Gen.Choose(0, 3)), (3, Gen.Choose(4, 9)), (1, Gen.Constant(Order.Max))))),
+            (30, FreeStep()),
+            (10, Gen.Constant<BuddyStep>(new FreeLast())),
+            (15, InvalidStep()));
+
+    private static Gen<BuddyStep> BurstStep() =>
+        Gen.Frequency((15, AllocStep(Gen.Choose(0, 4))), (1, InvalidStep()));
+
+    private static Gen<BuddyStep> AllocStep(Gen<int> order) =>
+        from o in order
+        from zone in Gen.Frequency((6, Gen.Constant(ZoneType.Normal)), (3, Gen.Constant(ZoneType.Dma32)),
+            (1, Gen.Constant(ZoneType.Dma)))
+        select (BuddyStep)new Alloc(o, zone);
+
+    private static Gen<BuddyStep> FreeStep() => Gen.Choose(0, 64).Select(h => (BuddyStep)new Free(h));
+
+    private static Gen<BuddyStep> InvalidStep() =>
+        Gen.OneOf(
+            from h in Gen.Choose(0, 64)
+            from d in Gen.Elements(-2, -1, 1, 2, 11)
+            select (BuddyStep)new FreeWrongOrder(h, d),
+            from h in Gen.Choose(0, 64)
+            from o in Gen.Choose(0, 1023)
+            select (BuddyStep)new FreeInterior(h, o),
+            Gen.Choose(0, 8).Select(h => (BuddyStep)new FreeAgain(h)),
+            from pfn in Gen.Choose(0, 9000)
+            from o in Gen.Choose(-1, 12)
+            select (BuddyStep)new FreeRaw((ulong)pfn, o),
+            from o in Gen.Elements(-1, 11, 12, 64)
+            from zone in Gen.Elements(ZoneType.Dma, ZoneType.Normal)
+            select (BuddyStep)new Alloc(o, zone));
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using FsCheck;
+using FsCheck.Fluent;
+using Microsoft.FSharp.Core;
+using Xunit.Abstractions;
+
+namespace MMSpec.Conformance.Lockstep;
+
+/// <summary>
+/// Runs an FsCheck property with the case count scaled by MMSPEC_SCALE (e.g. 0.2 for mutation runs, 10 for long
+/// CI campaigns), or set by <see cref="MutationProfile"/> under MMSPEC_PROFILE=mutation, and, when
+/// MMSPEC_REPLAY="seed,gamma" is set, replays that run exactly. Output (statistics,
+/// seed, shrunk counterexample) goes to the xunit test output.
+/// </summary>
+public static class PropertyRunner
+{
+    public const string ScaleVariable = "MMSPEC_SCALE";
+    public const string ReplayVariable = "MMSPEC_REPLAY";
+
+    /// <summary>The gamma a fixed-seed run starts from (the golden ratio, SplitMix's default).</summary>
+    public const ulong Gamma = 0x9E3779B97F4A7C15UL;
+
+    public static int Cases(int baseline)
+    {
+        var text = Environment.GetEnvironmentVariable(ScaleVariable);
+        var scale = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed)
+            && parsed > 0 ? parsed : 1.0;
+        return Math.Max(1, (int)Math.Round(baseline * scale));
+    }
+
+    public static void Check(ITestOutputHelper output, Property property, int baseline, int endSize = 100,
+        [System.Runtime.CompilerServices.CallerMemberName] string testName = "",
+        [System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
+    {
+        Counterexample.Take();
+        var config = Config.QuickThrowOnFailure
+            .WithMaxTest(MutationProfile.CasesFor(testName) ?? Cases(baseline))
+            .WithEndSize(endSize)
+            .WithRunner(new OutputRunner(output, testName, sourceFile));
+        var replay = Replay();
+        if (replay is not null)
+        {
+            output.WriteLine($"replaying {ReplayVariable}={Environment.GetEnvironmentVariable(ReplayVariable)}");
+            config = config.WithReplay(replay);
+        }
+
+        FsCheck.Check.One(config, property);
+    }
+
+    /// <summary>Runs a property from a fixed seed: the deterministic way to show a broken variant is caught.</summary>
+    public static void CheckFrom(ITestOutputHelper output, Property property, int cases, ulong seed, int endSize = 100,
+        [System.Runtime.CompilerServices.CallerMemberName] string testName = "",
+        [System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
+    {
+        Counterexample.Take();
+        var config = Config.QuickThrowOnFailure
+            .WithMaxTest(cases)
+            .WithEndSize(endSize)
+            .WithRunner(new OutputRunner(output, testName, sourceFile))
+            .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(seed, Gamma), FSharpOption<int>.None)));
+        FsCheck.Check.One(config, property);
+    }
+
+    private static FSharpOption<Replay>? Replay()
+    {
+        var text = Environment.GetEnvironmentVariable(ReplayVariable);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var parts = text.Trim('(', ')', ' ').Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length < 2 || !ulong.TryParse(parts[0], out var seed) || !ulong.TryParse(parts[1], out var gamma))
+        {
+            throw new ArgumentException(
+                $"{ReplayVariable} must be \"seed,gamma\" as FsCheck prints it, not \"{text}\"");
+        }
+
+        var size = parts.Length > 2 && int.TryParse(parts[2], out var s)
+            ? FSharpOption<int>.Some(s)
+            : FSharpOption<int>.None;
+        return FSharpOption<Replay>.Some(new Replay(new Rnd(seed, gamma), size));
+    }
+}

@@ -1,0 +1,212 @@
+using System.Collections.Immutable;
+using FsCheck;
+using FsCheck.Fluent;
+using MMSpec.Model.Paging;
+using MMSpec.Conformance.Lockstep;
+
+namespace MMSpec.Conformance.Paging;
+
+/// <summary>
+/// Generators for paging scenarios. Machines are small (12..600 frames) so that faults run out of frames while
+/// allocating a page-table page; steps come in phases: mixed operations, dense runs of accesses over a few
+/// mappings, sparse mappings at and across table boundaries, page migration, stack growth to its limit, and teardown;
+/// invalid operations (unaligned ranges, dead address spaces, non-canonical and kernel addresses, bad vfree) are
+/// mixed in.
+/// </summary>
+public static class PagingGen
+{
+    public static Arbitrary<PagingScenario> Scenarios(PagingFormat format) =>
+        MutationProfile.Arbitrary(Scenario(format), ShrinkScenario);
+
+    public static Gen<PagingScenario> Scenario(PagingFormat format) =>
+        from frames in Gen.Frequency((2, Gen.Choose(12, 40)), (3, Gen.Choose(41, 200)), (2, Gen.Choose(201, 600)))
+        from steps in Steps()
+        select new PagingScenario(format, (ulong)frames, steps);
+
+    public static Gen<ImmutableArray<PagingStep>> Steps() =>
+        Gen.Sized(size =>
+            from phases in Gen.ListOf(Phase(Math.Max(4, size)), Math.Max(1, size / 20) + 1)
+            select new PagingStep[] { new NewMm() }.Concat(phases.SelectMany(p => p)).ToImmutableArray());
+
+    /// <summary>Simpler scenarios: fewer steps, then simpler steps, then fewer frames.</summary>
+    public static IEnumerable<PagingScenario> ShrinkScenario(PagingScenario scenario)
+    {
+        foreach (var steps in Shrink.DropSteps(scenario.Steps))
+        {
+            yield return scenario with { Steps = steps };
+        }
+
+        foreach (var steps in Shrink.EachStep(scenario.Steps, ShrinkStep))
+        {
+            yield return scenario with { Steps = steps };
+        }
+
+        foreach (var frames in Shrink.Toward0(scenario.Frames).Where(f => f >= 8))
+        {
+            yield return scenario with { Frames = frames };
+        }
+    }
+
+    private static IEnumerable<PagingStep> ShrinkStep(PagingStep step) => step switch
+    {
+        DestroyMm d => Shrink.Toward0(d.Mm).Select(h => (PagingStep)new DestroyMm(h)),
+        MmapStep m => Shrink.Toward0(m.Pages).Select(n => (PagingStep)(m with { Pages = n }))
+            .Concat(Shrink.Toward0(m.Mm).Select(h => m with { Mm = h }))
+            .Concat(Shrink.Toward0(m.Back).Select(b => m with { Back = b }))
+            .Concat(Shrink.Toward0(m.Slot).Select(s => m with { Slot = s }))
+            .Concat(m.Boundary is null ? [] : [m with { Boundary = null }]),
+        MunmapStep m => Shrink.Toward0(m.Vma).Select(v => (PagingStep)(m with { Vma = v }))
+            .Concat(Shrink.Toward0(m.Offset).Select(o => m with { Offset = o }))
+            .Concat(Shrink.Toward0(m.Pages).Select(n => m with { Pages = n })),
+        MprotectStep m => Shrink.Toward0(m.Vma).Select(v => (PagingStep)(m with { Vma = v }))
+            .Concat(Shrink.Toward0(m.Offset).Select(o => m with { Offset = o }))
+            .Concat(Shrink.Toward0(m.Pages).Select(n => m with { Pages = n })),
+        AccessStep a => Shrink.Toward0(a.Index).Select(i => (PagingStep)(a with { Index = i }))
+            .Concat(Shrink.Toward0((ulong)a.Offset).Select(o => a with { Offset = (long)o }))
+            .Concat(Shrink.Toward0(a.Mm).Select(h => a with { Mm = h })),
+        MigrateStep m => Shrink.Toward0(m.Vma).Select(v => (PagingStep)(m with { Vma = v }))
+            .Concat(Shrink.Toward0(m.Offset).Select(o => m with { Offset = o }))
+            .Concat(Shrink.Toward0(m.Mm).Select(h => m with { Mm = h })),
+        MigrateRecent m => Shrink.Toward0(m.Page).Select(n => (PagingStep)new MigrateRecent(n)),
+        VmallocStep v => Shrink.Toward0(v.Pages).Select(n => (PagingStep)new VmallocStep(n)),
+        VfreeStep v => Shrink.Toward0(v.Area).Select(n => (PagingStep)(v with { Area = n })),
+        _ => [],
+    };
+
+    private static Gen<IEnumerable<PagingStep>> Phase(int length) =>
+        Gen.Frequency(
+            (4, Gen.ListOf(MixedStep(), length).Select(l => l.AsEnumerable())),
+            (3, Dense(length)),
+            (2, Sparse(length)),
+            (1, StackGrowth(length)),
+            (2, Reuse()),
+            (1, Migration()),
+            (1, Gen.ListOf(Gen.Frequency((3, Handle().Select(h => (PagingStep)new DestroyMm(h))),
+                (2, Gen.Constant<PagingStep>(new NewMm())), (1, Invalid())), 4).Select(l => l.AsEnumerable())));
+
+    /// <summary>One mapping, then many accesses into it and its neighbours: dense tables, COW, exhaustion.</summary>
+    private static Gen<IEnumerable<PagingStep>> Dense(int length) =>
+        from map in MmapGen(Gen.Constant<int?>(null))
+        from accesses in Gen.ListOf(Gen.Frequency((10, AccessInVma(Gen.Choose(0, 64 * 4096))), (2, Invalid()),
+            (1, MprotectGen()), (2, MigrateGen())), length * 2)
+        select accesses.Prepend(map);
+
+    /// <summary>Mappings at table boundaries (straddling them), each touched at both ends, then some
+    /// unmapped.</summary>
+    private static Gen<IEnumerable<PagingStep>> Sparse(int length) =>
+        from maps in Gen.ListOf(MmapGen(Gen.Elements<int?>(1, 2)), Math.Max(2, length / 4))
+        from touches in Gen.ListOf(AccessInVma(Gen.Choose(0, 8 * 4096)), length)
+        from unmaps in Gen.ListOf(MunmapGen(), Math.Max(1, length / 4))
+        select maps.Concat(touches).Concat(unmaps);
+
+    /// <summary>Write every page of a new anonymous mapping, unmap it, map again and read: freed frames come back, and
+    /// must read as zero.</summary>
+    private static Gen<IEnumerable<PagingStep>> Reuse() => WriteThenRead(6, (map, _) => [new MunmapRecent(), map]);
+
+    /// <summary>Write every page of a new anonymous mapping, migrate each (and the page past its end), read them:
+    /// contents move with the page.</summary>
+    private static Gen<IEnumerable<PagingStep>> Migration() =>
+        WriteThenRead(4, (_, pages) => Enumerable.Range(0, pages + 1).Select(i => (PagingStep)new MigrateRecent(i)));
+
+    /// <summary>A new anonymous mapping with every page written, then <paramref name="between"/>, then every page
+    /// read.</summary>
+    private static Gen<IEnumerable<PagingStep>> WriteThenRead(int maxPages,
+        Func<MmapStep, int, IEnumerable<PagingStep>> between) =>
+        from mm in Handle()
+        from pages in Gen.Choose(1, maxPages)
+        from value in Gen.Choose(1, 255)
+        let map = new MmapStep(mm, pages, VmProt.Read | VmProt.Write, null, 0, false, null, 0, 0)
+        select new PagingStep[] { map }.Concat(EachPage(mm, pages, Access.Write, (byte)value))
+            .Concat(between(map, pages)).Concat(EachPage(mm, pages, Access.Read, 0));
+
+    private static IEnumerable<PagingStep> EachPage(int mm, int pages, Access access, byte value) =>
+        Enumerable.Range(0, pages)
+            .Select(i => (PagingStep)new AccessStep(mm, AccessTarget.Recent, 0, (i * 4096) + 8, access, Privilege.User,
+            value));
+
+    /// <summary>Accesses ever further below the stack, past the 8 MiB limit.</summary>
+    private static Gen<IEnumerable<PagingStep>> StackGrowth(int length) =>
+        from accesses in Gen.ListOf(
+            from mm in Handle()
+            from offset in Gen.Frequency((4, Gen.Choose(0, 64 * 4096)), (2, Gen.Choose(64 * 4096, 2 << 20)),
+                (1, Gen.Choose(7 << 20, 9 << 20)))
+            from access in Gen.Elements(Access.Read, Access.Write)
+            select (PagingStep)new AccessStep(mm, AccessTarget.BelowStack, 0, offset, access, Privilege.User, 1),
+                length)
+        select accesses.AsEnumerable();
+
+    private static Gen<PagingStep> MixedStep() =>
+        Gen.Frequency(
+            (2, Gen.Constant<PagingStep>(new NewMm())),
+            (1, Handle().Select(h => (PagingStep)new DestroyMm(h))),
+            (6, MmapGen(Gen.Frequency((3, Gen.Constant<int?>(null)), (1, Gen.Elements<int?>(1, 2))))),
+            (3, MunmapGen()),
+            (3, MprotectGen()),
+            (2, MigrateGen()),
+            (3, from mm in Handle()
+                from delta in Gen.Frequency((3, Gen.Choose(1, 40 * 4096)), (2, Gen.Choose(-40 * 4096, -1)),
+                (1, Gen.Choose(-(1 << 30), -(1 << 24)))) select (PagingStep)new BrkStep(mm, delta)),
+            (20, AccessInVma(Gen.Choose(0, 16 * 4096))),
+            (2, from mm in Handle() from i in Handle() from off in Gen.Choose(0, 6 * 4096)
+                from acc in Gen.Elements(Enum.GetValues<Access>())
+                from priv in Gen.Elements(Enum.GetValues<Privilege>())
+                select (PagingStep)new AccessStep(mm, AccessTarget.Vmalloc, i, off, acc, priv, 3)),
+            (2, Gen.Choose(1, 6).Select(n => (PagingStep)new VmallocStep(n))),
+            (1, Handle().Select(h => (PagingStep)new VfreeStep(h))),
+            (6, Invalid()));
+
+    private static Gen<PagingStep> MmapGen(Gen<int?> boundary) =>
+        from mm in Handle()
+        from pages in Gen.Frequency((4, Gen.Choose(1, 8)), (2, Gen.Choose(9, 64)), (1, Gen.Choose(65, 1200)))
+        from prot in Gen.Elements(VmProt.Read | VmProt.Write, VmProt.Read, VmProt.Read | VmProt.Exec,
+            VmProt.Read | VmProt.Write | VmProt.Exec, VmProt.None, VmProt.Write)
+        from file in Gen.Frequency((3, Gen.Constant<int?>(null)), (2, Gen.Choose(0, 2).Select(f => (int?)f)))
+        from pgoff in Gen.Choose(0, 16)
+        from shared in Gen.Elements(true, false)
+        from b in boundary
+        from slot in Gen.Choose(0, 3)
+        from back in Gen.Choose(0, 4)
+        select (PagingStep)new MmapStep(mm, pages, prot, file, pgoff, shared, b, slot, back);
+
+    private static Gen<PagingStep> MunmapGen() =>
+        from mm in Handle() from vma in Handle() from offset in Gen.Choose(0, 8) from pages in Gen.Choose(1, 16)
+        select (PagingStep)new MunmapStep(mm, vma, offset, pages);
+
+    private static Gen<PagingStep> MprotectGen() =>
+        from mm in Handle() from vma in Handle() from offset in Gen.Choose(0, 4) from pages in Gen.Choose(1, 8)
+        from prot in Gen.Elements(VmProt.Read, VmProt.Read | VmProt.Write, VmProt.None, VmProt.Read | VmProt.Exec,
+            VmProt.Read | VmProt.Write | VmProt.Exec)
+        select (PagingStep)new MprotectStep(mm, vma, offset, pages, prot);
+
+    private static Gen<PagingStep> MigrateGen() =>
+        from mm in Handle() from vma in Handle()
+            from offset in Gen.Frequency((3, Gen.Choose(0, 4)), (1, Gen.Choose(5, 64)))
+        select (PagingStep)new MigrateStep(mm, vma, offset);
+
+    private static Gen<PagingStep> AccessInVma(Gen<int> offset) =>
+        from mm in Handle()
+        from vma in Handle()
+        from off in offset
+        from access in Gen.Frequency((4, Gen.Constant(Access.Read)), (5, Gen.Constant(Access.Write)),
+            (1, Gen.Constant(Access.Fetch)))
+        from privilege in Gen.Frequency((9, Gen.Constant(Privilege.User)), (1, Gen.Constant(Privilege.Supervisor)))
+        from value in Gen.Choose(1, 255)
+        select (PagingStep)new AccessStep(mm, AccessTarget.Vma, vma, off, access, privilege, (byte)value);
+
+    private static Gen<PagingStep> Invalid() =>
+        Gen.OneOf(
+            from mm in Handle() from vma in Handle() select (PagingStep)new MunmapStep(mm, vma, 0, 1, true),
+            from mm in Handle() from n in Gen.Choose(-2, 0)
+                select (PagingStep)new MmapStep(mm, n, VmProt.Read, null, 0, false, null, 0, 0),
+            Gen.Choose(0, 3).Select(w => (PagingStep)new DeadMmStep(w)),
+            from mm in Handle() from off in Gen.Choose(0, 1 << 20) from acc in Gen.Elements(Enum.GetValues<Access>())
+            select (PagingStep)new AccessStep(mm, AccessTarget.NonCanonical, 0, off, acc, Privilege.User, 1),
+            from mm in Handle() from which in Gen.Choose(0, 1) from off in Gen.Choose(0, 1 << 20)
+                from priv in Gen.Elements(Enum.GetValues<Privilege>())
+            select (PagingStep)new AccessStep(mm, AccessTarget.Unmapped, which, off, Access.Read, priv, 1),
+            Handle().Select(h => (PagingStep)new VfreeStep(h, true)),
+            from mm in Handle() from vma in Handle() select (PagingStep)new MigrateStep(mm, vma, 0, true),
+            Gen.Constant<PagingStep>(new VmallocStep(0)));
+
+    private static Gen<int> Handle() => Gen.Choose(0, 16);
+}

@@ -1,0 +1,99 @@
+using MMSpec.Model.Core;
+
+namespace MMSpec.Model.Paging;
+
+/// <summary>The mapping syscalls as mm/mmap.c and mm/mprotect.c have them: mmap, munmap, mprotect and brk.</summary>
+public partial class PagingModel
+{
+    public Result<VirtAddr> Mmap(AsId mm, MmapRequest request)
+    {
+        if (!_mms.TryGetValue(mm.Value, out var m))
+        {
+            return new UnknownAddressSpace(mm);
+        }
+
+        var planned = VmaPlan.Mmap(Format, m.Vmas, request);
+        if (!planned.IsOk)
+        {
+            return planned.Error!;
+        }
+
+        var (start, length) = (planned.Value, request.Pages << Pfn.PageShift);
+        MappedObject? backing = request.File is { } file ? new MappedObject(false, file)
+            : request.Shared ? new MappedObject(true, _nextShmem++)
+            : null;
+        m.Vmas = m.Vmas.Insert(new Vma(
+            start, start + length, request.Prot, backing, request.File is null ? 0 : request.PgOff, request.Shared));
+        return new VirtAddr(start);
+    }
+
+    public Result<Unit> Munmap(AsId mm, VirtAddr addr, ulong pages)
+    {
+        if (!_mms.TryGetValue(mm.Value, out var m))
+        {
+            return new UnknownAddressSpace(mm);
+        }
+
+        if (VmaPlan.UserRange(Format, addr, pages) is { } bad)
+        {
+            return bad;
+        }
+
+        Unmap(m, addr.Value, addr.Value + (pages << Pfn.PageShift));
+        return Unit.Value;
+    }
+
+    public Result<Unit> Mprotect(AsId mm, VirtAddr addr, ulong pages, VmProt prot)
+    {
+        if (!_mms.TryGetValue(mm.Value, out var m))
+        {
+            return new UnknownAddressSpace(mm);
+        }
+
+        var planned = VmaPlan.Mprotect(Format, m.Vmas, addr, pages);
+        if (!planned.IsOk)
+        {
+            return planned.Error!;
+        }
+
+        var end = planned.Value;
+        m.Vmas = m.Vmas.Protect(addr.Value, end, prot);
+        // change_protection: every entry in the range takes the new VMA's rights and keeps its A and D bits.
+        foreach (var (page, pte) in m.Ptes.Where(p => p.Key >= addr.Value && p.Key < end).ToList())
+        {
+            m.Ptes[page] = pte with
+            {
+                Flags = PteFor(m.Vmas.Find(page)!, pte.Owner) | (pte.Flags & (PteFlags.Accessed | PteFlags.Dirty)),
+            };
+        }
+
+        return Unit.Value;
+    }
+
+    public Result<VirtAddr> Brk(AsId mm, VirtAddr newBrk)
+    {
+        if (!_mms.TryGetValue(mm.Value, out var m))
+        {
+            return new UnknownAddressSpace(mm);
+        }
+
+        var planned = VmaPlan.Brk(Format, m.Vmas, m.Brk, newBrk);
+        if (!planned.IsOk)
+        {
+            return planned.Error!;
+        }
+
+        var (oldEnd, newEnd) = planned.Value;
+        if (newEnd < oldEnd)
+        {
+            Unmap(m, newEnd, oldEnd);
+        }
+        else if (newEnd > oldEnd)
+        {
+            m.Vmas = m.Vmas.Insert(new Vma(oldEnd, newEnd, VmProt.Read | VmProt.Write, null, 0, false));
+        }
+
+        m.Brk = newBrk.Value;
+        return newBrk;
+    }
+}

@@ -1,0 +1,114 @@
+using MMSpec.Model.Core;
+
+namespace MMSpec.Model.Paging;
+
+/// <summary>
+/// The pure half of the mapping syscalls (mm/mmap.c, mm/mprotect.c): from an address space's VMAs and the call's
+/// arguments, the typed error or where the change goes. The model applies a plan to its flat map of entries, the
+/// implementation to its radix tables in frames; the planning is written once, here, so that neither side is a
+/// pasted copy of the other. A mistake in it would be the same on both sides, which the lockstep cannot see: its
+/// rules are checked against Linux's answers by examples instead (properties/Paging/VmaPlanExamples.cs).
+/// </summary>
+public static class VmaPlan
+{
+    /// <summary>
+    /// The range checks of munmap, mprotect and page migration: a page-aligned start, a length of 1 page or more,
+    /// and the whole range below TASK_SIZE. Null when the range passes.
+    /// </summary>
+    public static InvalidRange? UserRange(PagingFormat format, VirtAddr addr, ulong pages)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        if (!PageMath.IsAligned(addr.Value))
+        {
+            return new InvalidRange(addr, pages, "address not page-aligned");
+        }
+
+        if (pages == 0 || pages > format.UserTop / Pfn.PageSize
+            || addr.Value > format.UserTop - (pages << Pfn.PageShift))
+        {
+            return new InvalidRange(addr, pages, "length 0, or the range leaves user space");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// do_mmap's checks, in Linux's order, then the place: MAP_FIXED_NOREPLACE's address, or get_unmapped_area's
+    /// highest gap below mmap_base (top-down). The start of the new VMA, or the error.
+    /// </summary>
+    public static Result<ulong> Mmap(PagingFormat format, VmaSet vmas, MmapRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        ArgumentNullException.ThrowIfNull(vmas);
+        ArgumentNullException.ThrowIfNull(request);
+        var at = request.Fixed ?? new VirtAddr(0);
+        if (request.Pages == 0 || request.Pages > format.UserTop / Pfn.PageSize)
+        {
+            return new InvalidRange(at, request.Pages, "length is 0 or larger than user space");
+        }
+
+        if (request.File is < 0)
+        {
+            return new InvalidRange(at, request.Pages, $"no file {request.File}");
+        }
+
+        var length = request.Pages << Pfn.PageShift;
+        if (request.Fixed is not { } fixedAt)
+        {
+            return vmas.FindGapTopDown(length, UserLayout.MmapMinAddr, UserLayout.MmapBase(format)) is { } gap
+                ? gap
+                : new NoVirtualSpace(request.Pages);
+        }
+
+        if (UserRange(format, fixedAt, request.Pages) is { } bad)
+        {
+            return bad;
+        }
+
+        if (fixedAt.Value < UserLayout.MmapMinAddr)
+        {
+            return new InvalidRange(fixedAt, request.Pages, "below mmap_min_addr");
+        }
+
+        return vmas.IsFree(fixedAt.Value, fixedAt.Value + length)
+            ? fixedAt.Value
+            : new RangeInUse(fixedAt, request.Pages);
+    }
+
+    /// <summary>mprotect's checks: the range's end when every page of it is mapped, or the error.</summary>
+    public static Result<ulong> Mprotect(PagingFormat format, VmaSet vmas, VirtAddr addr, ulong pages)
+    {
+        ArgumentNullException.ThrowIfNull(vmas);
+        if (UserRange(format, addr, pages) is { } bad)
+        {
+            return bad;
+        }
+
+        var end = addr.Value + (pages << Pfn.PageShift);
+        return vmas.Covers(addr.Value, end) ? end : new RangeNotMapped(addr, pages);
+    }
+
+    /// <summary>
+    /// brk: the heap's page-aligned old and new ends (equal: only the break moves; new below old: the pages between
+    /// go; new above old: a VMA from old to new comes), or the error. The heap may not go below start_brk, nor run
+    /// into the next mapping with a page to spare (do_brk_flags: find_vma_intersection(oldbrk, newbrk + PAGE_SIZE)).
+    /// </summary>
+    public static Result<(ulong OldEnd, ulong NewEnd)> Brk(PagingFormat format, VmaSet vmas, ulong brk,
+        VirtAddr newBrk)
+    {
+        ArgumentNullException.ThrowIfNull(vmas);
+        var current = new VirtAddr(brk);
+        if (newBrk.Value < UserLayout.StartBrk(format))
+        {
+            return new BrkRefused(newBrk, current, "below start_brk");
+        }
+
+        var (oldEnd, newEnd) = (PageMath.Up(brk), PageMath.Up(newBrk.Value));
+        if (newEnd > oldEnd && (newEnd > format.UserTop || !vmas.IsFree(oldEnd, newEnd + Pfn.PageSize)))
+        {
+            return new BrkRefused(newBrk, current, "the heap would run into a mapping");
+        }
+
+        return (oldEnd, newEnd);
+    }
+}
