@@ -17,9 +17,14 @@ public static class DirectMap
     /// </summary>
     public static bool TryPfn(VirtAddr addr, ulong frameCount, out Pfn pfn, out ulong offset)
     {
-        var inMap = addr.Value >= PageOffset && (addr.Value - PageOffset) >> Pfn.PageShift < frameCount;
-        pfn = inMap ? new Pfn((addr.Value - PageOffset) >> Pfn.PageShift) : default;
-        offset = inMap ? (addr.Value - PageOffset) & (Pfn.PageSize - 1) : 0;
-        return inMap;
+        (pfn, offset) = (default, 0);
+        if (addr.Value < PageOffset || (addr.Value - PageOffset) / Pfn.PageSize >= frameCount)
+        {
+            return false;
+        }
+
+        // PAGE_OFFSET is page-aligned, so the offset in the page is the address's own.
+        (pfn, offset) = (new Pfn((addr.Value - PageOffset) / Pfn.PageSize), addr.Value % Pfn.PageSize);
+        return true;
     }
 }

@@ -34,8 +34,8 @@ public sealed class MmErrorJsonConverter : JsonConverter<MmError>
             throw new JsonException($"unknown error kind \"{kind}\"");
         }
 
+        // The message needs no removing: every error's Message is a read-only property, which reading skips.
         node.Remove(KindProperty);
-        node.Remove(MessageProperty);
         return (MmError)(node.Deserialize(type, FieldsOnly(options))
             ?? throw new JsonException($"the fields of a {kind} are missing"));
     }

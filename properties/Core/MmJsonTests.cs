@@ -148,14 +148,46 @@ public sealed class MmJsonTests
         Assert.Throws<JsonException>(() => MmJson.Deserialize<SlabOp>(json));
 
     [Theory]
-    [InlineData("""{"error":"NoSuchError"}""")]
-    [InlineData("""{"message":"no kind"}""")]
-    [InlineData("""{"error":"DoubleFree","pfn":1}""")]
-    [InlineData("""{"error":"DoubleFree","pfn":1,"order":0,"extra":2}""")]
-    [InlineData("""{"error":"Violation","rule":"x","detail":"y"}""")]
-    [InlineData("\"DoubleFree\"")]
-    public void A_malformed_error_is_a_json_exception(string json) =>
-        Assert.Throws<JsonException>(() => MmJson.Deserialize<MmError>(json));
+    [InlineData("""{"error":"NoSuchError"}""", "unknown error kind \"NoSuchError\"")]
+    [InlineData("""{"message":"no kind"}""", "an error needs its kind in \"error\"")]
+    [InlineData("""{"error":"DoubleFree","pfn":1}""", "")]
+    [InlineData("""{"error":"DoubleFree","pfn":1,"order":0,"extra":2}""", "")]
+    [InlineData("""{"error":"Violation","rule":"x","detail":"y"}""", "unknown error kind \"Violation\"")]
+    [InlineData("\"DoubleFree\"", "an error must be a JSON object with its kind in \"error\"")]
+    public void A_malformed_error_is_a_json_exception_that_says_what_is_wrong(string json, string message) =>
+        Assert.Contains(message, Assert.Throws<JsonException>(() => MmJson.Deserialize<MmError>(json)).Message,
+            StringComparison.Ordinal);
+
+    [Fact]
+    public void An_error_of_another_kind_than_the_one_asked_for_is_a_json_exception() =>
+        Assert.Contains("unknown error kind \"DoubleFree\"", Assert.Throws<JsonException>(() =>
+            MmJson.Deserialize<InvalidOrder>("""{"error":"DoubleFree","pfn":1,"order":0}""")).Message,
+            StringComparison.Ordinal);
+
+    [Fact]
+    public void A_malformed_address_says_what_an_address_looks_like() =>
+        Assert.Contains("not an address: ffff (\"0x\" and hex digits)", Assert.Throws<JsonException>(() =>
+            MmJson.Deserialize<SlabOp>("""{"op":"kfree","addr":"ffff"}""")).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void A_null_where_none_is_allowed_is_a_json_exception() =>
+        Assert.Throws<JsonException>(() => MmJson.Deserialize<SlabOp>(
+            """{"op":"kmem_cache_create","name":null,"size":64,"align":0,"ctor":null}"""));
+
+    [Fact]
+    public void An_enum_as_a_number_is_a_json_exception() =>
+        Assert.Throws<JsonException>(() => MmJson.Deserialize<BuddyOp>(
+            """{"op":"alloc_pages","order":0,"highest_zone":2}"""));
+
+    [Fact]
+    public void A_result_prints_its_value_its_error_or_null() =>
+        Assert.Equal(["0x10", "DoubleFree: pfn 0x1 order 0 is already free", "null"],
+            new[]
+            {
+                OpResult.Of(Result<Pfn>.Ok(new Pfn(16))),
+                OpResult.Of(Result<Unit>.Fail(new DoubleFree(new Pfn(1), new Order(0)))),
+                new OpResult(null, null),
+            }.Select(r => r.ToString()));
 
     private static Type BaseOf(Type type) =>
         type.BaseType is { } parent && parent != typeof(object) ? BaseOf(parent) : type;
