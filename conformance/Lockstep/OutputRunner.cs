@@ -49,12 +49,11 @@ public sealed partial class OutputRunner(ITestOutputHelper output, string testNa
 
     /// <summary>
     /// Writes the shrunk counterexample's JSON trace (<see cref="Counterexample"/>) beside the test assembly, and
-    /// the line that names it; nothing under the mutation profile (a killed mutant needs no trace) or for a property
-    /// that is not a lockstep run.
+    /// the line that names it; nothing for a property that is not a lockstep run.
     /// </summary>
     private string TraceLine(string seed, string gamma, string replay)
     {
-        if (Counterexample.Take() is not { } failure || MutationProfile.Active)
+        if (Counterexample.Take() is not { } failure)
         {
             return string.Empty;
         }
