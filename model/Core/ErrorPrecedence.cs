@@ -25,7 +25,6 @@ public sealed record ErrorPrecedence(string Operation, ImmutableArray<ErrorPrece
     /// </summary>
     public bool Orders(IReadOnlyList<MmError> errors)
     {
-        ArgumentNullException.ThrowIfNull(errors);
         var next = 0;
         for (var i = 0; i < errors.Count; i++)
         {

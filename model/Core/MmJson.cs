@@ -32,6 +32,7 @@ public static class MmJson
         options.Converters.Add(
             new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         options.Converters.Add(new MmErrorJsonConverter());
+        options.Converters.Add(new ResultJsonConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

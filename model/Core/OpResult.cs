@@ -1,3 +1,7 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
 namespace MMSpec.Model.Core;
 
 /// <summary>
@@ -12,4 +16,27 @@ public readonly record struct OpResult(object? Value, MmError? Error)
     public static OpResult Of<T>(Result<T> result) => result.IsOk ? new(result.Value, null) : new(null, result.Error);
 
     public override string ToString() => Error?.ToString() ?? Value?.ToString() ?? "null";
+
+    /// <summary>
+    /// The result in JSON, as <see cref="ResultJsonConverter"/> writes it: {"ok": value} or the error.
+    /// </summary>
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            ResultJsonConverter.Write(writer, Value, Value?.GetType() ?? typeof(object), Error, MmJson.Options);
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>
+    /// A result read back from <see cref="ToJson"/>'s form, its value read as <paramref name="valueType"/>.
+    /// </summary>
+    public static OpResult FromJson(string json, Type valueType)
+    {
+        var (value, error) = ResultJsonConverter.Read(JsonNode.Parse(json), valueType, MmJson.Options);
+        return new OpResult(value, error);
+    }
 }

@@ -17,7 +17,6 @@ public static class VmaPlan
     /// </summary>
     public static InvalidRange? UserRange(PagingFormat format, VirtAddr addr, ulong pages)
     {
-        ArgumentNullException.ThrowIfNull(format);
         if (!PageMath.IsAligned(addr.Value))
         {
             return new InvalidRange(addr, pages, "address not page-aligned");
@@ -38,9 +37,6 @@ public static class VmaPlan
     /// </summary>
     public static Result<ulong> Mmap(PagingFormat format, VmaSet vmas, MmapRequest request)
     {
-        ArgumentNullException.ThrowIfNull(format);
-        ArgumentNullException.ThrowIfNull(vmas);
-        ArgumentNullException.ThrowIfNull(request);
         var at = request.Fixed ?? new VirtAddr(0);
         if (request.Pages == 0 || request.Pages > format.UserTop / Pfn.PageSize)
         {
@@ -78,7 +74,6 @@ public static class VmaPlan
     /// <summary>mprotect's checks: the range's end when every page of it is mapped, or the error.</summary>
     public static Result<ulong> Mprotect(PagingFormat format, VmaSet vmas, VirtAddr addr, ulong pages)
     {
-        ArgumentNullException.ThrowIfNull(vmas);
         if (UserRange(format, addr, pages) is { } bad)
         {
             return bad;
@@ -96,7 +91,6 @@ public static class VmaPlan
     public static Result<(ulong OldEnd, ulong NewEnd)> Brk(PagingFormat format, VmaSet vmas, ulong brk,
         VirtAddr newBrk)
     {
-        ArgumentNullException.ThrowIfNull(vmas);
         var current = new VirtAddr(brk);
         if (newBrk.Value < UserLayout.StartBrk(format))
         {

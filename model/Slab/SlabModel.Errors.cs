@@ -46,7 +46,6 @@ public partial class SlabModel
     /// <summary>Every error that applies to kmem_cache_create, Linux's first; empty when it can succeed.</summary>
     public static IReadOnlyList<MmError> CreateErrors(KmemCacheCreate op)
     {
-        ArgumentNullException.ThrowIfNull(op);
         var geometry = CacheGeometry.For(op.Name, op.Size, op.Align, op.Ctor is not null);
         if (geometry.IsOk)
         {
@@ -63,7 +62,6 @@ public partial class SlabModel
     /// <summary>Every error that applies to kmem_cache_free, Linux's first; empty when the free is valid.</summary>
     public IReadOnlyList<MmError> FreeErrors(KmemCacheFree op)
     {
-        ArgumentNullException.ThrowIfNull(op);
         var errors = ImmutableArray.CreateBuilder<MmError>();
         var given = Find(op.Cache);
         if (given is null)
@@ -95,7 +93,6 @@ public partial class SlabModel
     /// <summary>Every error that applies to kmem_cache_destroy, Linux's first; empty when it can succeed.</summary>
     public IReadOnlyList<MmError> DestroyErrors(KmemCacheDestroy op)
     {
-        ArgumentNullException.ThrowIfNull(op);
         if (Find(op.Cache) is not { } found)
         {
             return [new UnknownCache(op.Cache)];

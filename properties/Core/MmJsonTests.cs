@@ -189,6 +189,41 @@ public sealed class MmJsonTests
                 new OpResult(null, null),
             }.Select(r => r.ToString()));
 
+    [Fact]
+    public void A_result_is_ok_with_its_value_or_the_error_and_goes_back_unchanged()
+    {
+        Result<Pfn> pfn = new Pfn(16);
+        Result<Unit> failed = new DoubleFree(new Pfn(1), new Order(0));
+        Result<VirtAddr> addr = new VirtAddr(0x1000);
+        Assert.Equal("""{"ok":16}""", MmJson.Serialize(pfn));
+        Assert.Equal("""{"ok":"0x1000"}""", MmJson.Serialize(addr));
+        Assert.Equal("""{"ok":{}}""", MmJson.Serialize(Result<Unit>.Ok(Unit.Value)));
+        Assert.StartsWith("""{"error":"DoubleFree","message":""", MmJson.Serialize(failed), StringComparison.Ordinal);
+        Assert.Equal(pfn, MmJson.Deserialize<Result<Pfn>>(MmJson.Serialize(pfn)));
+        Assert.Equal(failed, MmJson.Deserialize<Result<Unit>>(MmJson.Serialize(failed)));
+        Assert.Equal(addr, MmJson.Deserialize<Result<VirtAddr>>(MmJson.Serialize(addr)));
+        Assert.Equal(Result<Unit>.Ok(Unit.Value), MmJson.Deserialize<Result<Unit>>("""{"ok":{}}"""));
+    }
+
+    [Theory]
+    [InlineData("""{"ok":1,"more":2}""")]
+    [InlineData("""{}""")]
+    [InlineData("""{"ok":null}""")]
+    [InlineData("""[1]""")]
+    [InlineData("""{"error":"NoSuchError"}""")]
+    public void A_malformed_result_is_a_json_exception(string json) =>
+        Assert.Throws<JsonException>(() => MmJson.Deserialize<Result<Pfn>>(json));
+
+    [Fact]
+    public void An_untyped_result_goes_to_json_and_back_with_the_type_of_its_value()
+    {
+        var byteRead = OpResult.Of(Result<byte>.Ok(7));
+        var refused = OpResult.Of(Result<AsId>.Fail(new UnknownAddressSpace(new AsId(3))));
+        Assert.Equal("""{"ok":7}""", byteRead.ToJson());
+        Assert.Equal(byteRead, OpResult.FromJson(byteRead.ToJson(), typeof(byte)));
+        Assert.Equal(refused, OpResult.FromJson(refused.ToJson(), typeof(AsId)));
+    }
+
     private static Type BaseOf(Type type) =>
         type.BaseType is { } parent && parent != typeof(object) ? BaseOf(parent) : type;
 }

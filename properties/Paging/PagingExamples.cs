@@ -30,6 +30,26 @@ public sealed class PagingExamples
     }
 
     [Fact]
+    public void A_frame_past_the_last_reads_all_ones_and_takes_no_write()
+    {
+        var paging = new PagingModel(PagingFormat.FourLevel, new BuddyModel(MemoryLayout.Flat(16)));
+        paging.WriteFrame(new Pfn(16), 0, 7);
+        Assert.Equal(byte.MaxValue, paging.ReadFrame(new Pfn(16), 0));
+        paging.WriteFrame(new Pfn(15), 0, 7);
+        Assert.Equal(7, paging.ReadFrame(new Pfn(15), 0));
+    }
+
+    [Fact]
+    public void The_kernel_half_starts_exactly_at_the_kernel_base()
+    {
+        foreach (var format in PagingFormat.All)
+        {
+            Assert.True(format.IsKernel(format.KernelBase), format.Name);
+            Assert.False(format.IsKernel(format.KernelBase - 1), format.Name);
+        }
+    }
+
+    [Fact]
     public void Canonical_addresses_sign_extend_bit_47_or_56()
     {
         Assert.True(PagingFormat.FourLevel.IsCanonical(0x0000_7FFF_FFFF_FFFF));

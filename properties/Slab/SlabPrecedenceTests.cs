@@ -29,6 +29,20 @@ public sealed class SlabPrecedenceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_bad_alignment_alone_is_one_error_and_the_size_limit_counts_the_constructor_word()
+    {
+        const ulong max = CacheGeometry.MaxSlabBytes;
+        Assert.Equal([new InvalidAlignment("c", 3)], SlabModel.CreateErrors(new KmemCacheCreate("c", 64, 3, null)));
+        Assert.Equal([new InvalidAlignment("c", 3)], SlabModel.CreateErrors(new KmemCacheCreate("c", max, 3, null)));
+        Assert.Equal([new InvalidAlignment("c", 3), new InvalidObjectSize("c", max + 1)],
+            SlabModel.CreateErrors(new KmemCacheCreate("c", max + 1, 3, null)));
+        var ctor = new CacheCtor(0xc0de);
+        Assert.Empty(SlabModel.CreateErrors(new KmemCacheCreate("c", max - 7, 0, null)));
+        Assert.Equal([new InvalidObjectSize("c", max - 7)],
+            SlabModel.CreateErrors(new KmemCacheCreate("c", max - 7, 0, ctor)));
+    }
+
+    [Fact]
     public void An_unknown_cache_with_a_pointer_outside_the_direct_map_has_both_errors()
     {
         var model = Model();
