@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
@@ -41,7 +42,12 @@ public static class Counterexample
     {
         ArgumentNullException.ThrowIfNull(failure);
         using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions
+        {
+            Indented = true,
+            // The trace is read by people and by MmJson, never put into HTML: quotes and '<' stay as they are.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }))
         {
             json.WriteStartObject();
             json.WriteString("test", test);

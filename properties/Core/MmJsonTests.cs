@@ -170,6 +170,11 @@ public sealed class MmJsonTests
             MmJson.Deserialize<SlabOp>("""{"op":"kfree","addr":"ffff"}""")).Message, StringComparison.Ordinal);
 
     [Fact]
+    public void A_json_null_where_an_operation_is_expected_says_so() =>
+        Assert.Equal("null where a BuddyOp was expected",
+            Assert.Throws<JsonException>(() => MmJson.Deserialize<BuddyOp>("null")).Message);
+
+    [Fact]
     public void A_null_where_none_is_allowed_is_a_json_exception() =>
         Assert.Throws<JsonException>(() => MmJson.Deserialize<SlabOp>(
             """{"op":"kmem_cache_create","name":null,"size":64,"align":0,"ctor":null}"""));

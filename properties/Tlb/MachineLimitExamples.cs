@@ -18,6 +18,23 @@ public sealed class MachineLimitExamples
     private static readonly VirtAddr Bss = new(UserLayout.BssStart(Format));
 
     /// <summary>
+    /// switch_mm_irqs_off to the address space the CPU already runs returns early: no CR3 write, so nothing is
+    /// flushed, with PCIDs or without.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Switching_to_the_address_space_already_running_flushes_nothing(bool pcid)
+    {
+        var (machine, cpu, mm) = TlbExamples.Boot(pcid);
+        Assert.True(machine.Access(cpu, Bss, Access.Read, Privilege.User, 0).IsOk);
+        var cached = machine.TlbOf(cpu).Entries().Select(e => e.Vpn).ToArray();
+        Assert.Contains(Bss.Vpn, cached);
+        Assert.True(machine.SwitchMm(cpu, mm).IsOk);
+        Assert.Equal(cached, machine.TlbOf(cpu).Entries().Select(e => e.Vpn));
+    }
+
+    /// <summary>
     /// An access at TASK_SIZE (the first address past the last user page) neither uses nor drops the PDE-cache entry of
     /// the region below it.
     /// </summary>
