@@ -73,19 +73,14 @@ public partial class Machine
             return error;
         }
 
+        // The break before the call, read from the paging system (the machine keeps no copy of it).
         var mm = c.Mm!.Value;
+        var oldEnd = new VirtAddr(PageMath.Up(Paging.SnapshotOf(new HashSet<AsId> { mm }).Spaces.Single().Brk));
         var done = Paging.Brk(mm, newBrk);
-        if (done.IsOk)
+        var newEnd = new VirtAddr(PageMath.Up(newBrk.Value));
+        if (done.IsOk && newEnd.Value < oldEnd.Value)
         {
-            var state = _mms[mm];
-            var oldEnd = new VirtAddr(PageMath.Up(state.Brk));
-            var newEnd = new VirtAddr(PageMath.Up(newBrk.Value));
-            if (newEnd.Value < oldEnd.Value)
-            {
-                Flush(cpu, mm, newEnd.Vpn, oldEnd.Vpn - 1);
-            }
-
-            state.Brk = newBrk.Value;
+            Flush(cpu, mm, newEnd.Vpn, oldEnd.Vpn - 1);
         }
 
         return done;
@@ -119,12 +114,13 @@ public partial class Machine
             return NoSuchCpu(cpu);
         }
 
+        // The area's length before the call, read from the paging system (the machine keeps no copy of it).
+        var area = Paging.SnapshotOf(new HashSet<AsId>()).Vmalloc.FirstOrDefault(a => a.Start == addr.Value);
         var done = Paging.Vfree(addr);
-        if (done.IsOk)
+        if (done.IsOk && area is not null)
         {
             var first = addr.Vpn;
-            var last = first + _vmalloc[addr.Value] - 1;
-            _vmalloc.Remove(addr.Value);
+            var last = first + area.Pages - 1;
             foreach (var (c, i) in _cpus.Select((c, i) => (c, i)))
             {
                 if (i == cpu.Value || ShootsDown)

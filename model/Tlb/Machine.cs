@@ -23,7 +23,6 @@ public partial class Machine : IMachine
 
     private readonly Cpu[] _cpus;
     private readonly Dictionary<AsId, MmState> _mms = [];
-    private readonly Dictionary<ulong, ulong> _vmalloc = [];
 
     public Machine(IPagingSystem paging, MachineConfig config, Func<CpuId, ITlb> tlb)
     {
@@ -78,7 +77,7 @@ public partial class Machine : IMachine
         var created = Paging.CreateAddressSpace();
         if (created.IsOk)
         {
-            _mms[created.Value] = new MmState(UserLayout.StartBrk(Paging.Format));
+            _mms[created.Value] = new MmState();
         }
 
         return created;
@@ -87,16 +86,7 @@ public partial class Machine : IMachine
     public Result<VirtAddr> Mmap(CpuId cpu, MmapRequest request) =>
         Running(cpu, out var c) is { } error ? error : Paging.Mmap(c.Mm!.Value, request);
 
-    public Result<VirtAddr> Vmalloc(ulong pages)
-    {
-        var area = Paging.Vmalloc(pages);
-        if (area.IsOk)
-        {
-            _vmalloc[area.Value.Value] = pages;
-        }
-
-        return area;
-    }
+    public Result<VirtAddr> Vmalloc(ulong pages) => Paging.Vmalloc(pages);
 
     public MachineSnapshot Snapshot() => new(Config, CpuStates(), Paging.Snapshot());
 
@@ -201,13 +191,11 @@ public partial class Machine : IMachine
     }
 
     /// <summary>
-    /// What the machine tracks per address space: mm_cpumask (every CPU that ran it, lazy ones included) and its brk,
-    /// to flush what a shrink unmaps.
+    /// What the machine tracks per address space: mm_cpumask (every CPU that ran it, lazy ones included). Its brk and
+    /// vmalloc sizes it reads from the paging system.
     /// </summary>
-    private sealed class MmState(ulong brk)
+    private sealed class MmState
     {
         public HashSet<int> Cpus { get; } = [];
-
-        public ulong Brk { get; set; } = brk;
     }
 }
