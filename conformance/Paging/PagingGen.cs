@@ -196,6 +196,7 @@ public static class PagingGen
     private static Gen<PagingStep> Invalid() =>
         Gen.OneOf(
             from mm in Handle() from vma in Handle() select (PagingStep)new MunmapStep(mm, vma, 0, 1, true),
+            from mm in Handle() from vma in Handle() select (PagingStep)new MunmapStep(mm, vma, 0, 0, true),
             from mm in Handle() from n in Gen.Choose(-2, 0)
                 select (PagingStep)new MmapStep(mm, n, VmProt.Read, null, 0, false, null, 0, 0),
             Gen.Choose(0, 3).Select(w => (PagingStep)new DeadMmStep(w)),

@@ -14,10 +14,11 @@ namespace MMSpec.Model.Core;
 public sealed record ErrorPrecedence(string Operation, ImmutableArray<ErrorPrecedence.Check> Checks)
 {
     /// <summary>
-    /// One check: the error kind (its record's name), when it applies, and whether it gates the later checks (when
-    /// it applies they cannot be evaluated, so none of them applies).
+    /// One check: the error kind (its record's name), when it applies, whether it gates the later checks (when it
+    /// applies they cannot be evaluated, so none of them applies), and for a kind that several checks return, the
+    /// reason that tells them apart (<see cref="IErrorReason.Why"/>).
     /// </summary>
-    public sealed record Check(string Error, string AppliesWhen, bool Gates = false);
+    public sealed record Check(string Error, string AppliesWhen, bool Gates = false, string? Why = null);
 
     /// <summary>
     /// Whether <paramref name="errors"/> are errors of this operation, each kind once, in the declared order, with
@@ -28,7 +29,7 @@ public sealed record ErrorPrecedence(string Operation, ImmutableArray<ErrorPrece
         var next = 0;
         for (var i = 0; i < errors.Count; i++)
         {
-            var at = IndexOf(errors[i].GetType().Name);
+            var at = IndexOf(errors[i]);
             if (at < next || (i > 0 && Checks[next - 1].Gates))
             {
                 return false;
@@ -48,18 +49,21 @@ public sealed record ErrorPrecedence(string Operation, ImmutableArray<ErrorPrece
         for (var i = 0; i < Checks.Length; i++)
         {
             var gate = Checks[i].Gates ? " (no later check applies then)" : string.Empty;
-            text.Append($"| {i + 1} | `{Checks[i].Error}` | {Checks[i].AppliesWhen}{gate} |\n");
+            var why = Checks[i].Why is { } reason ? $" (\"{reason}\")" : string.Empty;
+            text.Append($"| {i + 1} | `{Checks[i].Error}`{why} | {Checks[i].AppliesWhen}{gate} |\n");
         }
 
         return text.ToString();
     }
 
-    /// <summary>The position of the check returning <paramref name="kind"/>, or -1.</summary>
-    private int IndexOf(string kind)
+    /// <summary>The position of the check returning <paramref name="error"/> (kind and reason), or -1.</summary>
+    private int IndexOf(MmError error)
     {
+        var kind = error.GetType().Name;
+        var why = (error as IErrorReason)?.Why;
         for (var i = 0; i < Checks.Length; i++)
         {
-            if (Checks[i].Error == kind)
+            if (Checks[i].Error == kind && (Checks[i].Why is null || Checks[i].Why == why))
             {
                 return i;
             }
@@ -67,4 +71,11 @@ public sealed record ErrorPrecedence(string Operation, ImmutableArray<ErrorPrece
 
         return -1;
     }
+}
+
+/// <summary>An error kind that several checks return, each with its own reason.</summary>
+public interface IErrorReason
+{
+    /// <summary>Which check the error comes from, as its message says it.</summary>
+    string Why { get; }
 }

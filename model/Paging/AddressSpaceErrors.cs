@@ -9,7 +9,7 @@ public sealed record UnknownAddressSpace(AsId Mm) : MmError
 }
 
 /// <summary>EINVAL: an address that is not page-aligned, a length of 0, or a range outside user space.</summary>
-public sealed record InvalidRange(VirtAddr Addr, ulong Pages, string Why) : MmError
+public sealed record InvalidRange(VirtAddr Addr, ulong Pages, string Why) : MmError, IErrorReason
 {
     public override string Message => $"[{Addr}, +{Pages} pages): {Why}";
 }
@@ -33,7 +33,7 @@ public sealed record RangeNotMapped(VirtAddr Addr, ulong Pages) : MmError
 }
 
 /// <summary>brk below start_brk, or into the next mapping.</summary>
-public sealed record BrkRefused(VirtAddr Requested, VirtAddr Current, string Why) : MmError
+public sealed record BrkRefused(VirtAddr Requested, VirtAddr Current, string Why) : MmError, IErrorReason
 {
     public override string Message => $"brk({Requested}) refused, break stays at {Current}: {Why}";
 }
@@ -53,7 +53,7 @@ public sealed record NotVmallocArea(VirtAddr Addr) : MmError
 /// <summary>
 /// migrate_pages refused a page: none is mapped at the address, or it is a page-cache page (file or shmem).
 /// </summary>
-public sealed record NotMigratable(VirtAddr Addr, string Why) : MmError
+public sealed record NotMigratable(VirtAddr Addr, string Why) : MmError, IErrorReason
 {
     public override string Message => $"page at {Addr} cannot be migrated: {Why}";
 }

@@ -96,4 +96,18 @@ public partial class PagingModel
         m.Brk = newBrk.Value;
         return newBrk;
     }
+
+    /// <summary>
+    /// Every error that applies to a munmap or mprotect, Linux's first (what the call returns), for the levels that
+    /// accept any of them (<see cref="VmaPlan.MunmapPrecedence"/>, <see cref="VmaPlan.MprotectPrecedence"/>); null
+    /// for the other calls, which break one check at a time.
+    /// </summary>
+    public IReadOnlyList<MmError>? ErrorsOf(PagingOp op) => op switch
+    {
+        Munmap u => _mms.ContainsKey(u.Mm.Value)
+            ? VmaPlan.UserRangeErrors(Format, u.Addr, u.Pages) : [new UnknownAddressSpace(u.Mm)],
+        Mprotect p => _mms.TryGetValue(p.Mm.Value, out var m)
+            ? VmaPlan.MprotectErrors(Format, m.Vmas, p.Addr, p.Pages) : [new UnknownAddressSpace(p.Mm)],
+        _ => null,
+    };
 }

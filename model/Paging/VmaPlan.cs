@@ -11,24 +11,50 @@ namespace MMSpec.Model.Paging;
 /// </summary>
 public static class VmaPlan
 {
+    /// <summary>The reason of the range check that the start is page-aligned.</summary>
+    public const string Unaligned = "address not page-aligned";
+
+    /// <summary>The reason of the range check that the range is 1 page or more and lies below TASK_SIZE.</summary>
+    public const string OutsideUserSpace = "length 0, or the range leaves user space";
+
+    /// <summary>munmap's checks in Linux's order (the address space is the model's own check).</summary>
+    public static ErrorPrecedence MunmapPrecedence { get; } = new("munmap",
+    [
+        new(nameof(UnknownAddressSpace), "the address space does not exist", Gates: true),
+        new(nameof(InvalidRange), "the start is not page-aligned", Why: Unaligned),
+        new(nameof(InvalidRange), "the length is 0, or the range does not end below TASK_SIZE", Why: OutsideUserSpace),
+    ]);
+
+    /// <summary>mprotect's checks in Linux's order: munmap's, then every page of the range in a VMA.</summary>
+    public static ErrorPrecedence MprotectPrecedence { get; } = MunmapPrecedence with
+    {
+        Operation = "mprotect",
+        Checks = MunmapPrecedence.Checks.Add(
+            new(nameof(RangeNotMapped), "a page of the range (inside user space) is in no VMA")),
+    };
+
     /// <summary>
     /// The range checks of munmap, mprotect and page migration: a page-aligned start, a length of 1 page or more,
-    /// and the whole range below TASK_SIZE. Null when the range passes.
+    /// and the whole range below TASK_SIZE. Null when the range passes; the first that fails otherwise.
     /// </summary>
-    public static InvalidRange? UserRange(PagingFormat format, VirtAddr addr, ulong pages)
+    public static InvalidRange? UserRange(PagingFormat format, VirtAddr addr, ulong pages) =>
+        UserRangeErrors(format, addr, pages) is [InvalidRange first, ..] ? first : null;
+
+    /// <summary>Every range check that fails, in Linux's order: both can (an unaligned start of 0 pages).</summary>
+    public static IReadOnlyList<MmError> UserRangeErrors(PagingFormat format, VirtAddr addr, ulong pages)
     {
+        var errors = new List<MmError>(2);
         if (!PageMath.IsAligned(addr.Value))
         {
-            return new InvalidRange(addr, pages, "address not page-aligned");
+            errors.Add(new InvalidRange(addr, pages, Unaligned));
         }
 
-        if (pages == 0 || pages > format.UserTop / Pfn.PageSize
-            || addr.Value > format.UserTop - (pages << Pfn.PageShift))
+        if (LeavesUserSpace(format, addr, pages))
         {
-            return new InvalidRange(addr, pages, "length 0, or the range leaves user space");
+            errors.Add(new InvalidRange(addr, pages, OutsideUserSpace));
         }
 
-        return null;
+        return errors;
     }
 
     /// <summary>
@@ -71,17 +97,26 @@ public static class VmaPlan
             : new RangeInUse(fixedAt, request.Pages);
     }
 
-    /// <summary>mprotect's checks: the range's end when every page of it is mapped, or the error.</summary>
-    public static Result<ulong> Mprotect(PagingFormat format, VmaSet vmas, VirtAddr addr, ulong pages)
+    /// <summary>mprotect's checks: the range's end when every page of it is mapped, or the first error.</summary>
+    public static Result<ulong> Mprotect(PagingFormat format, VmaSet vmas, VirtAddr addr, ulong pages) =>
+        MprotectErrors(format, vmas, addr, pages) is [var first, ..]
+            ? Result<ulong>.Fail(first)
+            : addr.Value + (pages << Pfn.PageShift);
+
+    /// <summary>Every mprotect check that fails, in Linux's order (<see cref="MprotectPrecedence"/>).</summary>
+    public static IReadOnlyList<MmError> MprotectErrors(PagingFormat format, VmaSet vmas, VirtAddr addr, ulong pages)
     {
-        if (UserRange(format, addr, pages) is { } bad)
+        var errors = new List<MmError>(UserRangeErrors(format, addr, pages));
+        if (!LeavesUserSpace(format, addr, pages) && !vmas.Covers(addr.Value, addr.Value + (pages << Pfn.PageShift)))
         {
-            return bad;
+            errors.Add(new RangeNotMapped(addr, pages));
         }
 
-        var end = addr.Value + (pages << Pfn.PageShift);
-        return vmas.Covers(addr.Value, end) ? end : new RangeNotMapped(addr, pages);
+        return errors;
     }
+
+    private static bool LeavesUserSpace(PagingFormat format, VirtAddr addr, ulong pages) =>
+        pages == 0 || pages > format.UserTop / Pfn.PageSize || addr.Value > format.UserTop - (pages << Pfn.PageShift);
 
     /// <summary>
     /// brk: the heap's page-aligned old and new ends (equal: only the break moves; new below old: the pages between

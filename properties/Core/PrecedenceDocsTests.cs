@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
 using MMSpec.Model.Slab;
 using Xunit;
 
@@ -35,6 +36,8 @@ public sealed class PrecedenceDocsTests
         ("slab.md", SlabModel.CreatePrecedence),
         ("slab.md", SlabModel.FreePrecedence),
         ("slab.md", SlabModel.DestroyPrecedence),
+        ("paging.md", VmaPlan.MunmapPrecedence),
+        ("paging.md", VmaPlan.MprotectPrecedence),
     ];
 
     [Theory]

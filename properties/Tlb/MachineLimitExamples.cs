@@ -3,6 +3,7 @@ using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Tlb;
+using MMSpec.Properties.Paging;
 using Xunit;
 
 namespace MMSpec.Properties.Tlb;
@@ -141,46 +142,9 @@ public sealed class MachineLimitExamples
     /// <summary>
     /// The reference paging system behind a fault handler that reports every fault handled and changes nothing.
     /// </summary>
-    private sealed class HandlerFixesNothing(IPagingSystem paging) : IPagingSystem
+    private sealed class HandlerFixesNothing(IPagingSystem paging) : ForwardingPaging(paging)
     {
-        public PagingFormat Format => paging.Format;
-
-        public IBuddyAllocator Pages => paging.Pages;
-
-        public Result<Unit> HandleFault(AsId mm, PageFault fault, Access access, Privilege privilege) => Unit.Value;
-
-        public Result<AsId> CreateAddressSpace() => paging.CreateAddressSpace();
-
-        public Result<Unit> DestroyAddressSpace(AsId mm) => paging.DestroyAddressSpace(mm);
-
-        public Result<VirtAddr> Mmap(AsId mm, MmapRequest request) => paging.Mmap(mm, request);
-
-        public Result<Unit> Munmap(AsId mm, VirtAddr addr, ulong pages) => paging.Munmap(mm, addr, pages);
-
-        public Result<Unit> Mprotect(AsId mm, VirtAddr addr, ulong pages, VmProt prot) =>
-            paging.Mprotect(mm, addr, pages, prot);
-
-        public Result<VirtAddr> Brk(AsId mm, VirtAddr newBrk) => paging.Brk(mm, newBrk);
-
-        public Result<Unit> MigratePage(AsId mm, VirtAddr addr) => paging.MigratePage(mm, addr);
-
-        public Result<byte> Access(AsId mm, VirtAddr addr, Access access, Privilege privilege, byte value) =>
-            paging.Access(mm, addr, access, privilege, value);
-
-        public Result<PageWalk> Translate(AsId mm, VirtAddr addr, Access access, Privilege privilege) =>
-            paging.Translate(mm, addr, access, privilege);
-
-        public Result<PageWalk> TranslateFrom(AsId mm, Pfn pageTable, VirtAddr addr, Access access,
-            Privilege privilege) => paging.TranslateFrom(mm, pageTable, addr, access, privilege);
-
-        public byte ReadFrame(Pfn frame, ulong offset) => paging.ReadFrame(frame, offset);
-
-        public void WriteFrame(Pfn frame, ulong offset, byte value) => paging.WriteFrame(frame, offset, value);
-
-        public Result<VirtAddr> Vmalloc(ulong pages) => paging.Vmalloc(pages);
-
-        public Result<Unit> Vfree(VirtAddr addr) => paging.Vfree(addr);
-
-        public PagingSnapshot Snapshot() => paging.Snapshot();
+        public override Result<Unit> HandleFault(AsId mm, PageFault fault, Access access, Privilege privilege) =>
+            Unit.Value;
     }
 }

@@ -1,0 +1,80 @@
+using MMSpec.Impl.Buddy;
+using MMSpec.Impl.Paging;
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+using MMSpec.Properties.Lockstep;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace MMSpec.Properties.Paging;
+
+/// <summary>
+/// munmap's and mprotect's precedence: the model lists every error that applies, in the declared order, and
+/// returns the first; a paging system that checks the length before the alignment passes the safe level and fails
+/// the exact one.
+/// </summary>
+public sealed class PagingPrecedenceTests(ITestOutputHelper output)
+{
+    private static readonly PagingFormat Format = PagingFormat.FourLevel;
+
+    [Fact]
+    public void An_unaligned_start_of_no_pages_breaks_both_range_checks_linux_reports_the_alignment()
+    {
+        var (model, mm) = Model();
+        var at = new VirtAddr(UserLayout.MmapBase(Format) + 1);
+        var errors = model.ErrorsOf(new Munmap(mm, at, 0))!;
+        Assert.Equal([new InvalidRange(at, 0, VmaPlan.Unaligned), new InvalidRange(at, 0, VmaPlan.OutsideUserSpace)],
+            errors);
+        Assert.True(VmaPlan.MunmapPrecedence.Orders(errors));
+        Assert.False(VmaPlan.MunmapPrecedence.Orders([errors[1], errors[0]]));
+        Assert.Equal(Result<Unit>.Fail(errors[0]), model.Munmap(mm, at, 0));
+    }
+
+    [Fact]
+    public void An_unaligned_range_in_no_vma_breaks_two_of_mprotects_checks()
+    {
+        var (model, mm) = Model();
+        var at = new VirtAddr(UserLayout.MmapBase(Format) + 1);
+        var errors = model.ErrorsOf(new Mprotect(mm, at, 1, VmProt.Read))!;
+        Assert.Equal([new InvalidRange(at, 1, VmaPlan.Unaligned), new RangeNotMapped(at, 1)], errors);
+        Assert.True(VmaPlan.MprotectPrecedence.Orders(errors));
+        Assert.Equal([new UnknownAddressSpace(new AsId(99))], model.ErrorsOf(new Munmap(new AsId(99), at, 0)));
+        Assert.Null(model.ErrorsOf(new Vmalloc(1)));
+    }
+
+    [Fact]
+    public void Checking_the_length_before_the_alignment_passes_the_safe_level() =>
+        PropertyRunner.CheckFrom(output, PagingSafeSpecification.Lockstepped(Format, LengthFirst.Create, Level.Safe),
+            60, BrokenVariant.Seed);
+
+    [Fact]
+    public void Checking_the_length_before_the_alignment_fails_the_exact_level_on_linux_precedence() =>
+        BrokenVariant.AssertCaught(output,
+            PagingSafeSpecification.Lockstepped(Format, LengthFirst.Create, Level.Exact), PagingRules.SameResult,
+            casesAtSeed: 9);
+
+    private static (PagingModel Model, AsId Mm) Model()
+    {
+        var model = new PagingModel(Format, new BuddyModel(MemoryLayout.Flat(256)));
+        return (model, model.CreateAddressSpace().Value);
+    }
+
+    /// <summary>
+    /// The implementation, but munmap reports a bad length before a bad alignment (a refused call changes nothing,
+    /// so the implementation's own refusal is taken and its error replaced).
+    /// </summary>
+    private sealed class LengthFirst(IPagingSystem inner) : ForwardingPaging(inner)
+    {
+        public static LengthFirst Create(PagingFormat format, MemoryLayout layout) =>
+            new(new PagingSystem(format, new BuddyAllocator(layout)));
+
+        public override Result<Unit> Munmap(AsId mm, VirtAddr addr, ulong pages)
+        {
+            var result = base.Munmap(mm, addr, pages);
+            return result.Error is InvalidRange && VmaPlan.UserRangeErrors(Format, addr, pages) is [_, var second]
+                ? Result<Unit>.Fail(second)
+                : result;
+        }
+    }
+}
