@@ -25,7 +25,8 @@ public readonly record struct OpResult(object? Value, MmError? Error)
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream))
         {
-            ResultJsonConverter.Write(writer, Value, Value?.GetType() ?? typeof(object), Error, MmJson.Options);
+            // Declared as object, a value is written as its runtime type says.
+            ResultJsonConverter.Write(writer, Value, typeof(object), Error, MmJson.Options);
         }
 
         return Encoding.UTF8.GetString(stream.ToArray());

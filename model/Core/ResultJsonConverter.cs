@@ -16,17 +16,12 @@ public sealed class ResultJsonConverter : JsonConverterFactory
     public override bool CanConvert(Type typeToConvert) =>
         typeToConvert.IsGenericType && typeToConvert.GetGenericTypeDefinition() == typeof(Result<>);
 
-    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(typeToConvert);
-        return (JsonConverter)Activator.CreateInstance(
-            typeof(Of<>).MakeGenericType(typeToConvert.GetGenericArguments()[0]))!;
-    }
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        (JsonConverter)Activator.CreateInstance(typeof(Of<>).MakeGenericType(typeToConvert.GetGenericArguments()[0]))!;
 
     /// <summary>The value a result node holds, or its error, as <paramref name="valueType"/> says.</summary>
     public static (object? Value, MmError? Error) Read(JsonNode? node, Type valueType, JsonSerializerOptions options)
     {
-        ArgumentNullException.ThrowIfNull(valueType);
         if (node is not JsonObject result)
         {
             throw new JsonException("a result is a JSON object: {\"ok\": value} or an error {\"error\": kind, ...}");
@@ -49,7 +44,6 @@ public sealed class ResultJsonConverter : JsonConverterFactory
     public static void Write(Utf8JsonWriter writer, object? value, Type valueType, MmError? error,
         JsonSerializerOptions options)
     {
-        ArgumentNullException.ThrowIfNull(writer);
         if (error is not null)
         {
             JsonSerializer.Serialize(writer, error, options);
@@ -67,9 +61,8 @@ public sealed class ResultJsonConverter : JsonConverterFactory
         public override Result<T> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             var (value, error) = ResultJsonConverter.Read(JsonNode.Parse(ref reader), typeof(T), options);
-            return error is not null ? Result<T>.Fail(error)
-                : value is T ok ? Result<T>.Ok(ok)
-                : throw new JsonException($"null where a {typeof(T).Name} was expected");
+            // Read refuses {"ok": null}, and a JSON value that is not null reads as a value that is not.
+            return error is not null ? Result<T>.Fail(error) : Result<T>.Ok((T)value!);
         }
 
         public override void Write(Utf8JsonWriter writer, Result<T> value, JsonSerializerOptions options) =>

@@ -211,13 +211,13 @@ public sealed class MmJsonTests
     }
 
     [Theory]
-    [InlineData("""{"ok":1,"more":2}""")]
-    [InlineData("""{}""")]
-    [InlineData("""{"ok":null}""")]
-    [InlineData("""[1]""")]
-    [InlineData("""{"error":"NoSuchError"}""")]
-    public void A_malformed_result_is_a_json_exception(string json) =>
-        Assert.Throws<JsonException>(() => MmJson.Deserialize<Result<Pfn>>(json));
+    [InlineData("""{"ok":1,"more":2}""", "a result is {\"ok\": value} or an error {\"error\": kind, ...}")]
+    [InlineData("""{}""", "a result is {\"ok\": value} or an error {\"error\": kind, ...}")]
+    [InlineData("""{"ok":null}""", "a result is {\"ok\": value} or an error {\"error\": kind, ...}")]
+    [InlineData("""[1]""", "a result is a JSON object: {\"ok\": value} or an error {\"error\": kind, ...}")]
+    [InlineData("""{"error":"NoSuchError"}""", "unknown error kind \"NoSuchError\"")]
+    public void A_malformed_result_is_a_json_exception_that_says_what_is_wrong(string json, string message) =>
+        Assert.Equal(message, Assert.Throws<JsonException>(() => MmJson.Deserialize<Result<Pfn>>(json)).Message);
 
     [Fact]
     public void An_untyped_result_goes_to_json_and_back_with_the_type_of_its_value()
