@@ -72,7 +72,7 @@ public static class LockstepRunner
     {
         var scenarios = new HashSet<string>();
         var trace = new List<string>();
-        var operations = new List<object>();
+        var operations = tracing ? new List<object>() : null;
         if (subject.CheckInitialState() is { } initial)
         {
             var failure = new LockstepFailure(-1, "initial state, before any step", initial, trace);
@@ -98,14 +98,14 @@ public static class LockstepRunner
                 trace.Add($"{steps[i]} -> {log.Call}");
                 if (log.Operation is { } operation)
                 {
-                    operations.Add(operation);
+                    operations!.Add(operation);
                 }
             }
 
             if (violation is not null)
             {
                 var step = tracing ? steps[i].ToString()! : "(fast pass)";
-                var failure = new LockstepFailure(i, step, violation, trace) { Operations = operations };
+                var failure = new LockstepFailure(i, step, violation, trace) { Operations = operations ?? [] };
                 Counterexample.Record(failure);
                 return new LockstepRun(failure, scenarios, i + 1);
             }

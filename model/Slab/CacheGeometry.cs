@@ -30,17 +30,24 @@ public sealed record CacheGeometry(ulong ObjectSize, ulong Align, ulong Size, Or
     /// <summary>The byte offset of object <paramref name="index"/> in its slab.</summary>
     public ulong OffsetOf(int index) => (ulong)index * Size;
 
+    /// <summary>The alignment check: 0 (the default) or a power of two.</summary>
+    public static bool IsBadAlignment(ulong align) => align != 0 && !BitOperations.IsPow2(align);
+
+    /// <summary>The size check before any layout: 1 byte to 4 MiB, the alignment at most 4 MiB.</summary>
+    public static bool IsBadSize(ulong objectSize, ulong align) =>
+        objectSize == 0 || objectSize > MaxSlabBytes || align > MaxSlabBytes;
+
     /// <summary>
     /// calculate_sizes: validate, lay out the slot, then pick the slab order; a typed error for bad input.
     /// </summary>
     public static Result<CacheGeometry> For(string name, ulong objectSize, ulong align, bool hasCtor)
     {
-        if (align != 0 && !BitOperations.IsPow2(align))
+        if (IsBadAlignment(align))
         {
             return new InvalidAlignment(name, align);
         }
 
-        if (objectSize == 0 || objectSize > MaxSlabBytes || align > MaxSlabBytes)
+        if (IsBadSize(objectSize, align))
         {
             return new InvalidObjectSize(name, objectSize);
         }

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Numerics;
 using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Slab;
@@ -52,9 +51,8 @@ public partial class SlabModel
             return [];
         }
 
-        var badAlign = op.Align != 0 && !BitOperations.IsPow2(op.Align);
-        var badSize = op.Size == 0 || op.Size > CacheGeometry.MaxSlabBytes || op.Align > CacheGeometry.MaxSlabBytes;
-        return badAlign && badSize
+        // With a bad alignment the slot cannot be laid out; the size check before the layout still can be made.
+        return CacheGeometry.IsBadAlignment(op.Align) && CacheGeometry.IsBadSize(op.Size, op.Align)
             ? [new InvalidAlignment(op.Name, op.Align), new InvalidObjectSize(op.Name, op.Size)]
             : [geometry.Error!];
     }

@@ -58,6 +58,12 @@ public sealed class BuddyPrecedenceTests(ITestOutputHelper output)
             BuddyRules.ModelPermits, casesAtSeed: 5);
 
     [Fact]
+    public void An_error_that_does_not_apply_fails_the_safe_level_too() =>
+        BrokenVariant.AssertCaught(output,
+            BuddySafeSpecification.Lockstepped(layout => new AlwaysDoubleFree(layout), Level.Safe),
+            BuddyRules.ModelPermits, casesAtSeed: 5);
+
+    [Fact]
     public void The_precedence_tables_render_one_row_per_check_in_order()
     {
         var table = BuddyModel.FreePrecedence.ToMarkdown().Split('\n');
@@ -91,6 +97,21 @@ public sealed class BuddyPrecedenceTests(ITestOutputHelper output)
         }
 
         return model;
+    }
+
+    /// <summary>The implementation, but every refused free says "double free", whatever was wrong.</summary>
+    private sealed class AlwaysDoubleFree(MemoryLayout layout) : IBuddyAllocator
+    {
+        private readonly BuddyAllocator _inner = new(layout);
+
+        public MemoryLayout Layout => _inner.Layout;
+
+        public Result<Pfn> AllocPages(Order order, ZoneType highestZone) => _inner.AllocPages(order, highestZone);
+
+        public Result<Unit> FreePages(Pfn pfn, Order order) =>
+            _inner.FreePages(pfn, order) is { IsOk: false } ? new DoubleFree(pfn, order) : Unit.Value;
+
+        public BuddySnapshot Snapshot() => _inner.Snapshot();
     }
 
     /// <summary>The implementation, but a free checks alignment before the range: another legal order.</summary>
