@@ -183,6 +183,12 @@ public sealed class PagingInvariantTests
             [PagingInvariants.FrameOwnership, PagingInvariants.EntriesPointAtOwners, PagingInvariants.EntriesInsideVmas,
              PagingInvariants.TablesOnlyWhereNeeded, PagingInvariants.PgTablesBytes],
             PagingInvariants.All(broken).Select(v => v.Rule));
+
+        // The incremental check's rules on part of the spaces: every per-space rule is reported there too.
+        Assert.Equal(
+            [PagingInvariants.FrameOwnership, PagingInvariants.EntriesPointAtOwners, PagingInvariants.EntriesInsideVmas,
+             PagingInvariants.TablesOnlyWhereNeeded, PagingInvariants.PgTablesBytes],
+            PagingInvariants.Within(broken).Select(v => v.Rule));
     }
 
     private static IEnumerable<string> Details(IEnumerable<Violation> violations, string rule) =>

@@ -177,6 +177,29 @@ public sealed class MachineExamples
         Assert.Equal([kept.Vpn], machine.TlbOf(Other).Entries().Select(e => e.Vpn));
     }
 
+    /// <summary>
+    /// A global entry belongs to every address space: the incremental check, which skips the non-global entries of the
+    /// spaces a step cannot change, still finds a stale one whatever PCID it was filled under (here a vfree that
+    /// bypassed the machine, so no CPU flushed the area). Without PCIDs the entry's tag 0 is also that of the space
+    /// the CPU runs.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_stale_global_entry_is_found_when_only_other_spaces_are_checked(bool pcid)
+    {
+        var (machine, cpu, _) = TlbExamples.Boot(pcid);
+        var area = machine.Vmalloc(1).Value;
+        Assert.True(machine.Access(cpu, area, Access.Read, Privilege.Supervisor, 0).IsOk);
+        Assert.True(machine.Paging.Vfree(area).IsOk);
+
+        var none = new HashSet<AsId>();
+        var stale = TlbInvariants.CheckCoherence(machine.SnapshotOf(none), none).Single();
+
+        Assert.Equal(TlbInvariants.Coherence, stale.Rule);
+        Assert.Contains("its page is no longer mapped", stale.Detail, StringComparison.Ordinal);
+    }
+
     private static void CacheOnBoth(Machine machine, VirtAddr[] pages)
     {
         foreach (var cpu in new[] { new CpuId(0), Other })
