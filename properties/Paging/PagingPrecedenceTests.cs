@@ -12,7 +12,7 @@ namespace MMSpec.Properties.Paging;
 /// <summary>
 /// munmap's and mprotect's precedence: the model lists every error that applies, in the declared order, and
 /// returns the first; a paging system that checks the length before the alignment passes the safe level and fails
-/// the exact one.
+/// the exact one, and one that refuses with an error that does not apply fails the safe level too.
 /// </summary>
 public sealed class PagingPrecedenceTests(ITestOutputHelper output)
 {
@@ -54,6 +54,12 @@ public sealed class PagingPrecedenceTests(ITestOutputHelper output)
             PagingSafeSpecification.Lockstepped(Format, LengthFirst.Create, Level.Exact), PagingRules.SameResult,
             casesAtSeed: 9);
 
+    [Fact]
+    public void An_error_that_does_not_apply_fails_the_safe_level_too() =>
+        BrokenVariant.AssertCaught(output,
+            PagingSafeSpecification.Lockstepped(Format, AlwaysNotMapped.Create, Level.Safe), PagingRules.SameResult,
+            casesAtSeed: 1);
+
     private static (PagingModel Model, AsId Mm) Model()
     {
         var model = new PagingModel(Format, new BuddyModel(MemoryLayout.Flat(256)));
@@ -76,5 +82,15 @@ public sealed class PagingPrecedenceTests(ITestOutputHelper output)
                 ? Result<Unit>.Fail(second)
                 : result;
         }
+    }
+
+    /// <summary>The implementation, but every refused munmap says "range not mapped", whatever was wrong.</summary>
+    private sealed class AlwaysNotMapped(IPagingSystem inner) : ForwardingPaging(inner)
+    {
+        public static AlwaysNotMapped Create(PagingFormat format, MemoryLayout layout) =>
+            new(new PagingSystem(format, new BuddyAllocator(layout)));
+
+        public override Result<Unit> Munmap(AsId mm, VirtAddr addr, ulong pages) =>
+            base.Munmap(mm, addr, pages).IsOk ? Unit.Value : new RangeNotMapped(addr, pages);
     }
 }

@@ -12,7 +12,7 @@ namespace MMSpec.Properties.Slab;
 /// <summary>
 /// The calls that can break several checks at once: the model lists every error that applies, in the declared
 /// order, and returns the first; an allocator that checks the object before the cache passes the safe level and
-/// fails the exact one.
+/// fails the exact one, and one that refuses with an error that does not apply fails the safe level too.
 /// </summary>
 public sealed class SlabPrecedenceTests(ITestOutputHelper output)
 {
@@ -87,44 +87,62 @@ public sealed class SlabPrecedenceTests(ITestOutputHelper output)
         BrokenVariant.AssertCaught(output, SlabSafeSpecification.Lockstepped(ObjectFirst.Create, Level.Exact),
             SlabRules.ModelPermits, casesAtSeed: 3);
 
+    [Fact]
+    public void An_error_that_does_not_apply_fails_the_safe_level_too() =>
+        BrokenVariant.AssertCaught(output, SlabSafeSpecification.Lockstepped(AlwaysUnknownCache.Create, Level.Safe),
+            SlabRules.ModelPermits, casesAtSeed: 3);
+
     private static SlabModel Model() => new(new BuddyModel(MemoryLayout.Flat(256)));
 
     /// <summary>
     /// The implementation, but kmem_cache_free checks the object (as ksize does) before the cache: another legal
     /// order of the checks, which Linux's precedence does not follow.
     /// </summary>
-    private sealed class ObjectFirst(ISlabAllocator inner) : ISlabAllocator
+    private static class ObjectFirst
     {
-        public static ObjectFirst Create(MemoryLayout layout) =>
-            new ObjectFirst(new SlabAllocator(new BuddyAllocator(layout)));
+        public static OtherFree Create(MemoryLayout layout) => new OtherFree(layout, (inner, cache, obj) =>
+            inner.Ksize(obj) is { IsOk: false } bad ? Result<Unit>.Fail(bad.Error!) : inner.KmemCacheFree(cache, obj));
+    }
 
-        public IBuddyAllocator Pages => inner.Pages;
+    /// <summary>The implementation, but every refused kmem_cache_free says "unknown cache", whatever was wrong.</summary>
+    private static class AlwaysUnknownCache
+    {
+        public static OtherFree Create(MemoryLayout layout) => new OtherFree(layout, (inner, cache, obj) =>
+            inner.KmemCacheFree(cache, obj) is { IsOk: false } ? new UnknownCache(cache) : Unit.Value);
+    }
+
+    /// <summary>The implementation on <paramref name="layout"/>, with kmem_cache_free replaced.</summary>
+    private sealed class OtherFree(MemoryLayout layout, Func<ISlabAllocator, CacheId, VirtAddr, Result<Unit>> free)
+        : ISlabAllocator
+    {
+        private readonly SlabAllocator _inner = new(new BuddyAllocator(layout));
+
+        public IBuddyAllocator Pages => _inner.Pages;
 
         public Result<CacheId> KmemCacheCreate(string name, ulong size, ulong align, CacheCtor? ctor) =>
-            inner.KmemCacheCreate(name, size, align, ctor);
+            _inner.KmemCacheCreate(name, size, align, ctor);
 
-        public Result<VirtAddr> KmemCacheAlloc(CacheId cache) => inner.KmemCacheAlloc(cache);
+        public Result<VirtAddr> KmemCacheAlloc(CacheId cache) => _inner.KmemCacheAlloc(cache);
 
-        public Result<Unit> KmemCacheFree(CacheId cache, VirtAddr obj) =>
-            inner.Ksize(obj) is { IsOk: false } bad ? Result<Unit>.Fail(bad.Error!) : inner.KmemCacheFree(cache, obj);
+        public Result<Unit> KmemCacheFree(CacheId cache, VirtAddr obj) => free(_inner, cache, obj);
 
-        public Result<Unit> KmemCacheShrink(CacheId cache) => inner.KmemCacheShrink(cache);
+        public Result<Unit> KmemCacheShrink(CacheId cache) => _inner.KmemCacheShrink(cache);
 
-        public Result<Unit> KmemCacheDestroy(CacheId cache) => inner.KmemCacheDestroy(cache);
+        public Result<Unit> KmemCacheDestroy(CacheId cache) => _inner.KmemCacheDestroy(cache);
 
-        public Result<VirtAddr> Kmalloc(ulong size) => inner.Kmalloc(size);
+        public Result<VirtAddr> Kmalloc(ulong size) => _inner.Kmalloc(size);
 
-        public Result<Unit> Kfree(VirtAddr addr) => inner.Kfree(addr);
+        public Result<Unit> Kfree(VirtAddr addr) => _inner.Kfree(addr);
 
-        public Result<ulong> Ksize(VirtAddr addr) => inner.Ksize(addr);
+        public Result<ulong> Ksize(VirtAddr addr) => _inner.Ksize(addr);
 
-        public Result<ulong> ReadWord(VirtAddr obj) => inner.ReadWord(obj);
+        public Result<ulong> ReadWord(VirtAddr obj) => _inner.ReadWord(obj);
 
-        public Result<Unit> WriteWord(VirtAddr obj, ulong value) => inner.WriteWord(obj, value);
+        public Result<Unit> WriteWord(VirtAddr obj, ulong value) => _inner.WriteWord(obj, value);
 
-        public SlabSnapshot Snapshot() => inner.Snapshot();
+        public SlabSnapshot Snapshot() => _inner.Snapshot();
 
         public SlabSnapshot SnapshotOf(IReadOnlyCollection<CacheId> caches, PfnRange frames) =>
-            inner.SnapshotOf(caches, frames);
+            _inner.SnapshotOf(caches, frames);
     }
 }
