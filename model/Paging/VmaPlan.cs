@@ -82,9 +82,11 @@ public static class VmaPlan
                 : new NoVirtualSpace(request.Pages);
         }
 
-        if (UserRange(format, fixedAt, request.Pages) is { } bad)
+        // __get_unmapped_area: the range below TASK_SIZE (-ENOMEM) before the alignment (-EINVAL), the reverse of
+        // munmap's order.
+        if (UserRangeErrors(format, fixedAt, request.Pages) is [.., InvalidRange last])
         {
-            return bad;
+            return last;
         }
 
         if (fixedAt.Value < UserLayout.MmapMinAddr)

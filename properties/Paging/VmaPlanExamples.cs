@@ -43,6 +43,26 @@ public sealed class VmaPlanExamples
         Assert.Equal(free.Value, VmaPlan.Mmap(Format, Initial, request with { Fixed = free }).Value);
     }
 
+    /// <summary>
+    /// A fixed address that is unaligned and whose range leaves user space: __get_unmapped_area tests the range
+    /// (-ENOMEM) before the alignment (-EINVAL), where munmap tests the alignment first; either alone is refused.
+    /// </summary>
+    [Fact]
+    public void A_fixed_mmap_checks_the_range_below_task_size_before_the_alignment()
+    {
+        var request = new MmapRequest(2, VmProt.Read, null, 0, false);
+        var top = new VirtAddr(Format.UserTop - Page + 1);
+        Assert.Equal(new InvalidRange(top, 2, VmaPlan.OutsideUserSpace),
+            VmaPlan.Mmap(Format, Initial, request with { Fixed = top }).Error);
+        Assert.Equal(new InvalidRange(top, 2, VmaPlan.Unaligned), VmaPlan.UserRange(Format, top, 2));
+        var unaligned = new VirtAddr(UserLayout.MmapBase(Format) + 1);
+        Assert.Equal(new InvalidRange(unaligned, 2, VmaPlan.Unaligned),
+            VmaPlan.Mmap(Format, Initial, request with { Fixed = unaligned }).Error);
+        var past = new VirtAddr(Format.UserTop - Page);
+        Assert.Equal(new InvalidRange(past, 2, VmaPlan.OutsideUserSpace),
+            VmaPlan.Mmap(Format, Initial, request with { Fixed = past }).Error);
+    }
+
     [Fact]
     public void Munmap_and_mprotect_take_page_aligned_ranges_inside_user_space_and_mprotect_needs_every_page_mapped()
     {
