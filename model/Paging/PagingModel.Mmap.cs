@@ -106,6 +106,8 @@ public partial class PagingModel
     {
         Munmap u => _mms.ContainsKey(u.Mm.Value)
             ? VmaPlan.UserRangeErrors(Format, u.Addr, u.Pages) : [new UnknownAddressSpace(u.Mm)],
+        Mmap a => _mms.TryGetValue(a.Mm.Value, out var space)
+            ? VmaPlan.MmapErrors(Format, space.Vmas, a.Request) : [new UnknownAddressSpace(a.Mm)],
         Mprotect p => _mms.TryGetValue(p.Mm.Value, out var m)
             ? VmaPlan.MprotectErrors(Format, m.Vmas, p.Addr, p.Pages) : [new UnknownAddressSpace(p.Mm)],
         _ => null,

@@ -17,6 +17,32 @@ public static class VmaPlan
     /// <summary>The reason of the range check that the range is 1 page or more and lies below TASK_SIZE.</summary>
     public const string OutsideUserSpace = "length 0, or the range leaves user space";
 
+    /// <summary>The reason of mmap's check that the file exists (ksys_mmap_pgoff's fget, before do_mmap).</summary>
+    public const string NoFile = "no such file";
+
+    /// <summary>The reason of mmap's length check.</summary>
+    public const string BadLength = "length is 0 or larger than user space";
+
+    /// <summary>The reason of the check that a fixed address is at or above mmap_min_addr.</summary>
+    public const string BelowMmapMinAddr = "below mmap_min_addr";
+
+    /// <summary>
+    /// mmap's checks in Linux's order: the file (ksys_mmap_pgoff), do_mmap's length, then for a fixed address
+    /// __get_unmapped_area's range and alignment, security_mmap_addr and MAP_FIXED_NOREPLACE's overlap; top-down,
+    /// a gap.
+    /// </summary>
+    public static ErrorPrecedence MmapPrecedence { get; } = new("mmap",
+    [
+        new(nameof(UnknownAddressSpace), "the address space does not exist", Gates: true),
+        new(nameof(InvalidRange), "the file id is negative", Why: NoFile),
+        new(nameof(InvalidRange), "the length is 0 or larger than user space", Gates: true, Why: BadLength),
+        new(nameof(InvalidRange), "a fixed range does not end below TASK_SIZE", Why: OutsideUserSpace),
+        new(nameof(InvalidRange), "a fixed address is not page-aligned", Why: Unaligned),
+        new(nameof(InvalidRange), "a fixed address is below mmap_min_addr", Why: BelowMmapMinAddr),
+        new(nameof(RangeInUse), "a fixed range overlaps a VMA"),
+        new(nameof(NoVirtualSpace), "top-down, no gap below mmap_base holds the length"),
+    ]);
+
     /// <summary>munmap's checks in Linux's order (the address space is the model's own check).</summary>
     public static ErrorPrecedence MunmapPrecedence { get; } = new("munmap",
     [
@@ -59,44 +85,63 @@ public static class VmaPlan
 
     /// <summary>
     /// do_mmap's checks, in Linux's order, then the place: MAP_FIXED_NOREPLACE's address, or get_unmapped_area's
-    /// highest gap below mmap_base (top-down). The start of the new VMA, or the error.
+    /// highest gap below mmap_base (top-down). The start of the new VMA, or the first error
+    /// (<see cref="MmapPrecedence"/>).
     /// </summary>
     public static Result<ulong> Mmap(PagingFormat format, VmaSet vmas, MmapRequest request)
     {
-        var at = request.Fixed ?? new VirtAddr(0);
-        if (request.Pages == 0 || request.Pages > format.UserTop / Pfn.PageSize)
+        if (MmapErrors(format, vmas, request) is [var first, ..])
         {
-            return new InvalidRange(at, request.Pages, "length is 0 or larger than user space");
+            return Result<ulong>.Fail(first);
         }
 
+        // No error: a fixed address is free, or MmapErrors found a gap.
+        return request.Fixed?.Value
+            ?? vmas.FindGapTopDown(request.Pages << Pfn.PageShift, UserLayout.MmapMinAddr, UserLayout.MmapBase(format))!
+                .Value;
+    }
+
+    /// <summary>Every mmap check that fails, in Linux's order (<see cref="MmapPrecedence"/>).</summary>
+    public static IReadOnlyList<MmError> MmapErrors(PagingFormat format, VmaSet vmas, MmapRequest request)
+    {
+        var at = request.Fixed ?? new VirtAddr(0);
+        var errors = new List<MmError>(4);
         if (request.File is < 0)
         {
-            return new InvalidRange(at, request.Pages, $"no file {request.File}");
+            errors.Add(new InvalidRange(at, request.Pages, NoFile));
+        }
+
+        if (request.Pages == 0 || request.Pages > format.UserTop / Pfn.PageSize)
+        {
+            errors.Add(new InvalidRange(at, request.Pages, BadLength));
+            return errors;
         }
 
         var length = request.Pages << Pfn.PageShift;
         if (request.Fixed is not { } fixedAt)
         {
-            return vmas.FindGapTopDown(length, UserLayout.MmapMinAddr, UserLayout.MmapBase(format)) is { } gap
-                ? gap
-                : new NoVirtualSpace(request.Pages);
+            if (vmas.FindGapTopDown(length, UserLayout.MmapMinAddr, UserLayout.MmapBase(format)) is null)
+            {
+                errors.Add(new NoVirtualSpace(request.Pages));
+            }
+
+            return errors;
         }
 
         // __get_unmapped_area: the range below TASK_SIZE (-ENOMEM) before the alignment (-EINVAL), the reverse of
-        // munmap's order.
-        if (UserRangeErrors(format, fixedAt, request.Pages) is [.., InvalidRange last])
-        {
-            return last;
-        }
-
+        // munmap's order; then security_mmap_addr's mmap_min_addr, then MAP_FIXED_NOREPLACE's overlap.
+        errors.AddRange(UserRangeErrors(format, fixedAt, request.Pages).Reverse());
         if (fixedAt.Value < UserLayout.MmapMinAddr)
         {
-            return new InvalidRange(fixedAt, request.Pages, "below mmap_min_addr");
+            errors.Add(new InvalidRange(fixedAt, request.Pages, BelowMmapMinAddr));
         }
 
-        return vmas.IsFree(fixedAt.Value, fixedAt.Value + length)
-            ? fixedAt.Value
-            : new RangeInUse(fixedAt, request.Pages);
+        if (!vmas.IsFree(fixedAt.Value, fixedAt.Value + length))
+        {
+            errors.Add(new RangeInUse(fixedAt, request.Pages));
+        }
+
+        return errors;
     }
 
     /// <summary>mprotect's checks: the range's end when every page of it is mapped, or the first error.</summary>

@@ -36,6 +36,7 @@ public sealed class PrecedenceDocsTests
         ("slab.md", SlabModel.CreatePrecedence),
         ("slab.md", SlabModel.FreePrecedence),
         ("slab.md", SlabModel.DestroyPrecedence),
+        ("paging.md", VmaPlan.MmapPrecedence),
         ("paging.md", VmaPlan.MunmapPrecedence),
         ("paging.md", VmaPlan.MprotectPrecedence),
     ];

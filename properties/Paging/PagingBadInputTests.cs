@@ -61,7 +61,7 @@ public sealed class PagingBadInputTests
             paging.Mmap(mm, new MmapRequest(tooMany, rw, null, 0, false)).Error);
         Assert.Equal(new InvalidRange(new VirtAddr(0), 0, "length is 0 or larger than user space"),
             paging.Mmap(mm, new MmapRequest(0, rw, null, 0, false)).Error);
-        Assert.Equal(new InvalidRange(new VirtAddr(0), 1, "no file -1"),
+        Assert.Equal(new InvalidRange(new VirtAddr(0), 1, VmaPlan.NoFile),
             paging.Mmap(mm, new MmapRequest(1, rw, -1, 0, false)).Error);
         var low = new VirtAddr(UserLayout.MmapMinAddr - Page);
         Assert.Equal(new InvalidRange(low, 1, "below mmap_min_addr"),

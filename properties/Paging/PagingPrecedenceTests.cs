@@ -32,6 +32,21 @@ public sealed class PagingPrecedenceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_fixed_mmap_that_is_unaligned_and_overlaps_a_vma_has_both_errors_linux_reports_the_alignment()
+    {
+        var (model, mm) = Model();
+        var at = new VirtAddr(UserLayout.TextStart(Format) + 1);
+        var mmap = new Mmap(mm, new MmapRequest(1, VmProt.Read, -1, 0, false, at));
+        var errors = model.ErrorsOf(mmap)!;
+        Assert.Equal([new InvalidRange(at, 1, VmaPlan.NoFile), new InvalidRange(at, 1, VmaPlan.Unaligned),
+            new RangeInUse(at, 1)], errors);
+        Assert.True(VmaPlan.MmapPrecedence.Orders(errors));
+        Assert.False(VmaPlan.MmapPrecedence.Orders([errors[1], errors[0]]));
+        Assert.Equal(Result<VirtAddr>.Fail(errors[0]), model.Mmap(mm, mmap.Request));
+        Assert.Equal([new UnknownAddressSpace(new AsId(99))], model.ErrorsOf(mmap with { Mm = new AsId(99) }));
+    }
+
+    [Fact]
     public void An_unaligned_range_in_no_vma_breaks_two_of_mprotects_checks()
     {
         var (model, mm) = Model();

@@ -32,7 +32,7 @@ public sealed class VmaPlanExamples
         var request = new MmapRequest(1, VmProt.Read, null, 0, false);
         Assert.Equal(new InvalidRange(new VirtAddr(0), 0, "length is 0 or larger than user space"),
             VmaPlan.Mmap(Format, Initial, request with { Pages = 0 }).Error);
-        Assert.Equal(new InvalidRange(new VirtAddr(0), 1, "no file -1"),
+        Assert.Equal(new InvalidRange(new VirtAddr(0), 1, VmaPlan.NoFile),
             VmaPlan.Mmap(Format, Initial, request with { File = -1 }).Error);
         var text = new VirtAddr(UserLayout.TextStart(Format));
         Assert.Equal(new RangeInUse(text, 1), VmaPlan.Mmap(Format, Initial, request with { Fixed = text }).Error);
