@@ -88,22 +88,17 @@ public static class VmaPlan
     /// highest gap below mmap_base (top-down). The start of the new VMA, or the first error
     /// (<see cref="MmapPrecedence"/>).
     /// </summary>
-    public static Result<ulong> Mmap(PagingFormat format, VmaSet vmas, MmapRequest request)
-    {
-        if (MmapErrors(format, vmas, request) is [var first, ..])
-        {
-            return Result<ulong>.Fail(first);
-        }
-
-        // No error: a fixed address is free, or MmapErrors found a gap.
-        return request.Fixed?.Value
-            ?? vmas.FindGapTopDown(request.Pages << Pfn.PageShift, UserLayout.MmapMinAddr, UserLayout.MmapBase(format))!
-                .Value;
-    }
+    public static Result<ulong> Mmap(PagingFormat format, VmaSet vmas, MmapRequest request) =>
+        Check(format, vmas, request, out var start) is [var first, ..] ? Result<ulong>.Fail(first) : start;
 
     /// <summary>Every mmap check that fails, in Linux's order (<see cref="MmapPrecedence"/>).</summary>
-    public static IReadOnlyList<MmError> MmapErrors(PagingFormat format, VmaSet vmas, MmapRequest request)
+    public static IReadOnlyList<MmError> MmapErrors(PagingFormat format, VmaSet vmas, MmapRequest request) =>
+        Check(format, vmas, request, out _);
+
+    /// <summary>mmap's checks, and the start of the new VMA when none fails (the gap is searched once).</summary>
+    private static List<MmError> Check(PagingFormat format, VmaSet vmas, MmapRequest request, out ulong start)
     {
+        start = 0;
         var at = request.Fixed ?? new VirtAddr(0);
         var errors = new List<MmError>(4);
         if (request.File is < 0)
@@ -120,7 +115,11 @@ public static class VmaPlan
         var length = request.Pages << Pfn.PageShift;
         if (request.Fixed is not { } fixedAt)
         {
-            if (vmas.FindGapTopDown(length, UserLayout.MmapMinAddr, UserLayout.MmapBase(format)) is null)
+            if (vmas.FindGapTopDown(length, UserLayout.MmapMinAddr, UserLayout.MmapBase(format)) is { } gap)
+            {
+                start = gap;
+            }
+            else
             {
                 errors.Add(new NoVirtualSpace(request.Pages));
             }
@@ -141,6 +140,7 @@ public static class VmaPlan
             errors.Add(new RangeInUse(fixedAt, request.Pages));
         }
 
+        start = fixedAt.Value;
         return errors;
     }
 

@@ -32,7 +32,7 @@ public sealed class PagingPrecedenceTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_fixed_mmap_that_is_unaligned_and_overlaps_a_vma_has_both_errors_linux_reports_the_alignment()
+    public void A_fixed_mmap_of_no_file_unaligned_over_a_vma_has_all_three_errors_linux_reports_the_file()
     {
         var (model, mm) = Model();
         var at = new VirtAddr(UserLayout.TextStart(Format) + 1);

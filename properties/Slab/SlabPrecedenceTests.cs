@@ -79,17 +79,17 @@ public sealed class SlabPrecedenceTests(ITestOutputHelper output)
 
     [Fact]
     public void Checking_the_object_before_the_cache_passes_the_safe_level() =>
-        PropertyRunner.CheckFrom(output, SlabSafeSpecification.Lockstepped(ObjectFirst.Create, Level.Safe), 100,
+        PropertyRunner.CheckFrom(output, SlabSafeSpecification.Lockstepped(ObjectFirst, Level.Safe), 100,
             BrokenVariant.Seed);
 
     [Fact]
     public void Checking_the_object_before_the_cache_fails_the_exact_level_on_linux_precedence() =>
-        BrokenVariant.AssertCaught(output, SlabSafeSpecification.Lockstepped(ObjectFirst.Create, Level.Exact),
+        BrokenVariant.AssertCaught(output, SlabSafeSpecification.Lockstepped(ObjectFirst, Level.Exact),
             SlabRules.ModelPermits, casesAtSeed: 3);
 
     [Fact]
     public void An_error_that_does_not_apply_fails_the_safe_level_too() =>
-        BrokenVariant.AssertCaught(output, SlabSafeSpecification.Lockstepped(AlwaysUnknownCache.Create, Level.Safe),
+        BrokenVariant.AssertCaught(output, SlabSafeSpecification.Lockstepped(AlwaysUnknownCache, Level.Safe),
             SlabRules.ModelPermits, casesAtSeed: 3);
 
     private static SlabModel Model() => new(new BuddyModel(MemoryLayout.Flat(256)));
@@ -98,18 +98,14 @@ public sealed class SlabPrecedenceTests(ITestOutputHelper output)
     /// The implementation, but kmem_cache_free checks the object (as ksize does) before the cache: another legal
     /// order of the checks, which Linux's precedence does not follow.
     /// </summary>
-    private static class ObjectFirst
-    {
-        public static OtherFree Create(MemoryLayout layout) => new OtherFree(layout, (inner, cache, obj) =>
-            inner.Ksize(obj) is { IsOk: false } bad ? Result<Unit>.Fail(bad.Error!) : inner.KmemCacheFree(cache, obj));
-    }
+    private static OtherFree ObjectFirst(MemoryLayout layout) => new(layout, (inner, cache, obj) =>
+        inner.Ksize(obj) is { IsOk: false } bad ? Result<Unit>.Fail(bad.Error!) : inner.KmemCacheFree(cache, obj));
 
-    /// <summary>The implementation, but every refused kmem_cache_free says "unknown cache", whatever was wrong.</summary>
-    private static class AlwaysUnknownCache
-    {
-        public static OtherFree Create(MemoryLayout layout) => new OtherFree(layout, (inner, cache, obj) =>
-            inner.KmemCacheFree(cache, obj) is { IsOk: false } ? new UnknownCache(cache) : Unit.Value);
-    }
+    /// <summary>
+    /// The implementation, but every refused kmem_cache_free says "unknown cache", whatever was wrong.
+    /// </summary>
+    private static OtherFree AlwaysUnknownCache(MemoryLayout layout) => new(layout, (inner, cache, obj) =>
+        inner.KmemCacheFree(cache, obj) is { IsOk: false } ? new UnknownCache(cache) : Unit.Value);
 
     /// <summary>The implementation on <paramref name="layout"/>, with kmem_cache_free replaced.</summary>
     private sealed class OtherFree(MemoryLayout layout, Func<ISlabAllocator, CacheId, VirtAddr, Result<Unit>> free)
