@@ -42,52 +42,17 @@ public static class BuddyGen
             from phases in Gen.ListOf(Phase(Math.Max(4, size)), Math.Max(1, size / 20) + 1)
             select phases.SelectMany(p => p).ToImmutableArray());
 
-    /// <summary>Simpler scenarios: fewer steps, simpler steps, fewer reserved ranges, fewer frames.</summary>
-    public static IEnumerable<BuddyScenario> ShrinkScenario(BuddyScenario scenario)
-    {
-        foreach (var steps in Shrink.DropSteps(scenario.Steps))
-        {
-            yield return scenario with { Steps = steps };
-        }
+    /// <summary>
+    /// Simpler scenarios (<see cref="Shrink"/>): fewer steps, simpler steps (an allocation from ZONE_NORMAL too), a
+    /// smaller layout.
+    /// </summary>
+    public static IEnumerable<BuddyScenario> ShrinkScenario(BuddyScenario scenario) =>
+        Shrink.Sequence(scenario, scenario.Steps, static (s, steps) => s with { Steps = steps })
+            .Concat(Shrink.EachStep(scenario.Steps, NormalZone).Select(steps => scenario with { Steps = steps }))
+            .Concat(Shrink.Layout(scenario.Layout, 1).Select(layout => scenario with { Layout = layout }));
 
-        foreach (var steps in Shrink.EachStep(scenario.Steps, ShrinkStep))
-        {
-            yield return scenario with { Steps = steps };
-        }
-
-        var layout = scenario.Layout;
-        for (var i = 0; i < layout.Reserved.Length; i++)
-        {
-            yield return scenario with
-            {
-                Layout = new MemoryLayout(layout.FrameCount, layout.Dma32Start, layout.NormalStart,
-                    layout.Reserved.RemoveAt(i)),
-            };
-        }
-
-        foreach (var frames in Shrink.Toward0(layout.FrameCount).Where(f => f > 0))
-        {
-            yield return scenario with
-            {
-                Layout = new MemoryLayout(frames, layout.Dma32Start, layout.NormalStart,
-                    layout.Reserved.Where(r => r.End.Value <= frames)),
-            };
-        }
-    }
-
-    private static IEnumerable<BuddyStep> ShrinkStep(BuddyStep step) => step switch
-    {
-        Alloc a => Shrink.Toward0(a.Order).Select(o => (BuddyStep)(a with { Order = o }))
-            .Concat(a.Zone == ZoneType.Normal ? [] : [a with { Zone = ZoneType.Normal }]),
-        Free f => Shrink.Toward0(f.Handle).Select(h => (BuddyStep)new Free(h)),
-        FreeWrongOrder w => Shrink.Toward0(w.Handle).Select(h => (BuddyStep)(w with { Handle = h })),
-        FreeInterior i => Shrink.Toward0(i.Handle).Select(h => (BuddyStep)(i with { Handle = h }))
-            .Concat(Shrink.Toward0(i.Offset).Select(o => i with { Offset = o })),
-        FreeAgain g => Shrink.Toward0(g.Handle).Select(h => (BuddyStep)new FreeAgain(h)),
-        FreeRaw r => Shrink.Toward0(r.Pfn).Select(p => (BuddyStep)(r with { Pfn = p }))
-            .Concat(Shrink.Toward0(r.Order).Select(o => r with { Order = o })),
-        _ => [],
-    };
+    private static IEnumerable<BuddyStep> NormalZone(BuddyStep step) =>
+        step is Alloc { Zone: not ZoneType.Normal } a ? [a with { Zone = ZoneType.Normal }] : [];
 
     private static MemoryLayout Build(ulong frames, int dma32, int normal, bool reserveZero,
         IEnumerable<PfnRange> holes)

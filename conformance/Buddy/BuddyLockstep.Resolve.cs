@@ -17,25 +17,21 @@ public sealed partial class BuddyLockstep
                 return new AllocPages(new Order(a.Order), a.Zone);
             case FreeRaw r:
                 return new FreePages(new Pfn(r.Pfn), new Order(r.Order));
-            case FreeAgain again when _freed.Count > 0:
-                var freed = _freed[_freed.Count - 1 - (again.Handle % _freed.Count)];
-                return new FreePages(freed.Pfn, freed.Order);
-            case FreeAgain:
-                return null;
+            case FreeAgain again:
+                return _blocks.TryPickGone(again.Handle, out var freed) ? ToFree(freed) : null;
         }
 
-        if (_live.Count == 0)
+        if (_blocks.Count == 0)
         {
             return null;
         }
 
         return step switch
         {
-            Free f => ToFree(_live[f.Handle % _live.Count]),
-            FreeLast => ToFree(_live[^1]),
-            FreeWrongOrder w => new FreePages(_live[w.Handle % _live.Count].Pfn,
-                new Order(_live[w.Handle % _live.Count].Order.Value + w.Delta)),
-            FreeInterior i => Interior(_live[i.Handle % _live.Count], i.Offset),
+            Free f => ToFree(_blocks[f.Handle]),
+            FreeLast => ToFree(_blocks.Last),
+            FreeWrongOrder w => new FreePages(_blocks[w.Handle].Pfn, new Order(_blocks[w.Handle].Order.Value + w.Delta)),
+            FreeInterior i => Interior(_blocks[i.Handle], i.Offset),
             _ => throw new ArgumentOutOfRangeException(nameof(step), step, "unknown buddy step"),
         };
     }
@@ -61,9 +57,8 @@ public sealed partial class BuddyLockstep
     }
 
     /// <summary>
-    /// free_pages on both sides. At the exact level the result must be the model's, Linux's error precedence included;
-    /// below it a refused free may return any error that applies to it (<see cref="BuddyModel.FreeErrors"/>, asked
-    /// only when the two results differ and the model refused too, so that its state is the one before the call).
+    /// free_pages on both sides: the model must permit the result (<see cref="SharedRules.Permits{T, TState}"/>; below
+    /// the exact level a refusal may name any error of <see cref="BuddyModel.FreeErrors"/>).
     /// </summary>
     private (MmError? Error, string? Why) RunFree(FreePages free, StepLog log)
     {
@@ -74,62 +69,32 @@ public sealed partial class BuddyLockstep
             log.Call = $"{free} = {result}";
         }
 
-        if (result == expected)
-        {
-            return (result.Error, null);
-        }
-
-        var applicable = expected.IsOk ? [] : model.FreeErrors(free.Pfn, free.Order);
-        var permitted = !checks.HasFlag(Level.Exact) && result.Error is { } error && applicable.Contains(error);
-        return (result.Error, permitted ? null : $"expected {Expected(expected, applicable)}, got {result}");
+        var why = SharedRules.Permits(checks, result, expected, (model, free),
+            static s => s.model.FreeErrors(s.free.Pfn, s.free.Order));
+        return (result.Error, why);
     }
 
-    /// <summary>What the model permits: its result, and at the safe and live levels every error that applies.</summary>
-    private string Expected(Result<Unit> expected, IReadOnlyList<MmError> applicable) =>
-        checks.HasFlag(Level.Exact) || applicable.Count < 2 ? expected.ToString()!
-            : $"one of {string.Join(", ", applicable)}";
-
+    /// <summary>The live and freed blocks after a step that passed, and the scenarios it reached.</summary>
     private void Track(BuddyStep step, BuddyOp op, MmError? error, BuddySnapshot? touched, StepLog log)
     {
-        if (error is not null)
+        var (fellBack, freedOlder, merged) = (false, false, false);
+        if (error is null && op is AllocPages alloc)
         {
-            log.Reached(error is OutOfMemory ? MemoryExhausted : InvalidRejected);
-            return;
+            var block = new Block(_lastPfn!.Value, alloc.Order);
+            _blocks.Take(block);
+            fellBack = !HighestAllowed(alloc.HighestZone).Contains(block.Pfn);
+        }
+        else if (error is null && op is FreePages free)
+        {
+            var index = LiveIndexOf(free.Pfn);
+            _lastFreesInARow = step is FreeLast ? _lastFreesInARow + 1 : 0;
+            freedOlder = index < _blocks.Count - 1;
+            _blocks.ConsumeAt(index);
+            merged = free.Order.Value < Order.Max && touched is not null && InMaxOrderFreeBlock(touched, free.Pfn);
         }
 
-        switch (op)
-        {
-            case AllocPages alloc:
-                var block = new Block(_lastPfn!.Value, alloc.Order);
-                _live.Add(block);
-                log.Reached(alloc.Order.Value == Order.Max ? MaxOrderAlloc : "alloc");
-                if (!HighestAllowed(alloc.HighestZone).Contains(block.Pfn))
-                {
-                    log.Reached(ZoneFallback);
-                }
-
-                break;
-            case FreePages free:
-                var index = LiveIndexOf(free.Pfn);
-                _lastFreesInARow = step is FreeLast ? _lastFreesInARow + 1 : 0;
-                if (_lastFreesInARow >= 3)
-                {
-                    log.Reached(ReverseFrees);
-                }
-                else if (step is Free && index < _live.Count - 1)
-                {
-                    log.Reached(RandomFrees);
-                }
-
-                _live.RemoveAt(index);
-                _freed.Add(new Block(free.Pfn, free.Order));
-                if (free.Order.Value < Order.Max && touched is not null && InMaxOrderFreeBlock(touched, free.Pfn))
-                {
-                    log.Reached(MergeToMaxOrder);
-                }
-
-                break;
-        }
+        var reached = new BuddyStepReached(step, op, error, fellBack, _lastFreesInARow, freedOlder, merged);
+        Scenario<BuddyStepReached>.Track(Scenarios, reached, log);
     }
 
     // The scenario bookkeeping below runs at every step: plain loops, where a lambda capturing the step would
@@ -150,9 +115,10 @@ public sealed partial class BuddyLockstep
 
     private int LiveIndexOf(Pfn pfn)
     {
-        for (var i = 0; i < _live.Count; i++)
+        var live = _blocks.Live;
+        for (var i = 0; i < live.Count; i++)
         {
-            if (_live[i].Pfn == pfn)
+            if (live[i].Pfn == pfn)
             {
                 return i;
             }

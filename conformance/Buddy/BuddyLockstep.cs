@@ -6,29 +6,22 @@ namespace MMSpec.Conformance.Buddy;
 
 /// <summary>
 /// Binds a buddy allocator under test to the reference model for the lockstep runner. Any
-/// <see cref="IBuddyAllocator"/> can be checked this way: the conformance kit passes its own.
+/// <see cref="IBuddyAllocator"/> can be checked this way: the conformance kit passes its own. The rules it checks
+/// after a step are <see cref="Rules"/>, in order; the scenarios it tallies are <see cref="Scenarios"/>.
 /// </summary>
 public sealed partial class BuddyLockstep(IBuddyAllocator impl, BuddyModel model, Level checks)
     : ILockstepSubject<BuddyStep>
 {
-    public const string MemoryExhausted = "memory exhausted";
-    public const string MaxOrderAlloc = "max-order (10) alloc";
-    public const string MergeToMaxOrder = "merge back to order 10";
-    public const string ZoneFallback = "fallback to a lower zone";
-    public const string ReverseFrees = "frees in reverse order";
-    public const string RandomFrees = "frees in random order";
-    public const string InvalidRejected = "invalid op rejected";
-
-    private readonly List<Block> _live = [];
-    private readonly List<Block> _freed = [];
+    private readonly HandleTable<Block> _blocks = new();
     private int _lastFreesInARow;
     private BuddySnapshot? _last;
     private Pfn? _lastPfn;
 
-    public static IReadOnlyList<string> AllScenarios { get; } =
-        [MemoryExhausted, MaxOrderAlloc, MergeToMaxOrder, ZoneFallback, ReverseFrees, RandomFrees, InvalidRejected];
-
-    public Violation? CheckInitialState() => checks.HasFlag(Level.Safe) ? CheckState(impl.Snapshot()) : null;
+    public Violation? CheckInitialState()
+    {
+        var initial = impl.Snapshot();
+        return Rule<BuddyStepDone>.FirstBroken(StateRules, new(null, null, initial, initial, model.Snapshot()), checks);
+    }
 
     /// <summary>
     /// Runs one step. The full check compares whole snapshots; the incremental one (safe level only: the live and
@@ -70,7 +63,8 @@ public sealed partial class BuddyLockstep(IBuddyAllocator impl, BuddyModel model
             var after = impl.Snapshot();
             _last = after;
             touched = window is { } frames ? after.Within(frames) : null;
-            violation = Check(op, error, before, after);
+            violation = Rule<BuddyStepDone>.FirstBroken(Rules, new(op, error, before, after, model.Snapshot()),
+                checks);
         }
         else
         {
@@ -89,16 +83,16 @@ public sealed partial class BuddyLockstep(IBuddyAllocator impl, BuddyModel model
     /// <summary>Frees every live allocation (oldest first), checking each step; used by the live property.</summary>
     public Violation? FreeAll(StepLog log)
     {
-        while (_live.Count > 0)
+        while (_blocks.Count > 0)
         {
-            var oldest = _live[0];
+            var oldest = _blocks.Live[0];
             var violation = Apply(new Free(0), log);
             if (violation is not null)
             {
                 return violation;
             }
 
-            if (_live.Count > 0 && _live[0] == oldest)
+            if (_blocks.Count > 0 && _blocks.Live[0] == oldest)
             {
                 return new Violation(BuddyRules.RestoresInitial, $"{log.Call}: a live block could not be freed");
             }
@@ -140,68 +134,5 @@ public sealed partial class BuddyLockstep(IBuddyAllocator impl, BuddyModel model
         }
 
         return BuddyInvariants.Window(touched, window).FirstOrDefault();
-    }
-
-    private Violation? Check(BuddyOp op, MmError? error, BuddySnapshot before, BuddySnapshot after)
-    {
-        var failed = error is not null;
-        if (checks.HasFlag(Level.Safe))
-        {
-            if (failed && !after.SameBlocks(before))
-            {
-                var changed = after.DiffFrom(before);
-                return new Violation(BuddyRules.UnchangedOnError, $"{op} failed but changed the state: {changed}");
-            }
-
-            if (CheckState(after) is { } broken)
-            {
-                return broken;
-            }
-        }
-
-        if (checks.HasFlag(Level.Live) && op is AllocPages { Order.IsValid: true } a
-            && BuddyRules.FreeAlignedBlockExists(before, a.Order, a.HighestZone) == failed)
-        {
-            return new Violation(BuddyRules.SucceedsIffFree, failed
-                ? $"{op} failed although a free aligned block of order {a.Order} exists in an allowed zone"
-                : $"{op} succeeded although no free aligned block of order {a.Order} exists in an allowed zone");
-        }
-
-        if (checks.HasFlag(Level.Exact))
-        {
-            var expected = failed ? before.Counts() : op switch
-            {
-                AllocPages alloc => BuddyRules.CountsAfterAlloc(before, alloc.Order, alloc.HighestZone),
-                FreePages free => BuddyRules.CountsAfterFree(before, free.Pfn, free.Order),
-                _ => before.Counts(),
-            };
-            if (BuddyRules.CountsDiffer(expected, after.Counts()) is { } counts)
-            {
-                return new Violation(BuddyRules.LinuxCounts, $"after {op}: {counts}");
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Invariants on both sides, then equal snapshots.</summary>
-    private Violation? CheckState(BuddySnapshot actual)
-    {
-        var expected = model.Snapshot();
-        var same = actual.SameBlocks(expected);
-        var implementation = BuddyInvariants.All(actual).Select(v => v with { Detail = $"implementation: {v.Detail}" });
-
-        // Equal snapshots break the same rules, so the model's need no second pass.
-        var broken = same ? implementation.FirstOrDefault() : implementation
-            .Concat(BuddyInvariants.All(expected).Select(v => v with { Detail = $"model: {v.Detail}" }))
-            .FirstOrDefault();
-        if (broken is not null)
-        {
-            return broken;
-        }
-
-        return same
-            ? null
-            : new Violation(BuddyRules.SnapshotsEqual, $"implementation vs model: {actual.DiffFrom(expected)}");
     }
 }

@@ -28,50 +28,10 @@ public static class PagingGen
             from phases in Gen.ListOf(Phase(Math.Max(4, size)), Math.Max(1, size / 20) + 1)
             select new PagingStep[] { new NewMm() }.Concat(phases.SelectMany(p => p)).ToImmutableArray());
 
-    /// <summary>Simpler scenarios: fewer steps, then simpler steps, then fewer frames.</summary>
-    public static IEnumerable<PagingScenario> ShrinkScenario(PagingScenario scenario)
-    {
-        foreach (var steps in Shrink.DropSteps(scenario.Steps))
-        {
-            yield return scenario with { Steps = steps };
-        }
-
-        foreach (var steps in Shrink.EachStep(scenario.Steps, ShrinkStep))
-        {
-            yield return scenario with { Steps = steps };
-        }
-
-        foreach (var frames in Shrink.Toward0(scenario.Frames).Where(f => f >= 8))
-        {
-            yield return scenario with { Frames = frames };
-        }
-    }
-
-    private static IEnumerable<PagingStep> ShrinkStep(PagingStep step) => step switch
-    {
-        DestroyMm d => Shrink.Toward0(d.Mm).Select(h => (PagingStep)new DestroyMm(h)),
-        MmapStep m => Shrink.Toward0(m.Pages).Select(n => (PagingStep)(m with { Pages = n }))
-            .Concat(Shrink.Toward0(m.Mm).Select(h => m with { Mm = h }))
-            .Concat(Shrink.Toward0(m.Back).Select(b => m with { Back = b }))
-            .Concat(Shrink.Toward0(m.Slot).Select(s => m with { Slot = s }))
-            .Concat(m.Boundary is null ? [] : [m with { Boundary = null }]),
-        MunmapStep m => Shrink.Toward0(m.Vma).Select(v => (PagingStep)(m with { Vma = v }))
-            .Concat(Shrink.Toward0(m.Offset).Select(o => m with { Offset = o }))
-            .Concat(Shrink.Toward0(m.Pages).Select(n => m with { Pages = n })),
-        MprotectStep m => Shrink.Toward0(m.Vma).Select(v => (PagingStep)(m with { Vma = v }))
-            .Concat(Shrink.Toward0(m.Offset).Select(o => m with { Offset = o }))
-            .Concat(Shrink.Toward0(m.Pages).Select(n => m with { Pages = n })),
-        AccessStep a => Shrink.Toward0(a.Index).Select(i => (PagingStep)(a with { Index = i }))
-            .Concat(Shrink.Toward0((ulong)a.Offset).Select(o => a with { Offset = (long)o }))
-            .Concat(Shrink.Toward0(a.Mm).Select(h => a with { Mm = h })),
-        MigrateStep m => Shrink.Toward0(m.Vma).Select(v => (PagingStep)(m with { Vma = v }))
-            .Concat(Shrink.Toward0(m.Offset).Select(o => m with { Offset = o }))
-            .Concat(Shrink.Toward0(m.Mm).Select(h => m with { Mm = h })),
-        MigrateRecent m => Shrink.Toward0(m.Page).Select(n => (PagingStep)new MigrateRecent(n)),
-        VmallocStep v => Shrink.Toward0(v.Pages).Select(n => (PagingStep)new VmallocStep(n)),
-        VfreeStep v => Shrink.Toward0(v.Area).Select(n => (PagingStep)(v with { Area = n })),
-        _ => [],
-    };
+    /// <summary>Simpler scenarios (<see cref="Shrink"/>): fewer steps, then simpler steps, then fewer frames.</summary>
+    public static IEnumerable<PagingScenario> ShrinkScenario(PagingScenario scenario) =>
+        Shrink.Sequence(scenario, scenario.Steps, static (s, steps) => s with { Steps = steps })
+            .Concat(Shrink.Toward0(scenario.Frames).Where(f => f >= 8).Select(f => scenario with { Frames = f }));
 
     private static Gen<IEnumerable<PagingStep>> Phase(int length) =>
         Gen.Frequency(

@@ -37,52 +37,10 @@ public static class SlabGen
             from phases in Gen.ListOf(Phase(Math.Max(4, size)), Math.Max(1, size / 20) + 1)
             select phases.SelectMany(p => p).ToImmutableArray());
 
-    /// <summary>Simpler scenarios: fewer steps, then simpler steps, then fewer frames.</summary>
-    public static IEnumerable<SlabScenario> ShrinkScenario(SlabScenario scenario)
-    {
-        foreach (var steps in Shrink.DropSteps(scenario.Steps))
-        {
-            yield return scenario with { Steps = steps };
-        }
-
-        foreach (var steps in Shrink.EachStep(scenario.Steps, ShrinkStep))
-        {
-            yield return scenario with { Steps = steps };
-        }
-
-        var layout = scenario.Layout;
-        foreach (var frames in Shrink.Toward0(layout.FrameCount).Where(f => f >= 2))
-        {
-            yield return scenario with
-            {
-                Layout = new MemoryLayout(
-                    frames, layout.Dma32Start, layout.NormalStart, layout.Reserved.Where(r => r.End.Value <= frames)),
-            };
-        }
-    }
-
-    private static IEnumerable<SlabStep> ShrinkStep(SlabStep step) => step switch
-    {
-        CreateCache c => Shrink.Toward0(c.Size).Select(s => (SlabStep)(c with { Size = s }))
-            .Concat(Shrink.Toward0(c.Align).Select(a => c with { Align = a }))
-            .Concat(c.Ctor ? [c with { Ctor = false }] : []),
-        CacheAlloc a => Shrink.Toward0(a.Cache).Select(h => (SlabStep)new CacheAlloc(h)),
-        CacheFree f => Shrink.Toward0(f.Handle).Select(h => (SlabStep)new CacheFree(h)),
-        KmallocStep k => Shrink.Toward0((ulong)k.Size).Select(s => (SlabStep)new KmallocStep((long)s)),
-        KfreeStep f => Shrink.Toward0(f.Handle).Select(h => (SlabStep)new KfreeStep(h)),
-        Write w => Shrink.Toward0(w.Handle).Select(h => (SlabStep)(w with { Handle = h })),
-        Read r => Shrink.Toward0(r.Handle).Select(h => (SlabStep)new Read(h)),
-        KsizeStep k => Shrink.Toward0(k.Handle).Select(h => (SlabStep)new KsizeStep(h)),
-        ShrinkCache s => Shrink.Toward0(s.Cache).Select(h => (SlabStep)new ShrinkCache(h)),
-        DestroyCache d => Shrink.Toward0(d.Cache).Select(h => (SlabStep)new DestroyCache(h)),
-        FreeInterior i => Shrink.Toward0(i.Handle).Select(h => (SlabStep)(i with { Handle = h }))
-            .Concat(Shrink.Toward0(i.Offset).Select(o => i with { Offset = o })),
-        FreeAgain g => Shrink.Toward0(g.Handle).Select(h => (SlabStep)new FreeAgain(h)),
-        CacheFreeAgain g => Shrink.Toward0(g.Handle).Select(h => (SlabStep)(g with { Handle = h })),
-        FreeWrongCache w => Shrink.Toward0(w.Handle).Select(h => (SlabStep)(w with { Handle = h })),
-        FreeRaw r => Shrink.Toward0(r.Value).Select(v => (SlabStep)(r with { Value = v })),
-        _ => [],
-    };
+    /// <summary>Simpler scenarios (<see cref="Shrink"/>): fewer steps, then simpler steps, then a smaller layout.</summary>
+    public static IEnumerable<SlabScenario> ShrinkScenario(SlabScenario scenario) =>
+        Shrink.Sequence(scenario, scenario.Steps, static (s, steps) => s with { Steps = steps })
+            .Concat(Shrink.Layout(scenario.Layout, 2).Select(layout => scenario with { Layout = layout }));
 
     private static Gen<IEnumerable<SlabStep>> Phase(int length) =>
         Gen.Frequency(

@@ -150,18 +150,10 @@ public static class TlbGen
                 Privilege.Supervisor, 2), new TouchStep(b, true, i, o, Access.Read, Privilege.Supervisor, 0),
         };
 
-    public static IEnumerable<TlbScenario> ShrinkScenario(TlbScenario scenario)
-    {
-        foreach (var steps in Shrink.DropSteps(scenario.Steps))
-        {
-            yield return scenario with { Steps = steps };
-        }
-
-        if (scenario.Config.Cpus > 2)
-        {
-            yield return scenario with { Config = scenario.Config with { Cpus = 2 } };
-        }
-    }
+    /// <summary>Simpler scenarios (<see cref="Shrink"/>): fewer steps, then simpler steps, then two CPUs.</summary>
+    public static IEnumerable<TlbScenario> ShrinkScenario(TlbScenario scenario) =>
+        Shrink.Sequence(scenario, scenario.Steps, static (s, steps) => s with { Steps = steps })
+            .Concat(scenario.Config.Cpus > 2 ? [scenario with { Config = scenario.Config with { Cpus = 2 } }] : []);
 
     private static Gen<TlbStep> Step() =>
         Gen.Frequency(

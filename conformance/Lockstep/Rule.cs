@@ -1,0 +1,60 @@
+using MMSpec.Model.Core;
+
+namespace MMSpec.Conformance.Lockstep;
+
+/// <summary>
+/// A rule as data: the name a failing property prints after "rule broken:" (the docs' rule tables use the same), the
+/// level whose checks include it, and its check over what one step did (<typeparamref name="TStep"/>, the component's
+/// record of the call, its result and the states around it). A component lists its rules in the order they are
+/// checked, so a failure names the most specific one. One entry may stand for a family of rules that each carry
+/// their own name: a component's invariants, checked by the model's functions (<see cref="Invariants"/>).
+/// </summary>
+public sealed record Rule<TStep>(string Name, Level Level, Func<TStep, Violation?> Judge)
+{
+    /// <summary>The name of an entry that checks the model's invariants, each under its own name.</summary>
+    public const string InvariantsName = "invariants";
+
+    /// <summary>A rule whose check says what broke it (null when the step kept it).</summary>
+    public static Rule<TStep> Of(string name, Level level, Func<TStep, string?> check) =>
+        new(name, level, step => check(step) is { } detail ? new Violation(name, detail) : null);
+
+    /// <summary>The model's invariants, each violation under its own rule name.</summary>
+    public static Rule<TStep> Invariants(Level level, Func<TStep, Violation?> check) =>
+        new(InvariantsName, level, check);
+
+    /// <summary>The first of <paramref name="rules"/> at <paramref name="checks"/>' levels that the step broke.</summary>
+    public static Violation? FirstBroken(IReadOnlyList<Rule<TStep>> rules, TStep step, Level checks)
+    {
+        for (var i = 0; i < rules.Count; i++)
+        {
+            if ((checks & rules[i].Level) != 0 && rules[i].Judge(step) is { } broken)
+            {
+                return broken;
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>
+/// A scenario as data: its name in the tally, and whether a step that passed reached it. A component lists its
+/// scenarios; <see cref="Track"/> records the ones each step reached.
+/// </summary>
+public sealed record Scenario<TStep>(string Name, Func<TStep, bool> Reached)
+{
+    public static IReadOnlyList<string> Names(IReadOnlyList<Scenario<TStep>> scenarios) =>
+        [.. scenarios.Select(s => s.Name)];
+
+    /// <summary>Records in <paramref name="log"/> each scenario <paramref name="step"/> reached.</summary>
+    public static void Track(IReadOnlyList<Scenario<TStep>> scenarios, TStep step, StepLog log)
+    {
+        for (var i = 0; i < scenarios.Count; i++)
+        {
+            if (scenarios[i].Reached(step))
+            {
+                log.Reached(scenarios[i].Name);
+            }
+        }
+    }
+}
