@@ -30,7 +30,8 @@ public sealed partial class BuddyLockstep
         {
             Free f => ToFree(_blocks[f.Handle]),
             FreeLast => ToFree(_blocks.Last),
-            FreeWrongOrder w => new FreePages(_blocks[w.Handle].Pfn, new Order(_blocks[w.Handle].Order.Value + w.Delta)),
+            FreeWrongOrder w =>
+                new FreePages(_blocks[w.Handle].Pfn, new Order(_blocks[w.Handle].Order.Value + w.Delta)),
             FreeInterior i => Interior(_blocks[i.Handle], i.Offset),
             _ => throw new ArgumentOutOfRangeException(nameof(step), step, "unknown buddy step"),
         };

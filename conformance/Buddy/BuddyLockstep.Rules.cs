@@ -30,7 +30,7 @@ public sealed partial class BuddyLockstep
     public const string RandomFrees = "frees in random order";
     public const string InvalidRejected = "invalid op rejected";
 
-    /// <summary>The rules on a state: the invariants on both sides (the model's only when they differ), then equal.</summary>
+    /// <summary>The rules on a state: both sides' invariants (the model's only when they differ), then equal.</summary>
     public static IReadOnlyList<Rule<BuddyStepDone>> StateRules { get; } =
     [
         Rule<BuddyStepDone>.Invariants(Level.Safe, static d => Invariants(d.After, d.Model)),

@@ -61,7 +61,7 @@ public sealed class HandleTable<T>
     /// <summary>Where a live object is among <see cref="Live"/>, or -1.</summary>
     public int IndexOf(T item) => _live.IndexOf(item);
 
-    /// <summary>Records that a call freed live object <paramref name="index"/>; it moves to the consumed ones.</summary>
+    /// <summary>Records that a call freed live object <paramref name="index"/>: it joins the consumed ones.</summary>
     public void ConsumeAt(int index)
     {
         _gone.Add(_live[index]);

@@ -22,7 +22,7 @@ public sealed record Rule<TStep>(string Name, Level Level, Func<TStep, Violation
     public static Rule<TStep> Invariants(Level level, Func<TStep, Violation?> check) =>
         new(InvariantsName, level, check);
 
-    /// <summary>The first of <paramref name="rules"/> at <paramref name="checks"/>' levels that the step broke.</summary>
+    /// <summary>The first of <paramref name="rules"/>, at the levels checked, that the step broke.</summary>
     public static Violation? FirstBroken(IReadOnlyList<Rule<TStep>> rules, TStep step, Level checks)
     {
         for (var i = 0; i < rules.Count; i++)

@@ -32,7 +32,7 @@ public static class SharedRules
         actual == expected ? null
             : Judge(checks, actual.Error, expected.Error, $"{expected}", $"{actual}", state, applicable);
 
-    /// <summary><see cref="Permits{T, TState}"/> for results without a static type (a PagingOp's, a MachineOp's).</summary>
+    /// <summary><see cref="Permits{T, TState}"/> for untyped results (a PagingOp's, a MachineOp's).</summary>
     public static string? Permits<TState>(Level checks, OpResult actual, OpResult expected, TState state,
         Func<TState, IReadOnlyList<MmError>?> applicable) =>
         actual == expected ? null

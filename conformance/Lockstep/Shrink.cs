@@ -81,7 +81,7 @@ public static class Shrink
         }
     }
 
-    /// <summary>Smaller layouts: each reserved range dropped, fewer frames, lower zones smaller (boundaries down).</summary>
+    /// <summary>Smaller layouts: each reserved range dropped, fewer frames, the lower zones' boundaries down.</summary>
     public static IEnumerable<MemoryLayout> Layout(MemoryLayout layout, ulong minFrames)
     {
         for (var i = 0; i < layout.Reserved.Length; i++)

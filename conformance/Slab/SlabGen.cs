@@ -37,7 +37,7 @@ public static class SlabGen
             from phases in Gen.ListOf(Phase(Math.Max(4, size)), Math.Max(1, size / 20) + 1)
             select phases.SelectMany(p => p).ToImmutableArray());
 
-    /// <summary>Simpler scenarios (<see cref="Shrink"/>): fewer steps, then simpler steps, then a smaller layout.</summary>
+    /// <summary>Simpler scenarios (<see cref="Shrink"/>): fewer steps, simpler steps, then a smaller layout.</summary>
     public static IEnumerable<SlabScenario> ShrinkScenario(SlabScenario scenario) =>
         Shrink.Sequence(scenario, scenario.Steps, static (s, steps) => s with { Steps = steps })
             .Concat(Shrink.Layout(scenario.Layout, 2).Select(layout => scenario with { Layout = layout }));

@@ -8,64 +8,56 @@ using MMSpec.Conformance.Lockstep;
 namespace MMSpec.Conformance.Slab;
 
 /// <summary>
-/// The checks after each step: the rules that need no model (unchanged on error, invariants, placement, liveness,
-/// exhaustion, the exact SLUB steps), then both sides' invariants and equal whole snapshots.
+/// What one slab step did, for the rules: the call, its error, the object it returned, the implementation's state
+/// before (null on the incremental check) and after, the frames the incremental check took (null for the whole
+/// state), and the objects live before the step.
+/// </summary>
+public readonly record struct SlabStepDone(SlabOp Op, MmError? Error, VirtAddr? Returned, SlabSnapshot? Before,
+    SlabSnapshot After, PfnRange? Window, IReadOnlyList<SlabObject> Live);
+
+/// <summary>
+/// The rules checked after each step, as data: those that need no model (unchanged on error, the invariants,
+/// placement, liveness, the exact SLUB steps, exhaustion), then both sides' invariants and equal snapshots.
 /// </summary>
 public sealed partial class SlabLockstep
 {
     /// <summary>
-    /// The rules that need no model: safe, then exact (the most specific), then live. With <paramref name="window"/>
-    /// the snapshots are the part around those frames, and the invariants are the ones that part can break.
+    /// The rules that need no model, in order: safe, then exact (the most specific), then live. On the incremental
+    /// check the snapshots are the part around the step's frames, and the invariants are the ones that part can
+    /// break; the live and exact rules always get the whole state before.
     /// </summary>
-    private Violation? CheckIndependently(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot? before,
-        SlabSnapshot after, PfnRange? window)
-    {
-        if (checks.HasFlag(Level.Safe))
-        {
-            if (error is not null && before is not null && !after.SameAs(before)
-                && after.DiffFrom(before) is { } changed)
-            {
-                return new Violation(SlabRules.UnchangedOnError, $"{op} failed but changed the state: {changed}");
-            }
-
-            var invariants = window is { } frames ? SlabInvariants.Window(after, frames) : SlabInvariants.All(after);
-            if (invariants.FirstOrDefault() is { } broken)
-            {
-                return broken with { Detail = $"implementation: {broken.Detail}" };
-            }
-
-            if (((returned is { } addr ? CheckReturned(op, addr, before, after) : null)
-                ?? CheckLiveness(op, error)) is { } misplaced)
-            {
-                return misplaced;
-            }
-        }
-
-        // The live and exact rules always get the whole state before.
-        if (checks.HasFlag(Level.Exact) && before is { } old
-            && CheckExact(op, error, returned, old, after) is { } inexact)
-        {
-            return inexact;
-        }
-
-        return checks.HasFlag(Level.Live) && before is { } whole ? CheckExhaustion(op, error, whole) : null;
-    }
+    public static IReadOnlyList<Rule<SlabStepDone>> Rules { get; } =
+    [
+        SharedRules.Unchanged<SlabStepDone>(static d => d.Op, static d => d.Error,
+            static d => d.Before is { } b && !d.After.SameAs(b) ? d.After.DiffFrom(b) : null),
+        Rule<SlabStepDone>.Invariants(Level.Safe, static d =>
+            (d.Window is { } frames ? SlabInvariants.Window(d.After, frames) : SlabInvariants.All(d.After))
+            .FirstOrDefault() is { } broken ? broken with { Detail = $"implementation: {broken.Detail}" } : null),
+        Rule<SlabStepDone>.Of(SlabRules.ObjectOverlap, Level.Safe, static d =>
+            d.Returned is { } addr && d.Live.Any(o => o.Addr == addr)
+                ? $"{d.Op} returned {addr}, which is already a live object" : null),
+        Rule<SlabStepDone>.Of(SlabRules.ObjectInSlab, Level.Safe,
+            static d => d.Returned is { } addr ? Misplaced(d.Op, addr, d.Before, d.After) : null),
+        Rule<SlabStepDone>.Of(SlabRules.OnlyLiveObjects, Level.Safe, static d => Liveness(d.Op, d.Error, d.Live)),
+        Rule<SlabStepDone>.Of(SlabRules.NewSlabOnlyWhenNeeded, Level.Exact,
+            static d => d.Before is { } b ? NewSlabUnneeded(d.Op, d.Error, d.Returned, b, d.After) : null),
+        Rule<SlabStepDone>.Of(SlabRules.ConstructorOnce, Level.Exact,
+            static d => d.Before is { } b ? ConstructorCalls(d.Op, b, d.After) : null),
+        Rule<SlabStepDone>.Of(SlabRules.KmallocSizeClass, Level.Exact,
+            static d => SizeClass(d.Op, d.Returned, d.After)),
+        Rule<SlabStepDone>.Of(SlabRules.FailsOnlyWhenExhausted, Level.Live,
+            static d => d.Before is { } b ? NotExhausted(d.Op, d.Error, b) : null),
+    ];
 
     /// <summary>
-    /// A new object lies in a slab of its cache, at a slot start, aligned, in use, and is not an object already live.
+    /// A new object lies in a slab of its cache, at a slot start, aligned and in use (kmalloc(0) is ZERO_SIZE_PTR; a
+    /// large kmalloc starts a new block of its order).
     /// </summary>
-    private Violation? CheckReturned(SlabOp op, VirtAddr addr, SlabSnapshot? before, SlabSnapshot after)
+    private static string? Misplaced(SlabOp op, VirtAddr addr, SlabSnapshot? before, SlabSnapshot after)
     {
-        if (_live.Any(o => o.Addr == addr))
-        {
-            return new Violation(SlabRules.ObjectOverlap, $"{op} returned {addr}, which is already a live object");
-        }
-
         if (op is Kmalloc { Size: 0 })
         {
-            return addr == KmallocSizes.ZeroSizePtr
-                ? null
-                : new Violation(SlabRules.ObjectInSlab, $"kmalloc(0) returned {addr}, not ZERO_SIZE_PTR");
+            return addr == KmallocSizes.ZeroSizePtr ? null : $"kmalloc(0) returned {addr}, not ZERO_SIZE_PTR";
         }
 
         if (op is Kmalloc { Size: > KmallocSizes.MaxCacheSize } large)
@@ -76,14 +68,12 @@ public sealed partial class SlabLockstep
             return after.Large.Contains(block) && before?.Large.Contains(block) != true
                 && DirectMap.Of(block.Pfn) == addr
                 ? null
-                : new Violation(
-                    SlabRules.ObjectInSlab,
-                    $"{op} returned {addr}, which does not start a new large kmalloc block of order {block.Order}");
+                : $"{op} returned {addr}, which does not start a new large kmalloc block of order {block.Order}";
         }
 
         if (after.SlabAt(addr) is not var (cache, slab))
         {
-            return new Violation(SlabRules.ObjectInSlab, $"{op} returned {addr}, which lies in no slab");
+            return $"{op} returned {addr}, which lies in no slab";
         }
 
         var offset = addr.Value - slab.Base.Value;
@@ -91,24 +81,19 @@ public sealed partial class SlabLockstep
         var rightCache = op is KmemCacheAlloc a
             ? cache.Id == a.Cache
             : cache.Id.Value < KmallocSizes.CacheSizes.Length && cache.Geometry.Size >= ((Kmalloc)op).Size;
-        if (!rightCache || offset % cache.Geometry.Size != 0 || addr.Value % cache.Geometry.Align != 0
-            || index >= cache.Geometry.ObjectsPerSlab
-            || slab.FreeObjects.Contains(index))
-        {
-            return new Violation(
-                SlabRules.ObjectInSlab,
-                $"{op} returned {addr}: object {offset / (double)cache.Geometry.Size} of {cache.Name} slab {slab}, "
-                + $"align {cache.Geometry.Align}");
-        }
-
-        return null;
+        var misplaced = !rightCache || offset % cache.Geometry.Size != 0 || addr.Value % cache.Geometry.Align != 0
+            || index >= cache.Geometry.ObjectsPerSlab || slab.FreeObjects.Contains(index);
+        return misplaced
+            ? $"{op} returned {addr}: object {offset / (double)cache.Geometry.Size} of {cache.Name} slab {slab}, "
+                + $"align {cache.Geometry.Align}"
+            : null;
     }
 
     /// <summary>
     /// Frees, ksize, reads and writes succeed exactly on live objects (kfree also on ZERO_SIZE_PTR), with the object's
     /// own cache.
     /// </summary>
-    private Violation? CheckLiveness(SlabOp op, MmError? error)
+    private static string? Liveness(SlabOp op, MmError? error, IReadOnlyList<SlabObject> objects)
     {
         var (addr, cache) = op switch
         {
@@ -124,22 +109,25 @@ public sealed partial class SlabLockstep
             return null;
         }
 
-        var live = _live.FirstOrDefault(o => o.Addr == addr);
+        var live = objects.FirstOrDefault(o => o.Addr == addr);
         var zero = addr.Value <= KmallocSizes.ZeroSizePtr.Value && op is Kfree or Ksize;
         var accept = zero || (live is not null && (cache is null || live.Cache == cache)
             && (op is not ReadWord and not WriteWord || live.Cache is not null));
-        return accept == (error is null)
-            ? null
-            : new Violation(SlabRules.OnlyLiveObjects, accept
-                ? $"{op} refused a live object: {error}"
-                : $"{op} succeeded on {addr}, which is not a live object"
-                    + $"{(live is null ? string.Empty : $" of cache {cache}")} (a double free or a bad pointer)");
+        if (accept == (error is null))
+        {
+            return null;
+        }
+
+        return accept
+            ? $"{op} refused a live object: {error}"
+            : $"{op} succeeded on {addr}, which is not a live object"
+                + $"{(live is null ? string.Empty : $" of cache {cache}")} (a double free or a bad pointer)";
     }
 
     /// <summary>
     /// Out of memory only when the cache has no free object and no free aligned block of the order exists.
     /// </summary>
-    private static Violation? CheckExhaustion(SlabOp op, MmError? error, SlabSnapshot before)
+    private static string? NotExhausted(SlabOp op, MmError? error, SlabSnapshot before)
     {
         var (order, freeObject) = error switch
         {
@@ -153,10 +141,8 @@ public sealed partial class SlabLockstep
         }
 
         return freeObject || BuddyRules.FreeAlignedBlockExists(before.Pages, order, ZoneType.Normal)
-            ? new Violation(
-                SlabRules.FailsOnlyWhenExhausted,
-                $"{op} failed with {error} although "
-                + $"{(freeObject ? "the cache has a free object" : $"a free block of order {order} exists")}")
+            ? $"{op} failed with {error} although "
+                + $"{(freeObject ? "the cache has a free object" : $"a free block of order {order} exists")}"
             : null;
     }
 
@@ -171,44 +157,21 @@ public sealed partial class SlabLockstep
     }
 
     /// <summary>
-    /// Level 3: ___slab_alloc's order of sources, the constructor only for new slabs, Linux's kmalloc size classes.
+    /// Level 3, ___slab_alloc's order of sources: no new slab while a slab of the cache has a free object, and an
+    /// object from a partial slab, else an empty one, else a new one.
     /// </summary>
-    private static Violation? CheckExact(
-        SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot before, SlabSnapshot after)
+    private static string? NewSlabUnneeded(SlabOp op, MmError? error, VirtAddr? returned, SlabSnapshot before,
+        SlabSnapshot after)
     {
         if (error is SlabOutOfMemory && SlabNeeds(op, before).FreeObject)
         {
-            return new Violation(
-                SlabRules.NewSlabOnlyWhenNeeded,
-                $"{op} asked the buddy allocator for a new slab (and failed: {error}) "
-                + "while a slab of the cache had a free object");
-        }
-
-        foreach (var cache in after.Caches)
-        {
-            var old = before.Cache(cache.Id);
-            var newSlabs = cache.Slabs.Count(s => old?.Slabs.All(o => o.Pfn != s.Pfn) != false);
-            var expected = (old?.CtorCalls ?? 0)
-                + (cache.Ctor is null ? 0 : (long)newSlabs * cache.Geometry.ObjectsPerSlab);
-            if (cache.CtorCalls != expected)
-            {
-                return new Violation(
-                    SlabRules.ConstructorOnce,
-                    $"after {op}: {cache.Name} constructor calls {old?.CtorCalls ?? 0} -> {cache.CtorCalls}, "
-                    + $"expected {expected} ({newSlabs} new slabs of {cache.Geometry.ObjectsPerSlab})");
-            }
+            return $"{op} asked the buddy allocator for a new slab (and failed: {error}) "
+                + "while a slab of the cache had a free object";
         }
 
         if (returned is not { } addr || after.SlabAt(addr) is not var (owner, slab))
         {
             return null;
-        }
-
-        if (op is Kmalloc k && owner.Name != SlabRules.LinuxKmallocCache(k.Size))
-        {
-            return new Violation(
-                SlabRules.KmallocSizeClass,
-                $"kmalloc({k.Size}) used {owner.Name}; Linux uses {SlabRules.LinuxKmallocCache(k.Size)}");
         }
 
         var slabsBefore = before.Cache(owner.Id)!.Slabs;
@@ -218,11 +181,35 @@ public sealed partial class SlabLockstep
         var from = slabsBefore.FirstOrDefault(s => s.Pfn == slab.Pfn);
         return from?.List == source
             ? null
-            : new Violation(
-                SlabRules.NewSlabOnlyWhenNeeded,
-                $"{op} took {addr} from {(from is null ? "a new slab" : $"a {from.List} slab")} of {owner.Name}, "
-                + $"but {(source is { } list ? $"a {list} slab had a free object" : "no slab had one")}");
+            : $"{op} took {addr} from {(from is null ? "a new slab" : $"a {from.List} slab")} of {owner.Name}, "
+                + $"but {(source is { } list ? $"a {list} slab had a free object" : "no slab had one")}";
     }
+
+    /// <summary>Level 3: the constructor runs once per object of each new slab, and never again.</summary>
+    private static string? ConstructorCalls(SlabOp op, SlabSnapshot before, SlabSnapshot after)
+    {
+        foreach (var cache in after.Caches)
+        {
+            var old = before.Cache(cache.Id);
+            var newSlabs = cache.Slabs.Count(s => old?.Slabs.All(o => o.Pfn != s.Pfn) != false);
+            var expected = (old?.CtorCalls ?? 0)
+                + (cache.Ctor is null ? 0 : (long)newSlabs * cache.Geometry.ObjectsPerSlab);
+            if (cache.CtorCalls != expected)
+            {
+                return $"after {op}: {cache.Name} constructor calls {old?.CtorCalls ?? 0} -> {cache.CtorCalls}, "
+                    + $"expected {expected} ({newSlabs} new slabs of {cache.Geometry.ObjectsPerSlab})";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Level 3: kmalloc uses Linux's size class (kmalloc_slab).</summary>
+    private static string? SizeClass(SlabOp op, VirtAddr? returned, SlabSnapshot after) =>
+        op is Kmalloc k && returned is { } addr && after.SlabAt(addr) is var (owner, _)
+            && owner.Name != SlabRules.LinuxKmallocCache(k.Size)
+            ? $"kmalloc({k.Size}) used {owner.Name}; Linux uses {SlabRules.LinuxKmallocCache(k.Size)}"
+            : null;
 
     /// <summary>
     /// Invariants on both sides, then equal snapshots. The implementation's invariants are skipped when the step

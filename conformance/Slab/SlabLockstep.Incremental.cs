@@ -48,7 +48,7 @@ public sealed partial class SlabLockstep
             return NoFrames;
         }
 
-        var block = _live.Find(o => o.Block.Contains(pfn))?.Block ?? new Block(pfn, new Order(0));
+        var block = _objects.Live.FirstOrDefault(o => o.Block.Contains(pfn))?.Block ?? new Block(pfn, new Order(0));
         return new PfnRange(block.Pfn, new Pfn(block.End));
     }
 

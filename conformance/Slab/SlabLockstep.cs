@@ -30,10 +30,9 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, L
     public const string DestroyBusy = "destroy with live objects refused";
     public const string DestroyDone = "cache destroyed";
 
-    private readonly List<CacheId> _caches =
-        [.. Enumerable.Range(0, KmallocSizes.CacheSizes.Length).Select(i => new CacheId(i))];
-    private readonly List<LiveObject> _live = [];
-    private readonly List<VirtAddr> _freed = [];
+    private readonly HandleTable<CacheId> _caches =
+        new(Enumerable.Range(0, KmallocSizes.CacheSizes.Length).Select(i => new CacheId(i)));
+    private readonly HandleTable<SlabObject> _objects = new();
     private int _created;
 
     // The state after the last step: the next step's state before, so each step takes one snapshot of the
@@ -45,12 +44,6 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, L
     private Dictionary<CacheId, KnownCache> _known = [];
 
     private static readonly PfnRange NoFrames = new(new Pfn(0), new Pfn(0));
-
-    public static IReadOnlyList<string> AllScenarios { get; } =
-        [
-            ManySlabs, ShrinkMixed, GrowthExhausted, LargeKmalloc, InvalidFreeRejected, OtherInvalidRejected,
-            EmptySlabReused, ConstructedReuse, DestroyBusy, DestroyDone,
-        ];
 
     public Violation? CheckInitialState()
     {
@@ -94,7 +87,8 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, L
             : focus;
         var after = touched is { } part ? impl.SnapshotOf(part.Caches, part.Frames) : impl.Snapshot();
         _last = touched is null ? after : null;
-        var violation = CheckIndependently(op, error, returned, before, after, touched?.Frames)
+        var done = new SlabStepDone(op, error, returned, before, after, touched?.Frames, _objects.Live);
+        var violation = Rule<SlabStepDone>.FirstBroken(Rules, done, checks)
             ?? (why is null ? null : new Violation(SlabRules.ModelPermits, why))
             ?? (touched is { } checkedPart ? CheckFocus(after, checkedPart)
                 : checks.HasFlag(Level.Safe) ? CheckState(after, implementationChecked: true) : null);
@@ -116,7 +110,7 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, L
     /// </summary>
     public Violation? FreeAllAndShrink(StepLog log)
     {
-        while (_live.Count > 0)
+        while (_objects.Count > 0)
         {
             if (Apply(new KfreeStep(0), log) is { } freeing)
             {
@@ -165,35 +159,34 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, L
             case FreeRaw r:
                 return new Kfree(Raw(r));
             case FreeAgain again:
-                return _freed.Count == 0 ? null : new Kfree(_freed[_freed.Count - 1 - (again.Handle % _freed.Count)]);
+                return _objects.TryPickGone(again.Handle, out var freed) ? new Kfree(freed.Addr) : null;
             case CacheFreeAgain again:
-                return _freed.Count == 0 ? null : new KmemCacheFree(
-                    again.Cache >= 20 ? new CacheId(1_000_000 + again.Cache) : CacheAt(again.Cache),
-                    _freed[_freed.Count - 1 - (again.Handle % _freed.Count)]);
+                return _objects.TryPickGone(again.Handle, out var gone) ? new KmemCacheFree(
+                    again.Cache >= 20 ? new CacheId(1_000_000 + again.Cache) : CacheAt(again.Cache), gone.Addr) : null;
         }
 
-        if (_live.Count == 0)
+        if (_objects.Count == 0)
         {
             return null;
         }
 
         return step switch
         {
-            CacheFree f => _live[f.Handle % _live.Count] is { Cache: { } cache } o
+            CacheFree f => _objects[f.Handle] is { Cache: { } cache } o
                 ? new KmemCacheFree(cache, o.Addr)
-                : new Kfree(_live[f.Handle % _live.Count].Addr),
-            KfreeStep f => new Kfree(_live[f.Handle % _live.Count].Addr),
-            KfreeLast => new Kfree(_live[^1].Addr),
-            Write w => new WriteWord(_live[w.Handle % _live.Count].Addr, w.Value),
-            Read r => new ReadWord(_live[r.Handle % _live.Count].Addr),
-            KsizeStep k => new Ksize(_live[k.Handle % _live.Count].Addr),
-            FreeInterior i => Interior(_live[i.Handle % _live.Count], i.Offset),
-            FreeWrongCache w => WrongCache(_live[w.Handle % _live.Count], w.Cache),
+                : new Kfree(_objects[f.Handle].Addr),
+            KfreeStep f => new Kfree(_objects[f.Handle].Addr),
+            KfreeLast => new Kfree(_objects.Last.Addr),
+            Write w => new WriteWord(_objects[w.Handle].Addr, w.Value),
+            Read r => new ReadWord(_objects[r.Handle].Addr),
+            KsizeStep k => new Ksize(_objects[k.Handle].Addr),
+            FreeInterior i => Interior(_objects[i.Handle], i.Offset),
+            FreeWrongCache w => WrongCache(_objects[w.Handle], w.Cache),
             _ => throw new ArgumentOutOfRangeException(nameof(step), step, "unknown slab step"),
         };
     }
 
-    private CacheId CacheAt(int handle) => _caches[handle % _caches.Count];
+    private CacheId CacheAt(int handle) => _caches[handle];
 
     private VirtAddr Raw(FreeRaw raw)
     {
@@ -206,10 +199,10 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, L
         };
     }
 
-    private static Kfree Interior(LiveObject o, int offset) =>
+    private static Kfree Interior(SlabObject o, int offset) =>
         new(new VirtAddr(o.Addr.Value + 1 + ((ulong)offset % (o.Size - 1))));
 
-    private KmemCacheFree WrongCache(LiveObject o, int handle)
+    private KmemCacheFree WrongCache(SlabObject o, int handle)
     {
         var other = CacheAt(handle);
         return new KmemCacheFree(other == o.Cache ? CacheAt(handle + 1) : other, o.Addr);
@@ -239,28 +232,14 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, L
         (actual.Error, actual.ToString, null, actual == expected ? null : $"expected {expected}, got {actual}");
 
     /// <summary>
-    /// A call that can break several checks at once: at the exact level the model's result, Linux's precedence
-    /// included; below it a refusal may name any error that applies (<paramref name="applicable"/>, asked only when
-    /// the results differ and the model refused too, so that its state is the one before the call).
+    /// A call that can break several checks at once: the model must permit the result
+    /// (<see cref="SharedRules.Permits{T, TState}"/>; below the exact level a refusal may name any error that
+    /// applies).
     /// </summary>
     private (MmError?, Func<string>, VirtAddr?, string?) Permitted<T>(Result<T> actual, Result<T> expected,
-        Func<IReadOnlyList<MmError>> applicable)
-    {
-        if (actual == expected)
-        {
-            return (actual.Error, actual.ToString, null, null);
-        }
-
-        var exact = checks.HasFlag(Level.Exact);
-        var errors = expected.IsOk ? [] : applicable();
-        if (!exact && actual.Error is { } error && errors.Contains(error))
-        {
-            return (actual.Error, actual.ToString, null, null);
-        }
-
-        var permitted = exact || errors.Count < 2 ? expected.ToString() : $"one of {string.Join(", ", errors)}";
-        return (actual.Error, actual.ToString, null, $"expected {permitted}, got {actual}");
-    }
+        Func<IReadOnlyList<MmError>> applicable) =>
+        (actual.Error, actual.ToString, null,
+            SharedRules.Permits(checks, actual, expected, applicable, static a => a()));
 
     private (MmError?, Func<string>, VirtAddr?, string?) Adopted(SlabOp op, Result<VirtAddr> actual) =>
         (actual.Error, actual.ToString, actual.IsOk ? actual.Value : null, model.Adopt(op, actual));
