@@ -49,7 +49,7 @@ public sealed partial class PagingLockstep
         };
     }
 
-    private AsId? Pick(int handle) => _live.Count == 0 ? null : _live[handle % _live.Count];
+    private AsId? Pick(int handle) => _spaces.TryPick(handle, out var mm) ? mm : null;
 
     private Mmap Mmap(AsId mm, MmapStep m)
     {
@@ -107,7 +107,7 @@ public sealed partial class PagingLockstep
 
     private Munmap Dead(int which)
     {
-        var mm = _dead.Count > 0 ? _dead[which % _dead.Count] : new AsId(1000 + which);
+        var mm = _spaces.TryPickGone(which, out var dead) ? dead : new AsId(1000 + which);
         return new Munmap(mm, new VirtAddr(0x10000), 1);
     }
 }

@@ -4,121 +4,78 @@ using MMSpec.Conformance.Lockstep;
 
 namespace MMSpec.Conformance.Paging;
 
-/// <summary>The scenarios a step reached, for the tally.</summary>
+/// <summary>
+/// What one paging step reached, for the scenarios: the step, its error, the implementation's state before and
+/// after, every live address space as last seen, and whether a mapping placed at a table boundary straddles it.
+/// </summary>
+public readonly record struct PagingStepReached(PagingStep Step, MmError? Error, PagingSnapshot Before,
+    PagingSnapshot After, IReadOnlyCollection<AddressSpaceState> All, bool Straddled);
+
+/// <summary>The address spaces a run knows of after each step, and the scenarios it reached, as data.</summary>
 public sealed partial class PagingLockstep
 {
+    public static IReadOnlyList<Scenario<PagingStepReached>> Scenarios { get; } =
+    [
+        new(Destroyed, static r => r is { Step: DestroyMm, Error: null }),
+        new(SharedAcrossSpaces, static r => r.Step is AccessStep && r.All.SelectMany(s => s.Pages
+            .Where(p => p.Owner.Backing is not null).Select(p => (s.Id, p.Frame))).Distinct()
+            .GroupBy(x => x.Frame).Any(g => g.Count() > 1)),
+        new(CopyOnWrite, static r => r is { Step: AccessStep { Access: Model.Paging.Access.Write }, Error: null }
+            && r.After.Spaces.Sum(s => s.RssAnon) > r.Before.Spaces.Sum(s => s.RssAnon)
+            && r.After.Spaces.Sum(s => s.RssFile) < r.Before.Spaces.Sum(s => s.RssFile)),
+        new(StackGrew, static r => r is { Step: AccessStep { Target: AccessTarget.BelowStack }, Error: null }
+            && r.Before.Spaces.Zip(r.After.Spaces).Any(p => p.First.Vmas[^1].Start > p.Second.Vmas[^1].Start)
+            && VmaCount(r.Before) == VmaCount(r.After)),
+        new(StackLimit, static r => r is { Step: AccessStep { Target: AccessTarget.BelowStack },
+            Error: SegmentationFault { Fault.Kind: not FaultKind.WriteToReadOnly and not FaultKind.FetchFromNx } }),
+        new(FaultOom, static r => r is { Step: AccessStep, Error: FaultOutOfMemory }),
+        new(TableOom, static r => r is { Step: AccessStep, Error: FaultOutOfMemory { FramesNeeded: > 1 } }),
+        new(Downgrade, static r => r is { Step: MprotectStep, Error: null } && Downgraded(r.Before, r.After)),
+        new(WriteToReadOnly, static r =>
+            r is { Step: AccessStep, Error: SegmentationFault { Fault.Kind: FaultKind.WriteToReadOnly } }),
+        new(NxFetch, static r =>
+            r is { Step: AccessStep, Error: SegmentationFault { Fault.Kind: FaultKind.FetchFromNx } }),
+        new(BrkShrink, static r => r is { Step: BrkStep { Delta: < 0 }, Error: null }),
+        new(Straddles, static r => r.Straddled),
+        new(TablesFreed, static r => r.Step is MunmapStep && TableCount(r.After) < TableCount(r.Before)),
+        new(Dense, static r => r.Step is AccessStep && r.All.Any(s => s.Pages
+            .GroupBy(p => p.Addr / r.After.Format.SpanOf(r.After.Format.Depth - 2)).Any(g => g.Count() >= 16))),
+        new(Sparse, static r => r.Step is AccessStep && r.All.Any(s => s.Tables.Length >= 8)),
+        new(VmallocUsed, static r => r is { Step: AccessStep { Target: AccessTarget.Vmalloc }, Error: null }),
+        new(Migrated, static r => r is { Step: MigrateStep or MigrateRecent, Error: null }),
+        new(InvalidRejected, static r => r.Step.IsInvalid && r.Error is not null),
+    ];
+
+    public static IReadOnlyList<string> AllScenarios { get; } = Scenario<PagingStepReached>.Names(Scenarios);
+
     private void Track(PagingStep step, OpResult observed, MmError? error, PagingSnapshot before,
         PagingSnapshot after, StepLog log)
     {
-        if (step.IsInvalid && error is not null)
-        {
-            log.Reached(InvalidRejected);
-        }
-
+        var straddled = false;
         switch (step)
         {
             case NewMm when observed.Value is AsId created:
-                _live.Add(created);
+                _spaces.Take(created);
                 break;
             case DestroyMm d when error is null:
-                var gone = Pick(d.Mm)!.Value;
-                _live.Remove(gone);
-                _dead.Add(gone);
-                log.Reached(Destroyed);
+                _spaces.ConsumeAt(_spaces.IndexOf(Pick(d.Mm)!.Value));
                 break;
             case MmapStep m when observed.Value is VirtAddr mapped:
                 _recent = (Pick(m.Mm)!.Value, mapped, (ulong)m.Pages);
-                if (m.Boundary is null)
-                {
-                    break;
-                }
-
-                var size = before.Format.SpanOf(before.Format.Depth - 2);
-                var start = mapped.Value;
-                var end = _view[_recent.Value.Mm].Vmas.First(v => v.Contains(start)).End;
-                if (start / size != (end - 1) / size)
-                {
-                    log.Reached(Straddles);
-                }
-
-                break;
-            case MunmapStep when TableCount(after) < TableCount(before):
-                log.Reached(TablesFreed);
-                break;
-            case MprotectStep when error is null && Downgraded(before, after):
-                log.Reached(Downgrade);
-                break;
-            case MigrateStep or MigrateRecent when error is null:
-                log.Reached(Migrated);
-                break;
-            case BrkStep { Delta: < 0 } when error is null:
-                log.Reached(BrkShrink);
-                break;
-            case AccessStep a:
-                TrackAccess(a, error, before, after, _view.Values, log);
+                straddled = m.Boundary is not null && Straddling(before.Format, mapped, _recent.Value.Mm);
                 break;
         }
+
+        var reached = new PagingStepReached(step, error, before, after, _view.Values, straddled);
+        Scenario<PagingStepReached>.Track(Scenarios, reached, log);
     }
 
-    private static void TrackAccess(AccessStep a, MmError? error, PagingSnapshot before, PagingSnapshot after,
-        IReadOnlyCollection<AddressSpaceState> all, StepLog log)
+    /// <summary>Whether the VMA a mapping starts crosses a boundary of the tables one level above the leaf.</summary>
+    private bool Straddling(PagingFormat format, VirtAddr mapped, AsId mm)
     {
-        switch (error)
-        {
-            case FaultOutOfMemory oom:
-                log.Reached(FaultOom);
-                if (oom.FramesNeeded > 1)
-                {
-                    log.Reached(TableOom);
-                }
-
-                break;
-            case SegmentationFault { Fault.Kind: FaultKind.WriteToReadOnly }:
-                log.Reached(WriteToReadOnly);
-                break;
-            case SegmentationFault { Fault.Kind: FaultKind.FetchFromNx }:
-                log.Reached(NxFetch);
-                break;
-            case SegmentationFault when a.Target == AccessTarget.BelowStack:
-                log.Reached(StackLimit);
-                break;
-        }
-
-        var vmas = (before.Spaces.Sum(s => s.Vmas.Length), after.Spaces.Sum(s => s.Vmas.Length));
-        if (a.Target == AccessTarget.BelowStack && error is null && before.Spaces.Zip(after.Spaces).Any(p =>
-            p.First.Vmas[^1].Start > p.Second.Vmas[^1].Start) && vmas.Item1 == vmas.Item2)
-        {
-            log.Reached(StackGrew);
-        }
-
-        if (a.Target == AccessTarget.Vmalloc && error is null)
-        {
-            log.Reached(VmallocUsed);
-        }
-
-        if (a.Access == Model.Paging.Access.Write && error is null && after.Spaces.Sum(s =>
-            s.RssAnon) > before.Spaces.Sum(s => s.RssAnon)
-            && after.Spaces.Sum(s => s.RssFile) < before.Spaces.Sum(s => s.RssFile))
-        {
-            log.Reached(CopyOnWrite);
-        }
-
-        if (all.SelectMany(s => s.Pages.Where(p => p.Owner.Backing is not null).Select(p =>
-            (s.Id, p.Frame))).Distinct().GroupBy(x => x.Frame).Any(g => g.Count() > 1))
-        {
-            log.Reached(SharedAcrossSpaces);
-        }
-
-        if (all.Any(s => s.Pages.GroupBy(p => p.Addr / after.Format.SpanOf(after.Format.Depth - 2)).Any(g =>
-            g.Count() >= 16)))
-        {
-            log.Reached(Dense);
-        }
-
-        if (all.Any(s => s.Tables.Length >= 8))
-        {
-            log.Reached(Sparse);
-        }
+        var size = format.SpanOf(format.Depth - 2);
+        var end = _view[mm].Vmas.First(v => v.Contains(mapped.Value)).End;
+        return mapped.Value / size != (end - 1) / size;
     }
 
     /// <summary>Whether some page lost RW or Present, or gained NX, between two states.</summary>
@@ -132,4 +89,6 @@ public sealed partial class PagingLockstep
     }
 
     private static int TableCount(PagingSnapshot s) => s.Spaces.Sum(x => x.Tables.Length);
+
+    private static int VmaCount(PagingSnapshot s) => s.Spaces.Sum(x => x.Vmas.Length);
 }

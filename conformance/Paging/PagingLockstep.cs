@@ -33,18 +33,12 @@ public sealed partial class PagingLockstep(IPagingSystem impl, PagingModel model
     public const string Migrated = "anonymous page migrated";
     public const string InvalidRejected = "invalid operation rejected";
 
-    private readonly List<AsId> _live = [];
-    private readonly List<AsId> _dead = [];
+    private readonly HandleTable<AsId> _spaces = new();
     private readonly Dictionary<AsId, AddressSpaceState> _view = [];
     private PagingSnapshot? _last;
     private HashSet<AsId>? _lastSpaces;
     private int _vmallocAreas;
     private (AsId Mm, VirtAddr Start, ulong Pages)? _recent;
-
-    public static IReadOnlyList<string> AllScenarios { get; } =
-        [Destroyed, SharedAcrossSpaces, CopyOnWrite, StackGrew, StackLimit, FaultOom, TableOom, Downgrade,
-            WriteToReadOnly, NxFetch, BrkShrink, Straddles, TablesFreed, Dense, Sparse, VmallocUsed, Migrated,
-            InvalidRejected];
 
     private PagingFormat Format => impl.Format;
 
@@ -52,7 +46,7 @@ public sealed partial class PagingLockstep(IPagingSystem impl, PagingModel model
     {
         _last = impl.Snapshot();
         Remember(_last, null);
-        return CheckState(_last, null);
+        return Rule<PagingStepDone>.FirstBroken(StateRules, new(null, null, _last, _last, null, model), checks);
     }
 
     /// <summary>
@@ -84,15 +78,16 @@ public sealed partial class PagingLockstep(IPagingSystem impl, PagingModel model
         var after = touched is null ? impl.Snapshot() : impl.SnapshotOf(touched);
         (_last, _lastSpaces) = (after, touched);
         Remember(after, touched);
-        if (observed != expected && !Permitted(call, observed, expected))
+        var why = SharedRules.Permits(checks, observed, expected, (model, call),
+            static s => s.model.ErrorsOf(s.call));
+        if (why is not null)
         {
-            return new Violation(PagingRules.SameResult,
-                $"{call}: the implementation returned {observed}, the model {expected}");
+            return new Violation(PagingRules.SameResult, $"{call}: {why}");
         }
 
         var error = observed.Error;
-        var violation = (checks.HasFlag(Level.Safe) ? CheckSafe(call, error, before, after) : null)
-            ?? CheckState(after, touched);
+        var done = new PagingStepDone(call, error, before, after, touched, model);
+        var violation = Rule<PagingStepDone>.FirstBroken(Rules, done, checks);
         if (violation is null)
         {
             Track(operation, observed, error, before, after, log);
@@ -106,7 +101,7 @@ public sealed partial class PagingLockstep(IPagingSystem impl, PagingModel model
     /// </summary>
     public Violation? TearDown(StepLog log)
     {
-        for (var spaces = _live.Count; spaces > 0; spaces--)
+        for (var spaces = _spaces.Count; spaces > 0; spaces--)
         {
             if (Apply(new DestroyMm(0), log) is { } violation)
             {
@@ -183,12 +178,4 @@ public sealed partial class PagingLockstep(IPagingSystem impl, PagingModel model
 
         _vmallocAreas = after.Vmalloc.Length;
     }
-
-    /// <summary>
-    /// Below the exact level, a refused munmap or mprotect may name any error that applies to it
-    /// (<see cref="PagingModel.ErrorsOf"/>; the model, refusing too, changed nothing).
-    /// </summary>
-    private bool Permitted(PagingOp call, OpResult observed, OpResult expected) =>
-        !checks.HasFlag(Level.Exact) && observed.Error is { } error && expected.Error is not null
-        && model.ErrorsOf(call)?.Contains(error) == true;
 }
