@@ -12,7 +12,7 @@ namespace MMSpec.Conformance.Lockstep;
 public sealed record Rule<TStep>(string Name, Level Level, Func<TStep, Violation?> Judge)
 {
     /// <summary>The name of an entry that checks the model's invariants, each under its own name.</summary>
-    public const string InvariantsName = "invariants";
+    public const string InvariantsName = "the model's invariants";
 
     /// <summary>A rule whose check says what broke it (null when the step kept it).</summary>
     public static Rule<TStep> Of(string name, Level level, Func<TStep, string?> check) =>

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Tlb;
@@ -13,7 +12,7 @@ public sealed partial class TlbLockstep
     private MachineOp? Resolve(TlbStep step, MachineSnapshot state)
     {
         var cpus = state.Cpus.Length;
-        AsId? Mm(int handle) => _live.Count == 0 ? null : _live[handle % _live.Count];
+        AsId? Mm(int handle) => _spaces.TryPick(handle, out var mm) ? mm : null;
         AddressSpaceState? SpaceOf(int cpu) => state.Cpus[cpu % cpus].Mm is { } mm
             ? state.Paging.Spaces.FirstOrDefault(s => s.Id == mm)
             : null;

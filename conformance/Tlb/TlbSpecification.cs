@@ -16,7 +16,8 @@ namespace MMSpec.Conformance.Tlb;
 /// mprotect, brk, migration, vmalloc, vfree) run against the reference machine, whose every access walks the page
 /// tables. Every access must give what walking gives; every cached entry must be coherent with the current page
 /// tables or less permissive, and one a walk produced in that PCID since the last invalidation; every instruction
-/// must leave what the SDM says; the paging state must be the reference's.
+/// must leave what the SDM says; the paging state must be the reference's. A refused mmap, munmap or mprotect may
+/// name any error that applies to it; <see cref="TlbExactSpecification"/> demands Linux's first.
 /// <code>
 /// public sealed class MyMachineConforms(ITestOutputHelper output) : TlbSpecification(output)
 /// {
@@ -43,19 +44,33 @@ public abstract class TlbSpecification(ITestOutputHelper output) : Specification
 
     [Fact]
     public void Transparent_coherent_and_isolated_every_access_as_walking_every_entry_fresh_or_less_permissive() =>
-        CheckWithTally(TlbLockstep.AllScenarios, tally => Lockstepped(Format, Pcid, Create, tally), Cases);
+        CheckWithTally(TlbLockstep.AllScenarios, tally => Lockstepped(Format, Pcid, Create, tally, Checks), Cases);
+
+    /// <summary>The checks of the class's level: the TLB's rules, and at the exact level Linux's precedence.</summary>
+    private Level Checks => Level == Level.Exact ? Level.Safe | Level.Exact : Level.Safe;
 
     /// <summary>The lockstep property for any machine: what the test here runs.</summary>
     public static Property Lockstepped(PagingFormat format, bool pcid,
-        Func<PagingFormat, MemoryLayout, MachineConfig, IMachine> create, ScenarioTally? tally = null) =>
+        Func<PagingFormat, MemoryLayout, MachineConfig, IMachine> create, ScenarioTally? tally = null,
+        Level checks = Level.Safe) =>
         Prop.ForAll(TlbGen.Scenarios(format, pcid), scenario =>
         {
             TlbLockstep Subject() => new(
                 create(format, scenario.Layout(), scenario.Config),
                 new Machine(new PagingModel(format, new BuddyModel(scenario.Layout())), scenario.Config,
-                    _ => new AllowedEntries()));
+                    _ => new AllowedEntries()),
+                checks);
             var run = LockstepRunner.Run(Subject(), scenario.Steps, Subject);
             tally?.Add(run.Scenarios);
             return ScenarioReport.Verdict(run, TlbLockstep.AllScenarios, scenario.InvalidShare);
         });
+}
+
+/// <summary>
+/// The TLB check at the exact level: every rule of <see cref="TlbSpecification"/>, and a refused mmap, munmap or
+/// mprotect names the error Linux names first (docs/paging.md, the precedence tables).
+/// </summary>
+public abstract class TlbExactSpecification(ITestOutputHelper output) : TlbSpecification(output)
+{
+    public override Level Level => Level.Exact;
 }

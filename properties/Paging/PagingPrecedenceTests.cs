@@ -137,7 +137,7 @@ public sealed class PagingPrecedenceTests(ITestOutputHelper output)
     /// The implementation, but a refused mmap reports the last error that applies, not the first: its own refusal
     /// is taken (it changed nothing) and the errors are planned again from the space's VMAs in its snapshot.
     /// </summary>
-    private sealed class LastMmapError(IPagingSystem inner) : ForwardingPaging(inner)
+    internal sealed class LastMmapError(IPagingSystem inner) : ForwardingPaging(inner)
     {
         public static LastMmapError Create(PagingFormat format, MemoryLayout layout) =>
             new(new PagingSystem(format, new BuddyAllocator(layout)));

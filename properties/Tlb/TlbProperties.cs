@@ -11,10 +11,10 @@ namespace MMSpec.Properties.Tlb;
 /// <summary>
 /// The TLB properties, for every format with and without PCIDs: the implementation's machine (set-associative TLBs
 /// on the fast paging system) against the reference machine (every access walks the paging model). Exactly the
-/// conformance kit's TlbSpecification, as an outside user runs it; the caches and the paging system are watched so
+/// conformance kit's TlbExactSpecification, as an outside user runs it; the caches and the paging system are watched so
 /// the lockstep reads again only what a step could change.
 /// </summary>
-public abstract class TlbImplProperties(ITestOutputHelper output) : TlbSpecification(output)
+public abstract class TlbImplProperties(ITestOutputHelper output) : TlbExactSpecification(output)
 {
     protected override IMachine Create(PagingFormat format, MemoryLayout layout, MachineConfig config) =>
         Watched(new PagingSystem(format, new BuddyAllocator(layout)), config);

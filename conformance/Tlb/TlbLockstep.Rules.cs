@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Tlb;
@@ -6,18 +5,41 @@ using MMSpec.Conformance.Lockstep;
 
 namespace MMSpec.Conformance.Tlb;
 
-/// <summary>The checks after each step: coherence, isolation, the paging state and what an instruction left.</summary>
+/// <summary>
+/// What one step of the machine did, for the rules: the step and its call (null for the initial state), the result,
+/// the machine's state before and after, the address spaces the incremental check took (null for the whole state),
+/// whether the step could have changed the paging state, and the reference machine.
+/// </summary>
+public readonly record struct TlbStepDone(TlbStep? Step, MachineOp? Call, OpResult Observed, MachineSnapshot Before,
+    MachineSnapshot After, IReadOnlySet<AsId>? Spaces, bool Paging, Machine Model);
+
+/// <summary>The rules after each step as data: coherence, what an instruction left, isolation, paging state.</summary>
 public sealed partial class TlbLockstep
 {
-    private static Violation? Coherence(MachineSnapshot state, IReadOnlySet<AsId>? spaces) =>
-        TlbInvariants.CheckCoherence(state, spaces).FirstOrDefault()
-        ?? TlbInvariants.CheckPagingStructureCoherence(state, spaces).FirstOrDefault();
-
     /// <summary>
-    /// Isolation on every CPU, then (unless the step left the paging state alone) the paging invariants and the
-    /// reference's paging state, of <paramref name="spaces"/> only when given.
+    /// Every rule, in order: the caches coherent with the page tables (of <see cref="TlbStepDone.Spaces"/> only
+    /// when given), the instruction's effect, isolation on every CPU, then (unless the step left the paging state
+    /// alone) the paging invariants and the reference's paging state.
     /// </summary>
-    private Violation? Check(MachineSnapshot state, IReadOnlySet<AsId>? spaces, bool paging = true)
+    public static IReadOnlyList<Rule<TlbStepDone>> Rules { get; } =
+    [
+        Rule<TlbStepDone>.Invariants(Level.Safe, static d =>
+            TlbInvariants.CheckCoherence(d.After, d.Spaces).FirstOrDefault()
+            ?? TlbInvariants.CheckPagingStructureCoherence(d.After, d.Spaces).FirstOrDefault()),
+        Rule<TlbStepDone>.Of(InstructionEffect, Level.Safe, static d =>
+            d is { Step: { } step, Call: { } call, Observed.IsOk: true } ? Instruction(step, call, d.Before, d.After)
+                : null),
+        Rule<TlbStepDone>.Of(OnlyAllowedEntries, Level.Safe, static d => NotAllowed(d.After, d.Model)),
+        Rule<TlbStepDone>.Invariants(Level.Safe, static d => !d.Paging ? null
+            : (d.Spaces is null ? PagingInvariants.All(d.After.Paging) : PagingInvariants.Within(d.After.Paging))
+                .FirstOrDefault()),
+        SharedRules.Same<TlbStepDone>(Level.Safe, static d => !d.Paging ? null
+            : (d.Spaces is null ? d.Model.Paging.Snapshot() : d.Model.Paging.SnapshotOf(d.Spaces))
+                .DiffFrom(d.After.Paging)),
+    ];
+
+    /// <summary>An entry some CPU holds that no walk in its PCID produced since the last invalidation.</summary>
+    private static string? NotAllowed(MachineSnapshot state, Machine model)
     {
         foreach (var cpu in state.Cpus)
         {
@@ -27,32 +49,18 @@ public sealed partial class TlbLockstep
                 // A loop rather than Where: no closure for each CPU at each step.
                 if (!allowed.Allows(entry))
                 {
-                    return new Violation(OnlyAllowedEntries,
-                        $"{cpu.Id} holds {entry}, which no walk in its PCID produced since the last invalidation");
+                    return $"{cpu.Id} holds {entry}, which no walk in its PCID produced since the last invalidation";
                 }
             }
         }
 
-        if (!paging)
-        {
-            return null;
-        }
-
-        var invariants = spaces is null ? PagingInvariants.All(state.Paging) : PagingInvariants.Within(state.Paging);
-        if (invariants.FirstOrDefault() is { } broken)
-        {
-            return broken;
-        }
-
-        var reference = spaces is null ? model.Paging.Snapshot() : model.Paging.SnapshotOf(spaces);
-        return reference.DiffFrom(state.Paging) is { } diff ? new Violation(SameState, diff) : null;
+        return null;
     }
 
     /// <summary>
     /// What an instruction must have left in the TLB and the PDE cache of its CPU, checked on the entries themselves.
     /// </summary>
-    private static Violation? CheckInstruction(TlbStep step, MachineOp call, MachineSnapshot before,
-        MachineSnapshot after)
+    private static string? Instruction(TlbStep step, MachineOp call, MachineSnapshot before, MachineSnapshot after)
     {
         if (Target(call) is not ({ } id, var vpn) || id >= after.Cpus.Length)
         {
@@ -83,7 +91,7 @@ public sealed partial class TlbLockstep
         };
         foreach (var wrong in left)
         {
-            return new Violation(InstructionEffect, $"after {call} {now.Id} still has (or lost) {wrong}");
+            return $"after {call} {now.Id} still has (or lost) {wrong}";
         }
 
         // SDM 4.10.4.1: each of these drops every PDE-cache entry of its PCID whatever the address; a CR3 write with
@@ -100,8 +108,7 @@ public sealed partial class TlbLockstep
         };
         foreach (var wrong in leftTables)
         {
-            return new Violation(InstructionEffect,
-                $"after {call} {now.Id} still has (or lost) PDE-cache entry {wrong}");
+            return $"after {call} {now.Id} still has (or lost) PDE-cache entry {wrong}";
         }
 
         return null;

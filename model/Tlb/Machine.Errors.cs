@@ -1,0 +1,47 @@
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+using MmapCall = MMSpec.Model.Paging.Mmap;
+using MprotectCall = MMSpec.Model.Paging.Mprotect;
+using MunmapCall = MMSpec.Model.Paging.Munmap;
+
+namespace MMSpec.Model.Tlb;
+
+/// <summary>Which errors apply to a call, for the levels that accept any of them.</summary>
+public partial class Machine
+{
+    /// <summary>
+    /// Every error that applies to an mmap, munmap or mprotect a CPU makes, Linux's first (what the call returns): the
+    /// CPU's own (no such CPU, no address space), else the paging model's for the space it runs
+    /// (<see cref="PagingModel.ErrorsOf"/>). Null for the other calls, which break one check at a time, and when the
+    /// machine's paging is not the model.
+    /// </summary>
+    public IReadOnlyList<MmError>? ErrorsOf(MachineOp op)
+    {
+        var cpu = op switch
+        {
+            MachineOp.Mmap m => m.Cpu,
+            MachineOp.Munmap u => u.Cpu,
+            MachineOp.Mprotect p => p.Cpu,
+            _ => (CpuId?)null,
+        };
+        if (cpu is not { } id)
+        {
+            return null;
+        }
+
+        if (Running(id, out var c) is { } error)
+        {
+            return [error];
+        }
+
+        var mm = c.Mm!.Value;
+        PagingOp call = op switch
+        {
+            MachineOp.Mmap m => new MmapCall(mm, m.Request),
+            MachineOp.Munmap u => new MunmapCall(mm, u.Addr, u.Pages),
+            MachineOp.Mprotect p => new MprotectCall(mm, p.Addr, p.Pages, p.Prot),
+            _ => throw new ArgumentOutOfRangeException(nameof(op), op, "not a paging call"),
+        };
+        return (Paging as PagingModel)?.ErrorsOf(call);
+    }
+}
