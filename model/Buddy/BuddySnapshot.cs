@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
+using System.Text.Json.Serialization;
 using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Buddy;
@@ -21,6 +22,7 @@ public sealed class BuddySnapshot
     /// The same from immutable arrays (an allocator's scan builds them at their exact size): kept as they are when
     /// already in pfn order, so a snapshot costs no copy.
     /// </summary>
+    [JsonConstructor]
     public BuddySnapshot(MemoryLayout layout, ImmutableArray<Block> free, ImmutableArray<Block> allocated)
     {
         Layout = layout;

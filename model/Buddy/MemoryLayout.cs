@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Buddy;
@@ -47,6 +48,13 @@ public sealed record MemoryLayout
         }
 
         Zones = [.. BuildZones()];
+    }
+
+    /// <summary>The same, for JSON: the reserved ranges as the property holds them.</summary>
+    [JsonConstructor]
+    private MemoryLayout(ulong frameCount, Pfn dma32Start, Pfn normalStart, ImmutableArray<PfnRange> reserved)
+        : this(frameCount, dma32Start, normalStart, reserved.AsEnumerable())
+    {
     }
 
     public ulong FrameCount { get; }

@@ -34,8 +34,9 @@ public sealed class MmErrorJsonConverter : JsonConverter<MmError>
             throw new JsonException($"unknown error kind \"{kind}\"");
         }
 
-        // The message needs no removing: every error's Message is a read-only property, which reading skips.
+        // The message goes too: it is derived from the fields (MmJson reads only what a constructor takes).
         node.Remove(KindProperty);
+        node.Remove(MessageProperty);
         return (MmError)(node.Deserialize(type, FieldsOnly(options))
             ?? throw new JsonException($"the fields of a {kind} are missing"));
     }
@@ -46,7 +47,7 @@ public sealed class MmErrorJsonConverter : JsonConverter<MmError>
         writer.WriteStartObject();
         writer.WriteString(KindProperty, value.GetType().Name);
         writer.WriteString(MessageProperty, value.Message);
-        foreach (var (name, field) in fields.Where(f => f.Key != MessageProperty))
+        foreach (var (name, field) in fields)
         {
             writer.WritePropertyName(name);
             if (field is null)

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Paging;
@@ -6,8 +8,10 @@ namespace MMSpec.Model.Paging;
 /// <summary>
 /// One x86 paging mode: its table levels, entry size, virtual-address width, NX support and the user/kernel
 /// split (arch/x86/include/asm/pgtable_{32,64}_types.h, page_{32,64}_types.h). Every table is one 4 KiB page.
+/// In JSON it is its name: there are three formats, and each is known by it.
 /// </summary>
-public sealed record PagingFormat
+[JsonConverter(typeof(JsonScalarConverter<PagingFormat>))]
+public sealed record PagingFormat : IJsonScalar<PagingFormat>
 {
     private PagingFormat(
         string name,
@@ -51,6 +55,15 @@ public sealed record PagingFormat
             (1UL << 56) - Pfn.PageSize, 0xFF00_0000_0000_0000UL, 0xFFA0_0000_0000_0000UL);
 
     public static ImmutableArray<PagingFormat> All { get; } = [TwoLevel, FourLevel, FiveLevel];
+
+    public static PagingFormat ReadJson(ref Utf8JsonReader reader)
+    {
+        var name = reader.GetString();
+        return All.FirstOrDefault(f => f.Name == name) ?? throw new JsonException(
+            $"not a paging format: {name} (one of {string.Join(", ", All.Select(f => $"\"{f.Name}\""))})");
+    }
+
+    public void WriteJson(Utf8JsonWriter writer) => writer.WriteStringValue(Name);
 
     public string Name { get; }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 
@@ -13,7 +14,8 @@ public readonly record struct PageOwner(MappedObject? Backing, ulong PgOff)
 }
 
 /// <summary>A present or PROT_NONE leaf entry: the page's address, its frame, its flags and whose page it is.</summary>
-public readonly record struct PageState(ulong Addr, Pfn Frame, PteFlags Flags, PageOwner Owner)
+public readonly record struct PageState(
+    [property: JsonConverter(typeof(AddressJsonConverter))] ulong Addr, Pfn Frame, PteFlags Flags, PageOwner Owner)
 {
     /// <summary>Everything but the frame number, which each side picks for itself.</summary>
     public (ulong Addr, PteFlags Flags, PageOwner Owner) Logical => (Addr, Flags, Owner);
@@ -32,15 +34,16 @@ public readonly record struct TableState(int Depth, ulong Index, Pfn Frame)
 /// entries, and the counters Linux keeps (VmPTE = PgTablesBytes; RSS file, anon, shmem).
 /// </summary>
 public sealed record AddressSpaceState(
-    AsId Id, ImmutableArray<Vma> Vmas, ulong Brk, Pfn Pgd, ImmutableArray<TableState> Tables,
-    ImmutableArray<PageState> Pages,
+    AsId Id, ImmutableArray<Vma> Vmas, [property: JsonConverter(typeof(AddressJsonConverter))] ulong Brk, Pfn Pgd,
+    ImmutableArray<TableState> Tables, ImmutableArray<PageState> Pages,
     ulong PgTablesBytes, long RssFile, long RssAnon, long RssShmem);
 
 /// <summary>A page held by the page cache (a file page or a shmem page), whether or not anything maps it.</summary>
 public readonly record struct CachedPage(MappedObject Backing, ulong PgOff, Pfn Frame);
 
 /// <summary>A vmalloc area: start, pages (the guard page not counted) and the frames, in address order.</summary>
-public sealed record VmallocArea(ulong Start, ImmutableArray<Pfn> Frames)
+public sealed record VmallocArea([property: JsonConverter(typeof(AddressJsonConverter))] ulong Start,
+    ImmutableArray<Pfn> Frames)
 {
     public ulong Pages => (ulong)Frames.Length;
 

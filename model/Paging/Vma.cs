@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Paging;
@@ -6,7 +7,10 @@ namespace MMSpec.Model.Paging;
 /// A vm_area_struct: [Start, End) page-aligned, its protection, and what backs it: anonymous memory (Backing
 /// null), a file at page offset PgOff, or a shmem object. Shared says MAP_SHARED (writes reach the object).
 /// </summary>
-public sealed record Vma(ulong Start, ulong End, VmProt Prot, MappedObject? Backing, ulong PgOff, bool Shared)
+public sealed record Vma(
+    [property: JsonConverter(typeof(AddressJsonConverter))] ulong Start,
+    [property: JsonConverter(typeof(AddressJsonConverter))] ulong End,
+    VmProt Prot, MappedObject? Backing, ulong PgOff, bool Shared)
 {
     public ulong Pages => (End - Start) / Pfn.PageSize;
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 
@@ -48,6 +49,13 @@ public sealed record CacheState(
 /// </summary>
 public sealed class SlabSnapshot(IEnumerable<CacheState> caches, IEnumerable<Block> large, BuddySnapshot pages)
 {
+    /// <summary>The same, for JSON: the caches and large kmallocs as the properties hold them.</summary>
+    [JsonConstructor]
+    private SlabSnapshot(ImmutableArray<CacheState> caches, ImmutableArray<Block> large, BuddySnapshot pages)
+        : this(caches.AsEnumerable(), large.AsEnumerable(), pages)
+    {
+    }
+
     public ImmutableArray<CacheState> Caches { get; } = Sorted(caches, c => c.Id.Value);
 
     public ImmutableArray<Block> Large { get; } = Sorted(large, b => b.Pfn);

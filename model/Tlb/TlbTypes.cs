@@ -54,7 +54,8 @@ public readonly record struct TlbEntry(Pcid Pcid, ulong Vpn, Translation Transla
 /// starting at <see cref="Region"/> (4 MiB with 2-level paging), so a TLB miss there walks from it, skipping the upper
 /// levels.
 /// </summary>
-public readonly record struct PdeCacheEntry(Pcid Pcid, ulong Region, Pfn PageTable)
+public readonly record struct PdeCacheEntry(
+    Pcid Pcid, [property: JsonConverter(typeof(AddressJsonConverter))] ulong Region, Pfn PageTable)
 {
     public override string ToString() => $"{Pcid} {Region:x} page table {PageTable}";
 }
