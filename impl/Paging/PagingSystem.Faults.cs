@@ -5,62 +5,34 @@ using AccessKind = MMSpec.Model.Paging.Access;
 
 namespace MMSpec.Impl.Paging;
 
-/// <summary>The page-fault handler: VMA lookup, stack growth, access_error, fault-in and copy-on-write.</summary>
+/// <summary>
+/// The page-fault handler: fault-in and copy-on-write in the VMA that <see cref="FaultPlan"/> finds (the VMA lookup,
+/// stack growth and access_error).
+/// </summary>
 public sealed partial class PagingSystem
 {
     /// <summary>
-    /// do_user_addr_fault: find the VMA (or grow the stack), access_error, then fault in or break COW. Null means
-    /// SIGSEGV.
+    /// do_user_addr_fault: the VMA from <see cref="FaultPlan"/> (the stack grown if need be), then fault in or break
+    /// COW. Null means SIGSEGV.
     /// </summary>
     private Result<Unit>? HandleFault(ImplMm m, ulong addr, AccessKind access, PageFault fault)
     {
-        if (fault.Kind == FaultKind.NonCanonical || addr >= Format.UserTop)
+        if (FaultPlan.Plan(Format, m.Vmas, new VirtAddr(addr), access, fault) is not { } target)
         {
-            return null;
-        }
-
-        var vmas = m.Vmas;
-        var vma = m.Vmas.Find(addr) ?? ExpandStack(m, addr);
-        if (vma is null || AccessError(fault, access, vma))
-        {
-            m.Vmas = vmas;
             return null;
         }
 
         var page = PageMath.Down(addr);
-        var handled = fault.Kind == FaultKind.NotPresent ? FaultIn(m, vma, page, access) : BreakCow(m, vma, page);
-        if (!handled.IsOk)
+        var handled = fault.Kind == FaultKind.NotPresent
+            ? FaultIn(m, target.Vma, page, access)
+            : BreakCow(m, target.Vma, page);
+        if (handled.IsOk)
         {
-            // Out of frames: the stack does not stay grown either.
-            m.Vmas = vmas;
+            // Only with the page in: out of frames, the stack does not stay grown either.
+            m.Vmas = target.Vmas;
         }
 
         return handled;
-    }
-
-    /// <summary>
-    /// access_error (arch/x86/mm/fault.c): a write needs VM_WRITE; any other protection fault is an error; a read needs
-    /// some access.
-    /// </summary>
-    private static bool AccessError(PageFault fault, AccessKind access, Vma vma) =>
-        access == AccessKind.Write
-            ? !vma.Prot.HasFlag(VmProt.Write)
-            : fault.Kind != FaultKind.NotPresent || vma.Prot == VmProt.None;
-
-    /// <summary>expand_downwards: a fault below the stack grows it, within RLIMIT_STACK and the guard gap.</summary>
-    private Vma? ExpandStack(ImplMm m, ulong addr)
-    {
-        var top = UserLayout.StackTop(Format);
-        var stack = m.Vmas.Find(top - 1);
-        var page = PageMath.Down(addr);
-        if (stack is null || addr >= stack.Start || top - page > UserLayout.StackLimit
-            || !m.Vmas.IsFree(page >= UserLayout.StackGuardGap ? page - UserLayout.StackGuardGap : 0, stack.Start))
-        {
-            return null;
-        }
-
-        m.Vmas = m.Vmas.Resize(stack, page, stack.End);
-        return m.Vmas.Find(addr);
     }
 
     /// <summary>

@@ -3,8 +3,9 @@ using MMSpec.Model.Core;
 namespace MMSpec.Model.Paging;
 
 /// <summary>
-/// The page-fault handler: VMA lookup, stack growth, access_error, fault-in (anonymous, page cache or a private
-/// copy) and copy-on-write, and the PTE flags a VMA gives its pages.
+/// The page-fault handler: fault-in (anonymous, page cache or a private copy) and copy-on-write in the VMA that
+/// <see cref="FaultPlan"/> finds (the VMA lookup, stack growth and access_error), and the PTE flags a VMA gives its
+/// pages.
 /// </summary>
 public partial class PagingModel
 {
@@ -29,59 +30,27 @@ public partial class PagingModel
     protected virtual bool ClearsNewAnonPages => true;
 
     /// <summary>
-    /// do_user_addr_fault: find the VMA (growing the stack if the address is just below it), refuse with
-    /// access_error, then fault the page in or break copy-on-write. Null means SIGSEGV (or an oops).
+    /// do_user_addr_fault: the VMA from <see cref="FaultPlan"/> (the stack grown if need be), then fault the page in
+    /// or break copy-on-write. Null means SIGSEGV (or an oops).
     /// </summary>
     private Result<Unit>? HandleFault(ModelMm m, ulong addr, Access access, PageFault fault)
     {
-        // No VMA lies above user space, so a kernel or non-canonical address ends in bad_area like any other.
-        var vmas = m.Vmas;
-        var vma = m.Vmas.Find(addr) ?? ExpandStack(m, addr);
-        if (vma is null || AccessError(fault, access, vma))
+        if (FaultPlan.Plan(Format, m.Vmas, new VirtAddr(addr), access, fault) is not { } target)
         {
-            m.Vmas = vmas;
             return null;
         }
 
         var page = PageMath.Down(addr);
-        var handled = fault.Kind == FaultKind.NotPresent ? FaultIn(m, vma, page, access) : BreakCow(m, vma, page);
-        if (!handled.IsOk)
+        var handled = fault.Kind == FaultKind.NotPresent
+            ? FaultIn(m, target.Vma, page, access)
+            : BreakCow(m, target.Vma, page);
+        if (handled.IsOk)
         {
-            // Out of frames: the stack does not stay grown either, so nothing has changed.
-            m.Vmas = vmas;
+            // Only with the page in: out of frames, the stack does not stay grown either, so nothing changes.
+            m.Vmas = target.Vmas;
         }
 
         return handled;
-    }
-
-    /// <summary>
-    /// access_error (arch/x86/mm/fault.c): a write needs VM_WRITE; any other protection fault is an error; a read needs
-    /// some access.
-    /// </summary>
-    private static bool AccessError(PageFault fault, Access access, Vma vma)
-    {
-        if (access == Paging.Access.Write)
-        {
-            return !vma.Prot.HasFlag(VmProt.Write);
-        }
-
-        return fault.Kind != FaultKind.NotPresent || vma.Prot == VmProt.None;
-    }
-
-    /// <summary>expand_downwards: a fault below the stack grows it, within RLIMIT_STACK and the guard gap.</summary>
-    private Vma? ExpandStack(ModelMm m, ulong addr)
-    {
-        var top = UserLayout.StackTop(Format);
-        var stack = m.Vmas.Find(top - 1);
-        var page = PageMath.Down(addr);
-        if (stack is null || addr >= stack.Start || top - page > UserLayout.StackLimit
-            || !m.Vmas.IsFree(page - UserLayout.StackGuardGap, stack.Start))
-        {
-            return null;
-        }
-
-        m.Vmas = m.Vmas.Resize(stack, page, stack.End);
-        return m.Vmas.Find(addr);
     }
 
     /// <summary>

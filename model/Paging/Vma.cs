@@ -14,6 +14,9 @@ public sealed record Vma(
 {
     public ulong Pages => (End - Start) / Pfn.PageSize;
 
+    /// <summary>vma_is_accessible: VM_READ, VM_WRITE or VM_EXEC, that is anything but PROT_NONE.</summary>
+    public bool IsAccessible => Prot != VmProt.None;
+
     public bool Contains(ulong addr) => addr >= Start && addr < End;
 
     public bool Intersects(ulong start, ulong end) => Start < end && start < End;

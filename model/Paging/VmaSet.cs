@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Paging;
@@ -30,6 +31,14 @@ public sealed class VmaSet
         }
 
         return null;
+    }
+
+    /// <summary>vma_prev: the VMA just below <paramref name="vma"/> (the set is sorted), null for the lowest.</summary>
+    public Vma? Prev(Vma vma)
+    {
+        var index = All.IndexOf(vma);
+        Debug.Assert(index >= 0, "vma_prev of a VMA that is not in the set");
+        return index > 0 ? All[index - 1] : null;
     }
 
     public bool IsFree(ulong start, ulong end) => !All.Any(v => v.Intersects(start, end));

@@ -105,14 +105,27 @@ public sealed class PagingBadInputTests
     [MemberData(nameof(Cases))]
     public void The_stack_does_not_grow_within_the_guard_gap_of_a_mapping(string side, string format)
     {
-        var (paging, mm) = Boot(side, format, 256);
-        var stack = UserLayout.StackTop(paging.Format) - (UserLayout.InitialStackPages * Page);
-        var blocker = new VirtAddr(stack - (300 * Page));
-        Assert.True(paging.Mmap(mm, new MmapRequest(1, VmProt.Read, null, 0, false, blocker)).IsOk);
+        var (paging, mm, blocker) = BelowStack(side, format, VmProt.Read, 300);
         var inGap = new VirtAddr(blocker.Value + (256 * Page));
         Assert.IsType<SegmentationFault>(paging.Access(mm, inGap, Access.Write, Privilege.User, 1).Error);
         var clear = new VirtAddr(blocker.Value + (257 * Page));
         Assert.Equal((byte)1, paging.Access(mm, clear, Access.Write, Privilege.User, 1).Value);
+    }
+
+    /// <summary>
+    /// expand_downwards exempts a PROT_NONE VMA below the stack from the guard gap: the stack grows right up to it,
+    /// and no further (below it, find_vma finds that VMA, not the stack).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void The_stack_grows_up_to_a_prot_none_mapping_below_it_and_not_over_it(string side, string format)
+    {
+        var (paging, mm, none) = BelowStack(side, format, VmProt.None, 20);
+        var below = new VirtAddr(none.Value - Page);
+        Assert.IsType<SegmentationFault>(paging.Access(mm, below, Access.Write, Privilege.User, 1).Error);
+        var adjacent = new VirtAddr(none.Value + Page);
+        Assert.Equal((byte)1, paging.Access(mm, adjacent, Access.Write, Privilege.User, 1).Value);
+        Assert.Equal(adjacent.Value, paging.Snapshot().Spaces.Single().Vmas[^1].Start);
     }
 
     [Theory]
@@ -137,6 +150,17 @@ public sealed class PagingBadInputTests
             Assert.Equal(new NoVirtualSpace(span - 6), paging.Vmalloc(span - 7).Error);
             Assert.Equal(new VirtAddr(second.Value + (5 * Page)), paging.Vmalloc(span - 8).Value);
         }
+    }
+
+    /// <summary>A new address space with one page mapped <paramref name="pages"/> pages below the stack.</summary>
+    private static (IPagingSystem Paging, AsId Mm, VirtAddr Mapped) BelowStack(string side, string format,
+        VmProt prot, ulong pages)
+    {
+        var (paging, mm) = Boot(side, format, 256);
+        var stack = UserLayout.StackTop(paging.Format) - (UserLayout.InitialStackPages * Page);
+        var mapped = new VirtAddr(stack - (pages * Page));
+        Assert.True(paging.Mmap(mm, new MmapRequest(1, prot, null, 0, false, mapped)).IsOk);
+        return (paging, mm, mapped);
     }
 
     internal static (IPagingSystem Paging, AsId Mm) Boot(string side, string format, ulong frames)

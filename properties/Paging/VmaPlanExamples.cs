@@ -10,8 +10,10 @@ namespace MMSpec.Properties.Paging;
 /// </summary>
 public sealed class VmaPlanExamples
 {
-    private static readonly PagingFormat Format = PagingFormat.FourLevel;
-    private static readonly VmaSet Initial =
+    internal static readonly PagingFormat Format = PagingFormat.FourLevel;
+
+    /// <summary>A new address space's VMAs (<see cref="UserLayout.Initial"/>), 4-level.</summary>
+    internal static readonly VmaSet Initial =
         UserLayout.Initial(Format).Aggregate(VmaSet.Empty, (set, v) => set.Insert(v));
 
     private static readonly ulong Page = Pfn.PageSize;
