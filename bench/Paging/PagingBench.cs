@@ -35,12 +35,15 @@ public abstract class PagingBenchBase
     {
         var format = PagingFormat.All.Single(f => f.Name == c.Format);
         var layout = MemoryLayout.Flat((ulong)c.Pages + ((ulong)c.Pages / 256) + 4096);
-        Paging = c.Side == "impl" ? new PagingSystem(format, new BuddyAllocator(layout)) : new PagingModel(format, new BuddyModel(layout));
+        Paging = c.Side == "impl"
+            ? new PagingSystem(format, new BuddyAllocator(layout))
+            : new PagingModel(format, new BuddyModel(layout));
         Mm = Paging.CreateAddressSpace().Value;
         var start = Paging.Mmap(Mm, new MmapRequest((ulong)c.Pages, VmProt.Read | VmProt.Write, null, 0, false)).Value;
         for (var page = 0UL; page < (ulong)c.Pages; page++)
         {
-            // A read fault maps a cleared frame; its bytes stay unstored, so 10^6 pages do not cost 4 GiB of byte arrays.
+            // A read fault maps a cleared frame; its bytes stay unstored, so 10^6 pages do not cost 4 GiB of byte
+            // arrays.
             Paging.Access(Mm, new VirtAddr(start.Value + (page << Pfn.PageShift)), Access.Read, Privilege.User, 0);
         }
 
@@ -83,7 +86,8 @@ public class PagingTranslateBench : PagingBenchBase
 
 /// <summary>
 /// MapUnmap: map one page at a fixed address away from the others, write it (a fault that allocates its PTE
-/// table and the page) and unmap it (freeing both). The model's munmap scans every entry, so it runs at 10^3 pages only.
+/// table and the page) and unmap it (freeing both). The model's munmap scans every entry, so it runs at 10^3 pages
+/// only.
 /// </summary>
 [MemoryDiagnoser]
 [ShortRunJob]

@@ -40,7 +40,9 @@ public class SlabBench
     public void Setup()
     {
         var layout = MemoryLayout.X86(1UL << 20);
-        _slab = Case.Side == "impl" ? new SlabAllocator(new BuddyAllocator(layout)) : new SlabModel(new BuddyModel(layout));
+        _slab = Case.Side == "impl"
+            ? new SlabAllocator(new BuddyAllocator(layout))
+            : new SlabModel(new BuddyModel(layout));
         _cache = _slab.KmemCacheCreate("bench-128", 128, 8, null).Value;
         _live = new VirtAddr[Case.Live];
         var state = 0x2545F4914F6CDD1DUL;
@@ -70,7 +72,10 @@ public class SlabBench
         }
     }
 
-    /// <summary>The same churn walking the slots in order: the same work per step with the cache misses of random slots taken out.</summary>
+    /// <summary>
+    /// The same churn walking the slots in order: the same work per step with the cache misses of random slots taken
+    /// out.
+    /// </summary>
     [Benchmark(OperationsPerInvoke = 2 * Steps)]
     public void KmallocKfreeInOrder()
     {

@@ -3,7 +3,9 @@ using MMSpec.Model.Paging;
 
 namespace MMSpec.Bench.Tlb;
 
-/// <summary>dotnet run -c Release --project bench -- hitrates: the implementation's TLB hit rate for each MmuBench workload.</summary>
+/// <summary>
+/// dotnet run -c Release --project bench -- hitrates: the implementation's TLB hit rate for each MmuBench workload.
+/// </summary>
 public static class HitRateReport
 {
     public static void Print(TextWriter output)
@@ -21,7 +23,8 @@ public static class HitRateReport
 
             var h = tlb.Hits - hits;
             var m = tlb.Misses - misses;
-            output.WriteLine($"{workload,-9} {targets.Length} accesses over {MmuBench.Pages} pages: {h} hits, {m} misses, hit rate {100.0 * h / (h + m):F1}%");
+            output.WriteLine($"{workload,-9} {targets.Length} accesses over {MmuBench.Pages} pages: {h} hits, "
+                + $"{m} misses, hit rate {100.0 * h / (h + m):F1}%");
         }
     }
 }

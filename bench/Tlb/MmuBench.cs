@@ -53,7 +53,8 @@ public class MmuBench
         var format = PagingFormat.FourLevel;
         var config = new MachineConfig(1, true);
         var machine = side == "impl"
-            ? new Machine(new PagingSystem(format, new BuddyAllocator(layout)), config, _ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries))
+            ? new Machine(new PagingSystem(format, new BuddyAllocator(layout)), config,
+                _ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries))
             : new Machine(new PagingModel(format, new BuddyModel(layout)), config, _ => new AllowedEntries());
         var cpu = new CpuId(0);
         var mm = machine.CreateAddressSpace().Value;
@@ -61,7 +62,8 @@ public class MmuBench
         var start = machine.Mmap(cpu, new MmapRequest(Pages, VmProt.Read | VmProt.Write, null, 0, false)).Value;
         for (var page = 0UL; page < Pages; page++)
         {
-            machine.Access(cpu, new VirtAddr(start.Value + (page << Pfn.PageShift)), Model.Paging.Access.Read, Privilege.User, 0);
+            machine.Access(cpu, new VirtAddr(start.Value + (page << Pfn.PageShift)), Model.Paging.Access.Read,
+                Privilege.User, 0);
         }
 
         var state = 0x2545F4914F6CDD1DUL;

@@ -20,34 +20,15 @@ public partial class Machine
         var region = PdeRegion(addr);
         for (var attempt = 0; ; attempt++)
         {
-            if (c.Tlb.TryLookup(c.Pcid, vpn, out var cached))
+            if (Hit(c, addr, access, privilege, value) is { } hit)
             {
-                if (Permits(cached.Translation.Flags, access, privilege))
-                {
-                    return Touch(cached.Translation.Frame, addr, access, value);
-                }
-
-                // The entry lacks a right (or D for a write): the CPU drops it and walks, as after a spurious fault.
-                c.Tlb.InvalidatePage(c.Pcid, vpn, cached.Global);
+                return hit;
             }
 
-            var pageTable = default(Pfn);
-            var fromCachedTable = region is { } cachedRegion
-                && c.Tlb.TryLookupPageTable(c.Pcid, cachedRegion, out pageTable);
-            var walked = fromCachedTable
-                ? Paging.TranslateFrom(mm, pageTable, addr, access, privilege)
-                : Paging.Translate(mm, addr, access, privilege);
+            var walked = Walk(c, mm, addr, access, privilege, region);
             if (walked.IsOk)
             {
-                var translation = walked.Value.Translation;
-                var global = translation.Flags.HasFlag(PteFlags.Global);
-                c.Tlb.Fill(new TlbEntry(global ? default : c.Pcid, vpn, translation, global));
-                if (region is { } walkedRegion && !fromCachedTable)
-                {
-                    c.Tlb.FillPageTable(new PdeCacheEntry(c.Pcid, walkedRegion, walked.Value.PageTable));
-                }
-
-                return Touch(translation.Frame, addr, access, value);
+                return Touch(walked.Value, addr, access, value);
             }
 
             if (walked.Error is not PageFault fault)
@@ -76,6 +57,54 @@ public partial class Machine
                 Flush(cpu, mm, vpn, vpn);
             }
         }
+    }
+
+    /// <summary>
+    /// The access through the TLB entry for its page, when there is one that gives it; an entry that lacks a right
+    /// (or D for a write) is dropped, and the CPU walks, as after a spurious fault.
+    /// </summary>
+    private Result<byte>? Hit(Cpu c, VirtAddr addr, Access access, Privilege privilege, byte value)
+    {
+        if (!c.Tlb.TryLookup(c.Pcid, addr.Vpn, out var cached))
+        {
+            return null;
+        }
+
+        if (Permits(cached.Translation.Flags, access, privilege))
+        {
+            return Touch(cached.Translation.Frame, addr, access, value);
+        }
+
+        c.Tlb.InvalidatePage(c.Pcid, addr.Vpn, cached.Global);
+        return null;
+    }
+
+    /// <summary>
+    /// The walk on a TLB miss, from the page table the PDE cache holds for the region when it holds one: the frame,
+    /// with the TLB (and the PDE cache, after a whole walk) filled; or the walk's fault.
+    /// </summary>
+    private Result<Pfn> Walk(Cpu c, AsId mm, VirtAddr addr, Access access, Privilege privilege, ulong? region)
+    {
+        var pageTable = default(Pfn);
+        var fromCachedTable = region is { } cachedRegion
+            && c.Tlb.TryLookupPageTable(c.Pcid, cachedRegion, out pageTable);
+        var walked = fromCachedTable
+            ? Paging.TranslateFrom(mm, pageTable, addr, access, privilege)
+            : Paging.Translate(mm, addr, access, privilege);
+        if (!walked.IsOk)
+        {
+            return walked.Error!;
+        }
+
+        var translation = walked.Value.Translation;
+        var global = translation.Flags.HasFlag(PteFlags.Global);
+        c.Tlb.Fill(new TlbEntry(global ? default : c.Pcid, addr.Vpn, translation, global));
+        if (region is { } walkedRegion && !fromCachedTable)
+        {
+            c.Tlb.FillPageTable(new PdeCacheEntry(c.Pcid, walkedRegion, walked.Value.PageTable));
+        }
+
+        return translation.Frame;
     }
 
     /// <summary>

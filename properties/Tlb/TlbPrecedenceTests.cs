@@ -42,7 +42,8 @@ public sealed class TlbPrecedenceTests
         var missing = new MmapRequest(0, VmProt.Read, -1, 0, false);
         var errors = machine.ErrorsOf(new MachineOp.Mmap(cpu, missing));
         Assert.Equal([VmaPlan.NoFile, VmaPlan.BadLength], errors!.Select(e => ((InvalidRange)e).Why));
-        Assert.IsType<InvalidInstruction>(Assert.Single(machine.ErrorsOf(new MachineOp.Munmap(new CpuId(99), default, 1))!));
+        var noCpu = machine.ErrorsOf(new MachineOp.Munmap(new CpuId(99), default, 1));
+        Assert.IsType<InvalidInstruction>(Assert.Single(noCpu!));
         Assert.Null(machine.ErrorsOf(new MachineOp.TogglePge(cpu)));
         Assert.Null(TlbExamples.Boot(true).Machine.ErrorsOf(new MachineOp.Mmap(cpu, missing)));
     }
