@@ -33,9 +33,16 @@ public sealed partial class BuddyLockstep
     /// <summary>The rules on a state: both sides' invariants (the model's only when they differ), then equal.</summary>
     public static IReadOnlyList<Rule<BuddyStepDone>> StateRules { get; } =
     [
-        Rule<BuddyStepDone>.Invariants(Level.Safe, static d => Invariants(d.After, d.Model)),
+        Rule<BuddyStepDone>.Invariants(Level.Safe, static d => Invariants(d.After, d.Model),
+            new(BuddyInvariants.OrderRange, static d => Succeeded(d) && MaxOrderBlockNew(d)),
+            new(BuddyInvariants.NaturalAlignment, static d => Succeeded(d) && OrderOf(d.Op) > 0),
+            new(BuddyInvariants.ZoneContainment,
+                static d => d is { Error: null, Op: FreePages f } && BuddyAcrossZones(d, f)),
+            new(BuddyInvariants.Partition, Succeeded),
+            new(BuddyInvariants.MaximalCoalescing, static d => d is { Error: null, Op: FreePages f } && Merges(d, f)),
+            new(BuddyInvariants.Conservation, Succeeded)),
         SharedRules.Same<BuddyStepDone>(Level.Safe,
-            static d => d.After.SameBlocks(d.Model) ? null : d.After.DiffFrom(d.Model)),
+            static d => d.After.SameBlocks(d.Model) ? null : d.After.DiffFrom(d.Model), Succeeded),
     ];
 
     /// <summary>Every rule checked after a step, in order; those of the levels a run checks apply.</summary>
@@ -44,8 +51,30 @@ public sealed partial class BuddyLockstep
         SharedRules.Unchanged<BuddyStepDone>(static d => d.Op!, static d => d.Error,
             static d => d.After.SameBlocks(d.Before) ? null : d.After.DiffFrom(d.Before)),
         .. StateRules,
-        Rule<BuddyStepDone>.Of(BuddyRules.SucceedsIffFree, Level.Live, static d => SucceedsIffFree(d)),
-        Rule<BuddyStepDone>.Of(BuddyRules.LinuxCounts, Level.Exact, static d => LinuxCounts(d)),
+        Rule<BuddyStepDone>.Of(BuddyRules.SucceedsIffFree, Level.Live, static d => SucceedsIffFree(d),
+            static d => d.Op is AllocPages { Order.IsValid: true }),
+        Rule<BuddyStepDone>.Of(BuddyRules.LinuxCounts, Level.Exact, static d => LinuxCounts(d),
+            static d => Succeeded(d) && CountsChanged(d) >= 2),
+    ];
+
+    /// <summary>
+    /// The errors a buddy allocator returns, each a rule ("exactly when it applies") that a step puts to the test by
+    /// returning it.
+    /// </summary>
+    public static IReadOnlyList<Type> ErrorKinds { get; } =
+    [
+        typeof(InvalidOrder), typeof(PfnOutOfRange), typeof(MisalignedPfn), typeof(BlockSpansZones),
+        typeof(DoubleFree), typeof(NotAllocated), typeof(OrderMismatch), typeof(OutOfMemory),
+    ];
+
+    /// <summary>
+    /// The rules a run at <paramref name="checks"/> puts to the test: model-permits, the rules of those levels, and
+    /// (safe level) every error kind.
+    /// </summary>
+    public static IReadOnlyList<string> Coverage(Level checks) =>
+    [
+        SharedRules.ModelPermits, .. Rule<BuddyStepDone>.Names(Rules, checks),
+        .. (checks & Level.Safe) != 0 ? ErrorKinds.Select(SharedRules.Returned) : [],
     ];
 
     public static IReadOnlyList<Scenario<BuddyStepReached>> Scenarios { get; } =
@@ -60,6 +89,39 @@ public sealed partial class BuddyLockstep
     ];
 
     public static IReadOnlyList<string> AllScenarios { get; } = Scenario<BuddyStepReached>.Names(Scenarios);
+
+    private static bool Succeeded(BuddyStepDone d) => d is { Op: not null, Error: null };
+
+    private static int OrderOf(BuddyOp? op) => op switch
+    {
+        AllocPages a => a.Order.Value,
+        FreePages f => f.Order.Value,
+        _ => 0,
+    };
+
+    /// <summary>A block of MAX_PAGE_ORDER appeared: the largest order the rule allows was reached.</summary>
+    private static bool MaxOrderBlockNew(BuddyStepDone d) =>
+        d.Op is AllocPages { Order.Value: Order.Max }
+        || d.After.Free.Any(b => b.Order.Value == Order.Max && !d.Before.Free.Contains(b));
+
+    /// <summary>The freed block's buddy lies in another zone (or past the machine): a merge would cross it.</summary>
+    private static bool BuddyAcrossZones(BuddyStepDone d, FreePages f)
+    {
+        var zone = d.Before.Layout.ZoneOf(f.Pfn);
+        var buddy = new Pfn(f.Pfn.Value ^ f.Order.Pages);
+        return f.Order.IsValid && zone is not null && !zone.Contains(buddy);
+    }
+
+    /// <summary>The freed block's buddy was free: __free_one_page had to merge.</summary>
+    private static bool Merges(BuddyStepDone d, FreePages f) =>
+        f.Order.Value < Order.Max && d.Before.Free.Contains(new Block(new Pfn(f.Pfn.Value ^ f.Order.Pages), f.Order));
+
+    /// <summary>How many (zone, order) free-area counts the step changed: 2 or more when it split or merged.</summary>
+    private static int CountsChanged(BuddyStepDone d)
+    {
+        var (before, after) = (d.Before.Counts(), d.After.Counts());
+        return before.Sum(z => z.Value.Where((count, order) => after[z.Key][order] != count).Count());
+    }
 
     /// <summary>The invariants on the implementation's state, and on the model's when the two differ.</summary>
     private static Violation? Invariants(BuddySnapshot actual, BuddySnapshot expected)

@@ -55,6 +55,12 @@ public sealed partial class BuddyLockstep(IBuddyAllocator impl, BuddyModel model
             return new Violation(BuddyRules.ModelPermits, permitted);
         }
 
+        log.Exercised(SharedRules.ModelPermits);
+        if (error is not null)
+        {
+            log.Exercised(SharedRules.Returned(error.GetType()));
+        }
+
         var window = WindowOf(op, error);
         BuddySnapshot? touched;
         Violation? violation;
@@ -63,8 +69,12 @@ public sealed partial class BuddyLockstep(IBuddyAllocator impl, BuddyModel model
             var after = impl.Snapshot();
             _last = after;
             touched = window is { } frames ? after.Within(frames) : null;
-            violation = Rule<BuddyStepDone>.FirstBroken(Rules, new(op, error, before, after, model.Snapshot()),
-                checks);
+            var done = new BuddyStepDone(op, error, before, after, model.Snapshot());
+            violation = Rule<BuddyStepDone>.FirstBroken(Rules, done, checks);
+            if (violation is null)
+            {
+                Rule<BuddyStepDone>.Cover(Rules, done, checks, log);
+            }
         }
         else
         {

@@ -30,7 +30,8 @@ public abstract class BuddySafeSpecification(ITestOutputHelper output) : Specifi
 
     [Fact]
     public void Level1_safe_impl_agrees_with_model_and_keeps_invariants() =>
-        CheckWithTally(BuddyLockstep.AllScenarios, tally => Lockstepped(Create, Level.Safe, tally), Cases);
+        CheckWithTally(BuddyLockstep.AllScenarios, BuddyLockstep.Coverage(Level.Safe),
+            tally => Lockstepped(Create, Level.Safe, tally), Cases);
 
     /// <summary>The lockstep property for any allocator and group of checks: what every test here runs.</summary>
     public static Property Lockstepped(Func<MemoryLayout, IBuddyAllocator> create, Level checks,
@@ -39,7 +40,7 @@ public abstract class BuddySafeSpecification(ITestOutputHelper output) : Specifi
         {
             BuddyLockstep Subject() => new(create(scenario.Layout), new BuddyModel(scenario.Layout), checks);
             var run = LockstepRunner.Run(Subject(), scenario.Steps, Subject);
-            tally?.Add(run.Scenarios);
+            tally?.Add(run);
             return Report(run, scenario);
         });
 
@@ -60,7 +61,7 @@ public abstract class BuddySafeSpecification(ITestOutputHelper output) : Specifi
             }
 
             var violation = subject.FreeAll(new StepLog());
-            var diff = impl.Snapshot().DiffFrom(initial);
+            var diff = Teardown.LeftBehind(initial, impl.Snapshot(), []);
             return ScenarioReport.TeardownVerdict(run.Steps, violation, BuddyRules.RestoresInitial, diff,
                     "free every live block")
                 .Classify(run.Steps > 0, "freed everything after a non-empty run");
@@ -80,7 +81,8 @@ public abstract class BuddyLiveSpecification(ITestOutputHelper output) : BuddySa
 
     [Fact]
     public void Level2_live_request_succeeds_iff_a_free_aligned_block_exists() =>
-        CheckWithTally(BuddyLockstep.AllScenarios, tally => Lockstepped(Create, Level.Live, tally), Cases);
+        CheckWithTally(BuddyLockstep.AllScenarios, BuddyLockstep.Coverage(Level.Live),
+            tally => Lockstepped(Create, Level.Live, tally), Cases);
 
     [Fact]
     public void Level2_live_freeing_everything_restores_the_initial_free_areas() =>
@@ -97,5 +99,6 @@ public abstract class BuddyExactSpecification(ITestOutputHelper output) : BuddyL
 
     [Fact]
     public void Level3_exact_free_area_counts_follow_linux_step_for_step() =>
-        CheckWithTally(BuddyLockstep.AllScenarios, tally => Lockstepped(Create, Level.Exact, tally), Cases);
+        CheckWithTally(BuddyLockstep.AllScenarios, BuddyLockstep.Coverage(Level.Exact),
+            tally => Lockstepped(Create, Level.Exact, tally), Cases);
 }

@@ -24,16 +24,25 @@ public interface ILockstepSubject<in TStep>
 public sealed class StepLog
 {
     private readonly HashSet<string> _scenarios;
+    private readonly Dictionary<string, int> _exercised;
 
-    public StepLog() => _scenarios = [];
+    public StepLog()
+        : this([], [])
+    {
+    }
 
     /// <summary>
-    /// A log whose scenarios go straight into <paramref name="scenarios"/>: the runner's set for the whole run, so a
-    /// step allocates no set of its own and nothing is copied after it.
+    /// A log whose scenarios and rule counts go straight into <paramref name="scenarios"/> and
+    /// <paramref name="exercised"/>: the runner's for the whole run, so a step allocates nothing of its own and
+    /// nothing is copied after it.
     /// </summary>
-    public StepLog(HashSet<string> scenarios) => _scenarios = scenarios;
+    public StepLog(HashSet<string> scenarios, Dictionary<string, int> exercised) =>
+        (_scenarios, _exercised) = (scenarios, exercised);
 
     public IReadOnlySet<string> Scenarios => _scenarios;
+
+    /// <summary>How many steps put each rule to the test (<see cref="Rule{TStep}.Cover"/>).</summary>
+    public IReadOnlyDictionary<string, int> ExercisedRules => _exercised;
 
     /// <summary>The concrete call the step resolved to and its result: "free_pages(pfn=0x10, order=2) = ok".</summary>
     public string Call { get; set; } = "(skipped)";
@@ -51,4 +60,8 @@ public sealed class StepLog
     public bool FullCheck { get; init; } = true;
 
     public void Reached(string scenario) => _scenarios.Add(scenario);
+
+    /// <summary>Records that the step put <paramref name="rule"/> to the test.</summary>
+    public void Exercised(string rule) =>
+        _exercised[rule] = _exercised.TryGetValue(rule, out var count) ? count + 1 : 1;
 }

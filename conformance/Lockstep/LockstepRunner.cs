@@ -28,8 +28,14 @@ public sealed record LockstepFailure(int StepIndex, string Step, Violation Viola
     }
 }
 
-/// <summary>The outcome of one generated sequence: the scenarios it reached, and the first failure if any.</summary>
-public sealed record LockstepRun(LockstepFailure? Failure, IReadOnlySet<string> Scenarios, int Steps);
+/// <summary>
+/// The outcome of one generated sequence: the scenarios it reached, the first failure if any, and how many steps
+/// put each rule to the test.
+/// </summary>
+public sealed record LockstepRun(LockstepFailure? Failure, IReadOnlySet<string> Scenarios, int Steps)
+{
+    public IReadOnlyDictionary<string, int> ExercisedRules { get; init; } = new Dictionary<string, int>();
+}
 
 /// <summary>
 /// Runs a sequence of steps against a subject, stopping at the first step that breaks a rule. An exception
@@ -71,6 +77,7 @@ public static class LockstepRunner
         where TStep : notnull
     {
         var scenarios = new HashSet<string>();
+        var exercised = new Dictionary<string, int>();
         var trace = new List<string>();
         var operations = tracing ? new List<object>() : null;
         if (subject.CheckInitialState() is { } initial)
@@ -82,7 +89,11 @@ public static class LockstepRunner
 
         for (var i = 0; i < steps.Count; i++)
         {
-            var log = new StepLog(scenarios) { Tracing = tracing, FullCheck = i == last || (i + 1) % period == 0 };
+            var log = new StepLog(scenarios, exercised)
+            {
+                Tracing = tracing,
+                FullCheck = i == last || (i + 1) % period == 0,
+            };
             Violation? violation;
             try
             {
@@ -111,6 +122,6 @@ public static class LockstepRunner
             }
         }
 
-        return new LockstepRun(null, scenarios, steps.Count);
+        return new LockstepRun(null, scenarios, steps.Count) { ExercisedRules = exercised };
     }
 }

@@ -57,9 +57,17 @@ public static class ScenarioReport
     /// <summary>Checks a property that tallies scenarios, then prints the tally.</summary>
     public static void CheckWithTally(ITestOutputHelper output, IEnumerable<string> scenarios,
         Func<ScenarioTally, Property> property, int cases, [CallerMemberName] string testName = "",
+        [CallerFilePath] string sourceFile = "") =>
+        CheckWithTally(output, new ScenarioTally(scenarios), property, cases, testName, sourceFile);
+
+    /// <summary>
+    /// Checks a property that tallies scenarios and rule coverage (<paramref name="tally"/>, made with the rules
+    /// expected to be tested), then prints the tally.
+    /// </summary>
+    public static void CheckWithTally(ITestOutputHelper output, ScenarioTally tally,
+        Func<ScenarioTally, Property> property, int cases, [CallerMemberName] string testName = "",
         [CallerFilePath] string sourceFile = "")
     {
-        var tally = new ScenarioTally(scenarios);
         PropertyRunner.Check(output, property(tally), cases, testName: testName, sourceFile: sourceFile);
         output.WriteLine(tally.ToString());
     }

@@ -46,15 +46,24 @@ public static class SharedRules
     public static Rule<TStep> Unchanged<TStep>(Func<TStep, object> call, Func<TStep, MmError?> error,
         Func<TStep, string?> changed) =>
         Rule<TStep>.Of(UnchangedOnError, Level.Safe, step => error(step) is { } e && changed(step) is { } diff
-            ? $"{call(step)} failed with {e} but changed the state: {diff}"
-            : null);
+                ? $"{call(step)} failed with {e} but changed the state: {diff}"
+                : null,
+            step => error(step) is not null);
 
     /// <summary>
     /// The rule <see cref="SameState"/> at <paramref name="level"/>: <paramref name="diff"/> says how the
-    /// implementation's state differs from the model's, or null.
+    /// implementation's state differs from the model's, or null; <paramref name="exercised"/> whether the step
+    /// changed a state (the comparison then tests what it did).
     /// </summary>
-    public static Rule<TStep> Same<TStep>(Level level, Func<TStep, string?> diff) =>
-        Rule<TStep>.Of(SameState, level, step => diff(step) is { } d ? $"implementation vs model: {d}" : null);
+    public static Rule<TStep> Same<TStep>(Level level, Func<TStep, string?> diff, Func<TStep, bool> exercised) =>
+        Rule<TStep>.Of(SameState, level, step => diff(step) is { } d ? $"implementation vs model: {d}" : null,
+            exercised);
+
+    /// <summary>
+    /// The coverage name of an error kind: a step put the rule "this error, exactly when it applies" to the test
+    /// when the implementation returned it.
+    /// </summary>
+    public static string Returned(Type error) => $"returns {error.Name}";
 
     /// <summary>
     /// Null when a refusal that differs from the model's is permitted (below the exact level, an applicable error);

@@ -36,10 +36,14 @@ public abstract class Specification(ITestOutputHelper output)
     protected void Check(Property property, int cases, [CallerMemberName] string method = "") =>
         PropertyRunner.Check(Output, property, cases, testName: TestName(method), sourceFile: TestAssembly);
 
-    /// <summary>Checks a property that tallies the scenarios it reached, then prints the tally.</summary>
-    protected void CheckWithTally(IEnumerable<string> scenarios, Func<ScenarioTally, Property> property, int cases,
-        [CallerMemberName] string method = "") =>
-        ScenarioReport.CheckWithTally(Output, scenarios, property, cases, TestName(method), TestAssembly);
+    /// <summary>
+    /// Checks a property that tallies the scenarios it reached and the steps that put each of
+    /// <paramref name="rules"/> to the test, then prints the tally.
+    /// </summary>
+    protected void CheckWithTally(IEnumerable<string> scenarios, IEnumerable<string> rules,
+        Func<ScenarioTally, Property> property, int cases, [CallerMemberName] string method = "") =>
+        ScenarioReport.CheckWithTally(Output, new ScenarioTally(scenarios, rules), property, cases, TestName(method),
+            TestAssembly);
 }
 
 /// <summary>

@@ -38,7 +38,8 @@ public abstract class PagingSafeSpecification(ITestOutputHelper output) : Specif
 
     [Fact]
     public void Level1_safe_every_access_agrees_with_the_model_frames_have_one_owner_bad_input_changes_nothing() =>
-        CheckWithTally(PagingLockstep.AllScenarios, tally => Lockstepped(Format, Create, Level.Safe, tally),
+        CheckWithTally(PagingLockstep.AllScenarios, PagingLockstep.Coverage(Level.Safe),
+            tally => Lockstepped(Format, Create, Level.Safe, tally),
             Cases);
 
     /// <summary>The lockstep property for any paging system and group of checks: what every test here runs.</summary>
@@ -49,7 +50,7 @@ public abstract class PagingSafeSpecification(ITestOutputHelper output) : Specif
             PagingLockstep Subject() =>
                 new(create(format, scenario.Layout), new PagingModel(format, new BuddyModel(scenario.Layout)), checks);
             var run = LockstepRunner.Run(Subject(), scenario.Steps, Subject);
-            tally?.Add(run.Scenarios);
+            tally?.Add(run);
             return ScenarioReport.Verdict(run, PagingLockstep.AllScenarios, scenario.InvalidShare);
         });
 
@@ -72,7 +73,7 @@ public abstract class PagingSafeSpecification(ITestOutputHelper output) : Specif
 
             var violation = subject.TearDown(new StepLog());
             var after = impl.Snapshot();
-            var diff = after.Pages.DiffFrom(initial)
+            var diff = Teardown.LeftBehind(initial, after.Pages, PagingInvariants.Owners(after))
                 ?? (after.Spaces.IsEmpty && after.Cache.IsEmpty ? null
                 : $"left behind: {after.Spaces.Length} address spaces, {after.Cache.Length} page-cache pages");
             return ScenarioReport.TeardownVerdict(run.Steps, violation, PagingRules.RestoresInitial, diff,
@@ -104,6 +105,7 @@ public abstract class PagingExactSpecification(ITestOutputHelper output) : Pagin
 
     [Fact]
     public void Level3_exact_same_tables_entries_and_vmpte_bytes_as_the_model() =>
-        CheckWithTally(PagingLockstep.AllScenarios, tally => Lockstepped(Format, Create, Level.All, tally),
+        CheckWithTally(PagingLockstep.AllScenarios, PagingLockstep.Coverage(Level.All),
+            tally => Lockstepped(Format, Create, Level.All, tally),
             Cases);
 }

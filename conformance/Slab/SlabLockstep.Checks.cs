@@ -31,23 +31,85 @@ public sealed partial class SlabLockstep
         SharedRules.Unchanged<SlabStepDone>(static d => d.Op, static d => d.Error,
             static d => d.Before is { } b && !d.After.SameAs(b) ? d.After.DiffFrom(b) : null),
         Rule<SlabStepDone>.Invariants(Level.Safe, static d =>
-            (d.Window is { } frames ? SlabInvariants.Window(d.After, frames) : SlabInvariants.All(d.After))
-            .FirstOrDefault() is { } broken ? broken with { Detail = $"implementation: {broken.Detail}" } : null),
+                (d.Window is { } frames ? SlabInvariants.Window(d.After, frames) : SlabInvariants.All(d.After))
+                .FirstOrDefault() is { } broken ? broken with { Detail = $"implementation: {broken.Detail}" } : null,
+            new(SlabInvariants.SlabGeometry, static d => NewSlab(d) is not null),
+            new(SlabInvariants.NoOverlap, static d => d.Returned is not null && d.Live.Count > 0),
+            new(SlabInvariants.PagesAreBuddyBlocks, static d => NewSlab(d) is not null || SlabsGone(d)),
+            new(SlabInvariants.ListMembership, static d => d.Error is null && ObjectAddress(d.Op) is not null),
+            new(SlabInvariants.ConstructorCount, static d => NewSlab(d) is { Ctor: not null })),
         Rule<SlabStepDone>.Of(SlabRules.ObjectOverlap, Level.Safe, static d =>
-            d.Returned is { } addr && d.Live.Any(o => o.Addr == addr)
-                ? $"{d.Op} returned {addr}, which is already a live object" : null),
+                d.Returned is { } addr && d.Live.Any(o => o.Addr == addr)
+                    ? $"{d.Op} returned {addr}, which is already a live object" : null,
+            static d => d.Returned is not null && d.Live.Count > 0),
         Rule<SlabStepDone>.Of(SlabRules.ObjectInSlab, Level.Safe,
-            static d => d.Returned is { } addr ? Misplaced(d.Op, addr, d.Before, d.After) : null),
-        Rule<SlabStepDone>.Of(SlabRules.OnlyLiveObjects, Level.Safe, static d => Liveness(d.Op, d.Error, d.Live)),
+            static d => d.Returned is { } addr ? Misplaced(d.Op, addr, d.Before, d.After) : null,
+            static d => d.Returned is not null),
+        Rule<SlabStepDone>.Of(SlabRules.OnlyLiveObjects, Level.Safe, static d => Liveness(d.Op, d.Error, d.Live),
+            static d => ObjectAddress(d.Op) is not null),
         Rule<SlabStepDone>.Of(SlabRules.NewSlabOnlyWhenNeeded, Level.Exact,
-            static d => d.Before is { } b ? NewSlabUnneeded(d.Op, d.Error, d.Returned, b, d.After) : null),
+            static d => d.Before is { } b ? NewSlabUnneeded(d.Op, d.Error, d.Returned, b, d.After) : null,
+            static d => d.Error is SlabOutOfMemory || (d.Returned is { } addr && HadSlabs(d, addr))),
         Rule<SlabStepDone>.Of(SlabRules.ConstructorOnce, Level.Exact,
-            static d => d.Before is { } b ? ConstructorCalls(d.Op, b, d.After) : null),
+            static d => d.Before is { } b ? ConstructorCalls(d.Op, b, d.After) : null,
+            static d => d.Returned is { } addr && d.After.SlabAt(addr) is ({ Ctor: not null }, _)),
         Rule<SlabStepDone>.Of(SlabRules.KmallocSizeClass, Level.Exact,
-            static d => SizeClass(d.Op, d.Returned, d.After)),
+            static d => SizeClass(d.Op, d.Returned, d.After),
+            static d => d is { Op: Kmalloc { Size: > 0 and <= KmallocSizes.MaxCacheSize }, Returned: not null }),
         Rule<SlabStepDone>.Of(SlabRules.FailsOnlyWhenExhausted, Level.Live,
-            static d => d.Before is { } b ? NotExhausted(d.Op, d.Error, b) : null),
+            static d => d.Before is { } b ? NotExhausted(d.Op, d.Error, b) : null,
+            static d => d.Error is SlabOutOfMemory or LargeKmallocOutOfMemory),
     ];
+
+    /// <summary>
+    /// The errors a slab allocator returns, each a rule ("exactly when it applies") that a step puts to the test by
+    /// returning it.
+    /// </summary>
+    public static IReadOnlyList<Type> ErrorKinds { get; } =
+    [
+        typeof(InvalidObjectSize), typeof(InvalidAlignment), typeof(UnknownCache), typeof(ObjectsRemaining),
+        typeof(BootCache), typeof(SlabOutOfMemory), typeof(LargeKmallocOutOfMemory), typeof(KmallocTooLarge),
+        typeof(AddressOutsideDirectMap), typeof(NotSlabPage), typeof(NotObjectStart), typeof(ObjectAlreadyFree),
+        typeof(WrongCache),
+    ];
+
+    /// <summary>
+    /// The rules a run at <paramref name="checks"/> puts to the test: model-permits, the rules of those levels, and
+    /// (safe level) every error kind.
+    /// </summary>
+    public static IReadOnlyList<string> Coverage(Level checks) =>
+    [
+        SharedRules.ModelPermits, .. Rule<SlabStepDone>.Names(Rules, checks),
+        .. (checks & Level.Safe) != 0 ? ErrorKinds.Select(SharedRules.Returned) : [],
+    ];
+
+    /// <summary>The cache a step gave a new slab (one its state before did not have), or null.</summary>
+    private static CacheState? NewSlab(SlabStepDone d) =>
+        d is { Returned: { } addr, Before: { } before } && d.After.SlabAt(addr) is var (cache, slab)
+        && before.Cache(cache.Id)?.Slabs.Any(s => s.Pfn == slab.Pfn) != true
+            ? cache
+            : null;
+
+    /// <summary>The step gave slabs back to the buddy allocator (a shrink or a destroy that freed some).</summary>
+    private static bool SlabsGone(SlabStepDone d) =>
+        d is { Error: null, Op: KmemCacheShrink or KmemCacheDestroy, Before: { } before }
+        && before.Caches.Sum(c => c.Slabs.Length) > d.After.Caches.Sum(c => c.Slabs.Length);
+
+    /// <summary>Whether the object's cache had slabs before: partial, empty and new were choices.</summary>
+    private static bool HadSlabs(SlabStepDone d, VirtAddr addr) =>
+        d.Before is { } before && d.After.SlabAt(addr) is var (cache, _)
+        && before.Cache(cache.Id) is { Slabs.IsEmpty: false };
+
+    /// <summary>The object a free, ksize, read or write passes, or null for the other calls.</summary>
+    private static VirtAddr? ObjectAddress(SlabOp op) => op switch
+    {
+        Kfree f => f.Addr,
+        KmemCacheFree f => f.Obj,
+        Ksize k => k.Addr,
+        ReadWord r => r.Obj,
+        WriteWord w => w.Obj,
+        _ => null,
+    };
 
     /// <summary>
     /// A new object lies in a slab of its cache, at a slot start, aligned and in use (kmalloc(0) is ZERO_SIZE_PTR; a

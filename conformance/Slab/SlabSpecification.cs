@@ -38,7 +38,8 @@ public abstract class SlabSafeSpecification(ITestOutputHelper output) : Specific
 
     [Fact]
     public void Level1_safe_impl_agrees_with_model_objects_never_overlap_and_invariants_hold() =>
-        CheckWithTally(SlabLockstep.AllScenarios, tally => Lockstepped(Create, Level.Safe, tally, ModelPages),
+        CheckWithTally(SlabLockstep.AllScenarios, SlabLockstep.Coverage(Level.Safe),
+            tally => Lockstepped(Create, Level.Safe, tally, ModelPages),
             Cases);
 
     /// <summary>The lockstep property for any allocator and group of checks: what every test here runs.</summary>
@@ -49,7 +50,7 @@ public abstract class SlabSafeSpecification(ITestOutputHelper output) : Specific
             SlabLockstep Subject() =>
                 new(create(scenario.Layout), new SlabModel((modelPages ?? BuddyModelPages)(scenario.Layout)), checks);
             var run = LockstepRunner.Run(Subject(), scenario.Steps, Subject);
-            tally?.Add(run.Scenarios);
+            tally?.Add(run);
             return Report(run, scenario);
         });
 
@@ -74,7 +75,8 @@ public abstract class SlabSafeSpecification(ITestOutputHelper output) : Specific
 
             var violation = subject.FreeAllAndShrink(new StepLog());
             var after = impl.Snapshot();
-            var diff = after.Pages.DiffFrom(initial.Pages)
+            var holders = SlabInvariants.Held(after).Select(h => (h.Block.Pfn, h.Owner));
+            var diff = Teardown.LeftBehind(initial.Pages, after.Pages, holders)
                 ?? (after.Caches.Any(c => !c.Slabs.IsEmpty) || !after.Large.IsEmpty ? $"slabs remain: {after}" : null);
             return ScenarioReport.TeardownVerdict(run.Steps, violation, SlabRules.RestoresInitial, diff,
                     "free every object, shrink every cache")
@@ -98,7 +100,8 @@ public abstract class SlabLiveSpecification(ITestOutputHelper output) : SlabSafe
 
     [Fact]
     public void Level2_live_allocation_fails_only_when_cache_and_buddy_are_exhausted() =>
-        CheckWithTally(SlabLockstep.AllScenarios, tally => Lockstepped(Create, Level.Live, tally, ModelPages),
+        CheckWithTally(SlabLockstep.AllScenarios, SlabLockstep.Coverage(Level.Live),
+            tally => Lockstepped(Create, Level.Live, tally, ModelPages),
             Cases);
 
     [Fact]
@@ -116,6 +119,7 @@ public abstract class SlabExactSpecification(ITestOutputHelper output) : SlabLiv
 
     [Fact]
     public void Level3_exact_partial_then_empty_then_new_slab_constructor_once_linux_size_classes() =>
-        CheckWithTally(SlabLockstep.AllScenarios, tally => Lockstepped(Create, Level.Exact, tally, ModelPages),
+        CheckWithTally(SlabLockstep.AllScenarios, SlabLockstep.Coverage(Level.Exact),
+            tally => Lockstepped(Create, Level.Exact, tally, ModelPages),
             Cases);
 }

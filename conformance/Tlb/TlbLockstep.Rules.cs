@@ -24,19 +24,50 @@ public sealed partial class TlbLockstep
     public static IReadOnlyList<Rule<TlbStepDone>> Rules { get; } =
     [
         Rule<TlbStepDone>.Invariants(Level.Safe, static d =>
-            TlbInvariants.CheckCoherence(d.After, d.Spaces).FirstOrDefault()
-            ?? TlbInvariants.CheckPagingStructureCoherence(d.After, d.Spaces).FirstOrDefault()),
+                TlbInvariants.CheckCoherence(d.After, d.Spaces).FirstOrDefault()
+                ?? TlbInvariants.CheckPagingStructureCoherence(d.After, d.Spaces).FirstOrDefault(),
+            new(TlbInvariants.Coherence, static d => ChangedTables(d) && d.Before.Cpus.Any(c => !c.Entries.IsEmpty)),
+            new(TlbInvariants.PagingStructureCoherence,
+                static d => ChangedTables(d) && d.Before.Cpus.Any(c => !c.PageTables.IsEmpty))),
         Rule<TlbStepDone>.Of(InstructionEffect, Level.Safe, static d =>
-            d is { Step: { } step, Call: { } call, Observed.IsOk: true } ? Instruction(step, call, d.Before, d.After)
-                : null),
-        Rule<TlbStepDone>.Of(OnlyAllowedEntries, Level.Safe, static d => NotAllowed(d.After, d.Model)),
+                d is { Step: { } step, Call: { } call, Observed.IsOk: true }
+                    ? Instruction(step, call, d.Before, d.After)
+                    : null,
+            static d => d is { Step: InvlpgStep or Cr3Step or PgeStep or InvpcidStep, Observed.IsOk: true }
+                && d.Before.Cpus.Any(c => !c.Entries.IsEmpty)),
+        Rule<TlbStepDone>.Of(OnlyAllowedEntries, Level.Safe, static d => NotAllowed(d.After, d.Model),
+            static d => d.Step is SwitchStep || d.After.Cpus.Sum(c => c.Misses) > d.Before.Cpus.Sum(c => c.Misses)),
         Rule<TlbStepDone>.Invariants(Level.Safe, static d => !d.Paging ? null
-            : (d.Spaces is null ? PagingInvariants.All(d.After.Paging) : PagingInvariants.Within(d.After.Paging))
-                .FirstOrDefault()),
+                : (d.Spaces is null ? PagingInvariants.All(d.After.Paging) : PagingInvariants.Within(d.After.Paging))
+                    .FirstOrDefault(),
+            new Exercise<TlbStepDone>(PagingInvariants.FrameOwnership, static d => d.Paging && FramesMoved(d))),
         SharedRules.Same<TlbStepDone>(Level.Safe, static d => !d.Paging ? null
-            : (d.Spaces is null ? d.Model.Paging.Snapshot() : d.Model.Paging.SnapshotOf(d.Spaces))
-                .DiffFrom(d.After.Paging)),
+                : (d.Spaces is null ? d.Model.Paging.Snapshot() : d.Model.Paging.SnapshotOf(d.Spaces))
+                    .DiffFrom(d.After.Paging),
+            static d => d.Paging && FramesMoved(d)),
     ];
+
+    /// <summary>
+    /// The errors a machine returns, each a rule ("exactly when it applies") that a step puts to the test by
+    /// returning it: the instructions' and the faults'.
+    /// </summary>
+    public static IReadOnlyList<Type> ErrorKinds { get; } =
+        [typeof(InvalidInstruction), typeof(NoAddressSpace), typeof(SegmentationFault)];
+
+    /// <summary>
+    /// The rules a run at <paramref name="checks"/> puts to the test: the result as walking gives it, the rules, and
+    /// every error kind.
+    /// </summary>
+    public static IReadOnlyList<string> Coverage(Level checks) =>
+        [SameResult, .. Rule<TlbStepDone>.Names(Rules, checks), .. ErrorKinds.Select(SharedRules.Returned)];
+
+    /// <summary>A step that can free or change page-table entries under other CPUs' caches, and succeeded.</summary>
+    private static bool ChangedTables(TlbStepDone d) =>
+        d is { Step: UnmapStep or ProtectStep or HeapStep or MigratePageStep or VfreeAreaStep or DestroyMmStep,
+            Observed.IsOk: true };
+
+    private static bool FramesMoved(TlbStepDone d) =>
+        !d.Before.Paging.Pages.Allocated.SequenceEqual(d.After.Paging.Pages.Allocated);
 
     /// <summary>An entry some CPU holds that no walk in its PCID produced since the last invalidation.</summary>
     private static string? NotAllowed(MachineSnapshot state, Machine model)

@@ -44,7 +44,8 @@ public abstract class TlbSpecification(ITestOutputHelper output) : Specification
 
     [Fact]
     public void Transparent_coherent_and_isolated_every_access_as_walking_every_entry_fresh_or_less_permissive() =>
-        CheckWithTally(TlbLockstep.AllScenarios, tally => Lockstepped(Format, Pcid, Create, tally, Checks), Cases);
+        CheckWithTally(TlbLockstep.AllScenarios, TlbLockstep.Coverage(Checks),
+            tally => Lockstepped(Format, Pcid, Create, tally, Checks), Cases);
 
     /// <summary>The checks of the class's level: the TLB's rules, and at the exact level Linux's precedence.</summary>
     private Level Checks => Level == Level.Exact ? Level.Safe | Level.Exact : Level.Safe;
@@ -61,7 +62,7 @@ public abstract class TlbSpecification(ITestOutputHelper output) : Specification
                     _ => new AllowedEntries()),
                 checks);
             var run = LockstepRunner.Run(Subject(), scenario.Steps, Subject);
-            tally?.Add(run.Scenarios);
+            tally?.Add(run);
             return ScenarioReport.Verdict(run, TlbLockstep.AllScenarios, scenario.InvalidShare);
         });
 }

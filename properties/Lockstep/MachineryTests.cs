@@ -14,8 +14,8 @@ public sealed class MachineryTests
 {
     private static readonly Rule<int>[] Rules =
     [
-        Rule<int>.Of("negative", Level.Safe, n => n < 0 ? $"{n} < 0" : null),
-        Rule<int>.Of("odd", Level.Exact, n => n % 2 != 0 ? $"{n} is odd" : null),
+        Rule<int>.Of("negative", Level.Safe, n => n < 0 ? $"{n} < 0" : null, n => n <= 1),
+        Rule<int>.Of("odd", Level.Exact, n => n % 2 != 0 ? $"{n} is odd" : null, _ => true),
     ];
 
     [Fact]
@@ -41,6 +41,25 @@ public sealed class MachineryTests
         Assert.Equal(new Violation("negative", "-3 < 0"), Rule<int>.FirstBroken(Rules, -3, Level.All));
         Assert.Equal(new Violation("odd", "3 is odd"), Rule<int>.FirstBroken(Rules, 3, Level.All));
         Assert.Null(Rule<int>.FirstBroken(Rules, 3, Level.Safe));
+    }
+
+    [Fact]
+    public void Rule_coverage_counts_the_steps_that_put_each_rule_to_the_test_at_the_levels_checked()
+    {
+        var log = new StepLog();
+        foreach (var n in new[] { 0, 1, 2, 4 })
+        {
+            Rule<int>.Cover(Rules, n, Level.Safe, log);
+        }
+
+        Assert.Equal(new Dictionary<string, int> { ["negative"] = 2 }, log.ExercisedRules);
+        Assert.Equal(["negative", "odd"], Rule<int>.Names(Rules, Level.All));
+        Assert.Equal(["odd"], Rule<int>.Names(Rules, Level.Exact));
+        var tally = new ScenarioTally([], ["negative", "odd"]);
+        tally.Add(new LockstepRun(null, new HashSet<string>(), 4) { ExercisedRules = log.ExercisedRules });
+        Assert.Equal(["odd"], tally.Unexercised);
+        Assert.Contains("      2  negative", tally.ToString(), StringComparison.Ordinal);
+        Assert.Contains("odd  (NEVER TESTED)", tally.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,49 @@
+using FsCheck;
+using MMSpec.Conformance.Buddy;
+using MMSpec.Conformance.Slab;
+using MMSpec.Conformance.Tlb;
+using MMSpec.Impl.Buddy;
+using MMSpec.Impl.Paging;
+using MMSpec.Impl.Slab;
+using MMSpec.Model.Paging;
+using MMSpec.Properties.Tlb;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace MMSpec.Properties.Lockstep;
+
+/// <summary>
+/// Every rule is put to the test by the default campaign: each component's generator, at its specification's case
+/// count, from a fixed seed (so the verdict cannot change between runs), checked at every level, reaches a state in
+/// which each rule, each invariant clause and each error kind could have failed. A rule no step tests is a rule the
+/// properties only claim to check.
+/// </summary>
+public sealed class RuleCoverageTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void The_buddy_campaign_tests_every_buddy_rule() =>
+        AssertCovered(BuddyLockstep.Coverage(Level.All), BuddyLockstep.AllScenarios, 150,
+            tally => BuddySafeSpecification.Lockstepped(layout => new BuddyAllocator(layout), Level.All, tally));
+
+    [Fact]
+    public void The_slab_campaign_tests_every_slab_rule() =>
+        AssertCovered(SlabLockstep.Coverage(Level.All), SlabLockstep.AllScenarios, 100,
+            tally => SlabSafeSpecification.Lockstepped(
+                layout => new SlabAllocator(new BuddyAllocator(layout)), Level.All, tally));
+
+    [Fact]
+    public void The_tlb_campaign_tests_every_tlb_rule() =>
+        AssertCovered(TlbLockstep.Coverage(Level.All), TlbLockstep.AllScenarios, 60,
+            tally => TlbSpecification.Lockstepped(PagingFormat.FourLevel, pcid: true, (format, layout, config) =>
+                TlbImplProperties.Watched(new PagingSystem(format, new BuddyAllocator(layout)), config), tally,
+                Level.All));
+
+    private void AssertCovered(IReadOnlyList<string> rules, IReadOnlyList<string> scenarios, int cases,
+        Func<ScenarioTally, Property> property)
+    {
+        var tally = new ScenarioTally(scenarios, rules);
+        PropertyRunner.CheckFrom(output, property(tally), cases, BrokenVariant.Seed);
+        output.WriteLine(tally.ToString());
+        Assert.Empty(tally.Unexercised);
+    }
+}
