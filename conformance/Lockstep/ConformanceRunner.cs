@@ -23,36 +23,60 @@ public static class ConformanceRunner
     /// Runs every test of the specifications <paramref name="create"/> builds (one call per test, with the output
     /// the test writes to), optionally only those whose "Class.Method" name contains <paramref name="filter"/>.
     /// </summary>
-    public static int Run(TextWriter writer, Func<ITestOutputHelper, Specification> create, string? filter = null)
+    public static int Run(TextWriter writer, Func<ITestOutputHelper, Specification> create, string? filter = null) =>
+        Run(writer, create, (type, test) => filter is null
+            || $"{type.Name}.{test.Name}".Contains(filter, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Runs the tests of the specifications <paramref name="create"/> builds that <paramref name="include"/> takes
+    /// (given the class and the test method): the mmspec command chooses a level's tests this way.
+    /// </summary>
+    public static int Run(TextWriter writer, Func<ITestOutputHelper, Specification> create,
+        Func<Type, MethodInfo, bool> include)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(create);
+        ArgumentNullException.ThrowIfNull(include);
         var type = create(new BufferOutput()).GetType();
-        var tests = TestsOf(type)
-            .Where(m => filter is null || $"{type.Name}.{m.Name}".Contains(filter, StringComparison.Ordinal))
-            .ToList();
-        writer.WriteLine($"MMSpec conformance: {type.FullName}, {tests.Count} tests");
+        var count = TestsOf(type).Count(m => include(type, m));
+        writer.WriteLine($"MMSpec conformance: {type.FullName}, {count} tests");
         var (passed, failed) = (0, 0);
-        foreach (var test in tests)
+        foreach (var result in Each(create, include))
         {
-            var output = new BufferOutput();
-            var clock = Stopwatch.StartNew();
-            var failure = RunOne(create(output), test);
-            var seconds = clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
-            if (failure is null)
+            var seconds = result.Time.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+            if (result.Passed)
             {
                 passed++;
-                writer.WriteLine($"  pass  {test.Name} ({seconds} s)");
+                writer.WriteLine($"  pass  {result.Test} ({seconds} s)");
                 continue;
             }
 
             failed++;
-            writer.WriteLine($"  FAIL  {test.Name} ({seconds} s)");
-            writer.WriteLine(Indent(output.Text.Length > 0 ? output.Text : failure));
+            writer.WriteLine($"  FAIL  {result.Test} ({seconds} s)");
+            writer.WriteLine(Indent(result.Report));
         }
 
         writer.WriteLine($"Checks: {passed} passed, {failed} failed");
-        return tests.Count == 0 ? 2 : failed == 0 ? 0 : 1;
+        return count == 0 ? 2 : failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Runs the tests <paramref name="include"/> takes one at a time, in name order, each on a fresh specification,
+    /// and yields each one's result as it ends: the test, whether it passed, how long it took, and for a failure the
+    /// report its property wrote (or the exception).
+    /// </summary>
+    public static IEnumerable<CheckResult> Each(Func<ITestOutputHelper, Specification> create,
+        Func<Type, MethodInfo, bool> include)
+    {
+        var type = create(new BufferOutput()).GetType();
+        foreach (var test in TestsOf(type).Where(m => include(type, m)))
+        {
+            var output = new BufferOutput();
+            var clock = Stopwatch.StartNew();
+            var failure = RunOne(create(output), test);
+            yield return new CheckResult(test.Name, failure is null, clock.Elapsed,
+                failure is null ? output.Text : output.Text.Length > 0 ? output.Text : failure);
+        }
     }
 
     /// <summary>The tests of a specification class: its public parameterless [Fact] methods, by name.</summary>
@@ -92,3 +116,9 @@ public static class ConformanceRunner
             _text.AppendLine(string.Format(CultureInfo.InvariantCulture, format, args));
     }
 }
+
+/// <summary>
+/// One test's result: its name, the verdict, the time it took, and what its property wrote (the statistics, or the
+/// failure report: broken rule, seed, shrunk steps, replay command).
+/// </summary>
+public sealed record CheckResult(string Test, bool Passed, TimeSpan Time, string Report);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using MMSpec.Conformance.Protocol;
 using MMSpec.Model.Core;
 
 namespace MMSpec.Conformance.Lockstep;
@@ -39,7 +40,8 @@ public sealed record LockstepRun(LockstepFailure? Failure, IReadOnlySet<string> 
 
 /// <summary>
 /// Runs a sequence of steps against a subject, stopping at the first step that breaks a rule. An exception
-/// thrown by the implementation or the model is itself a failure (rule "no-exception").
+/// thrown by the implementation or the model is itself a failure (rule "no-exception"), but not a
+/// <see cref="ProtocolException"/>: a process under test that broke the protocol broke no rule.
 /// </summary>
 public static class LockstepRunner
 {
@@ -99,7 +101,7 @@ public static class LockstepRunner
             {
                 violation = subject.Apply(steps[i], log);
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
+            catch (Exception e) when (e is not OutOfMemoryException and not ProtocolException)
             {
                 violation = new Violation(NoException, $"{e.GetType().Name}: {e.Message}");
             }

@@ -1,0 +1,30 @@
+using MMSpec.Conformance.Lockstep;
+
+namespace MMSpec.Cli.Check;
+
+/// <summary>What `mmspec check` was asked to do, parsed and validated.</summary>
+public sealed record CheckOptions(string Component, string? Exec, bool Builtin, Level Level, int? Cases, ulong? Seed,
+    TimeSpan Timeout, bool Json)
+{
+    /// <summary>The components the command checks built in; through a process (protocol 1), buddy only.</summary>
+    public static IReadOnlyList<string> Components { get; } = ["buddy", "slab", "paging", "tlb"];
+
+    /// <summary>Null when the options make sense together, else what is wrong (a usage error, exit code 2).</summary>
+    public string? Problem() =>
+        !Components.Contains(Component) ? $"unknown component \"{Component}\" (one of {string.Join(", ", Components)})"
+        : (Exec is null) == !Builtin ? "give either --exec \"<command line>\" or --builtin"
+        : Exec is not null && Component != "buddy"
+            ? $"protocol version 1 defines the buddy allocator only; {Component} runs with --builtin"
+        : Cases is <= 0 ? "--cases must be at least 1"
+        : Timeout <= TimeSpan.Zero ? "--timeout must be positive"
+        : null;
+
+    /// <summary>The level a --level word names, or null.</summary>
+    public static Level? LevelOf(string word) => word switch
+    {
+        "safe" => Level.Safe,
+        "live" => Level.Live,
+        "exact" => Level.Exact,
+        _ => null,
+    };
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using MMSpec.Cli.Buddy;
+using MMSpec.Cli.Paging;
+using MMSpec.Cli.Slab;
+using MMSpec.Cli.Tlb;
+using MMSpec.Conformance.Lockstep;
+using MMSpec.Conformance.Protocol;
+using Xunit.Abstractions;
+
+namespace MMSpec.Cli.Check;
+
+/// <summary>
+/// One `mmspec check`: the process started and greeted (or the implementation built in), the level's properties of
+/// the component run one by one from one seed, and the results.
+/// </summary>
+public sealed class CheckRun(CheckOptions options)
+{
+    /// <summary>What the run found: each property's result, and the protocol error that stopped it, if any.</summary>
+    public sealed record Outcome(IReadOnlyList<CheckResult> Results, ProtocolException? Fault, ulong Seed,
+        long Requests, TimeSpan Time);
+
+    /// <summary>
+    /// Runs the check; <paramref name="progress"/> sees each result as it ends. Every property replays from the same
+    /// seed (MMSPEC_REPLAY), so a run is repeated exactly with --seed.
+    /// </summary>
+    public Outcome Run(Action<CheckResult> progress, Action<Target>? started = null)
+    {
+        var seed = options.Seed ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
+        Environment.SetEnvironmentVariable(PropertyRunner.ReplayVariable, $"{seed},{PropertyRunner.Gamma}");
+        var clock = Stopwatch.StartNew();
+        using var session = options.Exec is { } command
+            ? new ProtocolSession(new ProcessChannel(command, options.Timeout))
+            : null;
+        var results = new List<CheckResult>();
+        try
+        {
+            session?.Hello(options.Component);
+            var target = new Target(options.Component, options.Level, options.Cases, seed, session);
+            started?.Invoke(target);
+            foreach (var result in ConformanceRunner.Each(Specification(target), (_, test) => target.Includes(test.Name)))
+            {
+                results.Add(result);
+                progress(result);
+                if (session?.Fault is not null)
+                {
+                    break;
+                }
+            }
+        }
+        catch (ProtocolException e)
+        {
+            return new Outcome(results, e, seed, session?.Channel.Requests ?? 0, clock.Elapsed);
+        }
+
+        return new Outcome(results, session?.Fault, seed, session?.Channel.Requests ?? 0, clock.Elapsed);
+    }
+
+    private static Func<ITestOutputHelper, Specification> Specification(Target target) => target.Component switch
+    {
+        "buddy" => output => new BuddyTarget(output, target),
+        "slab" => output => new SlabTarget(output, target),
+        "paging" => output => new PagingTarget(output, target),
+        "tlb" => output => new TlbTarget(output, target),
+        _ => throw new ArgumentOutOfRangeException(nameof(target), target.Component, "checked by CheckOptions"),
+    };
+}

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace MMSpec.Conformance.Protocol;
+
+/// <summary>
+/// A process under test and the JSON lines to and from it (docs/protocol.md): one request per line on its standard
+/// input, one answer per line from its standard output, each within a time limit; its standard error kept, the
+/// last lines, for the report of a protocol error.
+/// </summary>
+public sealed class ProcessChannel : IDisposable
+{
+    /// <summary>How many of the process's last standard-error lines a protocol error shows.</summary>
+    public const int StderrLines = 20;
+
+    private readonly Process _process;
+    private readonly Queue<string> _stderr = new();
+    private readonly TimeSpan _timeout;
+
+    /// <summary>
+    /// Starts <paramref name="command"/> through /bin/sh -c (so a command line with arguments works as typed), in
+    /// <paramref name="directory"/> when given.
+    /// </summary>
+    public ProcessChannel(string command, TimeSpan timeout, string? directory = null)
+    {
+        _timeout = timeout;
+        var start = new ProcessStartInfo("/bin/sh")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = new UTF8Encoding(false),
+            StandardInputEncoding = new UTF8Encoding(false),
+            WorkingDirectory = directory ?? Environment.CurrentDirectory,
+        };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"exec {command}");
+        _process = new Process { StartInfo = start };
+        _process.ErrorDataReceived += (_, line) => KeepStderr(line.Data);
+        try
+        {
+            _process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new ProtocolException(ProtocolFault.Start, e.Message, $"start {command}", string.Empty);
+        }
+
+        _process.BeginErrorReadLine();
+        Command = command;
+    }
+
+    /// <summary>The command line the process was started with.</summary>
+    public string Command { get; }
+
+    /// <summary>Requests sent so far.</summary>
+    public long Requests { get; private set; }
+
+    /// <summary>Sends one request line and returns the answer line; a crash or a hang is a protocol error.</summary>
+    public string Send(string request)
+    {
+        Debug.Assert(!request.Contains('\n', StringComparison.Ordinal), "one request per line");
+        Requests++;
+        try
+        {
+            _process.StandardInput.Write(request);
+            _process.StandardInput.Write('\n');
+            _process.StandardInput.Flush();
+        }
+        catch (IOException e)
+        {
+            throw Fail(ProtocolFault.Crash, $"the process stopped reading its input ({e.Message})", request);
+        }
+
+        var reading = _process.StandardOutput.ReadLineAsync();
+        if (!reading.Wait(_timeout))
+        {
+            throw Fail(ProtocolFault.Timeout, $"no answer within {_timeout.TotalSeconds:0.###} s", request);
+        }
+
+        return reading.Result ?? throw Fail(ProtocolFault.Crash, ExitText(), request);
+    }
+
+    /// <summary>A protocol error about <paramref name="request"/>, with the process's last standard-error lines.</summary>
+    public ProtocolException Fail(ProtocolFault fault, string message, string request)
+    {
+        // The error reader runs on its own thread: give it a moment to catch up with a process that just died.
+        _process.WaitForExit(TimeSpan.FromMilliseconds(200));
+        lock (_stderr)
+        {
+            return new ProtocolException(fault, message, request, string.Join('\n', _stderr.Select(l => $"    {l}")));
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _process.StandardInput.Close();
+            if (!_process.WaitForExit(TimeSpan.FromSeconds(2)))
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone: nothing to stop.
+        }
+        catch (IOException)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+    }
+
+    private string ExitText() =>
+        _process.WaitForExit(TimeSpan.FromSeconds(1))
+            ? $"the process exited with code {_process.ExitCode} before answering"
+            : "the process closed its standard output before answering";
+
+    private void KeepStderr(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_stderr)
+        {
+            _stderr.Enqueue(line);
+            while (_stderr.Count > StderrLines)
+            {
+                _stderr.Dequeue();
+            }
+        }
+    }
+}
