@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MMSpec.Cli.Check;
+using MMSpec.Cli.Serve;
 using MMSpec.Cli.Trace;
 
 var root = new RootCommand("mmspec: check a memory manager against MMSpec's reference model (docs/protocol.md)")
@@ -7,5 +8,6 @@ var root = new RootCommand("mmspec: check a memory manager against MMSpec's refe
     CheckCommand.Create(),
     TraceCommand.Create(),
     ProcCommand.Create(),
+    ServeCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -63,6 +63,12 @@ public static class CheckCommand
     {
         var human = options.Json ? Console.Error : Console.Out;
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(human) });
+        if (Console.IsOutputRedirected || options.Json)
+        {
+            // A log or a pipe: lines as long as the report's, not wrapped at a terminal's 80 columns.
+            console.Profile.Width = 160;
+        }
+
         var live = !options.Json && !Console.IsOutputRedirected;
         var outcome = live ? WithProgress(options, console) : new CheckRun(options).Run(r => Line(console, r));
         CheckReport.Table(console, options, outcome);

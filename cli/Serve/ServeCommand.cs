@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MMSpec.Conformance.Protocol;
+using MMSpec.Impl.Buddy;
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
+
+namespace MMSpec.Cli.Serve;
+
+/// <summary>
+/// `mmspec serve buddy`: MMSpec's own buddy allocator behind the protocol, on standard input and output. What a
+/// process under test does, written in C#: the round trip's reference, and the in-process figure the protocol's
+/// speed is measured against.
+/// </summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var component = new Argument<string>("component") { Description = "buddy" };
+        var command = new Command("serve", "serve MMSpec's own implementation over the protocol (stdin/stdout)")
+        {
+            component,
+        };
+        command.SetAction(parsed =>
+        {
+            if (parsed.GetValue(component) != "buddy")
+            {
+                Console.Error.WriteLine("mmspec serve: protocol version 1 defines the buddy allocator only");
+                return 2;
+            }
+
+            using var input = new StreamReader(Console.OpenStandardInput());
+            using var output = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false, NewLine = "\n" };
+            Serve(input, output);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Answers each request line until the input ends.</summary>
+    public static void Serve(TextReader input, TextWriter output)
+    {
+        IBuddyAllocator? buddy = null;
+        while (input.ReadLine() is { } line)
+        {
+            output.WriteLine(Answer(line, ref buddy));
+            output.Flush();
+        }
+    }
+
+    private static string Answer(string line, ref IBuddyAllocator? buddy)
+    {
+        var op = JsonNode.Parse(line)?["op"]?.GetValue<string>();
+        switch (op)
+        {
+            case "hello":
+                return MmJson.Serialize(Result<HelloAnswer>.Ok(new HelloAnswer(ProtocolSession.Version, "buddy", [])));
+            case "reset":
+                buddy = new BuddyAllocator(MmJson.Deserialize<ResetRequest>(line).Layout);
+                return MmJson.Serialize(Result<Unit>.Ok(Unit.Value));
+            case "snapshot" when buddy is not null:
+                return MmJson.Serialize(Result<BuddySnapshot>.Ok(buddy.Snapshot()));
+            case "alloc_pages" or "free_pages" when buddy is not null:
+                return Call(buddy, MmJson.Deserialize<BuddyOp>(line));
+            default:
+                return JsonSerializer.Serialize(new { error = "UnknownOp", op });
+        }
+    }
+
+    private static string Call(IBuddyAllocator buddy, BuddyOp op) => op switch
+    {
+        AllocPages a => MmJson.Serialize(buddy.AllocPages(a.Order, a.HighestZone)),
+        FreePages f => MmJson.Serialize(buddy.FreePages(f.Pfn, f.Order)),
+        _ => throw new InvalidDataException($"not a buddy call: {op}"),
+    };
+}
