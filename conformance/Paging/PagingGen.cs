@@ -59,9 +59,12 @@ public static class PagingGen
         from unmaps in Gen.ListOf(MunmapGen(), Math.Max(1, length / 4))
         select maps.Concat(touches).Concat(unmaps);
 
-    /// <summary>Write every page of a new anonymous mapping, unmap it, map again and read: freed frames come back, and
-    /// must read as zero.</summary>
-    private static Gen<IEnumerable<PagingStep>> Reuse() => WriteThenRead(6, (map, _) => [new MunmapRecent(), map]);
+    /// <summary>Write every page of a new anonymous mapping, unmap it, map again, write each page elsewhere and read:
+    /// the write faults take the freed frames back, which must read as zero (a read fault alone would map the zero
+    /// page).</summary>
+    private static Gen<IEnumerable<PagingStep>> Reuse() =>
+        WriteThenRead(6, (map, pages) =>
+            new PagingStep[] { new MunmapRecent(), map }.Concat(EachPage(map.Mm, pages, Access.Write, 1, 16)));
 
     /// <summary>Write every page of a new anonymous mapping, migrate each (and the page past its end), read them:
     /// contents move with the page.</summary>
@@ -79,10 +82,10 @@ public static class PagingGen
         select new PagingStep[] { map }.Concat(EachPage(mm, pages, Access.Write, (byte)value))
             .Concat(between(map, pages)).Concat(EachPage(mm, pages, Access.Read, 0));
 
-    private static IEnumerable<PagingStep> EachPage(int mm, int pages, Access access, byte value) =>
+    private static IEnumerable<PagingStep> EachPage(int mm, int pages, Access access, byte value, int offset = 8) =>
         Enumerable.Range(0, pages)
-            .Select(i => (PagingStep)new AccessStep(mm, AccessTarget.Recent, 0, (i * 4096) + 8, access, Privilege.User,
-            value));
+            .Select(i => (PagingStep)new AccessStep(mm, AccessTarget.Recent, 0, (i * 4096) + offset, access,
+                Privilege.User, value));
 
     /// <summary>Accesses ever further below the stack, past the 8 MiB limit.</summary>
     private static Gen<IEnumerable<PagingStep>> StackGrowth(int length) =>

@@ -37,8 +37,9 @@ public sealed partial class PagingSystem
 
     /// <summary>
     /// handle_pte_fault for a page that is not present: every frame needed (missing tables, then the page)
-    /// allocated first, so running out changes nothing; then __pte_alloc down the walk and do_anonymous_page,
-    /// do_read_fault / do_shared_fault (the page-cache page) or do_cow_fault (a private copy).
+    /// allocated first, so running out changes nothing; then __pte_alloc down the walk and do_anonymous_page (a write:
+    /// a cleared page; a read or fetch: the zero page, no frame), do_read_fault / do_shared_fault (the page-cache page)
+    /// or do_cow_fault (a private copy).
     /// </summary>
     private Result<Unit> FaultIn(ImplMm m, Vma vma, ulong page, AccessKind access)
     {
@@ -51,10 +52,11 @@ public sealed partial class PagingSystem
         }
 
         var tables = Format.Depth - 1 - depth;
+        var zero = vma.Backing is null && access != AccessKind.Write;
         var cow = vma.Backing is { Shmem: false } && !vma.Shared && access == AccessKind.Write;
         var key = vma.Backing is { } obj ? (obj, vma.PgOffOf(page)) : default;
         var cached = default(Pfn);
-        var newPage = vma.Backing is null || cow || !_cache.TryGet(key, out cached);
+        var newPage = !zero && (vma.Backing is null || cow || !_cache.TryGet(key, out cached));
         var needed = tables + (newPage ? 1 : 0);
         if (!AllocFrames(needed, _frames))
         {
@@ -67,8 +69,9 @@ public sealed partial class PagingSystem
             table = ChildOrNew(m, table, depth, page, _frames, ref next);
         }
 
-        var frame = newPage ? _frames[next] : cached;
-        if (vma.Backing is null || cow)
+        var frame = zero ? _zeroPage : newPage ? _frames[next] : cached;
+        var anonymous = !zero && (vma.Backing is null || cow);
+        if (anonymous)
         {
             if (cow)
             {
@@ -81,7 +84,7 @@ public sealed partial class PagingSystem
 
             m.CountPage(null, 1);
         }
-        else
+        else if (!zero)
         {
             if (newPage)
             {
@@ -93,20 +96,22 @@ public sealed partial class PagingSystem
             m.CountPage(key.obj, 1);
         }
 
-        SetEntry(table, Format.IndexOf(page, Format.Depth - 1),
-            PagingFormat.MakeEntry(frame, PteFor(vma, vma.Backing is null || cow)));
+        SetEntry(table, Format.IndexOf(page, Format.Depth - 1), PagingFormat.MakeEntry(frame, PteFor(vma, anonymous)));
         return Unit.Value;
     }
 
     /// <summary>
-    /// do_wp_page on a private file mapping's page-cache page: copy it to a new anonymous page, writable.
+    /// do_wp_page, wp_page_copy: the zero page (is_zero_pfn) is replaced by a new cleared page, a private file
+    /// mapping's page-cache page by a copy; the new anonymous page is writable and counted in MM_ANONPAGES.
     /// </summary>
     private Result<Unit> BreakCow(ImplMm m, Vma vma, ulong page)
     {
         var table = LeafTable(m, page)!.Value;
         var index = Format.IndexOf(page, Format.Depth - 1);
         var old = Entry(table, index);
-        if (_cache.OwnerOf(PagingFormat.FrameOf(old)) is not { } key || vma.Shared)
+        var oldFrame = PagingFormat.FrameOf(old);
+        var owner = _cache.OwnerOf(oldFrame);
+        if ((owner is null && oldFrame != _zeroPage) || vma.Shared)
         {
             throw new InvalidOperationException(
                 $"write fault on {page:x} in {vma}, which is writable: the entry should have been");
@@ -117,15 +122,27 @@ public sealed partial class PagingSystem
             return new FaultOutOfMemory(new VirtAddr(page), 1);
         }
 
-        _memory.Copy(PagingFormat.FrameOf(old), _frames[0]);
+        if (owner is null)
+        {
+            // vma_alloc_zeroed_movable_folio: a new page of zeroes, not a copy of the zero page's frame.
+            _memory.Clear(_frames[0]);
+        }
+        else
+        {
+            _memory.Copy(oldFrame, _frames[0]);
+        }
+
         SetEntry(table, index,
             PagingFormat.MakeEntry(_frames[0], PteFor(vma, true) | (Format.FlagsOf(old) & PteFlags.Accessed)));
-        m.CountPage(key.Backing, -1);
         m.CountPage(null, 1);
-        _cache.Map(key, -1);
-        if (_cache.EvictIfUnmapped(key, _memory) is { } evicted)
+        if (owner is { } key)
         {
-            Free(evicted);
+            m.CountPage(key.Backing, -1);
+            _cache.Map(key, -1);
+            if (_cache.EvictIfUnmapped(key, _memory) is { } evicted)
+            {
+                Free(evicted);
+            }
         }
 
         return Unit.Value;

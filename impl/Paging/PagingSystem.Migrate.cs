@@ -29,6 +29,11 @@ public sealed partial class PagingSystem
         }
 
         var old = PagingFormat.FrameOf(entry);
+        if (old == _zeroPage)
+        {
+            return new NotMigratable(addr, NotMigratable.ZeroPage);
+        }
+
         if (_cache.OwnerOf(old) is not null)
         {
             return new NotMigratable(addr, "a page-cache page; only anonymous pages migrate here");

@@ -63,9 +63,15 @@ public sealed partial class PagingSystem
             }
             else if (action == LeafAction.Protect)
             {
-                var anonymous = _cache.OwnerOf(frame) is null;
+                // can_change_pte_writable: only a page of the mapping's own; the zero page stays read-only.
+                var anonymous = frame != _zeroPage && _cache.OwnerOf(frame) is null;
                 SetEntry(table, index, PagingFormat.MakeEntry(frame, PteFor(m.Vmas.Find(at)!, anonymous)
                     | (Format.FlagsOf(entry) & (PteFlags.Accessed | PteFlags.Dirty))));
+            }
+            else if (frame == _zeroPage)
+            {
+                // zap_present_ptes: the zero page is special (vm_normal_page is NULL): no RSS, nothing to free.
+                SetEntry(table, index, 0);
             }
             else
             {

@@ -118,8 +118,8 @@ public sealed partial class PagingSystem
             if (depth == Format.Depth - 1)
             {
                 var owner = _cache.OwnerOf(frame);
-                pages.Add(new PageState(at, frame, Format.FlagsOf(entry),
-                    new PageOwner(owner?.Backing, owner?.PgOff ?? 0)));
+                pages.Add(new PageState(at, frame, Format.FlagsOf(entry), frame == _zeroPage ? PageOwner.ZeroPage
+                    : new PageOwner(owner?.Backing, owner?.PgOff ?? 0)));
                 continue;
             }
 

@@ -31,6 +31,9 @@ public sealed partial class PagingSystem : IPagingSystem
     // The vmalloc range's second-level table: what the kernel's PGD entry points to, in every PGD.
     private readonly Pfn _vmallocTable;
 
+    // empty_zero_page: the frame every read fault on private anonymous memory maps, read-only; nobody's RSS.
+    private readonly Pfn _zeroPage;
+
     // Shmem objects by the mm that created them, and those an unmap may have left without a VMA.
     private readonly Dictionary<int, AsId> _shmemOwner = [];
     private readonly HashSet<int> _shmemMaybeDead = [];
@@ -56,6 +59,9 @@ public sealed partial class PagingSystem : IPagingSystem
             ? table.Value
             : throw new InvalidOperationException("no frame for the kernel's vmalloc table");
         _memory.Clear(_vmallocTable);
+        var zero = pages.AllocPages(new Order(0), ZoneType.Normal);
+        _zeroPage = zero.IsOk ? zero.Value : throw new InvalidOperationException("no frame for the zero page");
+        _memory.Clear(_zeroPage);
     }
 
     private enum LeafAction
@@ -203,7 +209,7 @@ public sealed partial class PagingSystem : IPagingSystem
         Collect(_vmallocTable, 1, Format.VmallocStart, Format.EntriesPerTable, kernelTables, kernelPages);
         return new PagingSnapshot(
             Format, [.. spaces], [.. _cache.Sorted()], [.. _vmalloc],
-            ByDepthThenIndex(kernelTables), [.. kernelPages], Pages.Snapshot());
+            ByDepthThenIndex(kernelTables), [.. kernelPages], _zeroPage, Pages.Snapshot());
     }
 
     /// <summary>

@@ -51,9 +51,13 @@ public sealed record NotVmallocArea(VirtAddr Addr) : MmError
 }
 
 /// <summary>
-/// migrate_pages refused a page: none is mapped at the address, or it is a page-cache page (file or shmem).
+/// migrate_pages refused a page: none is mapped at the address, it is the zero page, or it is a page-cache page (file
+/// or shmem).
 /// </summary>
 public sealed record NotMigratable(VirtAddr Addr, string Why) : MmError, IErrorReason
 {
+    /// <summary>The reason for the shared zero page, which is no page of the address space's own.</summary>
+    public const string ZeroPage = "the zero page";
+
     public override string Message => $"page at {Addr} cannot be migrated: {Why}";
 }

@@ -28,7 +28,8 @@ public static class PagingInvariants
 
     /// <summary>
     /// Every allocated frame has exactly one owner (a PGD, a table, an anonymous page, a page-cache page, a
-    /// vmalloc page) and every owned frame is allocated: nothing owned twice, nothing leaked.
+    /// vmalloc page, the zero page) and every owned frame is allocated: nothing owned twice, nothing leaked. The zero
+    /// page is owned once, however many entries map it.
     /// </summary>
     public static IEnumerable<Violation> CheckFrameOwnership(PagingSnapshot s) =>
         CheckFrameOwnership(s, complete: true);
@@ -84,21 +85,28 @@ public static class PagingInvariants
             .Concat(CheckAccounting(s));
 
     /// <summary>
-    /// An anonymous entry's frame is its own; a file or shmem entry points at the page-cache page of its offset.
+    /// An anonymous entry's frame is its own; a file or shmem entry points at the page-cache page of its offset; a
+    /// zero-page entry at the zero page.
     /// </summary>
     public static IEnumerable<Violation> CheckEntriesPointAtOwners(PagingSnapshot s)
     {
         var cache = s.Cache.ToDictionary(c => (c.Backing, c.PgOff), c => c.Frame);
-        return from space in s.Spaces
-               from page in space.Pages
-               where page.Owner.Backing is { } obj && cache.GetValueOrDefault((obj, page.Owner.PgOff)) != page.Frame
-               select new Violation(
-                   EntriesPointAtOwners, $"{space.Id}: {page} is not the page-cache page of {page.Owner}");
+        return (from space in s.Spaces
+                from page in space.Pages
+                where page.Owner.Backing is { } obj && cache.GetValueOrDefault((obj, page.Owner.PgOff)) != page.Frame
+                select new Violation(
+                    EntriesPointAtOwners, $"{space.Id}: {page} is not the page-cache page of {page.Owner}"))
+            .Concat(from space in s.Spaces
+                    from page in space.Pages
+                    where page.Owner.Zero && page.Frame != s.ZeroPage
+                    select new Violation(
+                        EntriesPointAtOwners, $"{space.Id}: {page} is not the zero page {s.ZeroPage}"));
     }
 
     /// <summary>
-    /// Every user entry lies in a VMA of the same backing and grants no more than the VMA: user-accessible,
-    /// writable only with PROT_WRITE (and never a private mapping's page-cache page), NX unless PROT_EXEC.
+    /// Every user entry lies in a VMA of the same backing (the zero page: an anonymous one) and grants no more than the
+    /// VMA: user-accessible, writable only with PROT_WRITE (and never a private mapping's page-cache page, nor the zero
+    /// page), NX unless PROT_EXEC.
     /// Kernel entries are supervisor-only.
     /// </summary>
     public static IEnumerable<Violation> CheckEntriesInsideVmas(PagingSnapshot s)
@@ -112,9 +120,11 @@ public static class PagingInvariants
                     : page.Owner.Backing is { } obj
                         && (obj != vma.Backing || page.Owner.PgOff != vma.PgOffOf(page.Addr))
                         ? $"backed by {page.Owner}, not by {vma}"
+                    : page.Owner.Zero && vma.Backing is not null ? $"the zero page in {vma}"
                     : !page.Flags.HasFlag(PteFlags.User) ? "not user-accessible"
                     : page.Flags.HasFlag(PteFlags.ReadWrite)
-                        && (!vma.Prot.HasFlag(VmProt.Write) || (page.Owner.Backing is not null && !vma.Shared))
+                        && (!vma.Prot.HasFlag(VmProt.Write) || page.Owner.Zero
+                            || (page.Owner.Backing is not null && !vma.Shared))
                         ? $"writable in {vma}"
                     : s.Format.HasNx && !vma.Prot.HasFlag(VmProt.Exec) && !page.Flags.HasFlag(PteFlags.NoExecute)
                         ? $"executable in {vma}"
@@ -189,7 +199,7 @@ public static class PagingInvariants
 
             var rss = (
                 space.Pages.Count(p => p.Owner.Backing is { Shmem: false }),
-                space.Pages.Count(p => p.Owner.Backing is null),
+                space.Pages.Count(p => p.Owner.IsAnon),
                 space.Pages.Count(p => p.Owner.Backing is { Shmem: true }));
             if ((space.RssFile, space.RssAnon, space.RssShmem) != rss)
             {
@@ -212,12 +222,13 @@ public static class PagingInvariants
                 yield return table.Frame;
             }
 
-            foreach (var page in space.Pages.Where(p => p.Owner.Backing is null))
+            foreach (var page in space.Pages.Where(p => p.Owner.IsAnon))
             {
                 yield return page.Frame;
             }
         }
 
+        yield return s.ZeroPage;
         var shared = s.Cache.Select(c => c.Frame).Concat(s.KernelTables.Select(t => t.Frame));
         foreach (var frame in shared.Concat(s.Vmalloc.SelectMany(a => a.Frames)))
         {
@@ -226,16 +237,17 @@ public static class PagingInvariants
     }
 
     /// <summary>
-    /// Every frame the paging layer owns, with its owner: PGDs, tables, anonymous pages, page-cache pages, vmalloc
-    /// pages.
+    /// Every frame the paging layer owns, with its owner: PGDs, tables, anonymous pages, the zero page, page-cache
+    /// pages, vmalloc pages.
     /// </summary>
     public static IEnumerable<(Pfn Frame, string Owner)> Owners(PagingSnapshot s) =>
         s.Spaces.SelectMany(space =>
                 new[] { (space.Pgd, $"{space.Id} PGD") }
                     .Concat(space.Tables.Select(t =>
                         (t.Frame, $"{space.Id} {PageLevelText.Of(s.Format.Levels[t.Depth])} table {t.Index:x}")))
-                    .Concat(space.Pages.Where(p => p.Owner.Backing is null)
+                    .Concat(space.Pages.Where(p => p.Owner.IsAnon)
                         .Select(p => (p.Frame, $"{space.Id} anon page {p.Addr:x}"))))
+            .Append((s.ZeroPage, "the zero page"))
             .Concat(s.Cache.Select(c => (c.Frame, $"page cache {c.Backing}@{c.PgOff}")))
             .Concat(s.KernelTables.Select(t =>
                 (t.Frame, $"kernel {PageLevelText.Of(s.Format.Levels[t.Depth])} table {t.Index:x}")))

@@ -11,13 +11,13 @@ public partial class PagingModel
 {
     /// <summary>
     /// vm_get_page_prot plus the copy-on-write rule: user, present unless PROT_NONE, writable only where a
-    /// write cannot reach a page that is not this mapping's own (a private mapping's page-cache page stays
-    /// read-only until it is copied), NX unless PROT_EXEC.
+    /// write cannot reach a page that is not this mapping's own (a private mapping's page-cache page and the zero page
+    /// stay read-only until they are copied), NX unless PROT_EXEC.
     /// </summary>
     protected virtual PteFlags PteFor(Vma vma, PageOwner owner)
     {
         var present = vma.Prot != VmProt.None ? PteFlags.Present : PteFlags.None;
-        var writable = vma.Prot.HasFlag(VmProt.Write) && (owner.Backing is null || vma.Shared)
+        var writable = vma.Prot.HasFlag(VmProt.Write) && (owner.IsAnon || (owner.Backing is not null && vma.Shared))
             ? PteFlags.ReadWrite
             : PteFlags.None;
         var noExecute = Format.HasNx && !vma.Prot.HasFlag(VmProt.Exec) ? PteFlags.NoExecute : PteFlags.None;
@@ -53,21 +53,43 @@ public partial class PagingModel
         return handled;
     }
 
+    /// <summary>What a not-present fault maps: handle_pte_fault's cases, named after their kernel functions.</summary>
+    private enum FaultSource
+    {
+        /// <summary>do_anonymous_page, a read or fetch: the shared zero page, read-only; no frame, no RSS.</summary>
+        ZeroPage,
+
+        /// <summary>do_anonymous_page, a write: a new cleared anonymous page.</summary>
+        NewAnon,
+
+        /// <summary>do_cow_fault: a write to a private file mapping copies the file page to a new anon page.</summary>
+        PrivateCopy,
+
+        /// <summary>do_read_fault or do_shared_fault on a page the page cache holds: that page, shared.</summary>
+        Cached,
+
+        /// <summary>The same on a page it lacks: a new page-cache page, read in from the file's store.</summary>
+        ReadIn,
+    }
+
     /// <summary>
-    /// handle_pte_fault for a page that is not present: allocate the missing tables (top-down), then the page:
-    /// anonymous (cleared), a page-cache page (file or shmem, shared by every mapping of it), or for a write
-    /// to a private file mapping a private copy (do_cow_fault). Out of frames: nothing changes.
+    /// handle_pte_fault for a page that is not present: allocate the missing tables (top-down), then the page
+    /// (<see cref="FaultSource"/>). Out of frames: nothing changes.
     /// </summary>
     private Result<Unit> FaultIn(ModelMm m, Vma vma, ulong page, Access access)
     {
         var tables = MissingTables(m.Tables, [page]).ToList();
-        var cow = vma.Backing is { Shmem: false } && !vma.Shared && access == Paging.Access.Write;
         var key = vma.Backing is { } obj ? (obj, vma.PgOffOf(page)) : default;
-        var newPage = vma.Backing is null || cow || !_cache.ContainsKey(key);
-        var frames = AllocFrames(tables.Count + (newPage ? 1 : 0));
+        var source = vma.Backing is null
+            ? access == Paging.Access.Write ? FaultSource.NewAnon : FaultSource.ZeroPage
+            : !vma.Backing.Value.Shmem && !vma.Shared && access == Paging.Access.Write ? FaultSource.PrivateCopy
+            : _cache.ContainsKey(key) ? FaultSource.Cached
+            : FaultSource.ReadIn;
+        var needed = tables.Count + (source is FaultSource.ZeroPage or FaultSource.Cached ? 0 : 1);
+        var frames = AllocFrames(needed);
         if (frames is null)
         {
-            return new FaultOutOfMemory(new VirtAddr(page), tables.Count + (newPage ? 1 : 0));
+            return new FaultOutOfMemory(new VirtAddr(page), needed);
         }
 
         for (var i = 0; i < tables.Count; i++)
@@ -75,44 +97,41 @@ public partial class PagingModel
             m.Tables.Add(tables[i], frames[i]);
         }
 
-        PageOwner owner;
-        Pfn frame;
-        if (vma.Backing is null || cow)
-        {
-            owner = new PageOwner(null, 0);
-            frame = frames[^1];
-            if (cow)
-            {
-                Memory.Load(
-                    frame,
-                    _cache.TryGetValue(key, out var cached) ? Memory.Save(cached) : _disk.GetValueOrDefault(key));
-            }
-            else if (ClearsNewAnonPages)
-            {
-                Memory.Clear(frame);
-            }
-        }
-        else
-        {
-            owner = new PageOwner(key.obj, key.Item2);
-            if (newPage)
-            {
-                frame = frames[^1];
-                Memory.Load(frame, _disk.GetValueOrDefault(key));
-                _cache.Add(key, frame);
-            }
-            else
-            {
-                frame = _cache[key];
-            }
-        }
-
+        var (frame, owner) = Fill(source, key, frames.Count > tables.Count ? frames[^1] : default);
         m.Ptes.Add(page, new PageState(page, frame, PteFor(vma, owner), owner));
         return Unit.Value;
     }
 
+    /// <summary>The frame and owner a fault maps, its bytes filled in (in <paramref name="fresh"/> if new).</summary>
+    private (Pfn Frame, PageOwner Owner) Fill(FaultSource source, (MappedObject, ulong) key, Pfn fresh)
+    {
+        switch (source)
+        {
+            case FaultSource.ZeroPage:
+                return (_zeroPage, PageOwner.ZeroPage);
+            case FaultSource.NewAnon:
+                if (ClearsNewAnonPages)
+                {
+                    Memory.Clear(fresh);
+                }
+
+                return (fresh, PageOwner.Anon);
+            case FaultSource.PrivateCopy:
+                var from = _cache.TryGetValue(key, out var cached) ? Memory.Save(cached) : _disk.GetValueOrDefault(key);
+                Memory.Load(fresh, from);
+                return (fresh, PageOwner.Anon);
+            case FaultSource.Cached:
+                return (_cache[key], new PageOwner(key.Item1, key.Item2));
+            default:
+                Memory.Load(fresh, _disk.GetValueOrDefault(key));
+                _cache.Add(key, fresh);
+                return (fresh, new PageOwner(key.Item1, key.Item2));
+        }
+    }
+
     /// <summary>
-    /// do_wp_page on a private file mapping's page-cache page: copy it to a new anonymous page, writable.
+    /// do_wp_page, wp_page_copy: a write to the zero page gets a new cleared anonymous page
+    /// (vma_alloc_zeroed_movable_folio), one to a private mapping's page-cache page a copy of it; writable either way.
     /// </summary>
     private Result<Unit> BreakCow(ModelMm m, Vma vma, ulong page)
     {
@@ -123,10 +142,21 @@ public partial class PagingModel
             return new FaultOutOfMemory(new VirtAddr(page), 1);
         }
 
-        Memory.Copy(old.Frame, frames[0]);
-        var owner = new PageOwner(null, 0);
-        m.Ptes[page] = new PageState(page, frames[0], PteFor(vma, owner), owner);
-        EvictUnmapped([(old.Owner.Backing!.Value, old.Owner.PgOff)]);
+        if (!old.Owner.Zero)
+        {
+            Memory.Copy(old.Frame, frames[0]);
+        }
+        else if (ClearsNewAnonPages)
+        {
+            Memory.Clear(frames[0]);
+        }
+
+        m.Ptes[page] = new PageState(page, frames[0], PteFor(vma, PageOwner.Anon), PageOwner.Anon);
+        if (old.Owner.Backing is { } backing)
+        {
+            EvictUnmapped([(backing, old.Owner.PgOff)]);
+        }
+
         return Unit.Value;
     }
 }

@@ -26,6 +26,12 @@ public partial class PagingModel
             return new NotMigratable(addr, "no page is mapped there");
         }
 
+        if (old.Owner.Zero)
+        {
+            // The zero page is no LRU page: isolate_lru_page, and so compaction, never takes it.
+            return new NotMigratable(addr, NotMigratable.ZeroPage);
+        }
+
         if (old.Owner.Backing is not null)
         {
             return new NotMigratable(addr, "a page-cache page; only anonymous pages migrate here");

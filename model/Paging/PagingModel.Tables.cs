@@ -12,9 +12,9 @@ public partial class PagingModel
     protected virtual bool FreesEmptyTables => true;
 
     /// <summary>
-    /// unmap_region: zap the pages of [start, end) (anonymous frames freed, page-cache pages unmapped), cut the
-    /// VMAs (a shmem object no VMA maps any more goes), then free_pgtables: every table whose whole range no
-    /// longer meets a VMA goes back.
+    /// unmap_region: zap the pages of [start, end) (anonymous frames freed, page-cache pages and the zero page
+    /// unmapped), cut the VMAs (a shmem object no VMA maps any more goes), then free_pgtables: every table whose whole
+    /// range no longer meets a VMA goes back.
     /// </summary>
     private void Unmap(ModelMm m, ulong start, ulong end)
     {
@@ -26,8 +26,9 @@ public partial class PagingModel
             {
                 unmapped.Add((obj, pte.Owner.PgOff));
             }
-            else
+            else if (pte.Owner.IsAnon)
             {
+                // zap_present_ptes: the zero page has no struct page to put (vm_normal_page is NULL); it stays.
                 Free(pte.Frame);
             }
         }

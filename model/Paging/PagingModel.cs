@@ -24,6 +24,7 @@ public partial class PagingModel : IPagingSystem
     private readonly SortedDictionary<(int Depth, ulong Index), Pfn> _kernelTables = [];
     private readonly SortedDictionary<ulong, PageState> _kernelPtes = [];
     private readonly SortedDictionary<ulong, VmallocArea> _vmalloc = [];
+    private readonly Pfn _zeroPage;
     private int _nextMm;
     private int _nextShmem;
 
@@ -38,6 +39,10 @@ public partial class PagingModel : IPagingSystem
         _kernelTables.Add(
             TableKey(Format.VmallocStart, 1),
             table.IsOk ? table.Value : throw new InvalidOperationException("no frame for the kernel's vmalloc table"));
+        // empty_zero_page: one frame of zeroes from boot on, which every read fault on anonymous memory maps.
+        var zero = pages.AllocPages(new Order(0), ZoneType.Normal);
+        _zeroPage = zero.IsOk ? zero.Value : throw new InvalidOperationException("no frame for the zero page");
+        Memory.Clear(_zeroPage);
     }
 
     public PagingFormat Format { get; }
@@ -145,6 +150,7 @@ public partial class PagingModel : IPagingSystem
             [.. _vmalloc.Values],
             [.. _kernelTables.Select(t => new TableState(t.Key.Depth, t.Key.Index, t.Value))],
             [.. _kernelPtes.Values],
+            _zeroPage,
             Pages.Snapshot());
 
     /// <summary>Order-0 frames, all or none.</summary>
@@ -185,7 +191,7 @@ public partial class PagingModel : IPagingSystem
             m.Id, m.Vmas.Canonical(), m.Brk, m.Pgd, tables, pages,
             (ulong)tables.Count(t => PagingFormat.IsAccounted(Format.Levels[t.Depth])) * Pfn.PageSize,
             pages.Count(p => p.Owner.Backing is { Shmem: false }),
-            pages.Count(p => p.Owner.Backing is null),
+            pages.Count(p => p.Owner.IsAnon),
             pages.Count(p => p.Owner.Backing is { Shmem: true }));
     }
 }

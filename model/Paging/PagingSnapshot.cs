@@ -6,11 +6,29 @@ using MMSpec.Model.Core;
 namespace MMSpec.Model.Paging;
 
 /// <summary>
-/// Which page a frame holds: an anonymous page (Backing null) or page PgOff of a file or shmem object.
+/// Which page a frame holds: an anonymous page (Backing null), page PgOff of a file or shmem object, or the shared
+/// zero page (<see cref="Zero"/>: Backing null too, but no page of this mapping's own).
 /// </summary>
 public readonly record struct PageOwner(MappedObject? Backing, ulong PgOff)
 {
-    public override string ToString() => Backing is { } o ? $"{o}@{PgOff}" : "anon";
+    /// <summary>An anonymous page of the mapping's own (MM_ANONPAGES).</summary>
+    public static PageOwner Anon => default;
+
+    /// <summary>
+    /// The zero page (ZERO_PAGE, my_zero_pfn): mapped read-only by a read fault on private anonymous memory
+    /// (do_anonymous_page), owned by no address space and counted in no RSS counter.
+    /// </summary>
+    public static PageOwner ZeroPage { get; } = new(null, 0) { Zero = true };
+
+    /// <summary>Whether the entry maps the zero page.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Zero { get; init; }
+
+    /// <summary>An anonymous page of the mapping's own: neither a page-cache page nor the zero page.</summary>
+    [JsonIgnore]
+    public bool IsAnon => Backing is null && !Zero;
+
+    public override string ToString() => Zero ? "zero" : Backing is { } o ? $"{o}@{PgOff}" : "anon";
 }
 
 /// <summary>A present or PROT_NONE leaf entry: the page's address, its frame, its flags and whose page it is.</summary>
@@ -53,12 +71,13 @@ public sealed record VmallocArea([property: JsonConverter(typeof(AddressJsonConv
 
 /// <summary>
 /// The canonical state of a paging system. Lockstep compares the logical parts (<see cref="DiffFrom"/> ignores
-/// which frame each side chose); the invariants use the frames to check ownership within one side.
+/// which frame each side chose); the invariants use the frames to check ownership within one side. ZeroPage is the
+/// frame of the shared zero page, taken at boot.
 /// </summary>
 public sealed record PagingSnapshot(
     PagingFormat Format, ImmutableArray<AddressSpaceState> Spaces, ImmutableArray<CachedPage> Cache,
     ImmutableArray<VmallocArea> Vmalloc,
-    ImmutableArray<TableState> KernelTables, ImmutableArray<PageState> KernelPages, BuddySnapshot Pages)
+    ImmutableArray<TableState> KernelTables, ImmutableArray<PageState> KernelPages, Pfn ZeroPage, BuddySnapshot Pages)
 {
     /// <summary>
     /// Null when the two agree on everything but frame numbers; otherwise every difference, a line each.

@@ -26,6 +26,15 @@ public static class VmaPlan
     /// <summary>The reason of the check that a fixed address is at or above mmap_min_addr.</summary>
     public const string BelowMmapMinAddr = "below mmap_min_addr";
 
+    /// <summary>The reason of brk's check that the break stays at or above start_brk.</summary>
+    public const string BelowStartBrk = "below start_brk";
+
+    /// <summary>The reason of brk's check that a shrink finds a VMA to unmap.</summary>
+    public const string NoHeapToShrink = "no VMA between the new and the old end of the heap";
+
+    /// <summary>The reason of brk's checks that the heap stays below TASK_SIZE and clear of the next VMA.</summary>
+    public const string IntoAMapping = "the heap would run into a mapping";
+
     /// <summary>
     /// mmap's checks in Linux's order: the file (ksys_mmap_pgoff), do_mmap's length, then for a fixed address
     /// __get_unmapped_area's range and alignment, security_mmap_addr and MAP_FIXED_NOREPLACE's overlap; top-down,
@@ -166,9 +175,11 @@ public static class VmaPlan
         pages == 0 || pages > format.UserTop / Pfn.PageSize || addr.Value > format.UserTop - (pages << Pfn.PageShift);
 
     /// <summary>
-    /// brk: the heap's page-aligned old and new ends (equal: only the break moves; new below old: the pages between
-    /// go; new above old: a VMA from old to new comes), or the error. The heap may not go below start_brk, nor run
-    /// into the next mapping with a page to spare (do_brk_flags: find_vma_intersection(oldbrk, newbrk + PAGE_SIZE)).
+    /// The brk syscall (mm/mmap.c): the heap's page-aligned old and new ends (equal: only the break moves; new below
+    /// old: the pages between go; new above old: a VMA from old to new comes), or the error. The break may not go
+    /// below start_brk (min_brk without CONFIG_COMPAT_BRK); a shrink needs a VMA between the new and the old end
+    /// (vma_find, else the old break stays); growth stays below TASK_SIZE (check_brk_limits) and a page below the next
+    /// VMA, or below its stack_guard_gap when it is the stack (vm_start_gap).
     /// </summary>
     public static Result<(ulong OldEnd, ulong NewEnd)> Brk(PagingFormat format, VmaSet vmas, ulong brk,
         VirtAddr newBrk)
@@ -176,15 +187,29 @@ public static class VmaPlan
         var current = new VirtAddr(brk);
         if (newBrk.Value < UserLayout.StartBrk(format))
         {
-            return new BrkRefused(newBrk, current, "below start_brk");
+            return new BrkRefused(newBrk, current, BelowStartBrk);
         }
 
         var (oldEnd, newEnd) = (PageMath.Up(brk), PageMath.Up(newBrk.Value));
-        if (newEnd > oldEnd && (newEnd > format.UserTop || !vmas.IsFree(oldEnd, newEnd + Pfn.PageSize)))
+        if (newEnd < oldEnd && vmas.IsFree(newEnd, oldEnd))
         {
-            return new BrkRefused(newBrk, current, "the heap would run into a mapping");
+            return new BrkRefused(newBrk, current, NoHeapToShrink);
+        }
+
+        var next = vmas.All.FirstOrDefault(v => v.End > oldEnd);
+        if (newEnd > oldEnd && (newEnd > format.UserTop
+            || (next is not null && newEnd + Pfn.PageSize > StartGap(format, next))))
+        {
+            return new BrkRefused(newBrk, current, IntoAMapping);
         }
 
         return (oldEnd, newEnd);
     }
+
+    /// <summary>
+    /// vm_start_gap: where a VMA's claim starts, stack_guard_gap below the stack (the VM_GROWSDOWN VMA, here the one
+    /// that ends at STACK_TOP), its start for any other VMA.
+    /// </summary>
+    public static ulong StartGap(PagingFormat format, Vma vma) =>
+        vma.End == UserLayout.StackTop(format) ? vma.Start - Math.Min(vma.Start, UserLayout.StackGuardGap) : vma.Start;
 }

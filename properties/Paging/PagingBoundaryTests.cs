@@ -23,7 +23,9 @@ public sealed class PagingBoundaryTests
     {
         var (paging, mm) = PagingBadInputTests.Boot(side, format, 64);
         var start = UserLayout.StartBrk(paging.Format);
-        var end = UserLayout.StackTop(paging.Format) - ((UserLayout.InitialStackPages + 1) * Page);
+        // As high as brk may go: a page and stack_guard_gap below the stack (vm_start_gap).
+        var end = UserLayout.StackTop(paging.Format) - ((UserLayout.InitialStackPages + 1) * Page)
+            - UserLayout.StackGuardGap;
         Assert.Equal(new VirtAddr(end), paging.Brk(mm, new VirtAddr(end)).Value);
         Assert.True(paging.Munmap(mm, new VirtAddr(start), (end - start) / Page).IsOk);
         Assert.Equal((byte)1, paging.Access(mm, new VirtAddr(end - Page), Access.Write, Privilege.User, 1).Value);

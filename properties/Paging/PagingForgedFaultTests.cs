@@ -87,8 +87,8 @@ public sealed class PagingForgedFaultTests
         TableBytes.Change(paging, top, e => e & ~(ulong)PteFlags.Present);
         var free = paging.Snapshot().Pages.FreePages;
         var fault = new PageFault(bss, FaultKind.NotPresent, PageLevel.Pgd);
-        var refused = paging.Access(mm, bss, Access.Read, Privilege.User, 0);
-        Assert.Equal(new SegmentationFault(bss, Access.Read, Privilege.User, fault), refused.Error);
+        var refused = paging.Access(mm, bss, Access.Write, Privilege.User, 0);
+        Assert.Equal(new SegmentationFault(bss, Access.Write, Privilege.User, fault), refused.Error);
         Assert.Equal(free - 2, paging.Snapshot().Pages.FreePages);
     }
 

@@ -86,7 +86,8 @@ public sealed class VmaPlanExamples
     {
         var start = UserLayout.StartBrk(Format);
         Assert.Equal((start, start + Page), VmaPlan.Brk(Format, Initial, start, new VirtAddr(start + 1)).Value);
-        Assert.Equal((start + Page, start), VmaPlan.Brk(Format, Initial, start + 1, new VirtAddr(start)).Value);
+        var heap = Initial.Insert(new Vma(start, start + Page, VmProt.Read | VmProt.Write, null, 0, false));
+        Assert.Equal((start + Page, start), VmaPlan.Brk(Format, heap, start + 1, new VirtAddr(start)).Value);
         Assert.Equal(new BrkRefused(new VirtAddr(start - 1), new VirtAddr(start), "below start_brk"),
             VmaPlan.Brk(Format, Initial, start, new VirtAddr(start - 1)).Error);
         var next = Initial.Insert(new Vma(start + (2 * Page), start + (3 * Page), VmProt.Read, null, 0, false));

@@ -1,0 +1,54 @@
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+using Xunit;
+using static MMSpec.Properties.Paging.VmaPlanExamples;
+
+namespace MMSpec.Properties.Paging;
+
+/// <summary>
+/// Rules the audit against Linux 6.18 changed (docs/paging.md, "Audit against Linux 6.18"), each pinned to the
+/// kernel function whose answer it gives. The plans are shared by the model and the implementation, so these
+/// examples, not the lockstep, are what can tell the rule from Linux's.
+/// </summary>
+public sealed class LinuxAuditExamples
+{
+    private const ulong Page = Pfn.PageSize;
+    private static readonly ulong Start = UserLayout.StartBrk(Format);
+    private static readonly ulong StackStart =
+        UserLayout.StackTop(Format) - (UserLayout.InitialStackPages * Page);
+
+    /// <summary>
+    /// The brk syscall (mm/mmap.c): growth looks at the next VMA up to newbrk + PAGE_SIZE + stack_guard_gap and
+    /// refuses when newbrk + PAGE_SIZE &gt; vm_start_gap(next): below the stack (VM_GROWSDOWN) the heap keeps the
+    /// guard gap and a page clear, below any other VMA only the page.
+    /// </summary>
+    [Fact]
+    public void Brk_growth_keeps_a_page_and_the_stack_guard_gap_below_the_stack()
+    {
+        var heap = Initial.Insert(new Vma(Start, StackStart - UserLayout.StackGuardGap - (3 * Page),
+            VmProt.Read | VmProt.Write, null, 0, false));
+        var brk = StackStart - UserLayout.StackGuardGap - (3 * Page);
+        var lastAllowed = StackStart - UserLayout.StackGuardGap - Page;
+        Assert.Equal((brk, lastAllowed), VmaPlan.Brk(Format, heap, brk, new VirtAddr(lastAllowed)).Value);
+        Assert.Equal(new BrkRefused(new VirtAddr(lastAllowed + 1), new VirtAddr(brk), VmaPlan.IntoAMapping),
+            VmaPlan.Brk(Format, heap, brk, new VirtAddr(lastAllowed + 1)).Error);
+        var other = heap.Insert(new Vma(brk + (4 * Page), brk + (5 * Page), VmProt.Read, null, 0, false));
+        Assert.True(VmaPlan.Brk(Format, other, brk, new VirtAddr(brk + (3 * Page))).IsOk);
+    }
+
+    /// <summary>
+    /// The brk syscall: a shrink ("Always allow shrinking brk") still needs vma_find to find a VMA between newbrk and
+    /// oldbrk; when munmap already took the heap, brk returns the old break.
+    /// </summary>
+    [Fact]
+    public void Brk_shrink_of_a_heap_munmap_already_removed_is_refused()
+    {
+        var brk = Start + (4 * Page);
+        var heap = Initial.Insert(new Vma(Start, brk, VmProt.Read | VmProt.Write, null, 0, false));
+        Assert.Equal((brk, Start + Page), VmaPlan.Brk(Format, heap, brk, new VirtAddr(Start + Page)).Value);
+        var unmapped = heap.Remove(Start + Page, brk);
+        Assert.Equal(new BrkRefused(new VirtAddr(Start + Page), new VirtAddr(brk), VmaPlan.NoHeapToShrink),
+            VmaPlan.Brk(Format, unmapped, brk, new VirtAddr(Start + Page)).Error);
+        Assert.Equal((brk, Start), VmaPlan.Brk(Format, unmapped, brk, new VirtAddr(Start)).Value);
+    }
+}
