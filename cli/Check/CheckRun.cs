@@ -37,7 +37,8 @@ public sealed class CheckRun(CheckOptions options)
             session?.Hello(options.Component);
             var target = new Target(options.Component, options.Level, options.Cases, seed, session);
             started?.Invoke(target);
-            foreach (var result in ConformanceRunner.Each(Specification(target), (_, test) => target.Includes(test.Name)))
+            var tests = ConformanceRunner.Each(Specification(target), (_, test) => target.Includes(test.Name));
+            foreach (var result in tests)
             {
                 results.Add(result);
                 progress(result);

@@ -82,7 +82,7 @@ public sealed class ProcessChannel : IDisposable
         return reading.Result ?? throw Fail(ProtocolFault.Crash, ExitText(), request);
     }
 
-    /// <summary>A protocol error about <paramref name="request"/>, with the process's last standard-error lines.</summary>
+    /// <summary>A protocol error about <paramref name="request"/>, with the last lines of standard error.</summary>
     public ProtocolException Fail(ProtocolFault fault, string message, string request)
     {
         // The error reader runs on its own thread: give it a moment to catch up with a process that just died.
