@@ -10,6 +10,7 @@ namespace MMSpec.Bench;
 /// dotnet run -c Release --project bench -- metadata            prints the implementation's metadata per frame
 /// dotnet run -c Release --project bench -- hitrates            prints the TLB hit rate of each MMU workload
 /// dotnet run -c Release --project bench -- checker             prints checked lockstep steps per second per component
+/// dotnet run -c Release --project bench -- protocol ["cmd"]    prints checked buddy steps per second through a process
 /// </summary>
 internal static class Program
 {
@@ -30,6 +31,12 @@ internal static class Program
         if (args is ["checker", ..])
         {
             CheckerReport.Print(Console.Out, args.Length > 1 ? args[1] : string.Empty);
+            return;
+        }
+
+        if (args is ["protocol", ..])
+        {
+            ProtocolReport.Print(Console.Out, args.Length > 1 ? args[1] : null);
             return;
         }
 

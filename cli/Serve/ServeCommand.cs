@@ -55,10 +55,14 @@ public static class ServeCommand
         switch (op)
         {
             case "hello":
-                return MmJson.Serialize(Result<HelloAnswer>.Ok(new HelloAnswer(ProtocolSession.Version, "buddy", [])));
+                return MmJson.Serialize(Result<HelloAnswer>.Ok(
+                    new HelloAnswer(ProtocolSession.Version, "buddy", [ProcessBuddy.SnapshotRange])));
             case "reset":
                 buddy = new BuddyAllocator(MmJson.Deserialize<ResetRequest>(line).Layout);
                 return MmJson.Serialize(Result<Unit>.Ok(Unit.Value));
+            case "snapshot" when buddy is not null && (JsonNode.Parse(line)?["frames"] is not null):
+                var frames = MmJson.Deserialize<SnapshotRangeRequest>(line).Frames;
+                return MmJson.Serialize(Result<BuddySnapshot>.Ok(buddy.SnapshotOf(frames)));
             case "snapshot" when buddy is not null:
                 return MmJson.Serialize(Result<BuddySnapshot>.Ok(buddy.Snapshot()));
             case "alloc_pages" or "free_pages" when buddy is not null:

@@ -27,6 +27,9 @@ public sealed class ProtocolSession(ProcessChannel channel) : IDisposable
     /// <summary>The snapshot request.</summary>
     public const string SnapshotRequest = """{"op":"snapshot"}""";
 
+    /// <summary>What the process said it can do in its hello answer (empty before the hello).</summary>
+    public ImmutableArray<string> Capabilities { get; private set; } = [];
+
     /// <summary>The first protocol error of the session, or null.</summary>
     public ProtocolException? Fault { get; private set; }
 
@@ -44,6 +47,7 @@ public sealed class ProtocolSession(ProcessChannel channel) : IDisposable
                 + $"{answer.Protocol} for {answer.Component}", request));
         }
 
+        Capabilities = answer.Capabilities;
         return answer;
     }
 

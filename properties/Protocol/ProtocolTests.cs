@@ -24,7 +24,8 @@ public sealed class ProtocolTests(ITestOutputHelper output)
     public void The_built_in_allocator_served_over_the_protocol_conforms_at_the_exact_level()
     {
         using var session = new ProtocolSession(new ProcessChannel(Served, TimeSpan.FromSeconds(10)));
-        Assert.Equal(new HelloAnswer(1, "buddy", []), session.Hello("buddy"), HelloEquality.Instance);
+        Assert.Equal(new HelloAnswer(1, "buddy", [ProcessBuddy.SnapshotRange]), session.Hello("buddy"),
+            HelloEquality.Instance);
         PropertyRunner.CheckFrom(output,
             BuddySafeSpecification.Lockstepped(layout => new ProcessBuddy(session, layout), Level.All), 15,
             BrokenVariant.Seed);
