@@ -76,6 +76,11 @@ public sealed partial class PagingSystem
         }
 
         var end = planned.Value;
+        if (end == addr.Value)
+        {
+            return Unit.Value;
+        }
+
         m.Vmas = m.Vmas.Protect(addr.Value, end, prot);
         VisitLeaves(m, m.Pgd, 0, 0, addr.Value, end - 1, LeafAction.Protect);
         return Unit.Value;

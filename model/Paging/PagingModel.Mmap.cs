@@ -57,6 +57,12 @@ public partial class PagingModel
         }
 
         var end = planned.Value;
+        if (end == addr.Value)
+        {
+            // mprotect(addr, 0, prot) returns 0: nothing to change.
+            return Unit.Value;
+        }
+
         m.Vmas = m.Vmas.Protect(addr.Value, end, prot);
         // change_protection: every entry in the range takes the new VMA's rights and keeps its A and D bits.
         foreach (var (page, pte) in m.Ptes.Where(p => p.Key >= addr.Value && p.Key < end).ToList())

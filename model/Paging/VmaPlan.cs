@@ -60,13 +60,18 @@ public static class VmaPlan
         new(nameof(InvalidRange), "the length is 0, or the range does not end below TASK_SIZE", Why: OutsideUserSpace),
     ]);
 
-    /// <summary>mprotect's checks in Linux's order: munmap's, then every page of the range in a VMA.</summary>
-    public static ErrorPrecedence MprotectPrecedence { get; } = MunmapPrecedence with
-    {
-        Operation = "mprotect",
-        Checks = MunmapPrecedence.Checks.Add(
-            new(nameof(RangeNotMapped), "a page of the range (inside user space) is in no VMA")),
-    };
+    /// <summary>
+    /// mprotect's checks in Linux's order (do_mprotect_pkey): the alignment, then (a length of 0 is no error: it
+    /// returns 0 and changes nothing) the range below TASK_SIZE, then every page of the range in a VMA.
+    /// </summary>
+    public static ErrorPrecedence MprotectPrecedence { get; } = new("mprotect",
+    [
+        new(nameof(UnknownAddressSpace), "the address space does not exist", Gates: true),
+        new(nameof(InvalidRange), "the start is not page-aligned", Why: Unaligned),
+        new(nameof(InvalidRange), "the range does not end below TASK_SIZE (a length of 0 changes nothing)",
+            Why: OutsideUserSpace),
+        new(nameof(RangeNotMapped), "a page of the range (inside user space) is in no VMA"),
+    ]);
 
     /// <summary>
     /// The range checks of munmap, mprotect and page migration: a page-aligned start, a length of 1 page or more,
@@ -159,9 +164,17 @@ public static class VmaPlan
             ? Result<ulong>.Fail(first)
             : addr.Value + (pages << Pfn.PageShift);
 
-    /// <summary>Every mprotect check that fails, in Linux's order (<see cref="MprotectPrecedence"/>).</summary>
+    /// <summary>
+    /// Every mprotect check that fails, in Linux's order (<see cref="MprotectPrecedence"/>): do_mprotect_pkey returns
+    /// -EINVAL for an unaligned start, then 0 for a length of 0, before any other check.
+    /// </summary>
     public static IReadOnlyList<MmError> MprotectErrors(PagingFormat format, VmaSet vmas, VirtAddr addr, ulong pages)
     {
+        if (pages == 0)
+        {
+            return PageMath.IsAligned(addr.Value) ? [] : [new InvalidRange(addr, pages, Unaligned)];
+        }
+
         var errors = new List<MmError>(UserRangeErrors(format, addr, pages));
         if (!LeavesUserSpace(format, addr, pages) && !vmas.Covers(addr.Value, addr.Value + (pages << Pfn.PageShift)))
         {

@@ -58,7 +58,7 @@ public partial class Machine
         }
 
         var done = Paging.Mprotect(c.Mm!.Value, addr, pages, prot);
-        if (done.IsOk && FlushesAfterMprotect)
+        if (done.IsOk && FlushesAfterMprotect && pages > 0)
         {
             Flush(cpu, c.Mm.Value, addr.Vpn, addr.Vpn + pages - 1);
         }

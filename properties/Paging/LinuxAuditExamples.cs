@@ -51,4 +51,26 @@ public sealed class LinuxAuditExamples
             VmaPlan.Brk(Format, unmapped, brk, new VirtAddr(Start + Page)).Error);
         Assert.Equal((brk, Start), VmaPlan.Brk(Format, unmapped, brk, new VirtAddr(Start)).Value);
     }
+
+    /// <summary>
+    /// do_mprotect_pkey (mm/mprotect.c): "if (start &amp; ~PAGE_MASK) return -EINVAL; if (!len) return 0;": an
+    /// aligned mprotect of length 0 succeeds and changes nothing, even where nothing is mapped; an unaligned one is
+    /// refused for the alignment alone. Model and implementation both.
+    /// </summary>
+    [Theory]
+    [InlineData("model")]
+    [InlineData("impl")]
+    public void Mprotect_of_length_0_succeeds_and_changes_nothing_when_the_start_is_aligned(string side)
+    {
+        var unmapped = new VirtAddr(UserLayout.MmapBase(Format));
+        Assert.Empty(VmaPlan.MprotectErrors(Format, Initial, unmapped, 0));
+        Assert.Equal([new InvalidRange(new VirtAddr(unmapped.Value + 1), 0, VmaPlan.Unaligned)],
+            VmaPlan.MprotectErrors(Format, Initial, new VirtAddr(unmapped.Value + 1), 0));
+
+        var (paging, mm) = PagingBadInputTests.Boot(side, Format.Name, 64);
+        var before = paging.Snapshot();
+        Assert.True(paging.Mprotect(mm, unmapped, 0, VmProt.None).IsOk);
+        Assert.True(paging.Mprotect(mm, new VirtAddr(UserLayout.StartBrk(Format) - Page), 0, VmProt.None).IsOk);
+        Assert.Null(before.DiffFrom(paging.Snapshot()));
+    }
 }
