@@ -15,7 +15,6 @@ public sealed class ProcessChannel : IDisposable
 
     private readonly Process _process;
     private readonly Queue<string> _stderr = new();
-    private readonly TimeSpan _timeout;
 
     /// <summary>
     /// Starts <paramref name="command"/> through /bin/sh -c (so a command line with arguments works as typed), in
@@ -23,7 +22,7 @@ public sealed class ProcessChannel : IDisposable
     /// </summary>
     public ProcessChannel(string command, TimeSpan timeout, string? directory = null)
     {
-        _timeout = timeout;
+        Timeout = timeout;
         var start = new ProcessStartInfo("/bin/sh")
         {
             RedirectStandardInput = true,
@@ -54,6 +53,9 @@ public sealed class ProcessChannel : IDisposable
     /// <summary>The command line the process was started with.</summary>
     public string Command { get; }
 
+    /// <summary>How long the process may take to answer one request.</summary>
+    public TimeSpan Timeout { get; set; }
+
     /// <summary>Requests sent so far.</summary>
     public long Requests { get; private set; }
 
@@ -74,9 +76,9 @@ public sealed class ProcessChannel : IDisposable
         }
 
         var reading = _process.StandardOutput.ReadLineAsync();
-        if (!reading.Wait(_timeout))
+        if (!reading.Wait(Timeout))
         {
-            throw Fail(ProtocolFault.Timeout, $"no answer within {_timeout.TotalSeconds:0.###} s", request);
+            throw Fail(ProtocolFault.Timeout, $"no answer within {Timeout.TotalSeconds:0.###} s", request);
         }
 
         return reading.Result ?? throw Fail(ProtocolFault.Crash, ExitText(), request);

@@ -47,6 +47,12 @@ public static class UserLayout
     /// </summary>
     public static ulong MmapBase(PagingFormat format) => format.UserTop - (128UL << 20);
 
+    /// <summary>
+    /// TASK_UNMAPPED_BASE on x86: PAGE_ALIGN(TASK_SIZE / 3), where the bottom-up search of
+    /// arch_get_unmapped_area starts (the top-down search's fallback).
+    /// </summary>
+    public static ulong TaskUnmappedBase(PagingFormat format) => PageMath.Up(format.UserTop / 3);
+
     /// <summary>The VMAs of a new address space, low to high.</summary>
     public static IEnumerable<Vma> Initial(PagingFormat format) =>
     [

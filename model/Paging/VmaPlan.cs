@@ -49,7 +49,8 @@ public static class VmaPlan
         new(nameof(InvalidRange), "a fixed address is not page-aligned", Why: Unaligned),
         new(nameof(InvalidRange), "a fixed address is below mmap_min_addr", Why: BelowMmapMinAddr),
         new(nameof(RangeInUse), "a fixed range overlaps a VMA"),
-        new(nameof(NoVirtualSpace), "top-down, no gap below mmap_base holds the length"),
+        new(nameof(NoVirtualSpace),
+            "no gap holds the length: top-down below mmap_base, then bottom-up from TASK_UNMAPPED_BASE"),
     ]);
 
     /// <summary>munmap's checks in Linux's order (the address space is the model's own check).</summary>
@@ -129,7 +130,7 @@ public static class VmaPlan
         var length = request.Pages << Pfn.PageShift;
         if (request.Fixed is not { } fixedAt)
         {
-            if (vmas.FindGapTopDown(length, UserLayout.MmapMinAddr, UserLayout.MmapBase(format)) is { } gap)
+            if (Unmapped(format, vmas, length) is { } gap)
             {
                 start = gap;
             }
@@ -182,6 +183,24 @@ public static class VmaPlan
         }
 
         return errors;
+    }
+
+    /// <summary>
+    /// arch_get_unmapped_area_topdown: the highest gap below mmap_base; when none holds the length, "fall back to the
+    /// bottom-up function" from TASK_UNMAPPED_BASE (PAGE_ALIGN(TASK_SIZE / 3)) up to the stack's guard gap
+    /// (vm_start_gap: the stack is the top VMA).
+    /// </summary>
+    private static ulong? Unmapped(PagingFormat format, VmaSet vmas, ulong length)
+    {
+        if (vmas.FindGapTopDown(length, UserLayout.MmapMinAddr, UserLayout.MmapBase(format)) is { } below)
+        {
+            return below;
+        }
+
+        var stack = vmas.Find(UserLayout.StackTop(format) - 1);
+        var high = stack is null ? format.UserTop
+            : stack.Start >= UserLayout.StackGuardGap ? stack.Start - UserLayout.StackGuardGap : 0;
+        return vmas.FindGapBottomUp(length, UserLayout.TaskUnmappedBase(format), high);
     }
 
     private static bool LeavesUserSpace(PagingFormat format, VirtAddr addr, ulong pages) =>

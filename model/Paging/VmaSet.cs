@@ -94,6 +94,32 @@ public sealed class VmaSet
     }
 
     /// <summary>
+    /// vm_unmapped_area bottom-up: the lowest page-aligned [x, x + length) with x &gt;= low and x + length &lt;= high
+    /// that touches no VMA; null when there is none.
+    /// </summary>
+    public ulong? FindGapBottomUp(ulong length, ulong low, ulong high)
+    {
+        // The gap above bottom runs up to the next VMA's start (or to high); bottom then moves above that VMA.
+        var bottom = low;
+        foreach (var vma in All)
+        {
+            if (vma.End <= bottom)
+            {
+                continue;
+            }
+
+            if (Math.Min(vma.Start, high) >= bottom + length)
+            {
+                return bottom;
+            }
+
+            bottom = Math.Max(bottom, vma.End);
+        }
+
+        return high >= bottom + length ? bottom : null;
+    }
+
+    /// <summary>
     /// The VMAs as /proc/pid/maps would show them after vma_merge: compatible neighbours joined. Worked out once
     /// per set, which never changes: every snapshot of an address space asks for it.
     /// </summary>

@@ -73,4 +73,30 @@ public sealed class LinuxAuditExamples
         Assert.True(paging.Mprotect(mm, new VirtAddr(UserLayout.StartBrk(Format) - Page), 0, VmProt.None).IsOk);
         Assert.Null(before.DiffFrom(paging.Snapshot()));
     }
+
+    /// <summary>
+    /// arch_get_unmapped_area_topdown (mm/mmap.c): "A failed mmap() very likely causes application failure, so fall
+    /// back to the bottom-up function here": with nothing free below mmap_base the search runs bottom-up from
+    /// TASK_UNMAPPED_BASE to the stack's guard gap; only when that fails too is it -ENOMEM.
+    /// </summary>
+    [Fact]
+    public void Mmap_falls_back_to_bottom_up_from_task_unmapped_base_when_nothing_fits_below_mmap_base()
+    {
+        var mmapBase = UserLayout.MmapBase(Format);
+        var stack = Initial.Find(UserLayout.StackTop(Format) - 1)!;
+        var full = VmaSet.Empty.Insert(new Vma(UserLayout.MmapMinAddr, mmapBase, VmProt.Read, null, 0, false))
+            .Insert(stack);
+        var room = (stack.Start - UserLayout.StackGuardGap - mmapBase) / Page;
+        Assert.Equal(mmapBase, VmaPlan.Mmap(Format, full, new MmapRequest(1, VmProt.Read, null, 0, false)).Value);
+        Assert.Equal(mmapBase, VmaPlan.Mmap(Format, full, new MmapRequest(room, VmProt.Read, null, 0, false)).Value);
+        Assert.Equal(new NoVirtualSpace(room + 1),
+            VmaPlan.Mmap(Format, full, new MmapRequest(room + 1, VmProt.Read, null, 0, false)).Error);
+        Assert.Equal(PageMath.Up(Format.UserTop / 3), UserLayout.TaskUnmappedBase(Format));
+
+        // A page free just below mmap_base: too short for the top-down search of 2 pages, the start of the lowest
+        // gap above TASK_UNMAPPED_BASE for the bottom-up one.
+        var straddling = full.Remove(mmapBase - Page, mmapBase);
+        Assert.Equal(mmapBase - Page,
+            VmaPlan.Mmap(Format, straddling, new MmapRequest(2, VmProt.Read, null, 0, false)).Value);
+    }
 }

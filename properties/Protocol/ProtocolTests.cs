@@ -23,7 +23,7 @@ public sealed class ProtocolTests(ITestOutputHelper output)
     [Fact]
     public void The_built_in_allocator_served_over_the_protocol_conforms_at_the_exact_level()
     {
-        using var session = new ProtocolSession(new ProcessChannel(Served, TimeSpan.FromSeconds(10)));
+        using var session = new ProtocolSession(new ProcessChannel(Served, TimeSpan.FromSeconds(30)));
         Assert.Equal(new HelloAnswer(1, "buddy", [ProcessBuddy.SnapshotRange]), session.Hello("buddy"),
             HelloEquality.Instance);
         PropertyRunner.CheckFrom(output,
@@ -65,8 +65,9 @@ public sealed class ProtocolTests(ITestOutputHelper output)
     [Fact]
     public void A_hang_is_a_protocol_error_after_the_time_limit()
     {
-        using var session = Script([Hello], "time.sleep(30)", TimeSpan.FromMilliseconds(300));
+        using var session = Script([Hello], "time.sleep(30)");
         session.Hello("buddy");
+        session.Channel.Timeout = TimeSpan.FromMilliseconds(300);
 
         Assert.Equal(ProtocolFault.Timeout, Assert.Throws<ProtocolException>(() => session.Reset(Layout)).Fault);
     }
@@ -88,7 +89,7 @@ public sealed class ProtocolTests(ITestOutputHelper output)
     /// A python3 process that reads one request before each of <paramref name="answers"/>, then reads one more and
     /// runs <paramref name="then"/> (exits when it is empty, as at the end of its input).
     /// </summary>
-    private static ProtocolSession Script(IEnumerable<string> answers, string then = "", TimeSpan? timeout = null)
+    private static ProtocolSession Script(IEnumerable<string> answers, string then = "")
     {
         var path = Path.Combine(Path.GetTempPath(), $"mmspec-protocol-{Guid.NewGuid():N}.py");
         var list = System.Text.Json.JsonSerializer.Serialize(answers);
@@ -101,7 +102,7 @@ public sealed class ProtocolTests(ITestOutputHelper output)
             {then}
 
             """);
-        return new ProtocolSession(new ProcessChannel($"python3 {path}", timeout ?? TimeSpan.FromSeconds(10)));
+        return new ProtocolSession(new ProcessChannel($"python3 {path}", TimeSpan.FromSeconds(30)));
     }
 
     /// <summary>Hello answers compared by value (the capabilities are an immutable array).</summary>
