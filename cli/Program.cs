@@ -6,6 +6,7 @@ using MMSpec.Cli.Trace;
 var root = new RootCommand("mmspec: check a memory manager against MMSpec's reference model (docs/protocol.md)")
 {
     CheckCommand.Create(),
+    ReplayCommand.Create(),
     TraceCommand.Create(),
     ProcCommand.Create(),
     ServeCommand.Create(),

@@ -48,10 +48,13 @@ public static class CheckCommand
             var options = new CheckOptions(parsed.GetValue(component)!, parsed.GetValue(exec),
                 parsed.GetValue(builtin), chosen, parsed.GetValue(cases), parsed.GetValue(seed),
                 TimeSpan.FromSeconds(parsed.GetValue(timeout)), parsed.GetValue(json));
-            return options.Problem() is { } problem ? Usage(problem) : Run(options);
+            return Check(options);
         });
         return command;
     }
+
+    /// <summary>Validates the options and runs the check: the exit code.</summary>
+    public static int Check(CheckOptions options) => options.Problem() is { } problem ? Usage(problem) : Run(options);
 
     private static int Usage(string problem)
     {

@@ -6,6 +6,16 @@ namespace MMSpec.Cli.Check;
 public sealed record CheckOptions(string Component, string? Exec, bool Builtin, Level Level, int? Cases, ulong? Seed,
     TimeSpan Timeout, bool Json)
 {
+    /// <summary>The one property to run (a replay's), or null for every property of the level.</summary>
+    public string? Only { get; init; }
+
+    /// <summary>The gamma the seed goes with (a replay's, as FsCheck printed it); the default one otherwise.</summary>
+    public ulong Gamma { get; init; } = PropertyRunner.Gamma;
+
+    /// <summary>The command line that replays a counterexample trace against the same target.</summary>
+    public string ReplayCommand(string trace) =>
+        $"mmspec replay \"{trace}\" {(Exec is { } exec ? $"--exec \"{exec}\"" : "--builtin")}";
+
     /// <summary>The components the command checks built in; through a process (protocol 1), buddy only.</summary>
     public static IReadOnlyList<string> Components { get; } = ["buddy", "slab", "paging", "tlb"];
 

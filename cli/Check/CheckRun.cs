@@ -26,7 +26,8 @@ public sealed class CheckRun(CheckOptions options)
     public Outcome Run(Action<CheckResult> progress, Action<Target>? started = null)
     {
         var seed = options.Seed ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
-        Environment.SetEnvironmentVariable(PropertyRunner.ReplayVariable, $"{seed},{PropertyRunner.Gamma}");
+        Environment.SetEnvironmentVariable(PropertyRunner.ReplayVariable, $"{seed},{options.Gamma}");
+        OutputRunner.Replay = new ReplaySettings(Environment.CurrentDirectory, options.ReplayCommand);
         var clock = Stopwatch.StartNew();
         using var session = options.Exec is { } command
             ? new ProtocolSession(new ProcessChannel(command, options.Timeout))
@@ -37,7 +38,8 @@ public sealed class CheckRun(CheckOptions options)
             session?.Hello(options.Component);
             var target = new Target(options.Component, options.Level, options.Cases, seed, session);
             started?.Invoke(target);
-            var tests = ConformanceRunner.Each(Specification(target), (_, test) => target.Includes(test.Name));
+            var tests = ConformanceRunner.Each(Specification(target),
+                (_, test) => target.Includes(test.Name) && (options.Only is null || options.Only == test.Name));
             foreach (var result in tests)
             {
                 results.Add(result);

@@ -83,8 +83,7 @@ public static class Counterexample
     /// </summary>
     public static string? Write(string directory, string test, string json)
     {
-        var name = string.Concat(test.Select(c => char.IsLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_'));
-        var path = Path.Combine(directory, DirectoryName, $"{name}.json");
+        var path = PathFor(directory, test);
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -95,6 +94,13 @@ public static class Counterexample
         {
             return null;
         }
+    }
+
+    /// <summary>Where <see cref="Write"/> puts the trace of <paramref name="test"/> under <paramref name="directory"/>.</summary>
+    public static string PathFor(string directory, string test)
+    {
+        var name = string.Concat(test.Select(c => char.IsLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_'));
+        return Path.Combine(directory, DirectoryName, $"{name}.json");
     }
 
     /// <summary>The operations of a trace, read back as records of the component's operation type.</summary>

@@ -15,6 +15,12 @@ namespace MMSpec.Conformance.Lockstep;
 /// </summary>
 public sealed partial class OutputRunner(ITestOutputHelper output, string testName, string sourceFile) : IRunner
 {
+    /// <summary>
+    /// Where a program other than a test run (the mmspec command) wants the JSON traces and what replay command it
+    /// prints; null for a test run: the traces beside the test assembly, `dotnet test` on the test project.
+    /// </summary>
+    public static ReplaySettings? Replay { get; set; }
+
     public void OnStartFixture(Type t)
     {
     }
@@ -59,13 +65,15 @@ public sealed partial class OutputRunner(ITestOutputHelper output, string testNa
         }
 
         var json = Counterexample.ToJson(failure, testName, seed, gamma, replay);
-        var path = Counterexample.Write(AppContext.BaseDirectory, testName, json);
+        var path = Counterexample.Write(Replay?.TraceDirectory ?? AppContext.BaseDirectory, testName, json);
         return path is null ? string.Empty : $"\ncounterexample (JSON trace): {path}";
     }
 
     /// <summary>The shell command that runs this one test again from that seed and gamma.</summary>
     private string ReplayCommand(string seed, string gamma) =>
-        $"{PropertyRunner.ReplayVariable}=\"{seed},{gamma}\" dotnet test \"{ProjectOf(sourceFile)}\" "
+        Replay is { } settings
+            ? settings.Command(Counterexample.PathFor(settings.TraceDirectory, testName))
+            : $"{PropertyRunner.ReplayVariable}=\"{seed},{gamma}\" dotnet test \"{ProjectOf(sourceFile)}\" "
         + $"--filter \"FullyQualifiedName~{testName}\"";
 
     /// <summary>
@@ -92,6 +100,11 @@ public sealed partial class OutputRunner(ITestOutputHelper output, string testNa
     [GeneratedRegex(@"\((\d+),(\d+)\)")]
     private static partial Regex SeedPattern();
 }
+
+/// <summary>
+/// A program's own replay: the directory its JSON traces go to, and the command that replays one, given its path.
+/// </summary>
+public sealed record ReplaySettings(string TraceDirectory, Func<string, string> Command);
 
 /// <summary>A property found a counterexample; the message has the seed, the shrunk steps, the broken rule.</summary>
 public sealed class PropertyFailedException(string message) : Exception(message);

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using MMSpec.Cli.Check;
+using MMSpec.Cli.Trace;
+using MMSpec.Properties.Protocol;
+using Xunit;
+
+namespace MMSpec.Properties.Cli;
+
+/// <summary>
+/// The mmspec command's verdicts and exit codes: 0 conforms, 1 a rule broke, 2 a usage or protocol error; its
+/// JSON report; and its traces, which are the protocol's request lines and replay to the same /proc view.
+/// </summary>
+[Collection(nameof(CliTests))]
+public sealed class CliTests
+{
+    [Fact]
+    public void The_built_in_implementation_conforms_and_the_json_report_says_so()
+    {
+        var (exit, json) = Run(new CheckOptions("buddy", null, true, Level.Exact, 5, 11, TimeSpan.FromSeconds(5), true));
+
+        Assert.Equal(CheckCommand.Conforms, exit);
+        using var report = JsonDocument.Parse(json);
+        Assert.True(report.RootElement.GetProperty("conforms").GetBoolean());
+        Assert.Equal("11", report.RootElement.GetProperty("seed").GetString());
+        Assert.Equal(4, report.RootElement.GetProperty("properties").GetArrayLength());
+    }
+
+    [Fact]
+    public void A_process_served_over_the_protocol_conforms_at_the_safe_level_and_runs_only_that_level()
+    {
+        var (exit, json) = Run(new CheckOptions("buddy", ProtocolTests.Served, false, Level.Safe, 5, 11,
+            TimeSpan.FromSeconds(30), true));
+
+        Assert.Equal(CheckCommand.Conforms, exit);
+        using var report = JsonDocument.Parse(json);
+        var property = Assert.Single(report.RootElement.GetProperty("properties").EnumerateArray());
+        Assert.StartsWith("Level1_", property.GetProperty("name").GetString(), StringComparison.Ordinal);
+        Assert.True(report.RootElement.GetProperty("requests").GetInt64() > 0);
+    }
+
+    [Theory]
+    [InlineData("nosuch", null, true)]
+    [InlineData("buddy", null, false)]
+    [InlineData("buddy", "cat", true)]
+    [InlineData("slab", "cat", false)]
+    public void A_usage_error_is_exit_code_2(string component, string? exec, bool builtin) =>
+        Assert.Equal(CheckCommand.UsageOrProtocol, CheckCommand.Check(
+            new CheckOptions(component, exec, builtin, Level.Safe, 1, 1, TimeSpan.FromSeconds(5), false)));
+
+    [Fact]
+    public void A_process_that_answers_garbage_is_a_protocol_error_not_a_nonconformance()
+    {
+        var (exit, json) = Run(new CheckOptions("buddy", "cat", false, Level.Safe, 2, 1, TimeSpan.FromSeconds(30),
+            true));
+
+        Assert.Equal(CheckCommand.UsageOrProtocol, exit);
+        using var report = JsonDocument.Parse(json);
+        Assert.Equal("malformed",
+            report.RootElement.GetProperty("protocol_error").GetProperty("fault").GetString());
+    }
+
+    [Fact]
+    public void A_trace_is_the_protocol_requests_of_a_seed_and_replays_to_the_same_state()
+    {
+        var lines = TraceCommand.Buddy(7, 5);
+        Assert.Equal(lines, TraceCommand.Buddy(7, 5));
+        Assert.StartsWith("""{"op":"hello","protocol":1""", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("""{"op":"reset","layout":""", lines[1], StringComparison.Ordinal);
+        Assert.All(lines.Skip(2), l => Assert.Matches("""^\{"op":"(alloc|free)_pages",""", l));
+        var state = ProcCommand.Replay(lines);
+        Assert.Equal(state.Layout.FrameCount - (ulong)state.Layout.Reserved.Sum(r => (long)(r.End.Value - r.Start.Value)),
+            (ulong)(state.Free.Sum(b => (long)b.Order.Pages) + state.Allocated.Sum(b => (long)b.Order.Pages)));
+        Assert.Throws<InvalidDataException>(() => ProcCommand.Replay([lines[0], lines[2]]));
+    }
+
+    /// <summary>Runs a check with its JSON report captured (the human text goes to standard error).</summary>
+    private static (int Exit, string Json) Run(CheckOptions options)
+    {
+        var output = Console.Out;
+        var error = Console.Error;
+        using var captured = new StringWriter();
+        Console.SetOut(captured);
+        Console.SetError(TextWriter.Null);
+        try
+        {
+            return (CheckCommand.Check(options), captured.ToString());
+        }
+        finally
+        {
+            Console.SetOut(output);
+            Console.SetError(error);
+        }
+    }
+}
