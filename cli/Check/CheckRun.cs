@@ -20,13 +20,14 @@ public sealed class CheckRun(CheckOptions options)
         long Requests, TimeSpan Time);
 
     /// <summary>
-    /// Runs the check; <paramref name="progress"/> sees each result as it ends. Every property replays from the same
-    /// seed (MMSPEC_REPLAY), so a run is repeated exactly with --seed.
+    /// Runs the check; <paramref name="progress"/> sees each result as it ends. Every property starts from the same
+    /// seed (<see cref="PropertyRunner.ReplayFrom"/>), so a run is repeated exactly with --seed.
     /// </summary>
     public Outcome Run(Action<CheckResult> progress, Action<Target>? started = null)
     {
         var seed = options.Seed ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
-        Environment.SetEnvironmentVariable(PropertyRunner.ReplayVariable, $"{seed},{options.Gamma}");
+        using var replay = PropertyRunner.ReplayFrom(seed, options.Gamma);
+        var settings = OutputRunner.Replay;
         OutputRunner.Replay = new ReplaySettings(Environment.CurrentDirectory, options.ReplayCommand);
         var clock = Stopwatch.StartNew();
         using var session = options.Exec is { } command
@@ -53,6 +54,10 @@ public sealed class CheckRun(CheckOptions options)
         catch (ProtocolException e)
         {
             return new Outcome(results, e, seed, session?.Channel.Requests ?? 0, clock.Elapsed);
+        }
+        finally
+        {
+            OutputRunner.Replay = settings;
         }
 
         return new Outcome(results, session?.Fault, seed, session?.Channel.Requests ?? 0, clock.Elapsed);

@@ -18,8 +18,9 @@ public static class BuddyGen
 
     public static Gen<BuddyScenario> Scenario() =>
         from layout in Layout()
+        from edges in Gen.ListOf(FreeAtBoundary(layout), 3)
         from steps in Steps()
-        select new BuddyScenario(layout, steps);
+        select new BuddyScenario(layout, [.. edges, .. steps]);
 
     public static Gen<MemoryLayout> Layout() =>
         from frames in Gen.Frequency(
@@ -79,6 +80,13 @@ public static class BuddyGen
         from length in Gen.Frequency((3, Gen.Choose(1, 4)), (1, Gen.Choose(5, 64)))
         select new PfnRange(new Pfn((ulong)start), new Pfn((ulong)Math.Min(frames, start + length)));
 
+    /// <summary>free_pages one frame below, at or above a zone boundary, a hole's end or the end of memory, at order 0
+    /// or 10; run first, while every frame is free, each is refused (not allocated, reserved, out of range).</summary>
+    private static Gen<BuddyStep> FreeAtBoundary(MemoryLayout layout) =>
+        from pfn in Boundaries.Values(BuddyBoundaries.Frames(layout))
+        from order in Gen.Elements(0, Order.Max)
+        select (BuddyStep)new FreeRaw(pfn, order);
+
     private static Gen<IEnumerable<BuddyStep>> Phase(int length) =>
         Gen.Frequency(
             (4, Gen.ListOf(MixedStep(), length).Select(l => l.AsEnumerable())),
@@ -89,7 +97,8 @@ public static class BuddyGen
 
     private static Gen<BuddyStep> MixedStep() =>
         Gen.Frequency(
-            (40, AllocStep(Gen.Frequency((6, Gen.Choose(0, 3)), (3, Gen.Choose(4, 9)), (1, Gen.Constant(Order.Max))))),
+            (40, AllocStep(Gen.Frequency((6, Gen.Choose(0, 3)), (3, Gen.Choose(4, 9)), (1, Gen.Constant(Order.Max)),
+                (1, Boundaries.Values(BuddyBoundaries.Orders).Select(o => (int)o))))),
             (30, FreeStep()),
             (10, Gen.Constant<BuddyStep>(new FreeLast())),
             (15, InvalidStep()));

@@ -15,11 +15,18 @@ namespace MMSpec.Conformance.Lockstep;
 /// </summary>
 public sealed partial class OutputRunner(ITestOutputHelper output, string testName, string sourceFile) : IRunner
 {
+    private static readonly AsyncLocal<ReplaySettings?> Settings = new();
+
     /// <summary>
     /// Where a program other than a test run (the mmspec command) wants the JSON traces and what replay command it
-    /// prints; null for a test run: the traces beside the test assembly, `dotnet test` on the test project.
+    /// prints, for the properties run in this flow of control; null for a test run: the traces beside the test
+    /// assembly, `dotnet test` on the test project.
     /// </summary>
-    public static ReplaySettings? Replay { get; set; }
+    public static ReplaySettings? Replay
+    {
+        get => Settings.Value;
+        set => Settings.Value = value;
+    }
 
     public void OnStartFixture(Type t)
     {

@@ -20,6 +20,20 @@ public static class PropertyRunner
     /// <summary>The gamma a fixed-seed run starts from (the golden ratio, SplitMix's default).</summary>
     public const ulong Gamma = 0x9E3779B97F4A7C15UL;
 
+    private static readonly AsyncLocal<(ulong Seed, ulong Gamma)?> Ambient = new();
+
+    /// <summary>
+    /// Until the result is disposed, every property <see cref="Check"/> runs in this flow of control starts from
+    /// <paramref name="seed"/> and <paramref name="gamma"/>, as MMSPEC_REPLAY would make them, without touching the
+    /// process's environment (the mmspec command's --seed; tests running beside it keep their own seeds).
+    /// </summary>
+    public static IDisposable ReplayFrom(ulong seed, ulong gamma)
+    {
+        var previous = Ambient.Value;
+        Ambient.Value = (seed, gamma);
+        return new Restore(() => Ambient.Value = previous);
+    }
+
     public static int Cases(int baseline)
     {
         var text = Environment.GetEnvironmentVariable(ScaleVariable);
@@ -40,7 +54,8 @@ public static class PropertyRunner
         var replay = Replay();
         if (replay is not null)
         {
-            output.WriteLine($"replaying {ReplayVariable}={Environment.GetEnvironmentVariable(ReplayVariable)}");
+            output.WriteLine(Ambient.Value is { } from ? $"from seed {from.Seed},{from.Gamma}"
+                : $"replaying {ReplayVariable}={Environment.GetEnvironmentVariable(ReplayVariable)}");
             config = config.WithReplay(replay);
         }
 
@@ -63,6 +78,11 @@ public static class PropertyRunner
 
     private static FSharpOption<Replay>? Replay()
     {
+        if (Ambient.Value is { } ambient)
+        {
+            return FSharpOption<Replay>.Some(new Replay(new Rnd(ambient.Seed, ambient.Gamma), FSharpOption<int>.None));
+        }
+
         var text = Environment.GetEnvironmentVariable(ReplayVariable);
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -80,5 +100,17 @@ public static class PropertyRunner
             ? FSharpOption<int>.Some(s)
             : FSharpOption<int>.None;
         return FSharpOption<Replay>.Some(new Replay(new Rnd(seed, gamma), size));
+    }
+}
+
+/// <summary>Runs an action once, when disposed: what restores an ambient setting.</summary>
+internal sealed class Restore(Action restore) : IDisposable
+{
+    private Action? _restore = restore;
+
+    public void Dispose()
+    {
+        _restore?.Invoke();
+        _restore = null;
     }
 }

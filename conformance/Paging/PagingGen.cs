@@ -41,6 +41,11 @@ public static class PagingGen
             (1, StackGrowth(length)),
             (2, Reuse()),
             (1, Migration()),
+            (1, Gen.ListOf(AtBoundary(), Math.Max(2, length / 2)).Select(l => l.AsEnumerable())),
+            (1, BrkReuse()),
+            (1, FixedReuse()),
+            (1, StackReuse()),
+            (1, StackNeighbour(length)),
             (1, Gen.ListOf(Gen.Frequency((3, Handle().Select(h => (PagingStep)new DestroyMm(h))),
                 (2, Gen.Constant<PagingStep>(new NewMm())), (1, Invalid())), 4).Select(l => l.AsEnumerable())));
 
@@ -62,25 +67,96 @@ public static class PagingGen
     /// <summary>Write every page of a new anonymous mapping, unmap it, map again, write each page elsewhere and read:
     /// the write faults take the freed frames back, which must read as zero (a read fault alone would map the zero
     /// page).</summary>
-    private static Gen<IEnumerable<PagingStep>> Reuse() =>
-        WriteThenRead(6, (map, pages) =>
-            new PagingStep[] { new MunmapRecent(), map }.Concat(EachPage(map.Mm, pages, Access.Write, 1, 16)));
+    private static Gen<IEnumerable<PagingStep>> Reuse() => WriteThenRead(Anonymous(6), Remapped);
+
+    /// <summary>The same at a fixed place by a boundary: map, write, unmap, map there again, write elsewhere in each
+    /// page, read back 0.</summary>
+    private static Gen<IEnumerable<PagingStep>> FixedReuse() =>
+        WriteThenRead(
+            from mm in Handle()
+            from target in Target()
+            from pages in Gen.Choose(1, 4)
+            from ends in Gen.Elements(true, false)
+            select (mm, pages, (PagingStep)new MmapAtStep(mm, target.Index, target.Delta, pages,
+                VmProt.Read | VmProt.Write, ends)),
+            Remapped);
+
+    /// <summary>munmap the mapping, map it again and write each page at another offset: new frames, zeroed.</summary>
+    private static IEnumerable<PagingStep> Remapped(PagingStep map, int pages)
+    {
+        var mm = map switch
+        {
+            MmapStep m => m.Mm,
+            MmapAtStep a => a.Mm,
+            _ => throw new ArgumentOutOfRangeException(nameof(map), map, "not a mapping step"),
+        };
+        return new PagingStep[] { new MunmapRecent(), map }.Concat(EachPage(mm, pages, Access.Write, 1, 16));
+    }
 
     /// <summary>Write every page of a new anonymous mapping, migrate each (and the page past its end), read them:
     /// contents move with the page.</summary>
     private static Gen<IEnumerable<PagingStep>> Migration() =>
-        WriteThenRead(4, (_, pages) => Enumerable.Range(0, pages + 1).Select(i => (PagingStep)new MigrateRecent(i)));
+        WriteThenRead(Anonymous(4),
+            (_, pages) => Enumerable.Range(0, pages + 1).Select(i => (PagingStep)new MigrateRecent(i)));
 
-    /// <summary>A new anonymous mapping with every page written, then <paramref name="between"/>, then every page
-    /// read.</summary>
-    private static Gen<IEnumerable<PagingStep>> WriteThenRead(int maxPages,
-        Func<MmapStep, int, IEnumerable<PagingStep>> between) =>
+    private static Gen<(int Mm, int Pages, PagingStep Map)> Anonymous(int maxPages) =>
         from mm in Handle()
         from pages in Gen.Choose(1, maxPages)
+        select (mm, pages, (PagingStep)new MmapStep(mm, pages, VmProt.Read | VmProt.Write, null, 0, false, null, 0, 0));
+
+    /// <summary>A new mapping with every page written, then <paramref name="between"/>, then every page
+    /// read.</summary>
+    private static Gen<IEnumerable<PagingStep>> WriteThenRead(Gen<(int Mm, int Pages, PagingStep Map)> mapping,
+        Func<PagingStep, int, IEnumerable<PagingStep>> between) =>
+        from m in mapping
         from value in Gen.Choose(1, 255)
-        let map = new MmapStep(mm, pages, VmProt.Read | VmProt.Write, null, 0, false, null, 0, 0)
-        select new PagingStep[] { map }.Concat(EachPage(mm, pages, Access.Write, (byte)value))
-            .Concat(between(map, pages)).Concat(EachPage(mm, pages, Access.Read, 0));
+        select new[] { m.Map }.Concat(EachPage(m.Mm, m.Pages, Access.Write, (byte)value))
+            .Concat(between(m.Map, m.Pages)).Concat(EachPage(m.Mm, m.Pages, Access.Read, 0));
+
+    /// <summary>The heap grown from start_brk, every page written, shrunk to a page below, at or above start_brk,
+    /// grown again and read: a page brk gave back must come back zeroed.</summary>
+    private static Gen<IEnumerable<PagingStep>> BrkReuse() =>
+        from mm in Handle()
+        from pages in Gen.Choose(1, 4)
+        from shrink in Gen.Choose(-1, 1)
+        from value in Gen.Choose(1, 255)
+        let brk = PagingBoundaries.StartBrk
+        let offsets = Enumerable.Range(0, pages).Select(i => (i * 4096) + 8).ToList()
+        select new PagingStep[] { new BrkToStep(mm, brk, 0, pages) }.Concat(At(mm, brk, offsets, (byte)value))
+            .Concat([new BrkToStep(mm, brk, shrink, 0), new BrkToStep(mm, brk, 0, pages)])
+            .Concat(At(mm, brk, offsets, null));
+
+    /// <summary>The stack grown by writes a few pages below its initial start (or near its limit), then read
+    /// back.</summary>
+    private static Gen<IEnumerable<PagingStep>> StackReuse() =>
+        from mm in Handle()
+        from depth in Gen.Frequency((3, Gen.Choose(0, 64)), (1, Gen.Choose(2030, 2040)))
+        from pages in Gen.Choose(1, 6)
+        from value in Gen.Choose(1, 255)
+        let offsets = Enumerable.Range(depth, pages).Select(i => -((i + 1) * 4096) + 8).ToList()
+        select At(mm, PagingBoundaries.StackStart, offsets, (byte)value)
+            .Concat(At(mm, PagingBoundaries.StackStart, offsets, null));
+
+    /// <summary>A write of <paramref name="value"/> (a read when null) at each offset from a boundary.</summary>
+    private static IEnumerable<PagingStep> At(int mm, int boundary, IEnumerable<int> offsets, byte? value) =>
+        offsets.Select(o => (PagingStep)new AccessAtStep(mm, boundary, 0, o,
+            value is null ? Access.Read : Access.Write, Privilege.User, value ?? 0));
+
+    /// <summary>
+    /// A mapping (accessible or PROT_NONE) ending a page below, at or above the stack guard gap under the initial
+    /// stack, then accesses ever further below the stack: growth toward it stops stack_guard_gap above an accessible
+    /// one (expand_downwards).
+    /// </summary>
+    private static Gen<IEnumerable<PagingStep>> StackNeighbour(int length) =>
+        from mm in Handle()
+        from delta in Gen.Choose(-1, 1)
+        from pages in Gen.Choose(1, 4)
+        from prot in Gen.Frequency((3, Gen.Constant(VmProt.Read | VmProt.Write)), (1, Gen.Constant(VmProt.None)))
+        from offsets in Gen.ListOf(Gen.Frequency((2, Gen.Choose(0, 4 * 4096)), (1, Gen.Choose(250 * 4096, 262 * 4096))),
+            Math.Max(2, length / 4))
+        select new PagingStep[] { new MmapAtStep(mm, PagingBoundaries.BelowStackGap, delta, pages, prot, true) }
+            .Concat(offsets.Prepend(0).Select(o =>
+                (PagingStep)new AccessStep(mm, AccessTarget.BelowStack, 0, o, Access.Write, Privilege.User, 1)));
 
     private static IEnumerable<PagingStep> EachPage(int mm, int pages, Access access, byte value, int offset = 8) =>
         Enumerable.Range(0, pages)
@@ -117,6 +193,24 @@ public static class PagingGen
             (2, Gen.Choose(1, 6).Select(n => (PagingStep)new VmallocStep(n))),
             (1, Handle().Select(h => (PagingStep)new VfreeStep(h))),
             (6, Invalid()));
+
+    /// <summary>One operation at a boundary of <see cref="PagingBoundaries"/>, a page below, at or above it.</summary>
+    private static Gen<PagingStep> AtBoundary() =>
+        from mm in Handle()
+        from t in Target()
+        from pages in Gen.Frequency((3, Gen.Choose(1, 4)), (1, Gen.Choose(5, 16)))
+        from ends in Gen.Elements(true, false)
+        from step in Gen.Frequency(
+            (3, Gen.Elements(VmProt.Read | VmProt.Write, VmProt.Read, VmProt.None)
+                .Select(p => (PagingStep)new MmapAtStep(mm, t.Index, t.Delta, pages, p, ends))),
+            (2, Gen.Constant<PagingStep>(new MunmapAtStep(mm, t.Index, t.Delta, pages, ends))),
+            (4, from off in Gen.Elements(-1, 0, 8) from acc in Gen.Elements(Enum.GetValues<Access>())
+                from priv in Gen.Frequency((3, Gen.Constant(Privilege.User)), (1, Gen.Constant(Privilege.Supervisor)))
+                select (PagingStep)new AccessAtStep(mm, t.Index, t.Delta, off, acc, priv, 7)),
+            (1, Gen.Constant<PagingStep>(new BrkToStep(mm, t.Index, t.Delta, 0))))
+        select step;
+
+    private static Gen<(int Index, int Delta)> Target() => Boundaries.Target(PagingBoundaries.Names.Length);
 
     private static Gen<PagingStep> MmapGen(Gen<int?> boundary) =>
         from mm in Handle()

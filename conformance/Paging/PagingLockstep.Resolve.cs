@@ -16,6 +16,10 @@ public sealed partial class PagingLockstep
         MigrateStep m => m.Mm,
         BrkStep b => b.Mm,
         AccessStep a => a.Mm,
+        MmapAtStep m => m.Mm,
+        MunmapAtStep m => m.Mm,
+        AccessAtStep a => a.Mm,
+        BrkToStep b => b.Mm,
         _ => null,
     };
 
@@ -42,11 +46,29 @@ public sealed partial class PagingLockstep
             AccessStep { Target: AccessTarget.Recent } a when _recent is { } r =>
                 Access(r.Mm, r.Start.Value + (ulong)a.Offset, a),
             AccessStep a when space is not null => Access(space.Id, AddressOf(space, state, a), a),
+            MmapAtStep m when mm is { } id => new Mmap(id, new MmapRequest((ulong)Math.Max(0, m.Pages), m.Prot, null,
+                0, false, Place(m.Boundary, m.Delta, m.Pages, m.EndsThere))),
+            MunmapAtStep m when mm is { } id =>
+                new Munmap(id, Place(m.Boundary, m.Delta, m.Pages, m.EndsThere), (ulong)Math.Max(0, m.Pages)),
+            AccessAtStep a when mm is { } id => new AccessByte(id,
+                new VirtAddr(At(a.Boundary, a.Delta) + (ulong)(long)a.Offset), a.Access, a.Privilege, a.Value),
+            BrkToStep b when mm is { } id =>
+                new Brk(id, new VirtAddr(At(b.Boundary, b.Delta) + ((ulong)Math.Max(0, b.Pages) << Pfn.PageShift))),
             VmallocStep v => new Vmalloc((ulong)Math.Max(0, v.Pages)),
             VfreeStep v when !state.Vmalloc.IsEmpty => Vfree(state, v),
             DeadMmStep d => Dead(d.Which),
             _ => null,
         };
+    }
+
+    private ulong At(int boundary, int delta) => Boundaries.Resolve(_boundaries, boundary, delta);
+
+    /// <summary>The start of a range of <paramref name="pages"/> pages that starts or ends at a boundary.</summary>
+    private VirtAddr Place(int boundary, int delta, int pages, bool endsThere)
+    {
+        var at = At(boundary, delta);
+        var length = (ulong)Math.Max(0, pages) << Pfn.PageShift;
+        return new VirtAddr(!endsThere ? at : at < length ? 0 : at - length);
     }
 
     private AsId? Pick(int handle) => _spaces.TryPick(handle, out var mm) ? mm : null;

@@ -64,6 +64,9 @@ public sealed partial class PagingLockstep
                 _recent = (Pick(m.Mm)!.Value, mapped, (ulong)m.Pages);
                 straddled = m.Boundary is not null && Straddling(before.Format, mapped, _recent.Value.Mm);
                 break;
+            case MmapAtStep m when observed.Value is VirtAddr mapped:
+                _recent = (Pick(m.Mm)!.Value, mapped, (ulong)m.Pages);
+                break;
         }
 
         var reached = new PagingStepReached(step, error, before, after, _view.Values, straddled);

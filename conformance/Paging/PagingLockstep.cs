@@ -33,6 +33,7 @@ public sealed partial class PagingLockstep(IPagingSystem impl, PagingModel model
     public const string Migrated = "anonymous page migrated";
     public const string InvalidRejected = "invalid operation rejected";
 
+    private readonly IReadOnlyList<Boundary> _boundaries = PagingBoundaries.All(impl.Format);
     private readonly HandleTable<AsId> _spaces = new();
     private readonly Dictionary<AsId, AddressSpaceState> _view = [];
     private PagingSnapshot? _last;

@@ -107,7 +107,8 @@ public static class SlabGen
             (4, Gen.Choose(0, (int)KmallocSizes.MaxCacheSize).Select(s => (long)s)),
             (2, Gen.Choose((int)KmallocSizes.MaxCacheSize + 1, 65536).Select(s => (long)s)),
             (1, Gen.Choose(65537, (int)KmallocSizes.MaxSize).Select(s => (long)s)),
-            (1, Gen.Elements((long)KmallocSizes.MaxSize + 1, 1L << 40)))
+            (1, Gen.Elements((long)KmallocSizes.MaxSize + 1, 1L << 40)),
+            (2, Boundaries.Values(SlabBoundaries.Sizes).Select(s => (long)s)))
         .Select(size => (SlabStep)new KmallocStep(size));
 
     private static Gen<SlabStep> CacheStep(Func<int, SlabStep> make) =>

@@ -22,9 +22,11 @@ public static class FaultPlan
     /// do_user_addr_fault up to handle_mm_fault: fault_in_kernel_space, lock_mm_and_find_vma (find_vma, or
     /// expand_stack_locked when the next VMA up is the stack), then access_error. Null is bad_area or
     /// bad_area_access_error: the fault is refused and the caller keeps <paramref name="vmas"/>, as it does when
-    /// the fault-in then runs out of frames.
+    /// the fault-in then runs out of frames. <paramref name="stackGuardGap"/> is Linux's stack_guard_gap (the
+    /// kernel parameter; a broken variant passes an older one).
     /// </summary>
-    public static FaultTarget? Plan(PagingFormat format, VmaSet vmas, VirtAddr addr, Access access, PageFault fault)
+    public static FaultTarget? Plan(PagingFormat format, VmaSet vmas, VirtAddr addr, Access access, PageFault fault,
+        ulong stackGuardGap = UserLayout.StackGuardGap)
     {
         // fault_in_kernel_space: no VMA lies at or above TASK_SIZE_MAX, so a fault there is no user fault to
         // resolve. A non-canonical address raises #GP, not #PF: nothing to resolve either, whatever it names.
@@ -35,7 +37,7 @@ public static class FaultPlan
 
         var target = vmas.Find(addr.Value) is { } vma
             ? new FaultTarget(vma, vmas)
-            : ExpandDownwards(format, vmas, addr.Value);
+            : ExpandDownwards(format, vmas, addr.Value, stackGuardGap);
         return target is { } found && !AccessError(fault, access, found.Vma) ? found : null;
     }
 
@@ -53,7 +55,7 @@ public static class FaultPlan
     /// expand_downwards in mm/vma.c): find_vma's VMA above it must be the stack, which then starts at the address's
     /// page, within RLIMIT_STACK and, when the VMA below it is accessible, stack_guard_gap above that VMA's end.
     /// </summary>
-    private static FaultTarget? ExpandDownwards(PagingFormat format, VmaSet vmas, ulong addr)
+    private static FaultTarget? ExpandDownwards(PagingFormat format, VmaSet vmas, ulong addr, ulong guardGap)
     {
         // The stack is the VMA that ends at STACK_TOP (setup_arg_pages), the only VM_GROWSDOWN VMA here: mmap takes
         // no MAP_GROWSDOWN, and a piece that munmap or mprotect splits off the stack, VM_GROWSDOWN in Linux
@@ -74,7 +76,7 @@ public static class FaultPlan
 
         // expand_downwards: vma_prev only, exempt when it is not accessible (PROT_NONE) or VM_GROWSDOWN (no such
         // VMA here). The distance cannot wrap: prev ends at or below the page.
-        if (prev is { IsAccessible: true } && page - prev.End < UserLayout.StackGuardGap)
+        if (prev is { IsAccessible: true } && page - prev.End < guardGap)
         {
             return null;
         }

@@ -29,13 +29,16 @@ public partial class PagingModel
     /// </summary>
     protected virtual bool ClearsNewAnonPages => true;
 
+    /// <summary>stack_guard_gap: how far a growing stack keeps from an accessible VMA below it.</summary>
+    protected virtual ulong StackGuardGap => UserLayout.StackGuardGap;
+
     /// <summary>
     /// do_user_addr_fault: the VMA from <see cref="FaultPlan"/> (the stack grown if need be), then fault the page in
     /// or break copy-on-write. Null means SIGSEGV (or an oops).
     /// </summary>
     private Result<Unit>? HandleFault(ModelMm m, ulong addr, Access access, PageFault fault)
     {
-        if (FaultPlan.Plan(Format, m.Vmas, new VirtAddr(addr), access, fault) is not { } target)
+        if (FaultPlan.Plan(Format, m.Vmas, new VirtAddr(addr), access, fault, StackGuardGap) is not { } target)
         {
             return null;
         }

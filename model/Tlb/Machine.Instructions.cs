@@ -100,6 +100,9 @@ public partial class Machine
         return Unit.Value;
     }
 
+    /// <summary>The largest PCID INVPCID takes: 4095, the 12 bits of CR3 that hold one.</summary>
+    protected virtual int LargestPcid => Pcid.Max;
+
     /// <summary>
     /// INVPCID; #GP for a PCID over 4095, a non-zero PCID with CR4.PCIDE clear, or a non-canonical address for type 0.
     /// Types 0 and 1 drop every PDE-cache entry of the PCID (type 0 whatever the address), types 2 and 3 every one.
@@ -111,7 +114,7 @@ public partial class Machine
             return NoSuchCpu(cpu);
         }
 
-        if (pcid.Value is < 0 or > Pcid.Max
+        if (pcid.Value < 0 || pcid.Value > LargestPcid
             || (!Config.PcidEnabled && pcid.Value != 0)
             || (type == InvpcidType.IndividualAddress && !Paging.Format.IsCanonical(addr.Value)))
         {

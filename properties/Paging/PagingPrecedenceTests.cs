@@ -67,13 +67,13 @@ public sealed class PagingPrecedenceTests(ITestOutputHelper output)
     public void Checking_the_length_before_the_alignment_fails_the_exact_level_on_linux_precedence() =>
         BrokenVariant.AssertCaught(output,
             PagingSafeSpecification.Lockstepped(Format, LengthFirst.Create, Level.Exact), PagingRules.SameResult,
-            casesAtSeed: 9);
+            casesAtSeed: 15);
 
     [Fact]
     public void An_error_that_does_not_apply_fails_the_safe_level_too() =>
         BrokenVariant.AssertCaught(output,
             PagingSafeSpecification.Lockstepped(Format, AlwaysNotMapped.Create, Level.Safe), PagingRules.SameResult,
-            casesAtSeed: 1);
+            casesAtSeed: 10);
 
     [Fact]
     public void Reporting_the_last_applicable_mmap_error_passes_the_safe_level() =>

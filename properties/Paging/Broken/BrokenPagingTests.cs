@@ -16,15 +16,18 @@ public sealed class BrokenPagingTests(ITestOutputHelper output)
 {
     public static TheoryData<string, string, string, int> Variants => new()
     {
-        { nameof(MissingNxCheck), "4-level 48-bit", PagingRules.SameResult, 2 },
-        { nameof(MissingNxCheck), "5-level 57-bit", PagingRules.SameResult, 2 },
+        { nameof(MissingNxCheck), "4-level 48-bit", PagingRules.SameResult, 3 },
+        { nameof(MissingNxCheck), "5-level 57-bit", PagingRules.SameResult, 3 },
         { nameof(PteTableNotFreed), "4-level 48-bit", PagingInvariants.TablesOnlyWhereNeeded, 23 },
         { nameof(PteTableNotFreed), "2-level 32-bit", PagingInvariants.TablesOnlyWhereNeeded, 23 },
-        { nameof(UserAccessibleKernelMapping), "4-level 48-bit", PagingInvariants.EntriesInsideVmas, 11 },
+        { nameof(UserAccessibleKernelMapping), "4-level 48-bit", PagingInvariants.EntriesInsideVmas, 14 },
         { nameof(UnzeroedAnonPage), "4-level 48-bit", PagingRules.SameResult, 7 },
         { nameof(UnzeroedAnonPage), "2-level 32-bit", PagingRules.SameResult, 7 },
         { nameof(TableAtWrongLevel), "4-level 48-bit", PagingRules.SameState, 1 },
         { nameof(TableAtWrongLevel), "5-level 57-bit", PagingRules.SameState, 1 },
+        { nameof(NoStackGuardGap), "4-level 48-bit", PagingRules.SameResult, 11 },
+        { nameof(StackGuardGapOnePage), "4-level 48-bit", PagingRules.SameResult, 11 },
+        { nameof(StackGuardGapOnePage), "2-level 32-bit", PagingRules.SameResult, 11 },
     };
 
     [Theory]
@@ -58,6 +61,8 @@ public sealed class BrokenPagingTests(ITestOutputHelper output)
         nameof(UserAccessibleKernelMapping) => new UserAccessibleKernelMapping(format, pages),
         nameof(UnzeroedAnonPage) => new UnzeroedAnonPage(format, pages),
         nameof(TableAtWrongLevel) => new TableAtWrongLevel(format, pages),
+        nameof(NoStackGuardGap) => new NoStackGuardGap(format, pages),
+        nameof(StackGuardGapOnePage) => new StackGuardGapOnePage(format, pages),
         _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "no such broken variant"),
     };
 }

@@ -1,4 +1,5 @@
 using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 
 namespace MMSpec.Properties.Paging.Broken;
@@ -35,4 +36,24 @@ public sealed class UnzeroedAnonPage(PagingFormat format, IBuddyAllocator pages)
 public sealed class TableAtWrongLevel(PagingFormat format, IBuddyAllocator pages) : PagingModel(format, pages)
 {
     protected override (int Depth, ulong Index) TableKey(ulong addr, int depth) => (depth, addr >> Format.Shift(depth));
+}
+
+/// <summary>
+/// No gap at all between a growing stack and the mapping below it: the stack grows right up to an X server's shared
+/// memory (CVE-2010-2240, fixed by commit 320b2b8de126 "mm: keep a guard page below a grow-down stack segment"). Only
+/// the stack-neighbour phase (PagingGen.StackNeighbour) maps next to the stack; the other phases never come near it.
+/// </summary>
+public sealed class NoStackGuardGap(PagingFormat format, IBuddyAllocator pages) : PagingModel(format, pages)
+{
+    protected override ulong StackGuardGap => 0;
+}
+
+/// <summary>
+/// The one-page stack guard that Stack Clash jumps over (CVE-2017-1000364): growth stops a page above the mapping
+/// below, not 256 (commit 1be7107fbe18 "mm: larger stack guard gap, between vmas"). Caught by the stack-neighbour
+/// phase (PagingGen.StackNeighbour), which maps a page below, at and above the 256-page gap.
+/// </summary>
+public sealed class StackGuardGapOnePage(PagingFormat format, IBuddyAllocator pages) : PagingModel(format, pages)
+{
+    protected override ulong StackGuardGap => Pfn.PageSize;
 }

@@ -28,6 +28,7 @@ public sealed class BrokenMachineTests(ITestOutputHelper output)
         { nameof(NoFlushAfterMigration), false, TlbInvariants.Coherence, 3 },
         { nameof(FreesTableBeforeFlush), true, TlbInvariants.PagingStructureCoherence, 4 },
         { nameof(FreesTableBeforeFlush), false, TlbInvariants.PagingStructureCoherence, 4 },
+        { nameof(InvpcidTakesPcid4096), true, TlbLockstep.SameResult, 11 },
     };
 
     [Theory]
@@ -51,6 +52,7 @@ public sealed class BrokenMachineTests(ITestOutputHelper output)
             nameof(NoFlushAfterMprotect) => new NoFlushAfterMprotect(paging, config, Tlb),
             nameof(NoFlushAfterMigration) => new NoFlushAfterMigration(paging, config, Tlb),
             nameof(FreesTableBeforeFlush) => new FreesTableBeforeFlush(paging, config, Tlb),
+            nameof(InvpcidTakesPcid4096) => new InvpcidTakesPcid4096(paging, config, Tlb),
             _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "no such broken variant"),
         };
     }
