@@ -68,8 +68,8 @@ public static class CheckCommand
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(human) });
         if (Console.IsOutputRedirected || options.Json)
         {
-            // A log or a pipe: lines as long as the report's, not wrapped at a terminal's 80 columns.
-            console.Profile.Width = 160;
+            // A log or a pipe: no line wrapped (a replay command must stay one line to paste).
+            console.Profile.Width = 4096;
         }
 
         var live = !options.Json && !Console.IsOutputRedirected;
