@@ -42,3 +42,12 @@ public sealed record BrkToStep(int Mm, int Boundary, int Delta, int Pages) : Pag
     public override string ToString() =>
         $"brk(mm #{Mm}, {PagingBoundaries.Describe(Boundary, Delta)} + {Pages} pages)";
 }
+
+/// <summary>
+/// mmap, placed by the kernel, of TASK_SIZE / PAGE_SIZE + <see cref="Delta"/> pages: the largest length mmap takes
+/// and one page past it (BadLength); no gap holds TASK_SIZE less a page once anything is mapped (NoVirtualSpace).
+/// </summary>
+public sealed record MmapTaskSizeStep(int Mm, int Delta) : PagingStep
+{
+    public override string ToString() => $"mmap(mm #{Mm}, TASK_SIZE {(Delta < 0 ? "-" : "+")} {Math.Abs(Delta)} pages)";
+}

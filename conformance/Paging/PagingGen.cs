@@ -207,7 +207,8 @@ public static class PagingGen
             (4, from off in Gen.Elements(-1, 0, 8) from acc in Gen.Elements(Enum.GetValues<Access>())
                 from priv in Gen.Frequency((3, Gen.Constant(Privilege.User)), (1, Gen.Constant(Privilege.Supervisor)))
                 select (PagingStep)new AccessAtStep(mm, t.Index, t.Delta, off, acc, priv, 7)),
-            (1, Gen.Constant<PagingStep>(new BrkToStep(mm, t.Index, t.Delta, 0))))
+            (1, Gen.Constant<PagingStep>(new BrkToStep(mm, t.Index, t.Delta, 0))),
+            (1, Gen.Elements(-1, 0, 1).Select(d => (PagingStep)new MmapTaskSizeStep(mm, d))))
         select step;
 
     private static Gen<(int Index, int Delta)> Target() => Boundaries.Target(PagingBoundaries.Names.Length);

@@ -20,6 +20,7 @@ public sealed partial class PagingLockstep
         MunmapAtStep m => m.Mm,
         AccessAtStep a => a.Mm,
         BrkToStep b => b.Mm,
+        MmapTaskSizeStep m => m.Mm,
         _ => null,
     };
 
@@ -52,6 +53,9 @@ public sealed partial class PagingLockstep
                 new Munmap(id, Place(m.Boundary, m.Delta, m.Pages, m.EndsThere), (ulong)Math.Max(0, m.Pages)),
             AccessAtStep a when mm is { } id => new AccessByte(id,
                 new VirtAddr(At(a.Boundary, a.Delta) + (ulong)(long)a.Offset), a.Access, a.Privilege, a.Value),
+            MmapTaskSizeStep m when mm is { } id => new Mmap(id, new MmapRequest(
+                (ulong)((long)(Format.UserTop >> Pfn.PageShift) + m.Delta), VmProt.Read | VmProt.Write, null, 0,
+                false)),
             BrkToStep b when mm is { } id =>
                 new Brk(id, new VirtAddr(At(b.Boundary, b.Delta) + ((ulong)Math.Max(0, b.Pages) << Pfn.PageShift))),
             VmallocStep v => new Vmalloc((ulong)Math.Max(0, v.Pages)),

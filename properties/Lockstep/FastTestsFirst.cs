@@ -20,15 +20,18 @@ public sealed class FastTestsFirst : ITestCollectionOrderer
 
     /// <summary>
     /// 0 direct tests, 1 fixed-seed broken variants, 2 lockstep properties (class name *Properties), 3 the
-    /// incremental-check agreements (*IncrementalTests) and the conformance kit's own tests (namespace
-    /// MMSpec.Properties.Lockstep: they check the checker, as the agreements do).
+    /// incremental-check agreements (*IncrementalTests), the conformance kit's own tests (namespace
+    /// MMSpec.Properties.Lockstep: they check the checker, as the agreements do) and the protocol's and the
+    /// command's (they start processes).
     /// </summary>
     public static int Rank(string collection)
     {
         var type = collection.Split(' ')[^1];
         var name = type[(type.LastIndexOf('.') + 1)..];
         if (name.EndsWith("IncrementalTests", StringComparison.Ordinal)
-            || type.StartsWith("MMSpec.Properties.Lockstep.", StringComparison.Ordinal))
+            || type.StartsWith("MMSpec.Properties.Lockstep.", StringComparison.Ordinal)
+            || type.StartsWith("MMSpec.Properties.Protocol.", StringComparison.Ordinal)
+            || type.StartsWith("MMSpec.Properties.Cli.", StringComparison.Ordinal))
         {
             return 3;
         }
