@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Paging;
@@ -197,9 +198,10 @@ public static class VmaPlan
             return below;
         }
 
+        // Without a stack (munmap took it) the search runs to TASK_SIZE; RLIMIT_STACK keeps a stack far above the gap.
         var stack = vmas.Find(UserLayout.StackTop(format) - 1);
-        var high = stack is null ? format.UserTop
-            : stack.Start >= UserLayout.StackGuardGap ? stack.Start - UserLayout.StackGuardGap : 0;
+        Debug.Assert(stack is null || stack.Start >= UserLayout.StackGuardGap, "the stack lies near TASK_SIZE");
+        var high = stack is null ? format.UserTop : stack.Start - UserLayout.StackGuardGap;
         return vmas.FindGapBottomUp(length, UserLayout.TaskUnmappedBase(format), high);
     }
 

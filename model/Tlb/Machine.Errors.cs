@@ -17,31 +17,18 @@ public partial class Machine
     /// </summary>
     public IReadOnlyList<MmError>? ErrorsOf(MachineOp op)
     {
-        var cpu = op switch
+        (CpuId Cpu, Func<AsId, PagingOp> Call)? target = op switch
         {
-            MachineOp.Mmap m => m.Cpu,
-            MachineOp.Munmap u => u.Cpu,
-            MachineOp.Mprotect p => p.Cpu,
-            _ => (CpuId?)null,
+            MachineOp.Mmap m => (m.Cpu, mm => new MmapCall(mm, m.Request)),
+            MachineOp.Munmap u => (u.Cpu, mm => new MunmapCall(mm, u.Addr, u.Pages)),
+            MachineOp.Mprotect p => (p.Cpu, mm => new MprotectCall(mm, p.Addr, p.Pages, p.Prot)),
+            _ => null,
         };
-        if (cpu is not { } id)
+        if (target is not var (cpu, call))
         {
             return null;
         }
 
-        if (Running(id, out var c) is { } error)
-        {
-            return [error];
-        }
-
-        var mm = c.Mm!.Value;
-        PagingOp call = op switch
-        {
-            MachineOp.Mmap m => new MmapCall(mm, m.Request),
-            MachineOp.Munmap u => new MunmapCall(mm, u.Addr, u.Pages),
-            MachineOp.Mprotect p => new MprotectCall(mm, p.Addr, p.Pages, p.Prot),
-            _ => throw new ArgumentOutOfRangeException(nameof(op), op, "not a paging call"),
-        };
-        return (Paging as PagingModel)?.ErrorsOf(call);
+        return Running(cpu, out var c) is { } error ? [error] : (Paging as PagingModel)?.ErrorsOf(call(c.Mm!.Value));
     }
 }

@@ -91,6 +91,9 @@ public sealed class LinuxAuditExamples
         Assert.Equal(mmapBase, VmaPlan.Mmap(Format, full, new MmapRequest(room, VmProt.Read, null, 0, false)).Value);
         Assert.Equal(new NoVirtualSpace(room + 1),
             VmaPlan.Mmap(Format, full, new MmapRequest(room + 1, VmProt.Read, null, 0, false)).Error);
+        var noStack = full.Remove(stack.Start, stack.End);
+        Assert.Equal(mmapBase,
+            VmaPlan.Mmap(Format, noStack, new MmapRequest(room + 1, VmProt.Read, null, 0, false)).Value);
         Assert.Equal(PageMath.Up(Format.UserTop / 3), UserLayout.TaskUnmappedBase(Format));
 
         // A page free just below mmap_base: too short for the top-down search of 2 pages, the start of the lowest

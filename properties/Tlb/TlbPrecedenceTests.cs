@@ -1,5 +1,6 @@
 using MMSpec.Impl.Tlb;
 using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Tlb;
 using MMSpec.Properties.Paging;
@@ -45,6 +46,12 @@ public sealed class TlbPrecedenceTests
         var noCpu = machine.ErrorsOf(new MachineOp.Munmap(new CpuId(99), default, 1));
         Assert.IsType<InvalidInstruction>(Assert.Single(noCpu!));
         Assert.Null(machine.ErrorsOf(new MachineOp.TogglePge(cpu)));
+        var unaligned = new VirtAddr(0x10001);
+        Assert.Equal([VmaPlan.Unaligned, VmaPlan.OutsideUserSpace],
+            machine.ErrorsOf(new MachineOp.Munmap(cpu, unaligned, 0))!.Select(e => ((InvalidRange)e).Why));
+        Assert.Equal([VmaPlan.Unaligned, VmaPlan.OutsideUserSpace], machine.ErrorsOf(
+            new MachineOp.Mprotect(cpu, unaligned, ulong.MaxValue, VmProt.Read))!.Select(e => ((InvalidRange)e).Why));
+        Assert.IsType<NoAddressSpace>(Assert.Single(machine.ErrorsOf(new MachineOp.Mmap(new CpuId(1), missing))!));
         Assert.Null(TlbExamples.Boot(true).Machine.ErrorsOf(new MachineOp.Mmap(cpu, missing)));
     }
 }
