@@ -26,7 +26,11 @@ public static class BrokenVariant
         var endSize = Math.Max(1, 100 * budget / ReferenceCases);
         var failure = Assert.Throws<PropertyFailedException>(() =>
             PropertyRunner.CheckFrom(output, property, budget, Seed, endSize, testName, sourceFile));
-        Assert.Contains($"rule broken: {rule}", failure.Message, StringComparison.Ordinal);
+        // Under the mutation profile nothing shrinks, and a long case may break another rule of the variant first
+        // (BuddyByAddition: partition before maximal-coalescing); the rule is named for people, so the profile only
+        // asks that some rule broke.
+        Assert.Contains(MutationProfile.Active ? "rule broken: " : $"rule broken: {rule}", failure.Message,
+            StringComparison.Ordinal);
         var cases = MutationProfile.CasesToFailure(failure.Message);
         Assert.True(cases > 0 && cases <= casesAtSeed,
             $"caught after {cases} cases at seed {Seed}, recorded at most {casesAtSeed}: update casesAtSeed");
