@@ -92,10 +92,10 @@ static const char *const error_kinds[] = {
 };
 
 /* The members of a request; each op has "op" and exactly the ones its table entry names. */
-enum field { F_OP, F_PROTOCOL, F_COMPONENT, F_LAYOUT, F_ORDER, F_HIGHEST_ZONE, F_PFN, NR_FIELDS };
+enum field { F_OP, F_PROTOCOL, F_COMPONENT, F_LAYOUT, F_ORDER, F_HIGHEST_ZONE, F_PFN, F_FRAMES, NR_FIELDS };
 
 static const char *const field_names[NR_FIELDS] = {
-    "op", "protocol", "component", "layout", "order", "highest_zone", "pfn",
+    "op", "protocol", "component", "layout", "order", "highest_zone", "pfn", "frames",
 };
 
 #define FIELD(f) (1u << (f))
@@ -103,7 +103,7 @@ static const char *const field_names[NR_FIELDS] = {
 static void hello(struct buddy *b, const char *const *values)
 {
     (void)b, (void)values;
-    printf("{\"ok\":{\"protocol\":1,\"component\":\"buddy\",\"capabilities\":[]}}\n");
+    printf("{\"ok\":{\"protocol\":1,\"component\":\"buddy\",\"capabilities\":[\"snapshot_range\"]}}\n");
 }
 
 static void reset(struct buddy *b, const char *const *values)
@@ -149,12 +149,12 @@ static void free_pages(struct buddy *b, const char *const *values)
         printf("{\"error\":\"%s\",\"pfn\":%" PRIu64 ",\"order\":%" PRId64 "}\n", kind, pfn, order);
 }
 
-/* The first frame of every block in the given state, walking mem_map block by block. */
-static void print_blocks(const struct buddy *b, enum page_state state)
+/* Every block in the given state whose first frame lies in [from, to), walking mem_map block by block. */
+static void print_blocks(const struct buddy *b, enum page_state state, uint64_t from, uint64_t to)
 {
     const char *separator = "";
-    uint64_t pfn = 0;
-    while (pfn < b->layout.frame_count) {
+    uint64_t pfn = from;
+    while (pfn < to) {
         const struct page *page = &b->pages[pfn];
         if (page->state != PAGE_BUDDY && page->state != PAGE_ALLOCATED) {
             pfn++;
@@ -168,9 +168,9 @@ static void print_blocks(const struct buddy *b, enum page_state state)
     }
 }
 
-static void snapshot(struct buddy *b, const char *const *values)
+/* The layout, then the blocks that start in [from, to): the whole state, or the window of "snapshot_range". */
+static void print_snapshot(const struct buddy *b, uint64_t from, uint64_t to)
 {
-    (void)values;
     const struct layout *layout = &b->layout;
     printf("{\"ok\":{\"layout\":{\"frame_count\":%" PRIu64 ",\"dma32_start\":%" PRIu64 ",\"normal_start\":%" PRIu64
         ",\"reserved\":[", layout->frame_count, layout->dma32_start, layout->normal_start);
@@ -179,10 +179,25 @@ static void snapshot(struct buddy *b, const char *const *values)
             layout->reserved[r].end);
     }
     printf("]},\"free\":[");
-    print_blocks(b, PAGE_BUDDY);
+    print_blocks(b, PAGE_BUDDY, from, to);
     printf("],\"allocated\":[");
-    print_blocks(b, PAGE_ALLOCATED);
+    print_blocks(b, PAGE_ALLOCATED, from, to);
     printf("]}}\n");
+}
+
+static void snapshot(struct buddy *b, const char *const *values)
+{
+    (void)values;
+    print_snapshot(b, 0, b->layout.frame_count);
+}
+
+/* The capability "snapshot_range": {"op":"snapshot","frames":{"start":S,"end":E}}, the blocks that start there. */
+static void snapshot_range(struct buddy *b, const char *const *values)
+{
+    struct reserved_range frames;
+    read_range(values[F_FRAMES], &frames);
+    uint64_t end = frames.end < b->layout.frame_count ? frames.end : b->layout.frame_count;
+    print_snapshot(b, frames.start < end ? frames.start : end, end);
 }
 
 static const struct op {
@@ -195,6 +210,7 @@ static const struct op {
     { "reset", FIELD(F_LAYOUT), false, reset },
     { "alloc_pages", FIELD(F_ORDER) | FIELD(F_HIGHEST_ZONE), true, alloc_pages },
     { "free_pages", FIELD(F_PFN) | FIELD(F_ORDER), true, free_pages },
+    { "snapshot", FIELD(F_FRAMES), true, snapshot_range },
     { "snapshot", 0, true, snapshot },
 };
 
@@ -208,7 +224,8 @@ static void handle(struct buddy *b, const char *line)
         malformed("no op");
     struct text name = json_text(values[F_OP]);
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-        if (json_is(name, ops[i].name)) {
+        bool framed = values[F_FRAMES] != NULL;
+        if (json_is(name, ops[i].name) && framed == (bool)(ops[i].fields & FIELD(F_FRAMES))) {
             json_require(&members, FIELD(F_OP) | ops[i].fields);
             if (ops[i].needs_reset && b->pages == NULL)
                 malformed("no reset yet");

@@ -125,6 +125,33 @@ def normalized(answer):
     return answer
 
 
+def ask(process, step, request, expected):
+    """Sends one request and reads its answer, normalized."""
+    process.stdin.write(json.dumps(request, separators=(",", ":")) + "\n")
+    process.stdin.flush()
+    line = process.stdout.readline()
+    if not line:
+        fail(step, request, expected, f"no answer: the process exited with {process.wait()}")
+    try:
+        return normalized(json.loads(line))
+    except json.JSONDecodeError:
+        fail(step, request, expected, line.rstrip())
+
+
+def check_range(process, step):
+    """snapshot_range: the blocks that start in [start, end) are the whole snapshot's that do, the layout whole."""
+    whole = ask(process, step, {"op": "snapshot"}, "a snapshot")["ok"]
+    for start, end in ((0, 1), (16, 48), (40, 1 << 30)):
+        request = {"op": "snapshot", "frames": {"start": start, "end": end}}
+        inside = {
+            "layout": whole["layout"],
+            **{key: [b for b in whole[key] if start <= b["pfn"] < end] for key in ("free", "allocated")},
+        }
+        got = ask(process, step, request, inside)
+        if got != {"ok": inside}:
+            fail(step, request, {"ok": inside}, got)
+
+
 def fail(step, request, expected, got):
     shown = lambda value: json.dumps(value)[:2000]
     sys.exit(f"smoke: FAIL at step {step}\n  request:  {shown(request)}\n  expected: {shown(expected)}\n"
@@ -136,18 +163,19 @@ def main():
         sys.exit(__doc__)
     signal.alarm(60)  # the whole run; a process that stops answering fails here
     process = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    capabilities = []
     for step, (request, expected) in enumerate(STEPS, 1):
-        process.stdin.write(json.dumps(request, separators=(",", ":")) + "\n")
-        process.stdin.flush()
-        line = process.stdout.readline()
-        if not line:
-            fail(step, request, expected, f"no answer: the process exited with {process.wait()}")
-        try:
-            got = normalized(json.loads(line))
-        except json.JSONDecodeError:
-            fail(step, request, expected, line.rstrip())
+        got = ask(process, step, request, expected)
+        if step == 1:
+            # The one optional capability of protocol 1; a process may have it or not.
+            capabilities = got.get("ok", {}).pop("capabilities", None) if isinstance(got, dict) else None
+            expected = {"ok": {k: v for k, v in expected["ok"].items() if k != "capabilities"}}
+            if capabilities not in ([], ["snapshot_range"]):
+                fail(step, request, "capabilities [] or [\"snapshot_range\"]", capabilities)
         if got != expected:
             fail(step, request, expected, got)
+    if "snapshot_range" in capabilities:
+        check_range(process, len(STEPS) + 1)
     process.stdin.close()
     if process.wait(timeout=5) != 0:
         sys.exit(f"smoke: FAIL: the process exited with {process.returncode} at the end of its input")
