@@ -7,7 +7,9 @@ namespace MMSpec.Properties.Core;
 
 /// <summary>
 /// Every paging and machine operation prints like the kernel call it stands for: what a failure's trace shows, one
-/// call a line, and what a reader of a counterexample reads first.
+/// call a line, and what a reader of a counterexample reads first. The texts are made when each case runs, not when
+/// xunit discovers it (DisableDiscoveryEnumeration): made at discovery, under Stryker they were made before any mutant
+/// was active, and 22 mutants of MachineOp's texts survived.
 /// </summary>
 public sealed class OpTextTests
 {
@@ -56,12 +58,12 @@ public sealed class OpTextTests
     };
 
     [Theory]
-    [MemberData(nameof(PagingOps))]
+    [MemberData(nameof(PagingOps), DisableDiscoveryEnumeration = true)]
     public void A_paging_operation_prints_like_its_kernel_call(string printed, string expected) =>
         Assert.Equal(expected, printed);
 
     [Theory]
-    [MemberData(nameof(MachineOps))]
+    [MemberData(nameof(MachineOps), DisableDiscoveryEnumeration = true)]
     public void A_machine_operation_prints_like_its_kernel_call(string printed, string expected) =>
         Assert.Equal(expected, printed);
 
