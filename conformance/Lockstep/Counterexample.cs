@@ -96,7 +96,7 @@ public static class Counterexample
         }
     }
 
-    /// <summary>Where <see cref="Write"/> puts the trace of <paramref name="test"/> under <paramref name="directory"/>.</summary>
+    /// <summary>Where <see cref="Write"/> puts the trace of <paramref name="test"/>.</summary>
     public static string PathFor(string directory, string test)
     {
         var name = string.Concat(test.Select(c => char.IsLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_'));

@@ -182,7 +182,8 @@ public static class TlbGen
             (2, from c in Cpu() from t in Gen.Elements(Enum.GetValues<InvpcidType>()) from p in Gen.Frequency((6,
                 Gen.Choose(0, 7)), (1, Gen.Choose(4096, 5000)),
                 (3, Boundaries.Values(TlbBoundaries.Pcids).Select(v => (int)v)))
-                from v in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true))) from i in Small() from o in Gen.Choose(0, 4 * 4096)
+                from v in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
+                from i in Small() from o in Gen.Choose(0, 4 * 4096)
                 select (TlbStep)new InvpcidStep(c, t, p, v, i, o)),
             (1, Gen.Choose(0, 3).Select(n => (TlbStep)new NoSuchCpuStep(n))));
 

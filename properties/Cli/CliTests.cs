@@ -16,7 +16,8 @@ public sealed class CliTests
     [Fact]
     public void The_built_in_implementation_conforms_and_the_json_report_says_so()
     {
-        var (exit, json) = Run(new CheckOptions("buddy", null, true, Level.Exact, 5, 11, TimeSpan.FromSeconds(5), true));
+        var (exit, json) =
+            Run(new CheckOptions("buddy", null, true, Level.Exact, 5, 11, TimeSpan.FromSeconds(5), true));
 
         Assert.Equal(CheckCommand.Conforms, exit);
         using var report = JsonDocument.Parse(json);
@@ -68,8 +69,11 @@ public sealed class CliTests
         Assert.StartsWith("""{"op":"reset","layout":""", lines[1], StringComparison.Ordinal);
         Assert.All(lines.Skip(2), l => Assert.Matches("""^\{"op":"(alloc|free)_pages",""", l));
         var state = ProcCommand.Replay(lines);
-        Assert.Equal(state.Layout.FrameCount - (ulong)state.Layout.Reserved.Sum(r => (long)(r.End.Value - r.Start.Value)),
+        var reserved = (ulong)state.Layout.Reserved.Sum(r => (long)(r.End.Value - r.Start.Value));
+        Assert.Equal(state.Layout.FrameCount - reserved,
             (ulong)(state.Free.Sum(b => (long)b.Order.Pages) + state.Allocated.Sum(b => (long)b.Order.Pages)));
+        // The calls were applied: the state is not the one the reset alone leaves.
+        Assert.False(state.SameBlocks(ProcCommand.Replay(lines.Take(2))));
         Assert.Throws<InvalidDataException>(() => ProcCommand.Replay([lines[0], lines[2]]));
     }
 
