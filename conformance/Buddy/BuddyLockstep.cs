@@ -55,11 +55,7 @@ public sealed partial class BuddyLockstep(IBuddyAllocator impl, BuddyModel model
             return new Violation(BuddyRules.ModelPermits, permitted);
         }
 
-        log.Exercised(SharedRules.ModelPermits);
-        if (error is not null)
-        {
-            log.Exercised(SharedRules.Returned(error.GetType()));
-        }
+        SharedRules.Called(log, error);
 
         var window = WindowOf(op, error);
         BuddySnapshot? touched;

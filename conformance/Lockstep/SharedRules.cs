@@ -60,6 +60,19 @@ public static class SharedRules
             exercised);
 
     /// <summary>
+    /// Records in <paramref name="log"/> what every call puts to the test: the rule its result is checked by
+    /// (<paramref name="result"/>, model-permits unless the component names its own), and the error kind it returned.
+    /// </summary>
+    public static void Called(StepLog log, MmError? error, string result = ModelPermits)
+    {
+        log.Exercised(result);
+        if (error is not null)
+        {
+            log.Exercised(Returned(error.GetType()));
+        }
+    }
+
+    /// <summary>
     /// The coverage name of an error kind: a step put the rule "this error, exactly when it applies" to the test
     /// when the implementation returned it.
     /// </summary>

@@ -91,7 +91,8 @@ public sealed partial class PagingLockstep(IPagingSystem impl, PagingModel model
         var violation = Rule<PagingStepDone>.FirstBroken(Rules, done, checks);
         if (violation is null)
         {
-            Covered(done, log);
+            SharedRules.Called(log, error);
+            Rule<PagingStepDone>.Cover(Rules, done, checks, log);
             Track(operation, observed, error, before, after, log);
         }
 
@@ -179,17 +180,5 @@ public sealed partial class PagingLockstep(IPagingSystem impl, PagingModel model
         }
 
         _vmallocAreas = after.Vmalloc.Length;
-    }
-
-    /// <summary>The rules a step that passed put to the test, and the error it returned.</summary>
-    private void Covered(PagingStepDone done, StepLog log)
-    {
-        log.Exercised(SharedRules.ModelPermits);
-        if (done.Error is { } error)
-        {
-            log.Exercised(SharedRules.Returned(error.GetType()));
-        }
-
-        Rule<PagingStepDone>.Cover(Rules, done, checks, log);
     }
 }

@@ -94,7 +94,8 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, L
                 : checks.HasFlag(Level.Safe) ? CheckState(after, implementationChecked: true) : null);
         if (violation is null)
         {
-            Covered(done, log);
+            SharedRules.Called(log, error);
+            Rule<SlabStepDone>.Cover(Rules, done, checks, log);
             Track(op, error, returned, before, after, log);
             if (touched is null)
             {
@@ -188,18 +189,6 @@ public sealed partial class SlabLockstep(ISlabAllocator impl, SlabModel model, L
     }
 
     private CacheId CacheAt(int handle) => _caches[handle];
-
-    /// <summary>The rules a step that passed put to the test, and the error it returned.</summary>
-    private void Covered(SlabStepDone done, StepLog log)
-    {
-        log.Exercised(SharedRules.ModelPermits);
-        if (done.Error is { } error)
-        {
-            log.Exercised(SharedRules.Returned(error.GetType()));
-        }
-
-        Rule<SlabStepDone>.Cover(Rules, done, checks, log);
-    }
 
     private VirtAddr Raw(FreeRaw raw)
     {

@@ -110,24 +110,13 @@ public sealed partial class TlbLockstep(IMachine impl, Machine model, Level chec
         var violation = Rule<TlbStepDone>.FirstBroken(Rules, done, checks);
         if (violation is null)
         {
-            Covered(done, log);
+            SharedRules.Called(log, observed.Error, SameResult);
+            Rule<TlbStepDone>.Cover(Rules, done, checks, log);
             var whole = after with { Paging = after.Paging with { Spaces = [.. _view.Values] } };
             Track(operation, call, observed, before, whole, log);
         }
 
         return violation;
-    }
-
-    /// <summary>The rules a step that passed put to the test, and the error it returned.</summary>
-    private void Covered(TlbStepDone done, StepLog log)
-    {
-        log.Exercised(SameResult);
-        if (done.Observed.Error is { } error)
-        {
-            log.Exercised(SharedRules.Returned(error.GetType()));
-        }
-
-        Rule<TlbStepDone>.Cover(Rules, done, checks, log);
     }
 
     /// <summary>The machine's state after the step, read again only where the step could have changed it.</summary>
