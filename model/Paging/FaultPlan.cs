@@ -10,6 +10,16 @@ namespace MMSpec.Model.Paging;
 public sealed record FaultTarget(Vma Vma, VmaSet Vmas);
 
 /// <summary>
+/// The rules a growing stack keeps (expand_downwards and acct_stack_growth): <see cref="GuardGap"/> is
+/// stack_guard_gap, <see cref="Limit"/> RLIMIT_STACK, and <see cref="GapBelowInaccessible"/> whether the gap is kept
+/// from a PROT_NONE VMA below too. <see cref="Linux"/> holds Linux 6.18's; a broken variant passes an older kernel's.
+/// </summary>
+public sealed record StackRules(ulong GuardGap, ulong Limit, bool GapBelowInaccessible)
+{
+    public static StackRules Linux { get; } = new(UserLayout.StackGuardGap, UserLayout.StackLimit, false);
+}
+
+/// <summary>
 /// The VMA half of the page-fault handler (do_user_addr_fault, arch/x86/mm/fault.c): from an address space's VMAs
 /// and a fault, the VMA the fault is resolved in, the stack grown down to it if need be, or a refusal (SIGSEGV). The
 /// model and the implementation then fault the page in, each in its own tables; as with <see cref="VmaPlan"/>, the
@@ -22,11 +32,11 @@ public static class FaultPlan
     /// do_user_addr_fault up to handle_mm_fault: fault_in_kernel_space, lock_mm_and_find_vma (find_vma, or
     /// expand_stack_locked when the next VMA up is the stack), then access_error. Null is bad_area or
     /// bad_area_access_error: the fault is refused and the caller keeps <paramref name="vmas"/>, as it does when
-    /// the fault-in then runs out of frames. <paramref name="stackGuardGap"/> is Linux's stack_guard_gap (the
-    /// kernel parameter; a broken variant passes an older one).
+    /// the fault-in then runs out of frames. <paramref name="stack"/> is the growth rules, Linux's unless a broken
+    /// variant passes an older kernel's.
     /// </summary>
     public static FaultTarget? Plan(PagingFormat format, VmaSet vmas, VirtAddr addr, Access access, PageFault fault,
-        ulong stackGuardGap = UserLayout.StackGuardGap)
+        StackRules? stack = null)
     {
         // fault_in_kernel_space: no VMA lies at or above TASK_SIZE_MAX, so a fault there is no user fault to
         // resolve. A non-canonical address raises #GP, not #PF: nothing to resolve either, whatever it names.
@@ -37,7 +47,7 @@ public static class FaultPlan
 
         var target = vmas.Find(addr.Value) is { } vma
             ? new FaultTarget(vma, vmas)
-            : ExpandDownwards(format, vmas, addr.Value, stackGuardGap);
+            : ExpandDownwards(format, vmas, addr.Value, stack ?? StackRules.Linux);
         return target is { } found && !AccessError(fault, access, found.Vma) ? found : null;
     }
 
@@ -55,7 +65,7 @@ public static class FaultPlan
     /// expand_downwards in mm/vma.c): find_vma's VMA above it must be the stack, which then starts at the address's
     /// page, within RLIMIT_STACK and, when the VMA below it is accessible, stack_guard_gap above that VMA's end.
     /// </summary>
-    private static FaultTarget? ExpandDownwards(PagingFormat format, VmaSet vmas, ulong addr, ulong guardGap)
+    private static FaultTarget? ExpandDownwards(PagingFormat format, VmaSet vmas, ulong addr, StackRules rules)
     {
         // The stack is the VMA that ends at STACK_TOP (setup_arg_pages), the only VM_GROWSDOWN VMA here: mmap takes
         // no MAP_GROWSDOWN, and a piece that munmap or mprotect splits off the stack, VM_GROWSDOWN in Linux
@@ -76,13 +86,13 @@ public static class FaultPlan
 
         // expand_downwards: vma_prev only, exempt when it is not accessible (PROT_NONE) or VM_GROWSDOWN (no such
         // VMA here). The distance cannot wrap: prev ends at or below the page.
-        if (prev is { IsAccessible: true } && page - prev.End < guardGap)
+        if (prev is not null && (prev.IsAccessible || rules.GapBelowInaccessible) && page - prev.End < rules.GuardGap)
         {
             return null;
         }
 
         // acct_stack_growth: the size from the stack's end down to the new start within RLIMIT_STACK.
-        if (stack.End - page > UserLayout.StackLimit)
+        if (stack.End - page > rules.Limit)
         {
             return null;
         }

@@ -29,8 +29,8 @@ public partial class PagingModel
     /// </summary>
     protected virtual bool ClearsNewAnonPages => true;
 
-    /// <summary>stack_guard_gap: how far a growing stack keeps from an accessible VMA below it.</summary>
-    protected virtual ulong StackGuardGap => UserLayout.StackGuardGap;
+    /// <summary>How the stack grows: stack_guard_gap from an accessible VMA below it, within RLIMIT_STACK.</summary>
+    protected virtual StackRules Stack => StackRules.Linux;
 
     /// <summary>
     /// do_user_addr_fault: the VMA from <see cref="FaultPlan"/> (the stack grown if need be), then fault the page in
@@ -38,7 +38,7 @@ public partial class PagingModel
     /// </summary>
     private Result<Unit>? HandleFault(ModelMm m, ulong addr, Access access, PageFault fault)
     {
-        if (FaultPlan.Plan(Format, m.Vmas, new VirtAddr(addr), access, fault, StackGuardGap) is not { } target)
+        if (FaultPlan.Plan(Format, m.Vmas, new VirtAddr(addr), access, fault, Stack) is not { } target)
         {
             return null;
         }

@@ -76,6 +76,9 @@ public partial class PagingModel
         return Unit.Value;
     }
 
+    /// <summary>min_brk, the lowest break brk takes: start_brk (without CONFIG_COMPAT_BRK).</summary>
+    protected virtual ulong MinBrk => UserLayout.StartBrk(Format);
+
     public Result<VirtAddr> Brk(AsId mm, VirtAddr newBrk)
     {
         if (!_mms.TryGetValue(mm.Value, out var m))
@@ -83,7 +86,7 @@ public partial class PagingModel
             return new UnknownAddressSpace(mm);
         }
 
-        var planned = VmaPlan.Brk(Format, m.Vmas, m.Brk, newBrk);
+        var planned = VmaPlan.Brk(Format, m.Vmas, m.Brk, newBrk, MinBrk);
         if (!planned.IsOk)
         {
             return planned.Error!;

@@ -213,13 +213,14 @@ public static class VmaPlan
     /// old: the pages between go; new above old: a VMA from old to new comes), or the error. The break may not go
     /// below start_brk (min_brk without CONFIG_COMPAT_BRK); a shrink needs a VMA between the new and the old end
     /// (vma_find, else the old break stays); growth stays below TASK_SIZE (check_brk_limits) and a page below the next
-    /// VMA, or below its stack_guard_gap when it is the stack (vm_start_gap).
+    /// VMA, or below its stack_guard_gap when it is the stack (vm_start_gap). <paramref name="minBrk"/> is the
+    /// lower bound, start_brk unless a broken variant passes an older kernel's.
     /// </summary>
     public static Result<(ulong OldEnd, ulong NewEnd)> Brk(PagingFormat format, VmaSet vmas, ulong brk,
-        VirtAddr newBrk)
+        VirtAddr newBrk, ulong? minBrk = null)
     {
         var current = new VirtAddr(brk);
-        if (newBrk.Value < UserLayout.StartBrk(format))
+        if (newBrk.Value < (minBrk ?? UserLayout.StartBrk(format)))
         {
             return new BrkRefused(newBrk, current, BelowStartBrk);
         }

@@ -28,6 +28,10 @@ public sealed class BrokenPagingTests(ITestOutputHelper output)
         { nameof(NoStackGuardGap), "4-level 48-bit", PagingRules.SameResult, 11 },
         { nameof(StackGuardGapOnePage), "4-level 48-bit", PagingRules.SameResult, 11 },
         { nameof(StackGuardGapOnePage), "2-level 32-bit", PagingRules.SameResult, 11 },
+        { nameof(StackGuardGapBelowProtNone), "4-level 48-bit", PagingRules.SameResult, 6 },
+        { nameof(StackLimitCountsGuardPage), "4-level 48-bit", PagingRules.SameResult, 57 },
+        { nameof(BrkBelowStartBrk), "4-level 48-bit", PagingRules.SameResult, 36 },
+        { nameof(FixedNoReplaceClobbers), "4-level 48-bit", PagingRules.SameResult, 3 },
     };
 
     [Theory]
@@ -54,7 +58,7 @@ public sealed class BrokenPagingTests(ITestOutputHelper output)
         Assert.Equal(free, pages.Snapshot().FreePages);
     }
 
-    internal static PagingModel Create(string variant, PagingFormat format, IBuddyAllocator pages) => variant switch
+    internal static IPagingSystem Create(string variant, PagingFormat format, IBuddyAllocator pages) => variant switch
     {
         nameof(MissingNxCheck) => new MissingNxCheck(format, pages),
         nameof(PteTableNotFreed) => new PteTableNotFreed(format, pages),
@@ -63,6 +67,10 @@ public sealed class BrokenPagingTests(ITestOutputHelper output)
         nameof(TableAtWrongLevel) => new TableAtWrongLevel(format, pages),
         nameof(NoStackGuardGap) => new NoStackGuardGap(format, pages),
         nameof(StackGuardGapOnePage) => new StackGuardGapOnePage(format, pages),
+        nameof(StackGuardGapBelowProtNone) => new StackGuardGapBelowProtNone(format, pages),
+        nameof(StackLimitCountsGuardPage) => new StackLimitCountsGuardPage(format, pages),
+        nameof(BrkBelowStartBrk) => new BrkBelowStartBrk(format, pages),
+        nameof(FixedNoReplaceClobbers) => new FixedNoReplaceClobbers(new PagingModel(format, pages)),
         _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "no such broken variant"),
     };
 }

@@ -45,7 +45,7 @@ public sealed class TableAtWrongLevel(PagingFormat format, IBuddyAllocator pages
 /// </summary>
 public sealed class NoStackGuardGap(PagingFormat format, IBuddyAllocator pages) : PagingModel(format, pages)
 {
-    protected override ulong StackGuardGap => 0;
+    protected override StackRules Stack => StackRules.Linux with { GuardGap = 0 };
 }
 
 /// <summary>
@@ -55,5 +55,62 @@ public sealed class NoStackGuardGap(PagingFormat format, IBuddyAllocator pages) 
 /// </summary>
 public sealed class StackGuardGapOnePage(PagingFormat format, IBuddyAllocator pages) : PagingModel(format, pages)
 {
-    protected override ulong StackGuardGap => Pfn.PageSize;
+    protected override StackRules Stack => StackRules.Linux with { GuardGap = Pfn.PageSize };
+}
+
+/// <summary>
+/// The guard gap kept from a PROT_NONE mapping below the stack too: the regression of commit 1be7107fbe18 that broke
+/// the Java and Rust runtimes which punch their own PROT_NONE guard below the stack, fixed by commit 561b5e0709e4
+/// "mm/mmap.c: do not blow on PROT_NONE MAP_FIXED holes in the stack". The stack-neighbour phase
+/// (PagingGen.StackNeighbour) maps a PROT_NONE neighbour a page below, at and above the gap: caught after 6 cases
+/// at the seed, 299 without the issue-13 phases.
+/// </summary>
+public sealed class StackGuardGapBelowProtNone(PagingFormat format, IBuddyAllocator pages)
+    : PagingModel(format, pages)
+{
+    protected override StackRules Stack => StackRules.Linux with { GapBelowInaccessible = true };
+}
+
+/// <summary>
+/// The guard page counted towards RLIMIT_STACK: the stack stops a page short of its limit, as before commit
+/// 690eac53daff "mm: Don't count the stack guard page towards RLIMIT_STACK". Caught at the seed by a write at the
+/// stack-limit boundary target (PagingGen.AtBoundary) after 57 cases; the older stack-growth phase finds it too (15
+/// cases without the issue-13 phases), so it earns no phase its place and is kept as a real bug.
+/// </summary>
+public sealed class StackLimitCountsGuardPage(PagingFormat format, IBuddyAllocator pages)
+    : PagingModel(format, pages)
+{
+    protected override StackRules Stack => StackRules.Linux with { Limit = UserLayout.StackLimit - Pfn.PageSize };
+}
+
+/// <summary>
+/// brk's lower bound taken as the end of the text, not start_brk: the break goes below start_brk and brk unmaps the
+/// bss, as before commit 4cc6028d4040 "brk: check the lower bound properly". The brk-reuse phase
+/// (PagingGen.BrkReuse) shrinks the heap to a page below start_brk: caught after 36 cases at the seed, 113 without
+/// the issue-13 phases (a random brk shrink of the mixed phase).
+/// </summary>
+public sealed class BrkBelowStartBrk(PagingFormat format, IBuddyAllocator pages) : PagingModel(format, pages)
+{
+    protected override ulong MinBrk => UserLayout.DataStart(Format);
+}
+
+/// <summary>
+/// MAP_FIXED_NOREPLACE that only checks whether its start is mapped: a VMA further inside the range is clobbered
+/// (unmapped, then replaced), the bug commit 7aa867dd8966 "mm/mmap.c: don't clobber partially overlapping VMA with
+/// MAP_FIXED_NOREPLACE" fixed. The sparse phase's mappings at table boundaries (PagingGen.Sparse) overlap so: caught
+/// after 3 cases with or without the issue-13 phases; kept as a real bug, not as a phase's reason.
+/// </summary>
+internal sealed class FixedNoReplaceClobbers(IPagingSystem inner) : ForwardingPaging(inner)
+{
+    public override Result<VirtAddr> Mmap(AsId mm, MmapRequest request)
+    {
+        if (request.Fixed is { } at && request.Pages > 0 && request.Pages <= Format.UserTop / Pfn.PageSize
+            && Snapshot().Spaces.FirstOrDefault(s => s.Id == mm) is { } space
+            && !space.Vmas.Any(v => v.Contains(at.Value)))
+        {
+            Munmap(mm, at, request.Pages);
+        }
+
+        return base.Mmap(mm, request);
+    }
 }
