@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FsCheck;
 using FsCheck.Fluent;
+using MMSpec.Cli.Buddy;
 using MMSpec.Conformance.Buddy;
 using MMSpec.Conformance.Lockstep;
 using MMSpec.Conformance.Protocol;
@@ -30,13 +31,15 @@ internal static class ProtocolReport
         var inProcess = Best(scenarios, layout => new BuddyAllocator(layout));
         var requests = session.Channel.Requests;
         var clock = Stopwatch.StartNew();
-        var through = Best(scenarios, layout => new ProcessBuddy(session, layout));
+        var through = Best(scenarios, layout => new ProcessBuddy(session, layout, BuddyTarget.Predictor));
         var perSecond = (session.Channel.Requests - requests) / clock.Elapsed.TotalSeconds;
         output.WriteLine($"buddy, safe level, {scenarios.Sum(s => s.Steps.Length)} steps in {Scenarios} scenarios "
             + $"(size {Size}), best of {Passes}:");
         output.WriteLine($"  in-process          {inProcess,9:N0} checked steps/s");
         output.WriteLine($"  through the process {through,9:N0} checked steps/s ({perSecond:N0} requests/s overall)");
         output.WriteLine($"  ratio               {inProcess / through,9:N1}x   ({exec})");
+        output.WriteLine(
+            $"  pipelined: {(session.Pipelines ? "yes" : "no")}, {session.Mispredictions} cases mispredicted");
     }
 
     /// <summary>Checked steps per second: the best of <see cref="Passes"/> passes after a warm-up pass.</summary>
@@ -53,7 +56,7 @@ internal static class ProtocolReport
         foreach (var s in scenarios)
         {
             BuddyLockstep Subject() => new(create(s.Layout), new BuddyModel(s.Layout), Level.Safe);
-            var run = LockstepRunner.Run(Subject(), s.Steps, Subject);
+            var run = Pipelined.Check(() => LockstepRunner.Run(Subject(), s.Steps, Subject));
             steps += run.Failure is null ? run.Steps
                 : throw new InvalidOperationException($"a conforming allocator failed: {run.Failure}");
         }

@@ -13,11 +13,18 @@ namespace MMSpec.Cli.Buddy;
 /// </summary>
 public sealed class BuddyTarget(ITestOutputHelper output, Target target) : BuddyExactSpecification(output)
 {
+    /// <summary>What predicts a pipelining process's answers: MMSpec's own allocator with the model's
+    /// placement.</summary>
+    public static IBuddyAllocator Predictor(MemoryLayout layout) =>
+        new BuddyAllocator(layout, Placement.LowestAddress);
+
     protected override int Cases => target.Cases ?? base.Cases;
 
     protected override IBuddyAllocator Create(MemoryLayout layout)
     {
         target.StartCase();
-        return target.Session is { } session ? new ProcessBuddy(session, layout) : new BuddyAllocator(layout);
+        return target.Session is { } session
+            ? new ProcessBuddy(session, layout, Predictor)
+            : new BuddyAllocator(layout);
     }
 }

@@ -18,9 +18,16 @@ public static class ServeCommand
     public static Command Create()
     {
         var component = new Argument<string>("component") { Description = "buddy" };
+        var placement = new Option<Placement>("--placement")
+        {
+            Description = "which block alloc_pages hands out: LowestAddress (the model's choice, announced as "
+                + "lowest_pfn) or HeadOfList (Linux's)",
+            DefaultValueFactory = _ => Placement.LowestAddress,
+        };
         var command = new Command("serve", "serve MMSpec's own implementation over the protocol (stdin/stdout)")
         {
             component,
+            placement,
         };
         command.SetAction(parsed =>
         {
@@ -32,33 +39,35 @@ public static class ServeCommand
 
             using var input = new StreamReader(Console.OpenStandardInput());
             using var output = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false, NewLine = "\n" };
-            Serve(input, output);
+            Serve(input, output, parsed.GetValue(placement));
             return 0;
         });
         return command;
     }
 
     /// <summary>Answers each request line until the input ends.</summary>
-    public static void Serve(TextReader input, TextWriter output)
+    public static void Serve(TextReader input, TextWriter output, Placement placement)
     {
         IBuddyAllocator? buddy = null;
         while (input.ReadLine() is { } line)
         {
-            output.WriteLine(Answer(line, ref buddy));
+            output.WriteLine(Answer(line, placement, ref buddy));
             output.Flush();
         }
     }
 
-    private static string Answer(string line, ref IBuddyAllocator? buddy)
+    private static string Answer(string line, Placement placement, ref IBuddyAllocator? buddy)
     {
         var op = JsonNode.Parse(line)?["op"]?.GetValue<string>();
         switch (op)
         {
             case "hello":
-                return MmJson.Serialize(Result<HelloAnswer>.Ok(
-                    new HelloAnswer(ProtocolSession.Version, "buddy", [ProcessBuddy.SnapshotRange])));
+                return MmJson.Serialize(Result<HelloAnswer>.Ok(new HelloAnswer(ProtocolSession.Version, "buddy",
+                    placement == Placement.LowestAddress
+                        ? [ProcessBuddy.SnapshotRange, ProtocolSession.Pipeline, ProcessBuddy.LowestPfn]
+                        : [ProcessBuddy.SnapshotRange, ProtocolSession.Pipeline])));
             case "reset":
-                buddy = new BuddyAllocator(MmJson.Deserialize<ResetRequest>(line).Layout);
+                buddy = new BuddyAllocator(MmJson.Deserialize<ResetRequest>(line).Layout, placement);
                 return MmJson.Serialize(Result<Unit>.Ok(Unit.Value));
             case "snapshot" when buddy is not null && (JsonNode.Parse(line)?["frames"] is not null):
                 var frames = MmJson.Deserialize<SnapshotRangeRequest>(line).Frames;

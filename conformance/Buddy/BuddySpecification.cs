@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using MMSpec.Conformance.Lockstep;
+using MMSpec.Conformance.Protocol;
 using MMSpec.Model.Buddy;
 using Xunit;
 using Xunit.Abstractions;
@@ -39,7 +40,7 @@ public abstract class BuddySafeSpecification(ITestOutputHelper output) : Specifi
         Prop.ForAll(BuddyGen.Scenarios(), scenario =>
         {
             BuddyLockstep Subject() => new(create(scenario.Layout), new BuddyModel(scenario.Layout), checks);
-            var run = LockstepRunner.Run(Subject(), scenario.Steps, Subject);
+            var run = Pipelined.Check(() => LockstepRunner.Run(Subject(), scenario.Steps, Subject));
             tally?.Add(run);
             return Report(run, scenario);
         });
@@ -48,7 +49,7 @@ public abstract class BuddySafeSpecification(ITestOutputHelper output) : Specifi
     /// Level 2: after any scenario, freeing every live block gives back exactly the initial free areas.
     /// </summary>
     public static Property FreeAllRestores(Func<MemoryLayout, IBuddyAllocator> create) =>
-        Prop.ForAll(BuddyGen.Scenarios(), scenario =>
+        Prop.ForAll(BuddyGen.Scenarios(), scenario => Pipelined.Check(() =>
         {
             var impl = create(scenario.Layout);
             var initial = impl.Snapshot();
@@ -65,7 +66,7 @@ public abstract class BuddySafeSpecification(ITestOutputHelper output) : Specifi
             return ScenarioReport.TeardownVerdict(run.Steps, violation, BuddyRules.RestoresInitial, diff,
                     "free every live block")
                 .Classify(run.Steps > 0, "freed everything after a non-empty run");
-        });
+        }));
 
     private static Property Report(LockstepRun run, BuddyScenario scenario) =>
         ScenarioReport.Verdict(run, BuddyLockstep.AllScenarios, scenario.InvalidShare);

@@ -41,7 +41,8 @@ public sealed record LockstepRun(LockstepFailure? Failure, IReadOnlySet<string> 
 /// <summary>
 /// Runs a sequence of steps against a subject, stopping at the first step that breaks a rule. An exception
 /// thrown by the implementation or the model is itself a failure (rule "no-exception"), but not a
-/// <see cref="ProtocolException"/>: a process under test that broke the protocol broke no rule.
+/// <see cref="ProtocolException"/> (a process under test that broke the protocol broke no rule) or a
+/// <see cref="MispredictionException"/> (the case runs again in turn: <see cref="Pipelined"/>).
 /// </summary>
 public static class LockstepRunner
 {
@@ -101,7 +102,8 @@ public static class LockstepRunner
             {
                 violation = subject.Apply(steps[i], log);
             }
-            catch (Exception e) when (e is not OutOfMemoryException and not ProtocolException)
+            catch (Exception e)
+                when (e is not OutOfMemoryException and not ProtocolException and not MispredictionException)
             {
                 violation = new Violation(NoException, $"{e.GetType().Name}: {e.Message}");
             }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 
@@ -15,6 +16,18 @@ public sealed class ProcessChannel : IDisposable
 
     private readonly Process _process;
     private readonly Queue<string> _stderr = new();
+
+    /// <summary>The answer lines the reader thread has read and nobody has taken yet; completed at the end of
+    /// the output.</summary>
+    private readonly BlockingCollection<string> _answers = new();
+
+    /// <summary>The requests posted whose answers are not taken yet, oldest first (for the report of a
+    /// fault).</summary>
+    private readonly Queue<string> _pending = new();
+
+    private readonly Thread _reader;
+
+    private bool _unflushed;
 
     /// <summary>
     /// Starts <paramref name="command"/> through /bin/sh -c (so a command line with arguments works as typed), in
@@ -47,6 +60,12 @@ public sealed class ProcessChannel : IDisposable
         }
 
         _process.BeginErrorReadLine();
+        // Requests are flushed when an answer is awaited, so posted requests go out in large writes.
+        _process.StandardInput.AutoFlush = false;
+        // The answers are read on a thread of their own: a process never blocks on a full standard output while
+        // MMSpec is still writing requests ahead (the capability "pipeline").
+        _reader = new Thread(ReadAnswers) { IsBackground = true, Name = "mmspec protocol answers" };
+        _reader.Start();
         Command = command;
     }
 
@@ -59,29 +78,65 @@ public sealed class ProcessChannel : IDisposable
     /// <summary>Requests sent so far.</summary>
     public long Requests { get; private set; }
 
+    /// <summary>The oldest request posted whose answer has not been taken.</summary>
+    public string Pending => _pending.Peek();
+
     /// <summary>Sends one request line and returns the answer line; a crash or a hang is a protocol error.</summary>
     public string Send(string request)
     {
+        Debug.Assert(_pending.Count == 0, "a request sent in turn follows every answer posted before it");
+        Post(request);
+        return Receive();
+    }
+
+    /// <summary>
+    /// Writes one request line without waiting for its answer (buffered: it goes out when an answer is awaited or
+    /// the buffer fills); <see cref="Receive"/> takes the answers in order.
+    /// </summary>
+    public void Post(string request)
+    {
         Debug.Assert(!request.Contains('\n', StringComparison.Ordinal), "one request per line");
         Requests++;
+        _pending.Enqueue(request);
         try
         {
             _process.StandardInput.Write(request);
             _process.StandardInput.Write('\n');
-            _process.StandardInput.Flush();
+            _unflushed = true;
         }
         catch (IOException e)
         {
             throw Fail(ProtocolFault.Crash, $"the process stopped reading its input ({e.Message})", request);
         }
+    }
 
-        var reading = _process.StandardOutput.ReadLineAsync();
-        if (!reading.Wait(Timeout))
+    /// <summary>The answer line to the oldest request posted: within <see cref="Timeout"/>, or a protocol
+    /// error.</summary>
+    public string Receive()
+    {
+        Debug.Assert(_pending.Count > 0, "an answer is awaited only for a request posted");
+        var request = _pending.Dequeue();
+        if (_unflushed)
         {
-            throw Fail(ProtocolFault.Timeout, $"no answer within {Timeout.TotalSeconds:0.###} s", request);
+            _unflushed = false;
+            try
+            {
+                _process.StandardInput.Flush();
+            }
+            catch (IOException e)
+            {
+                throw Fail(ProtocolFault.Crash, $"the process stopped reading its input ({e.Message})", request);
+            }
         }
 
-        return reading.Result ?? throw Fail(ProtocolFault.Crash, ExitText(), request);
+        if (_answers.TryTake(out var answer, Timeout))
+        {
+            return answer;
+        }
+
+        throw _answers.IsCompleted
+            ? Fail(ProtocolFault.Crash, ExitText(), request)
+            : Fail(ProtocolFault.Timeout, $"no answer within {Timeout.TotalSeconds:0.###} s", request);
     }
 
     /// <summary>A protocol error about <paramref name="request"/>, with the last lines of standard error.</summary>
@@ -114,6 +169,12 @@ public sealed class ProcessChannel : IDisposable
             _process.Kill(entireProcessTree: true);
         }
 
+        // The reader ends with the process's output; a reader still blocked keeps the collection it adds to.
+        if (_reader.Join(TimeSpan.FromSeconds(2)))
+        {
+            _answers.Dispose();
+        }
+
         _process.Dispose();
     }
 
@@ -121,6 +182,29 @@ public sealed class ProcessChannel : IDisposable
         _process.WaitForExit(TimeSpan.FromSeconds(1))
             ? $"the process exited with code {_process.ExitCode} before answering"
             : "the process closed its standard output before answering";
+
+    private void ReadAnswers()
+    {
+        try
+        {
+            while (_process.StandardOutput.ReadLine() is { } line)
+            {
+                _answers.Add(line);
+            }
+        }
+        catch (IOException)
+        {
+            // The pipe broke: the same as its end, a crash that Receive reports.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed while reading: nobody awaits an answer any more.
+        }
+        finally
+        {
+            _answers.CompleteAdding();
+        }
+    }
 
     private void KeepStderr(string? line)
     {

@@ -27,6 +27,27 @@ public sealed class ProtocolSession(ProcessChannel channel) : IDisposable
     /// <summary>The snapshot request.</summary>
     public const string SnapshotRequest = """{"op":"snapshot"}""";
 
+    /// <summary>The capability of a process that takes requests ahead of their answers (docs/protocol.md).</summary>
+    public const string Pipeline = "pipeline";
+
+    /// <summary>The predicted answers of the requests posted ahead, oldest first: each says whether an answer
+    /// line matches.</summary>
+    private readonly Queue<Func<string, bool>> _predicted = new();
+
+    /// <summary>
+    /// After this many mispredictions a session stops pipelining: an allocator that answers bad input with another
+    /// permitted error than the model's first, say, would otherwise run most cases twice.
+    /// </summary>
+    public const int MispredictionsTolerated = 8;
+
+    /// <summary>Whether calls may be predicted and posted ahead (<see cref="Pipelined"/>): the process has the
+    /// capability <see cref="Pipeline"/>, and fewer than <see cref="MispredictionsTolerated"/> predictions have
+    /// failed in this session.</summary>
+    public bool Pipelines { get; private set; }
+
+    /// <summary>Predicted answers that the process did not give (each case then ran again in turn).</summary>
+    public int Mispredictions { get; private set; }
+
     /// <summary>What the process said it can do in its hello answer (empty before the hello).</summary>
     public ImmutableArray<string> Capabilities { get; private set; } = [];
 
@@ -48,38 +69,78 @@ public sealed class ProtocolSession(ProcessChannel channel) : IDisposable
         }
 
         Capabilities = answer.Capabilities;
+        Pipelines = Capabilities.Contains(Pipeline);
         return answer;
     }
 
-    /// <summary>Resets the process to a fresh allocator over <paramref name="layout"/>.</summary>
-    public void Reset(MemoryLayout layout) => Value<Unit>(MmJson.Serialize(new ResetRequest("reset", layout)));
+    /// <summary>Resets the process to a fresh allocator over <paramref name="layout"/> (posted ahead when
+    /// <paramref name="ahead"/>).</summary>
+    public void Reset(MemoryLayout layout, bool ahead = false)
+    {
+        var request = MmJson.Serialize(new ResetRequest("reset", layout));
+        if (ahead)
+        {
+            Predict<Unit>(request, static answer => answer.IsOk);
+        }
+        else
+        {
+            Value<Unit>(request);
+        }
+    }
 
-    /// <summary>Sends a call and reads its result: a value of <typeparamref name="T"/> or a typed error.</summary>
+    /// <summary>
+    /// Posts <paramref name="request"/> without waiting for its answer, which <see cref="Settle"/> reads and
+    /// <paramref name="matches"/> judges.
+    /// </summary>
+    public void Predict<T>(string request, Func<Result<T>, bool> matches)
+    {
+        Post(request);
+        _predicted.Enqueue(answer => matches(Read<T>(answer, request)));
+    }
+
+    /// <summary>
+    /// Reads the answers of every request posted ahead, in order; the first that differs from its prediction is a
+    /// <see cref="MispredictionException"/>, thrown once the rest are read (so that the next request's answer is its
+    /// own).
+    /// </summary>
+    public void Settle()
+    {
+        MispredictionException? first = null;
+        while (_predicted.TryDequeue(out var matches))
+        {
+            var request = Channel.Pending;
+            var answer = Receive();
+            if (first is null && !matches(answer))
+            {
+                first = new MispredictionException(request, Clip(answer));
+                Mispredictions++;
+                Pipelines = Mispredictions < MispredictionsTolerated;
+            }
+        }
+
+        if (first is not null)
+        {
+            throw first;
+        }
+    }
+
+    /// <summary>After a misprediction thrown from inside a case: the answers still due are read and
+    /// dropped.</summary>
+    public void Abandon()
+    {
+        while (_predicted.TryDequeue(out _))
+        {
+            Receive();
+        }
+    }
+
+    /// <summary>Sends a call and reads its result: a value of <typeparamref name="T"/> or a typed error (after the
+    /// answers of requests posted ahead).</summary>
     public Result<T> Call<T>(string request)
     {
-        if (Fault is not null)
-        {
-            throw Fault;
-        }
-
-        string answer;
-        try
-        {
-            answer = Channel.Send(request);
-        }
-        catch (ProtocolException e)
-        {
-            throw Keep(e);
-        }
-
-        try
-        {
-            return MmJson.Deserialize<Result<T>>(answer);
-        }
-        catch (JsonException e)
-        {
-            throw Keep(Channel.Fail(ProtocolFault.Malformed, $"{e.Message}\n  answer: {Clip(answer)}", request));
-        }
+        Settle();
+        Post(request);
+        return Read<T>(Receive(), request);
     }
 
     /// <summary>A request that must succeed (hello, reset, snapshot): an error answer is a protocol error.</summary>
@@ -93,6 +154,47 @@ public sealed class ProtocolSession(ProcessChannel channel) : IDisposable
     }
 
     public void Dispose() => Channel.Dispose();
+
+    private void Post(string request)
+    {
+        if (Fault is not null)
+        {
+            throw Fault;
+        }
+
+        try
+        {
+            Channel.Post(request);
+        }
+        catch (ProtocolException e)
+        {
+            throw Keep(e);
+        }
+    }
+
+    private string Receive()
+    {
+        try
+        {
+            return Channel.Receive();
+        }
+        catch (ProtocolException e)
+        {
+            throw Keep(e);
+        }
+    }
+
+    private Result<T> Read<T>(string answer, string request)
+    {
+        try
+        {
+            return MmJson.Deserialize<Result<T>>(answer);
+        }
+        catch (JsonException e)
+        {
+            throw Keep(Channel.Fail(ProtocolFault.Malformed, $"{e.Message}\n  answer: {Clip(answer)}", request));
+        }
+    }
 
     private ProtocolException Keep(ProtocolException e)
     {

@@ -90,16 +90,24 @@ static void expand(struct buddy *b, struct zone *zone, uint32_t pfn, int low, in
     }
 }
 
-/* __rmqueue_smallest(): the head of the smallest non-empty free list of order >= order, split by expand(). */
+/*
+ * __rmqueue_smallest(): a block of the smallest non-empty free list of order >= order, split by expand(). Linux takes
+ * the list's head; this allocator takes the list's lowest pfn, the model's choice, which either conforms to. It says
+ * so in its hello answer ("lowest_pfn"), and MMSpec then predicts its allocations and sends requests ahead.
+ */
 static bool rmqueue_smallest(struct buddy *b, struct zone *zone, int order, uint32_t *pfn)
 {
     for (int current = order; current < NR_PAGE_ORDERS; current++) {
-        uint32_t head = zone->free_area[current];
-        if (head == NO_PAGE)
+        uint32_t lowest = NO_PAGE;
+        for (uint32_t p = zone->free_area[current]; p != NO_PAGE; p = b->pages[p].next) {
+            if (p < lowest)
+                lowest = p;
+        }
+        if (lowest == NO_PAGE)
             continue;
-        del_page_from_free_list(b, zone, head, current);
-        expand(b, zone, head, order, current);
-        *pfn = head;
+        del_page_from_free_list(b, zone, lowest, current);
+        expand(b, zone, lowest, order, current);
+        *pfn = lowest;
         return true;
     }
     return false;

@@ -1,16 +1,19 @@
 /*
  * MMSpec's process protocol, version 1 (docs/protocol.md), for the allocator of buddy.c: one JSON request per line
- * on standard input (read with json.c), one JSON answer per line on standard output, flushed after each.
+ * on standard input (read with json.c), one JSON answer per line on standard output, flushed whenever no further
+ * request is waiting (MMSpec may send requests ahead: the capability "pipeline").
  */
-#define _POSIX_C_SOURCE 200809L /* getline */
+#define _POSIX_C_SOURCE 200809L /* poll, read */
 
 #include "buddy.h"
 #include "json.h"
 
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static _Noreturn void out_of_memory(uint64_t count, const char *what)
 {
@@ -103,7 +106,8 @@ static const char *const field_names[NR_FIELDS] = {
 static void hello(struct buddy *b, const char *const *values)
 {
     (void)b, (void)values;
-    printf("{\"ok\":{\"protocol\":1,\"component\":\"buddy\",\"capabilities\":[\"snapshot_range\"]}}\n");
+    printf("{\"ok\":{\"protocol\":1,\"component\":\"buddy\","
+           "\"capabilities\":[\"snapshot_range\",\"pipeline\",\"lowest_pfn\"]}}\n");
 }
 
 static void reset(struct buddy *b, const char *const *values)
@@ -236,18 +240,60 @@ static void handle(struct buddy *b, const char *line)
     printf("{\"error\":\"UnknownOp\",\"op\":\"%.*s\"}\n", (int)name.n, name.s);
 }
 
+/* Standard input in large reads, so that the requests MMSpec sends ahead are taken many at a time. */
+struct input {
+    char buffer[1 << 16];
+    size_t start, end; /* the bytes not yet taken */
+};
+
+/* The next request line, its '\n' replaced by '\0', or NULL at the end of the input. */
+static char *next_line(struct input *in)
+{
+    for (;;) {
+        char *newline = memchr(in->buffer + in->start, '\n', in->end - in->start);
+        if (newline != NULL) {
+            char *line = in->buffer + in->start;
+            *newline = '\0';
+            in->start = (size_t)(newline - in->buffer) + 1;
+            return line;
+        }
+        memmove(in->buffer, in->buffer + in->start, in->end - in->start);
+        in->end -= in->start;
+        in->start = 0;
+        if (in->end == sizeof in->buffer) {
+            fprintf(stderr, "buddy: a request longer than %zu bytes\n", sizeof in->buffer);
+            exit(1);
+        }
+        ssize_t n = read(STDIN_FILENO, in->buffer + in->end, sizeof in->buffer - in->end);
+        if (n <= 0)
+            return NULL;
+        in->end += (size_t)n;
+    }
+}
+
+/* Whether another request is already here: a whole line read, or bytes waiting on standard input. */
+static bool request_waiting(const struct input *in)
+{
+    if (memchr(in->buffer + in->start, '\n', in->end - in->start) != NULL)
+        return true;
+    struct pollfd fd = { .fd = STDIN_FILENO, .events = POLLIN };
+    return poll(&fd, 1, 0) > 0;
+}
+
 int main(void)
 {
+    static struct input in;
+    static char output[1 << 16];
     struct buddy b = { 0 };
-    char *line = NULL;
-    size_t capacity = 0;
-    while (getline(&line, &capacity, stdin) != -1) {
-        line[strcspn(line, "\n")] = '\0';
+    setvbuf(stdout, output, _IOFBF, sizeof output);
+    char *line;
+    while ((line = next_line(&in)) != NULL) {
         json_start(line);
         handle(&b, line);
-        fflush(stdout);
+        if (!request_waiting(&in))
+            fflush(stdout);
     }
-    free(line);
+    fflush(stdout);
     buddy_destroy(&b);
     return 0;
 }

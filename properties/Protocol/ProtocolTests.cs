@@ -24,12 +24,48 @@ public sealed class ProtocolTests(ITestOutputHelper output)
     public void The_built_in_allocator_served_over_the_protocol_conforms_at_the_exact_level()
     {
         using var session = new ProtocolSession(new ProcessChannel(Served, TimeSpan.FromSeconds(30)));
-        Assert.Equal(new HelloAnswer(1, "buddy", [ProcessBuddy.SnapshotRange]), session.Hello("buddy"),
-            HelloEquality.Instance);
+        Assert.Equal(new HelloAnswer(1, "buddy",
+                [ProcessBuddy.SnapshotRange, ProtocolSession.Pipeline, ProcessBuddy.LowestPfn]),
+            session.Hello("buddy"), HelloEquality.Instance);
         PropertyRunner.CheckFrom(output,
             BuddySafeSpecification.Lockstepped(layout => new ProcessBuddy(session, layout), Level.All),
             MutationProfile.Active ? 2 : 15, BrokenVariant.Seed);
         Assert.True(session.Channel.Requests > 20);
+        Assert.Null(session.Fault);
+        Assert.Equal(0, session.Mispredictions);
+        Assert.True(session.Pipelines);
+    }
+
+    [Fact]
+    public void A_case_whose_answers_were_mispredicted_runs_again_in_turn_and_conforms()
+    {
+        // Linux's placement (the head of the free list) behind a proxy that claims the model's (lowest_pfn):
+        // allocations are predicted and some predictions fail; each such case runs again in turn and conforms.
+        var proxy = Path.Combine(Path.GetTempPath(), $"mmspec-proxy-{Guid.NewGuid():N}.py");
+        File.WriteAllText(proxy, $"""
+            import subprocess, sys
+            child = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            for line in sys.stdin:
+                child.stdin.write(line)
+                child.stdin.flush()
+                answer = child.stdout.readline()
+                if '"hello"' in line:
+                    answer = answer.replace('"{ProtocolSession.Pipeline}"',
+                        '"{ProtocolSession.Pipeline}","{ProcessBuddy.LowestPfn}"')
+                sys.stdout.write(answer)
+                sys.stdout.flush()
+
+            """);
+        using var session = new ProtocolSession(new ProcessChannel(
+            $"python3 {proxy} {Served} --placement HeadOfList", TimeSpan.FromSeconds(30)));
+        Assert.Contains(ProcessBuddy.LowestPfn, session.Hello("buddy").Capabilities);
+
+        PropertyRunner.CheckFrom(output,
+            BuddySafeSpecification.Lockstepped(layout => new ProcessBuddy(session, layout), Level.Safe),
+            MutationProfile.Active ? 4 : 30, BrokenVariant.Seed);
+
+        Assert.InRange(session.Mispredictions, 1, ProtocolSession.MispredictionsTolerated);
+        Assert.Equal(session.Mispredictions < ProtocolSession.MispredictionsTolerated, session.Pipelines);
         Assert.Null(session.Fault);
     }
 
