@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 
@@ -25,6 +27,8 @@ public sealed class ProcessBuddy : IBuddyAllocator
     private readonly ProtocolSession _session;
     private readonly bool _ranges;
     private readonly bool _lowest;
+    private readonly StringBuilder _text = new(1024);
+    private readonly string _layoutText;
 
     /// <summary>What predicts the answers while the session pipelines, or null (calls in turn).</summary>
     private IBuddyAllocator? _prediction;
@@ -41,6 +45,7 @@ public sealed class ProcessBuddy : IBuddyAllocator
         _ranges = session.Capabilities.Contains(SnapshotRange);
         _lowest = session.Capabilities.Contains(LowestPfn);
         Layout = layout;
+        _layoutText = MmJson.Serialize(layout);
         _prediction = !Pipelined.Enlist(session) ? null
             : _lowest && predictor is not null ? predictor(layout)
             : new BuddyModel(layout);
@@ -97,14 +102,42 @@ public sealed class ProcessBuddy : IBuddyAllocator
 
     private Result<T> Predict<T>(string request, Result<T> predicted)
     {
-        _session.Predict<T>(request, answer => answer == predicted);
+        // The usual answers' text, {"ok":16} or {"ok":{}}, is compared as is (not read) when the process writes it
+        // without spaces.
+        var text = !predicted.IsOk ? null
+            : predicted.Value is Pfn pfn ? $"{{\"ok\":{pfn.Value.ToString(CultureInfo.InvariantCulture)}}}"
+            : """{"ok":{}}""";
+        _session.Predict<T>(request, answer => answer == predicted, text);
         return predicted;
     }
 
     private BuddySnapshot Predict(string request, BuddySnapshot predicted)
     {
-        _session.Predict<BuddySnapshot>(request, answer => answer.IsOk && answer.Value.SameBlocks(predicted));
+        _session.Predict<BuddySnapshot>(request, answer => answer.IsOk && answer.Value.SameBlocks(predicted),
+            AnswerText(predicted, _layoutText, _text));
         return predicted;
+    }
+
+    /// <summary>
+    /// The snapshot answer as MmJson writes it, blocks in pfn order, built directly: reading a snapshot costs more
+    /// than checking the step it belongs to, and a process that writes the same text need not be read.
+    /// </summary>
+    internal static string AnswerText(BuddySnapshot snapshot, string layoutText, StringBuilder text)
+    {
+        text.Clear().Append("""{"ok":{"layout":""").Append(layoutText).Append(""","free":[""");
+        Blocks(text, snapshot.Free.AsSpan()).Append("""],"allocated":[""");
+        return Blocks(text, snapshot.Allocated.AsSpan()).Append("]}}").ToString();
+    }
+
+    private static StringBuilder Blocks(StringBuilder text, ReadOnlySpan<Block> blocks)
+    {
+        for (var i = 0; i < blocks.Length; i++)
+        {
+            text.Append(i == 0 ? """{"pfn":""" : """,{"pfn":""").Append(blocks[i].Pfn.Value)
+                .Append(""","order":""").Append(blocks[i].Order.Value).Append('}');
+        }
+
+        return text;
     }
 }
 

@@ -90,12 +90,13 @@ public sealed class ProtocolSession(ProcessChannel channel) : IDisposable
 
     /// <summary>
     /// Posts <paramref name="request"/> without waiting for its answer, which <see cref="Settle"/> reads and
-    /// <paramref name="matches"/> judges.
+    /// <paramref name="matches"/> judges; an answer that is <paramref name="text"/> (the prediction as the protocol
+    /// writes it, when known) matches without being read.
     /// </summary>
-    public void Predict<T>(string request, Func<Result<T>, bool> matches)
+    public void Predict<T>(string request, Func<Result<T>, bool> matches, string? text = null)
     {
         Post(request);
-        _predicted.Enqueue(answer => matches(Read<T>(answer, request)));
+        _predicted.Enqueue(answer => answer == text || matches(Read<T>(answer, request)));
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using MMSpec.Conformance.Protocol;
 using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
 using MMSpec.Properties.Lockstep;
 using Xunit;
 using Xunit.Abstractions;
@@ -34,6 +35,20 @@ public sealed class ProtocolTests(ITestOutputHelper output)
         Assert.Null(session.Fault);
         Assert.Equal(0, session.Mispredictions);
         Assert.True(session.Pipelines);
+    }
+
+    [Fact]
+    public void A_predicted_snapshot_answer_is_written_as_MmJson_writes_it()
+    {
+        var layout = new MemoryLayout(96, new Pfn(16), new Pfn(32), [new PfnRange(new Pfn(0), new Pfn(1))]);
+        var buddy = new BuddyModel(layout);
+        Assert.True(buddy.AllocPages(new Order(2), ZoneType.Normal).IsOk);
+        Assert.True(buddy.AllocPages(new Order(0), ZoneType.Dma).IsOk);
+        foreach (var snapshot in new[] { buddy.Snapshot(), buddy.SnapshotOf(new PfnRange(new Pfn(40), new Pfn(40))) })
+        {
+            Assert.Equal(MmJson.Serialize(Result<BuddySnapshot>.Ok(snapshot)),
+                ProcessBuddy.AnswerText(snapshot, MmJson.Serialize(layout), new System.Text.StringBuilder()));
+        }
     }
 
     [Fact]
