@@ -29,10 +29,6 @@ public sealed class Target(string component, Level level, int? cases, ulong seed
     /// <summary>Counts a case the run starts.</summary>
     public void StartCase() => Interlocked.Increment(ref _cases);
 
-    /// <summary>The process session; the component's --exec path only runs with one.</summary>
-    public ProtocolSession RequireSession() =>
-        Session ?? throw new InvalidOperationException($"{Component} runs against a process only with --exec");
-
     /// <summary>
     /// Whether a specification test belongs to the level checked: Level1_ tests at every level, Level2_ from live
     /// up, Level3_ at exact; a test named for no level (the TLB's one property) always.

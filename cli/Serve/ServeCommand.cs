@@ -9,7 +9,7 @@ using MMSpec.Model.Core;
 namespace MMSpec.Cli.Serve;
 
 /// <summary>
-/// `mmspec serve buddy`: MMSpec's own buddy allocator behind the protocol, on standard input and output. What a
+/// `mmspec serve buddy|slab`: MMSpec's own allocator behind the protocol, on standard input and output. What a
 /// process under test does, written in C#: the round trip's reference, and the in-process figure the protocol's
 /// speed is measured against.
 /// </summary>
@@ -17,7 +17,7 @@ public static class ServeCommand
 {
     public static Command Create()
     {
-        var component = new Argument<string>("component") { Description = "buddy" };
+        var component = new Argument<string>("component") { Description = "buddy or slab" };
         var placement = new Option<Placement>("--placement")
         {
             Description = "which block alloc_pages hands out: LowestAddress (the model's choice, announced as "
@@ -31,15 +31,33 @@ public static class ServeCommand
         };
         command.SetAction(parsed =>
         {
-            if (parsed.GetValue(component) != "buddy")
+            var name = parsed.GetValue(component);
+            if (name is not ("buddy" or "slab"))
             {
-                Console.Error.WriteLine("mmspec serve: protocol version 1 defines the buddy allocator only");
+                Console.Error.WriteLine("mmspec serve: protocol version 1 defines the buddy and slab allocators");
                 return 2;
             }
 
             using var input = new StreamReader(Console.OpenStandardInput());
             using var output = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false, NewLine = "\n" };
-            Serve(input, output, parsed.GetValue(placement));
+            try
+            {
+                if (name == "slab")
+                {
+                    SlabServer.Serve(input, output);
+                }
+                else
+                {
+                    Serve(input, output, parsed.GetValue(placement));
+                }
+            }
+            catch (JsonException e)
+            {
+                // The protocol's way to refuse a line it cannot read: say why on standard error, exit non-zero.
+                Console.Error.WriteLine($"mmspec serve: a request it cannot read: {e.Message}");
+                return 1;
+            }
+
             return 0;
         });
         return command;
@@ -81,7 +99,8 @@ public static class ServeCommand
         }
     }
 
-    private static string Call(IBuddyAllocator buddy, BuddyOp op) => op switch
+    /// <summary>A buddy call's answer.</summary>
+    internal static string Call(IBuddyAllocator buddy, BuddyOp op) => op switch
     {
         AllocPages a => MmJson.Serialize(buddy.AllocPages(a.Order, a.HighestZone)),
         FreePages f => MmJson.Serialize(buddy.FreePages(f.Pfn, f.Order)),

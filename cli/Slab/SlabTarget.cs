@@ -1,4 +1,5 @@
 using MMSpec.Cli.Check;
+using MMSpec.Conformance.Protocol;
 using MMSpec.Conformance.Slab;
 using MMSpec.Impl.Buddy;
 using MMSpec.Impl.Slab;
@@ -8,7 +9,10 @@ using Xunit.Abstractions;
 
 namespace MMSpec.Cli.Slab;
 
-/// <summary>The slab specification against the implementation's slab allocator on its buddy allocator.</summary>
+/// <summary>
+/// The slab specification against the target: the process, each case a reset over its layout, or the
+/// implementation's slab allocator on its buddy allocator.
+/// </summary>
 public sealed class SlabTarget(ITestOutputHelper output, Target target) : SlabExactSpecification(output)
 {
     protected override int Cases => target.Cases ?? base.Cases;
@@ -16,6 +20,8 @@ public sealed class SlabTarget(ITestOutputHelper output, Target target) : SlabEx
     protected override ISlabAllocator Create(MemoryLayout layout)
     {
         target.StartCase();
-        return new SlabAllocator(new BuddyAllocator(layout));
+        return target.Session is { } session
+            ? new ProcessSlab(session, layout)
+            : new SlabAllocator(new BuddyAllocator(layout));
     }
 }

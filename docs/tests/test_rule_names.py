@@ -3,7 +3,8 @@
 A rule table in docs/ is a Markdown table whose header's first cell is "rule"; the first cell of each of its rows
 is a backticked rule name. A rule name in the code is the value of a `const string` in model/, conformance/ or
 properties/ that is written like one: lower-case words joined by hyphens (scenario names have spaces, environment
-variables capitals), outside the JSON files (*Json*.cs), whose constants are property names.
+variables capitals), outside the JSON files (*Json*.cs) and the protocol's (conformance/Protocol), whose constants
+are property names and capabilities (docs/protocol.md).
 Standard library only: python3 -m unittest discover -s docs/tests
 """
 from __future__ import annotations
@@ -46,7 +47,8 @@ def in_code() -> dict[str, set[str]]:
     names: dict[str, set[str]] = {}
     for root in ("model", "conformance", "properties"):
         for source in sorted((REPO / root).rglob("*.cs")):
-            if {"bin", "obj"} & set(source.relative_to(REPO).parts) or "Json" in source.name:
+            parts = set(source.relative_to(REPO).parts)
+            if {"bin", "obj"} & parts or "Json" in source.name or {"conformance", "Protocol"} <= parts:
                 continue
             for value in CONST.findall(source.read_text(encoding="utf-8")):
                 if RULE.match(value):

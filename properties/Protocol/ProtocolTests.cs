@@ -21,6 +21,9 @@ public sealed class ProtocolTests(ITestOutputHelper output)
     /// <summary>`mmspec serve buddy`, the built-in allocator behind the protocol.</summary>
     public static string Served => $"dotnet {Path.Combine(AppContext.BaseDirectory, "mmspec.dll")} serve buddy";
 
+    /// <summary>`mmspec serve slab`, the built-in slab allocator behind the protocol.</summary>
+    public static string ServedSlab => $"dotnet {Path.Combine(AppContext.BaseDirectory, "mmspec.dll")} serve slab";
+
     [Fact]
     public void The_built_in_allocator_served_over_the_protocol_conforms_at_the_exact_level()
     {
@@ -35,6 +38,18 @@ public sealed class ProtocolTests(ITestOutputHelper output)
         Assert.Null(session.Fault);
         Assert.Equal(0, session.Mispredictions);
         Assert.True(session.Pipelines);
+    }
+
+    [Fact]
+    public void The_built_in_slab_allocator_served_over_the_protocol_conforms_at_the_exact_level()
+    {
+        using var session = new ProtocolSession(new ProcessChannel(ServedSlab, TimeSpan.FromSeconds(30)));
+        Assert.Equal("slab", session.Hello("slab").Component);
+        PropertyRunner.CheckFrom(output,
+            SlabSafeSpecification.Lockstepped(layout => new ProcessSlab(session, layout), Level.All),
+            MutationProfile.Active ? 2 : 10, BrokenVariant.Seed);
+        Assert.True(session.Channel.Requests > 100);
+        Assert.Null(session.Fault);
     }
 
     [Fact]
