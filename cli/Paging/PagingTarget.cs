@@ -1,5 +1,6 @@
 using MMSpec.Cli.Check;
 using MMSpec.Conformance.Paging;
+using MMSpec.Conformance.Protocol;
 using MMSpec.Impl.Buddy;
 using MMSpec.Impl.Paging;
 using MMSpec.Model.Buddy;
@@ -8,7 +9,10 @@ using Xunit.Abstractions;
 
 namespace MMSpec.Cli.Paging;
 
-/// <summary>The paging specification (4-level) against the implementation's paging system.</summary>
+/// <summary>
+/// The paging specification (4-level) against the target: the process, each case a reset over its format and
+/// layout, or the implementation's paging system.
+/// </summary>
 public sealed class PagingTarget(ITestOutputHelper output, Target target) : PagingExactSpecification(output)
 {
     protected override int Cases => target.Cases ?? base.Cases;
@@ -16,6 +20,8 @@ public sealed class PagingTarget(ITestOutputHelper output, Target target) : Pagi
     protected override IPagingSystem Create(PagingFormat format, MemoryLayout layout)
     {
         target.StartCase();
-        return new PagingSystem(format, new BuddyAllocator(layout));
+        return target.Session is { } session
+            ? new ProcessPaging(session, format, layout)
+            : new PagingSystem(format, new BuddyAllocator(layout));
     }
 }

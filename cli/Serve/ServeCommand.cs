@@ -9,7 +9,7 @@ using MMSpec.Model.Core;
 namespace MMSpec.Cli.Serve;
 
 /// <summary>
-/// `mmspec serve buddy|slab`: MMSpec's own allocator behind the protocol, on standard input and output. What a
+/// `mmspec serve buddy|slab|paging`: MMSpec's own allocator behind the protocol, on standard input and output. What a
 /// process under test does, written in C#: the round trip's reference, and the in-process figure the protocol's
 /// speed is measured against.
 /// </summary>
@@ -17,7 +17,7 @@ public static class ServeCommand
 {
     public static Command Create()
     {
-        var component = new Argument<string>("component") { Description = "buddy or slab" };
+        var component = new Argument<string>("component") { Description = "buddy, slab or paging" };
         var placement = new Option<Placement>("--placement")
         {
             Description = "which block alloc_pages hands out: LowestAddress (the model's choice, announced as "
@@ -32,9 +32,9 @@ public static class ServeCommand
         command.SetAction(parsed =>
         {
             var name = parsed.GetValue(component);
-            if (name is not ("buddy" or "slab"))
+            if (name is not ("buddy" or "slab" or "paging"))
             {
-                Console.Error.WriteLine("mmspec serve: protocol version 1 defines the buddy and slab allocators");
+                Console.Error.WriteLine("mmspec serve: protocol version 1 defines buddy, slab and paging");
                 return 2;
             }
 
@@ -42,13 +42,17 @@ public static class ServeCommand
             using var output = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false, NewLine = "\n" };
             try
             {
-                if (name == "slab")
+                switch (name)
                 {
-                    SlabServer.Serve(input, output);
-                }
-                else
-                {
-                    Serve(input, output, parsed.GetValue(placement));
+                    case "slab":
+                        SlabServer.Serve(input, output);
+                        break;
+                    case "paging":
+                        PagingServer.Serve(input, output);
+                        break;
+                    default:
+                        Serve(input, output, parsed.GetValue(placement));
+                        break;
                 }
             }
             catch (JsonException e)
@@ -63,13 +67,19 @@ public static class ServeCommand
         return command;
     }
 
-    /// <summary>Answers each request line until the input ends.</summary>
+    /// <summary>Answers each buddy request line until the input ends.</summary>
     public static void Serve(TextReader input, TextWriter output, Placement placement)
     {
         IBuddyAllocator? buddy = null;
+        Loop(input, output, line => Answer(line, placement, ref buddy));
+    }
+
+    /// <summary>Writes <paramref name="answer"/>'s answer to each request line, flushed, until the input ends.</summary>
+    internal static void Loop(TextReader input, TextWriter output, Func<string, string> answer)
+    {
         while (input.ReadLine() is { } line)
         {
-            output.WriteLine(Answer(line, placement, ref buddy));
+            output.WriteLine(answer(line));
             output.Flush();
         }
     }

@@ -26,11 +26,7 @@ public static class SlabServer
     public static void Serve(TextReader input, TextWriter output)
     {
         ISlabAllocator? slab = null;
-        while (input.ReadLine() is { } line)
-        {
-            output.WriteLine(Answer(line, ref slab));
-            output.Flush();
-        }
+        ServeCommand.Loop(input, output, line => Answer(line, ref slab));
     }
 
     private static string Answer(string line, ref ISlabAllocator? slab)

@@ -20,7 +20,7 @@ public sealed class ProcessSlab : ISlabAllocator
     {
         _session = session;
         _ranges = session.Capabilities.Contains(ProcessBuddy.SnapshotRange);
-        Pages = new SlabPages(this, layout);
+        Pages = new SnapshotPages(layout, () => Snapshot().Pages, session);
         session.Reset(layout);
     }
 
@@ -56,25 +56,6 @@ public sealed class ProcessSlab : ISlabAllocator
             : Snapshot().Within(caches, frames);
 
     private Result<T> Call<T>(SlabOp op) => _session.Call<T>(MmJson.Serialize(op));
-
-    /// <summary>
-    /// The page allocator under the slab allocator: its blocks are the slab snapshot's; a call on it is the buddy
-    /// request of the same name, sent to the slab process (MMSpec's slab check makes none).
-    /// </summary>
-    private sealed class SlabPages(ProcessSlab slab, MemoryLayout layout) : IBuddyAllocator
-    {
-        public MemoryLayout Layout { get; } = layout;
-
-        public Result<Pfn> AllocPages(Order order, ZoneType highestZone) =>
-            slab._session.Call<Pfn>(MmJson.Serialize<BuddyOp>(new AllocPages(order, highestZone)));
-
-        public Result<Unit> FreePages(Pfn pfn, Order order) =>
-            slab._session.Call<Unit>(MmJson.Serialize<BuddyOp>(new FreePages(pfn, order)));
-
-        public BuddySnapshot Snapshot() => slab.Snapshot().Pages;
-
-        public BuddySnapshot SnapshotOf(PfnRange frames) => slab.SnapshotOf([], frames).Pages;
-    }
 }
 
 /// <summary>
