@@ -74,7 +74,8 @@ public static class ServeCommand
         Loop(input, output, line => Answer(line, placement, ref buddy));
     }
 
-    /// <summary>Writes <paramref name="answer"/>'s answer to each request line, flushed, until the input ends.</summary>
+    /// <summary>Writes <paramref name="answer"/>'s answer to each request line, flushed, until the input
+    /// ends.</summary>
     internal static void Loop(TextReader input, TextWriter output, Func<string, string> answer)
     {
         while (input.ReadLine() is { } line)
