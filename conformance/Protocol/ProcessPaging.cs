@@ -88,7 +88,8 @@ public sealed class ProcessPaging : IPagingSystem
 /// <summary>The paging reset: a fresh paging system of the format on a fresh buddy allocator over the layout.</summary>
 public sealed record PagingResetRequest(string Op, PagingFormat Format, MemoryLayout Layout);
 
-/// <summary>A paging snapshot with only the live address spaces among <see cref="Spaces"/> ("snapshot_range").</summary>
+/// <summary>A paging snapshot with only the live address spaces among <see cref="Spaces"/>
+/// ("snapshot_range").</summary>
 public sealed record PagingSnapshotRequest(string Op, IReadOnlyList<AsId> Spaces);
 
 /// <summary>translate: the walk an access makes, without faulting anything in.</summary>
