@@ -9,15 +9,15 @@ using MMSpec.Model.Core;
 namespace MMSpec.Cli.Serve;
 
 /// <summary>
-/// `mmspec serve buddy|slab|paging`: MMSpec's own allocator behind the protocol, on standard input and output. What a
-/// process under test does, written in C#: the round trip's reference, and the in-process figure the protocol's
-/// speed is measured against.
+/// `mmspec serve buddy|slab|paging|tlb`: MMSpec's own implementation behind the protocol, on standard input and
+/// output. What a process under test does, written in C#: the round trip's reference, and the in-process figure the
+/// protocol's speed is measured against.
 /// </summary>
 public static class ServeCommand
 {
     public static Command Create()
     {
-        var component = new Argument<string>("component") { Description = "buddy, slab or paging" };
+        var component = new Argument<string>("component") { Description = "buddy, slab, paging or tlb" };
         var placement = new Option<Placement>("--placement")
         {
             Description = "which block alloc_pages hands out: LowestAddress (the model's choice, announced as "
@@ -32,9 +32,9 @@ public static class ServeCommand
         command.SetAction(parsed =>
         {
             var name = parsed.GetValue(component);
-            if (name is not ("buddy" or "slab" or "paging"))
+            if (name is not ("buddy" or "slab" or "paging" or "tlb"))
             {
-                Console.Error.WriteLine("mmspec serve: protocol version 1 defines buddy, slab and paging");
+                Console.Error.WriteLine("mmspec serve: protocol version 1 defines buddy, slab, paging and tlb");
                 return 2;
             }
 
@@ -49,6 +49,9 @@ public static class ServeCommand
                         break;
                     case "paging":
                         PagingServer.Serve(input, output);
+                        break;
+                    case "tlb":
+                        TlbServer.Serve(input, output);
                         break;
                     default:
                         Serve(input, output, parsed.GetValue(placement));

@@ -1,5 +1,6 @@
 using MMSpec.Cli.Check;
 using MMSpec.Conformance.Lockstep;
+using MMSpec.Conformance.Protocol;
 using MMSpec.Conformance.Tlb;
 using MMSpec.Impl.Buddy;
 using MMSpec.Impl.Paging;
@@ -12,8 +13,9 @@ using Xunit.Abstractions;
 namespace MMSpec.Cli.Tlb;
 
 /// <summary>
-/// The TLB check (4-level, PCIDs on) against the implementation's machine: set-associative TLBs on its paging
-/// system; exact demands Linux's error precedence too.
+/// The TLB check (4-level, PCIDs on) against the target: the process, each case a reset over its format, layout and
+/// configuration, or the implementation's machine (set-associative TLBs on its paging system); exact demands Linux's
+/// error precedence too.
 /// </summary>
 public sealed class TlbTarget(ITestOutputHelper output, Target target) : TlbExactSpecification(output)
 {
@@ -24,7 +26,9 @@ public sealed class TlbTarget(ITestOutputHelper output, Target target) : TlbExac
     protected override IMachine Create(PagingFormat format, MemoryLayout layout, MachineConfig config)
     {
         target.StartCase();
-        return new Machine(new PagingSystem(format, new BuddyAllocator(layout)), config,
-            _ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries));
+        return target.Session is { } session
+            ? new ProcessMachine(session, format, layout, config)
+            : new Machine(new PagingSystem(format, new BuddyAllocator(layout)), config,
+                _ => new SetAssociativeTlb(config.Sets, config.Ways, config.PdeEntries));
     }
 }

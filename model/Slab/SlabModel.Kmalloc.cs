@@ -12,6 +12,7 @@ public partial class SlabModel
     /// <summary>kmalloc: kmalloc_slab for up to 8 KiB, kmalloc_large above.</summary>
     public Result<VirtAddr> Kmalloc(ulong size)
     {
+        size = Requested(size);
         if (size == 0)
         {
             return KmallocSizes.ZeroSizePtr;
@@ -37,6 +38,9 @@ public partial class SlabModel
         _large.Add(pages.Value, order);
         return DirectMap.Of(pages.Value);
     }
+
+    /// <summary>The size kmalloc goes by: the caller's, as is (a broken variant rounds it first).</summary>
+    protected virtual ulong Requested(ulong size) => size;
 
     /// <summary>
     /// kfree: nothing for ZERO_OR_NULL_PTR; otherwise virt_to_slab finds a slab object or a large kmalloc.

@@ -54,8 +54,8 @@ public sealed class CliTests
     [Fact]
     public void A_paging_system_served_over_the_protocol_conforms_at_the_safe_level()
     {
-        var (exit, json) = Run(new CheckOptions("paging", ProcessPagingTests.ServedPaging, false, Level.Safe, 2, 11,
-            TimeSpan.FromSeconds(30), true));
+        var (exit, json) = Run(new CheckOptions("paging", PagingAndTlbProtocolTests.ServedPaging, false, Level.Safe,
+            2, 11, TimeSpan.FromSeconds(30), true));
 
         Assert.Equal(CheckCommand.Conforms, exit);
         using var report = JsonDocument.Parse(json);
@@ -66,7 +66,6 @@ public sealed class CliTests
     [InlineData("nosuch", null, true)]
     [InlineData("buddy", null, false)]
     [InlineData("buddy", "cat", true)]
-    [InlineData("tlb", "cat", false)]
     public void A_usage_error_is_exit_code_2(string component, string? exec, bool builtin) =>
         Assert.Equal(CheckCommand.UsageOrProtocol, CheckCommand.Check(
             new CheckOptions(component, exec, builtin, Level.Safe, 1, 1, TimeSpan.FromSeconds(5), false)));

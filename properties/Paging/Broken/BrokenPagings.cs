@@ -72,10 +72,11 @@ public sealed class StackGuardGapBelowProtNone(PagingFormat format, IBuddyAlloca
 }
 
 /// <summary>
-/// The guard page counted towards RLIMIT_STACK: the stack stops a page short of its limit, as before commit
-/// 690eac53daff "mm: Don't count the stack guard page towards RLIMIT_STACK". Caught at the seed by a write at the
-/// stack-limit boundary target (PagingGen.AtBoundary) after 57 cases; the older stack-growth phase finds it too (15
-/// cases without the issue-13 phases), so it earns no phase its place and is kept as a real bug.
+/// The guard page counted towards RLIMIT_STACK: the stack stops a page short of its limit, the regression of
+/// fee7e49d4514 that "mm: Don't count the stack guard page towards RLIMIT_STACK" fixed (Linux 3.19; in 3.18.3 as
+/// f2f5d44). Caught at the seed by a write at the stack-limit boundary target (PagingGen.AtBoundary) after 57
+/// cases; the older stack-growth phase finds it too (15 cases without the issue-13 phases), so it earns no phase its
+/// place and is kept as a real bug.
 /// </summary>
 public sealed class StackLimitCountsGuardPage(PagingFormat format, IBuddyAllocator pages)
     : PagingModel(format, pages)
@@ -84,10 +85,11 @@ public sealed class StackLimitCountsGuardPage(PagingFormat format, IBuddyAllocat
 }
 
 /// <summary>
-/// brk's lower bound taken as the end of the text, not start_brk: the break goes below start_brk and brk unmaps the
-/// bss, as before commit 4cc6028d4040 "brk: check the lower bound properly". The brk-reuse phase
-/// (PagingGen.BrkReuse) shrinks the heap to a page below start_brk: caught after 36 cases at the seed, 113 without
-/// the issue-13 phases (a random brk shrink of the mixed phase).
+/// brk's lower bound taken as the end of the text (mm->end_code), not start_brk: the break goes below start_brk and
+/// brk unmaps the data and bss above the text, the bound that commit a5b4592cf77b "brk: make sys_brk() honor
+/// COMPAT_BRK when computing lower bound" set and "brk: fix min_brk lower bound computation for COMPAT_BRK" (Jiri
+/// Kosina, 2011) corrected. The brk-reuse phase (PagingGen.BrkReuse) shrinks the heap to a page below start_brk:
+/// caught after 36 cases at the seed, 113 without the issue-13 phases (a random brk shrink of the mixed phase).
 /// </summary>
 public sealed class BrkBelowStartBrk(PagingFormat format, IBuddyAllocator pages) : PagingModel(format, pages)
 {

@@ -21,6 +21,7 @@ public sealed class BrokenSlabTests(ITestOutputHelper output)
         { nameof(KmallocOffByOne), SlabRules.KmallocSizeClass, 43 },
         { nameof(ConstructorOnEveryAlloc), SlabInvariants.ConstructorCount, 54 },
         { nameof(DoubleFreeUndetected), SlabRules.OnlyLiveObjects, 13 },
+        { nameof(RoundupAboveMaxSizeToZero), SlabRules.ObjectInSlab, 9 },
     };
 
     [Theory]
@@ -50,6 +51,7 @@ public sealed class BrokenSlabTests(ITestOutputHelper output)
         nameof(KmallocOffByOne) => new KmallocOffByOne(pages),
         nameof(ConstructorOnEveryAlloc) => new ConstructorOnEveryAlloc(pages),
         nameof(DoubleFreeUndetected) => new DoubleFreeUndetected(pages),
+        nameof(RoundupAboveMaxSizeToZero) => new RoundupAboveMaxSizeToZero(pages),
         _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "no such broken variant"),
     };
 }
