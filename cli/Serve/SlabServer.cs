@@ -55,7 +55,8 @@ public static class SlabServer
         }
     }
 
-    private static string Call(ISlabAllocator slab, SlabOp op) => op switch
+    /// <summary>A slab call's answer.</summary>
+    internal static string Call(ISlabAllocator slab, SlabOp op) => op switch
     {
         KmemCacheCreate c => MmJson.Serialize(slab.KmemCacheCreate(c.Name, c.Size, c.Align, c.Ctor)),
         KmemCacheAlloc a => MmJson.Serialize(slab.KmemCacheAlloc(a.Cache)),

@@ -1,34 +1,39 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MMSpec.Cli.Serve;
 using MMSpec.Impl.Buddy;
+using MMSpec.Impl.Slab;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
+using MMSpec.Model.Slab;
 
 namespace MMSpec.Cli.Trace;
 
 /// <summary>
-/// `mmspec proc buddyinfo &lt;trace.jsonl&gt;`: runs a trace's requests (as `mmspec trace` prints them) on MMSpec's
-/// implementation and prints the /proc view of the state they leave, as Linux 6.18 formats it.
+/// `mmspec proc buddyinfo|slabinfo &lt;trace.jsonl&gt;`: runs a trace's requests (as `mmspec trace` prints them) on
+/// MMSpec's implementation and prints the /proc view of the state they leave, as Linux 6.18 formats it: buddyinfo
+/// of a buddy trace or of the page allocator under a slab trace, slabinfo of a slab trace.
 /// </summary>
 public static class ProcCommand
 {
     public static Command Create()
     {
-        var view = new Argument<string>("view") { Description = "buddyinfo" };
+        var view = new Argument<string>("view") { Description = "buddyinfo or slabinfo" };
         var trace = new Argument<FileInfo>("trace") { Description = "JSON lines: hello, reset, then calls" };
         var command = new Command("proc", "print the /proc view of the state a trace leaves") { view, trace };
         command.SetAction(parsed =>
         {
-            if (parsed.GetValue(view) != "buddyinfo")
+            var name = parsed.GetValue(view);
+            if (name is not ("buddyinfo" or "slabinfo"))
             {
-                Console.Error.WriteLine("mmspec proc: the views are: buddyinfo");
+                Console.Error.WriteLine("mmspec proc: the views are: buddyinfo, slabinfo");
                 return 2;
             }
 
             try
             {
-                Console.Out.Write(BuddyInfo.Render(Replay(File.ReadLines(parsed.GetValue(trace)!.FullName))));
+                Console.Out.Write(View(name, [.. File.ReadLines(parsed.GetValue(trace)!.FullName)]));
                 return 0;
             }
             catch (Exception e) when (e is JsonException or IOException or InvalidDataException)
@@ -40,7 +45,46 @@ public static class ProcCommand
         return command;
     }
 
-    /// <summary>The implementation's state after the trace's requests; a reset starts it afresh.</summary>
+    /// <summary>The view <paramref name="view"/> of the state a trace leaves, by the component its hello
+    /// names.</summary>
+    public static string View(string view, IReadOnlyList<string> lines)
+    {
+        var component = lines.Count > 0 ? JsonNode.Parse(lines[0])?["component"]?.GetValue<string>() : null;
+        return (view, component) switch
+        {
+            ("buddyinfo", "buddy") => BuddyInfo.Render(Replay(lines)),
+            ("buddyinfo", "slab") => BuddyInfo.Render(ReplaySlab(lines).Pages),
+            ("slabinfo", "slab") => SlabInfo.Render(ReplaySlab(lines)),
+            _ => throw new InvalidDataException($"no {view} for a trace of {component ?? "no component"}"),
+        };
+    }
+
+    /// <summary>The slab implementation's state after a slab trace's requests; a reset starts it afresh.</summary>
+    public static SlabSnapshot ReplaySlab(IEnumerable<string> lines)
+    {
+        ISlabAllocator? slab = null;
+        var number = 0;
+        foreach (var line in lines)
+        {
+            number++;
+            switch (Op(line, number))
+            {
+                case "hello" or "snapshot":
+                    break;
+                case "reset":
+                    slab = new SlabAllocator(new BuddyAllocator(MmJson.Deserialize<ResetLine>(line).Layout));
+                    break;
+                case var op:
+                    _ = SlabServer.Call(slab ?? throw new InvalidDataException($"line {number}: {op} before any reset"),
+                        MmJson.Deserialize<SlabOp>(line));
+                    break;
+            }
+        }
+
+        return (slab ?? throw new InvalidDataException("the trace has no reset")).Snapshot();
+    }
+
+    /// <summary>The buddy implementation's state after the trace's requests; a reset starts it afresh.</summary>
     public static BuddySnapshot Replay(IEnumerable<string> lines)
     {
         IBuddyAllocator? buddy = null;
@@ -48,8 +92,7 @@ public static class ProcCommand
         foreach (var line in lines)
         {
             number++;
-            var op = JsonNode.Parse(line)?["op"]?.GetValue<string>()
-                ?? throw new InvalidDataException($"line {number}: a request needs \"op\"");
+            var op = Op(line, number);
             switch (op)
             {
                 case "hello" or "snapshot":
@@ -66,6 +109,10 @@ public static class ProcCommand
 
         return (buddy ?? throw new InvalidDataException("the trace has no reset")).Snapshot();
     }
+
+    private static string Op(string line, int number) =>
+        JsonNode.Parse(line)?["op"]?.GetValue<string>()
+        ?? throw new InvalidDataException($"line {number}: a request needs \"op\"");
 
     private static void Apply(IBuddyAllocator buddy, BuddyOp op)
     {

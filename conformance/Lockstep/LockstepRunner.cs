@@ -36,6 +36,9 @@ public sealed record LockstepFailure(int StepIndex, string Step, Violation Viola
 public sealed record LockstepRun(LockstepFailure? Failure, IReadOnlySet<string> Scenarios, int Steps)
 {
     public IReadOnlyDictionary<string, int> ExercisedRules { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>A traced run's calls as data, one operation record per call made (none on the fast pass).</summary>
+    public IReadOnlyList<object> Operations { get; init; } = [];
 }
 
 /// <summary>
@@ -126,6 +129,10 @@ public static class LockstepRunner
             }
         }
 
-        return new LockstepRun(null, scenarios, steps.Count) { ExercisedRules = exercised };
+        return new LockstepRun(null, scenarios, steps.Count)
+        {
+            ExercisedRules = exercised,
+            Operations = operations ?? [],
+        };
     }
 }

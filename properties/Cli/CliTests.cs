@@ -85,8 +85,8 @@ public sealed class CliTests
     [Fact]
     public void A_trace_is_the_protocol_requests_of_a_seed_and_replays_to_the_same_state()
     {
-        var lines = TraceCommand.Buddy(7, 5);
-        Assert.Equal(lines, TraceCommand.Buddy(7, 5));
+        var lines = Traces.Of("buddy", 7, 5);
+        Assert.Equal(lines, Traces.Of("buddy", 7, 5));
         Assert.StartsWith("""{"op":"hello","protocol":1""", lines[0], StringComparison.Ordinal);
         Assert.StartsWith("""{"op":"reset","layout":""", lines[1], StringComparison.Ordinal);
         Assert.All(lines.Skip(2), l => Assert.Matches("""^\{"op":"(alloc|free)_pages",""", l));
@@ -97,6 +97,31 @@ public sealed class CliTests
         // The calls were applied: the state is not the one the reset alone leaves.
         Assert.False(state.SameBlocks(ProcCommand.Replay(lines.Take(2))));
         Assert.Throws<InvalidDataException>(() => ProcCommand.Replay([lines[0], lines[2]]));
+    }
+
+    [Theory]
+    [InlineData("slab")]
+    [InlineData("paging")]
+    [InlineData("tlb")]
+    public void Every_component_has_a_trace_of_protocol_requests(string component)
+    {
+        var lines = Traces.Of(component, 3, 8);
+        Assert.Equal(lines, Traces.Of(component, 3, 8));
+        Assert.Contains($"\"component\":\"{component}\"", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("""{"op":"reset",""", lines[1], StringComparison.Ordinal);
+        Assert.True(lines.Count > 3);
+        Assert.All(lines.Skip(2), l => Assert.Matches("""^\{"op":"[a-z_0-9]+"[,}]""", l));
+    }
+
+    [Fact]
+    public void A_slab_trace_replays_to_its_slabinfo_and_buddyinfo()
+    {
+        var lines = Traces.Of("slab", 5, 10);
+        var slabinfo = ProcCommand.View("slabinfo", lines);
+        Assert.StartsWith("slabinfo - version: 2.1", slabinfo, StringComparison.Ordinal);
+        Assert.NotEqual(ProcCommand.View("slabinfo", lines.Take(2).ToList()), slabinfo);
+        Assert.Contains("Node 0, zone", ProcCommand.View("buddyinfo", lines), StringComparison.Ordinal);
+        Assert.Throws<InvalidDataException>(() => ProcCommand.View("slabinfo", Traces.Of("buddy", 5, 10)));
     }
 
     /// <summary>Runs a check with its JSON report captured (the human text goes to standard error).</summary>
