@@ -49,3 +49,9 @@ public sealed record OutOfMemory(Order Order, ZoneType HighestZone) : MmError
 {
     public override string Message => $"no free block of order {Order} in {ZoneNames.Of(HighestZone)} or below";
 }
+
+/// <summary>take_page_off_buddy of a frame that is not free: allocated, reserved, or outside every zone.</summary>
+public sealed record FrameNotFree(Pfn Pfn) : MmError
+{
+    public override string Message => $"pfn {Pfn} is not a free frame";
+}

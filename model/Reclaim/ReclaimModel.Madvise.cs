@@ -1,0 +1,149 @@
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+
+namespace MMSpec.Model.Reclaim;
+
+public partial class ReclaimModel
+{
+    private VmEvents _events = new();
+
+    /// <summary>
+    /// MADV_PAGEOUT of one page (madvise_cold_or_pageout_pte_range, reclaim_pages): a folio mapped by others is
+    /// left alone; otherwise PG_referenced cleared, PG_workingset set on an active folio, and shrink_folio_list
+    /// with references ignored.
+    /// </summary>
+    public Result<ulong> PageOut(AsId mm, VirtAddr addr)
+    {
+        var present = PresentFolio(mm, addr);
+        if (!present.IsOk)
+        {
+            return present.Error!;
+        }
+
+        var folio = present.Value;
+        if (folio.Pins > 0)
+        {
+            return new NotReclaimable(mm, addr, "the page is pinned");
+        }
+
+        if (MapCount(folio.Pfn) > 1)
+        {
+            return 0UL;
+        }
+
+        folio.Set(FolioFlags.Referenced, false);
+        folio.Set(FolioFlags.Workingset, folio.Has(FolioFlags.Workingset) || folio.Has(FolioFlags.Active));
+        RemoveFromLru(folio);
+        var (reclaimed, _, back) = ShrinkFolioList([folio], ignoreReferences: true);
+        PutBack(back);
+        return reclaimed;
+    }
+
+    /// <summary>pin_user_pages with FOLL_WRITE: the page faulted in for writing, then one more pin.</summary>
+    public Result<Unit> Pin(AsId mm, VirtAddr addr)
+    {
+        var checkedSpace = MmOf(mm);
+        if (!checkedSpace.IsOk)
+        {
+            return checkedSpace.Error!;
+        }
+
+        var space = checkedSpace.Value;
+        var page = PageOf(addr);
+        if (space.MappingAt(page) is not { } mapping)
+        {
+            return new NotMapped(mm, addr);
+        }
+
+        if (mapping.Kind == MapKind.FileExec)
+        {
+            return new WriteToReadOnly(mm, addr);
+        }
+
+        var fault = Fault(space, mapping, page, write: true);
+        if (!fault.IsOk)
+        {
+            return fault.Error!;
+        }
+
+        var pfn = fault.Value!.Value;
+        space.Ptes[page] = space.Ptes[page] with { Young = true, Dirty = true };
+        _folios[pfn].Pins++;
+        return Unit.Value;
+    }
+
+    /// <summary>unpin_user_page.</summary>
+    public Result<Unit> Unpin(AsId mm, VirtAddr addr)
+    {
+        var present = PresentFolio(mm, addr);
+        if (!present.IsOk)
+        {
+            return present.Error is NotReclaimable ? new NotPinned(mm, addr) : present.Error!;
+        }
+
+        if (present.Value.Pins == 0)
+        {
+            return new NotPinned(mm, addr);
+        }
+
+        present.Value.Pins--;
+        return Unit.Value;
+    }
+
+    /// <summary>The folio a present PTE maps, or why there is none.</summary>
+    private Result<Folio> PresentFolio(AsId mm, VirtAddr addr)
+    {
+        var checkedSpace = MmOf(mm);
+        if (!checkedSpace.IsOk)
+        {
+            return checkedSpace.Error!;
+        }
+
+        var space = checkedSpace.Value;
+        var page = PageOf(addr);
+        if (space.MappingAt(page) is null)
+        {
+            return new NotMapped(mm, addr);
+        }
+
+        return space.Ptes.TryGetValue(page, out var pte) && pte.Frame is { } frame
+            ? _folios[frame]
+            : new NotReclaimable(mm, addr, pte.Swap is null ? "the page is not present" : "the page is on swap");
+    }
+
+    public Result<Unit> SetSwappiness(int value)
+    {
+        var swappiness = new Swappiness(value);
+        if (!swappiness.IsValid)
+        {
+            return new SwappinessOutOfRange(value);
+        }
+
+        Swappiness = swappiness;
+        return Unit.Value;
+    }
+
+    public Result<Pfn> KernelAlloc(Order order)
+    {
+        var block = _pages.AllocPages(order, ZoneType.Normal);
+        if (block.IsOk)
+        {
+            _kernel[block.Value] = order;
+        }
+
+        return block;
+    }
+
+    public Result<Unit> KernelFree(Pfn pfn)
+    {
+        if (!_kernel.Remove(pfn, out var order))
+        {
+            return new NotKernelPage(pfn);
+        }
+
+        var freed = _pages.FreePages(pfn, order);
+        System.Diagnostics.Debug.Assert(freed.IsOk, $"kernel block {pfn} order {order} was not allocated");
+        return Unit.Value;
+    }
+}

@@ -1,0 +1,69 @@
+using MMSpec.Model.Core;
+
+namespace MMSpec.Model.Reclaim;
+
+public partial class ReclaimModel
+{
+    /// <summary>
+    /// The flusher threads (wb_writeback, write_cache_pages): every dirty file folio cleaned for IO
+    /// (folio_clear_dirty_for_io: page_mkclean write-protects and cleans its PTEs, flushing them), written to disk
+    /// and put under writeback.
+    /// </summary>
+    public Result<ulong> StartWriteback()
+    {
+        ulong written = 0;
+        foreach (var folio in _folios.Values.Where(f => f.Kind == FolioKind.File && f.Has(FolioFlags.Dirty)))
+        {
+            foreach (var (space, page, pte) in Mappers(folio.Pfn).ToList())
+            {
+                space.Ptes[page] = pte with { Writable = false, Dirty = false };
+                FlushEverywhere(space.Id, page);
+            }
+
+            folio.Set(FolioFlags.Dirty, false);
+            folio.Set(FolioFlags.Writeback, true);
+            WriteToDisk(folio.Object, folio.Index, folio.Content);
+            written++;
+        }
+
+        _events = _events with { PgPgOut = _events.PgPgOut + (4 * written) };
+        return written;
+    }
+
+    /// <summary>
+    /// folio_end_writeback for every folio under writeback: PG_writeback cleared; a PG_reclaim folio has the flag
+    /// cleared and is rotated to the tail of its inactive list (folio_rotate_reclaimable, lru_move_tail:
+    /// an active folio deactivated first).
+    /// </summary>
+    public Result<ulong> EndWriteback()
+    {
+        ulong ended = 0;
+        foreach (var folio in _folios.Values.Where(f => f.Has(FolioFlags.Writeback)).ToList())
+        {
+            folio.Set(FolioFlags.Writeback, false);
+            ended++;
+            if (folio.Has(FolioFlags.Reclaim))
+            {
+                folio.Set(FolioFlags.Reclaim, false);
+                RemoveFromLru(folio);
+                folio.Set(FolioFlags.Active, false);
+                AddToLruTail(folio);
+            }
+        }
+
+        return ended;
+    }
+
+    /// <summary>The disk's copy of a file page; one equal to its boot content is not kept.</summary>
+    private void WriteToDisk(int file, ulong pgoff, ulong content)
+    {
+        if (content == ReclaimConfig.InitialContent(file, pgoff))
+        {
+            _disk.Remove((file, pgoff));
+        }
+        else
+        {
+            _disk[(file, pgoff)] = content;
+        }
+    }
+}
