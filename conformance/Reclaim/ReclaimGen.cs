@@ -31,7 +31,7 @@ public static class ReclaimGen
         from files in Gen.Choose(1, 3)
         from filePages in Gen.Choose(8, 96)
         from setup in Setup(frames)
-        from steps in Steps()
+        from steps in Steps(frames)
         select new ReclaimScenario(
             new ReclaimConfig((ulong)frames, cpus, files, (ulong)filePages), [.. setup.Concat(steps)]);
 
@@ -62,12 +62,12 @@ public static class ReclaimGen
         select Enumerable.Repeat<ReclaimStep>(new NewMm(), spaces).Concat(maps)
             .Concat(swap ? [new SwaponStep(slots, null)] : []);
 
-    private static Gen<IEnumerable<ReclaimStep>> Steps() =>
+    private static Gen<IEnumerable<ReclaimStep>> Steps(int frames) =>
         Gen.Sized(size =>
-            from phases in Gen.ListOf(Phase(Math.Max(8, size)), Math.Max(1, size / 20) + 1)
+            from phases in Gen.ListOf(Phase(Math.Max(8, size), frames), Math.Max(1, size / 20) + 1)
             select phases.SelectMany(p => p));
 
-    private static Gen<IEnumerable<ReclaimStep>> Phase(int length) =>
+    private static Gen<IEnumerable<ReclaimStep>> Phase(int length, int frames) =>
         Gen.Frequency(
             (4, Gen.ListOf(MixedStep(), length).Select(l => l.AsEnumerable())),
             (4, Gen.ListOf(Gen.Frequency((10, Touch(write: true)), (2, Touch(write: false)), (1, Invalid())),
@@ -77,6 +77,7 @@ public static class ReclaimGen
             (2, ForkThenWrite(length)),
             (2, DirtyFiles(length)),
             (2, FragmentThenCompact(length)),
+            (frames >= MinHolesFrames ? 3 : 0, HolesThenCompact(frames)),
             (1, SwapChanges()));
 
     private static Gen<ReclaimStep> MixedStep() =>
@@ -89,8 +90,7 @@ public static class ReclaimGen
             (14, Touch(write: true)),
             (10, Touch(write: false)),
             (4, FileIo()),
-            (2, from mm in Handle() from m in Handle() from p in Page() from u in Gen.Elements(true, false)
-                select (ReclaimStep)new PinStep(mm, m, p, u)),
+            (2, Pin()),
             (3, from mm in Handle() from m in Handle() from p in Page()
                 select (ReclaimStep)new PageOutStep(mm, m, p)),
             (4, Gen.Constant<ReclaimStep>(new ReclaimNow())),
@@ -117,6 +117,13 @@ public static class ReclaimGen
         from value in Gen.Choose(1, int.MaxValue)
         select (ReclaimStep)new TouchStep(mm, mapping, page, cpu, write, (ulong)value);
 
+    private static Gen<ReclaimStep> Pin() =>
+        from mm in Handle()
+        from mapping in Handle()
+        from page in Page()
+        from unpin in Gen.Elements(true, false)
+        select (ReclaimStep)new PinStep(mm, mapping, page, unpin);
+
     private static Gen<ReclaimStep> FileIo() =>
         from file in Gen.Choose(0, 2)
         from pgoff in Gen.Choose(0, 95)
@@ -137,13 +144,42 @@ public static class ReclaimGen
         select writes.Concat([new ReclaimNow(), new WritebackStep(false), new ReclaimNow(), new WritebackStep(true),
             new ReclaimNow()]);
 
-    /// <summary>Kernel allocations between user pages, some freed, then compaction for a high order.</summary>
+    /// <summary>
+    /// Kernel allocations between user pages (some pinned), some freed, then compaction for a high order.
+    /// </summary>
     private static Gen<IEnumerable<ReclaimStep>> FragmentThenCompact(int length) =>
         from steps in Gen.ListOf(Gen.Frequency((3, Gen.Choose(0, 2).Select(o => (ReclaimStep)new KernelAllocStep(o))),
             (5, Touch(write: true)), (2, Handle().Select(h => (ReclaimStep)new KernelFreeStep(h, false))),
-            (1, Invalid())), length)
+            (1, Pin()), (1, Invalid())), length)
         from order in Gen.Frequency((2, Gen.Choose(1, 3)), (3, Gen.Choose(4, 9)), (1, Gen.Constant(10)))
         select steps.Concat([new CompactStep(order, false), new CompactStep(Math.Max(0, order - 2), false)]);
+
+    /// <summary>
+    /// Small mappings written whole until memory is full, a kernel page or a pin between some of them, then
+    /// every other mapping unmapped (from the end: mapping #-2, #-3, ...): free holes everywhere between pages that
+    /// must stay, then compaction for an order the holes are too small for. Only on machines of
+    /// <see cref="MinHolesFrames"/> frames or more: compaction moves nothing with fewer than three pageblocks (the
+    /// zone's first is taken whole, and the free scanner never enters the migration scanner's block).
+    /// </summary>
+    private static Gen<IEnumerable<ReclaimStep>> HolesThenCompact(int frames) =>
+        from count in Gen.Choose(Math.Max(4, frames / 5), Math.Max(6, frames / 4))
+        from pieces in Gen.ListOf(Piece(), count)
+        from order in Gen.Frequency((1, Gen.Choose(1, 3)), (3, Gen.Choose(4, 9)))
+        select pieces.SelectMany(p => p)
+            .Concat(Enumerable.Range(2, count / 2).Select(i => (ReclaimStep)new UnmapStep(0, -i)))
+            .Concat([new CompactStep(order, false), new CompactStep(Math.Max(1, order - 3), false)]);
+
+    private static Gen<IEnumerable<ReclaimStep>> Piece() =>
+        from pages in Gen.Choose(2, 8)
+        from extra in Gen.Frequency((2, Gen.Constant(0)), (1, Gen.Constant(1)), (2, Gen.Constant(2)))
+        select Enumerable.Range(0, pages).Select(p => (ReclaimStep)new TouchStep(0, -1, p, 0, true, (ulong)p + 1))
+            .Prepend(new MapStep(0, MapKind.Anon, 0, pages))
+            .Concat(extra switch
+            {
+                1 => [new KernelAllocStep(0)],
+                2 => [new PinStep(0, -1, 0, false)],
+                _ => [],
+            });
 
     private static Gen<IEnumerable<ReclaimStep>> SwapChanges() =>
         from swappiness in Gen.Elements(0, 1, 60, 100, 199, 200)
@@ -166,6 +202,9 @@ public static class ReclaimGen
                 .Select(c => (ReclaimStep)new CompactStep(c.Item1, c.Item2))),
             (1, Gen.Elements(-1, 11).Select(o => (ReclaimStep)new KernelAllocStep(o))),
             (1, Gen.Choose(0, 3000).Select(h => (ReclaimStep)new KernelFreeStep(h, true))));
+
+    /// <summary>The smallest machine the holes-then-compact phase fills: three pageblocks.</summary>
+    private const int MinHolesFrames = 3 * (int)ReclaimConfig.PageblockPages;
 
     private static Gen<int> Handle() => Gen.Choose(0, 8);
 

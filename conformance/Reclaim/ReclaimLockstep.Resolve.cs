@@ -44,10 +44,20 @@ public sealed partial class ReclaimLockstep
     private static MmState? MmAt(ReclaimSnapshot state, int handle) =>
         state.Mms.IsEmpty ? null : state.Mms[Math.Abs(handle % state.Mms.Length)];
 
-    private static (MmState Mm, MappingState Mapping)? MappingAt(ReclaimSnapshot state, int mm, int mapping) =>
-        MmAt(state, mm) is { Mappings.IsEmpty: false } space
-            ? (space, space.Mappings[Math.Abs(mapping % space.Mappings.Length)])
-            : null;
+    /// <summary>
+    /// Mapping #<paramref name="mapping"/> of an address space; a negative handle counts from the last (-1).
+    /// </summary>
+    private static (MmState Mm, MappingState Mapping)? MappingAt(ReclaimSnapshot state, int mm, int mapping)
+    {
+        if (MmAt(state, mm) is not { Mappings.IsEmpty: false } space)
+        {
+            return null;
+        }
+
+        var count = space.Mappings.Length;
+        var index = mapping >= 0 ? mapping % count : count - 1 - ((-(long)mapping - 1) % count);
+        return (space, space.Mappings[(int)index]);
+    }
 
     private static (AsId Mm, VirtAddr Addr)? PageAt(ReclaimSnapshot state, int mm, int mapping, int page) =>
         MappingAt(state, mm, mapping) is var (space, map)

@@ -78,6 +78,8 @@ public sealed partial class ReclaimLockstep
             new(ReclaimInvariants.MapCounts, static d => d.After.Folios.Any(f => f.MapCount > 0)),
             new(ReclaimInvariants.SwapCounts, static d => d.After.Swap.Any(a => a.InUse > 0)),
             new(ReclaimInvariants.TlbCoherence, static d => d.Before.Tlb.Length > 0 && d.Actual.IsOk)),
+        Rule<ReclaimStepDone>.Of(ReclaimRules.PinnedFolioStays, Level.Safe, static d => PinnedMoved(d),
+            static d => d.Op is not (ReclaimOp.ExitMm or ReclaimOp.Munmap) && d.Before.Folios.Any(f => f.Pins > 0)),
         Rule<ReclaimStepDone>.Of(ReclaimRules.AnonKeptWithoutSwap, Level.Safe, static d => AnonDropped(d),
             static d => IsReclaim(d.Op) && !HasFreeSwap(d.Before)
                 && d.Before.Folios.Any(f => f.Kind == FolioKind.Anon)),
@@ -100,6 +102,23 @@ public sealed partial class ReclaimLockstep
     private static string? DataLost(ReclaimStepDone d) =>
         d.ExpectedRead is { } want && d.Actual.Value is ulong got && got != want
             ? $"{d.Op} read 0x{got:x}; the last value written there was 0x{want:x}" : null;
+
+    /// <summary>
+    /// A pinned folio (a device may be writing to its frame) is neither freed nor moved while the pin is held; only
+    /// munmap and exit, which drop the address space's pins, may free it.
+    /// </summary>
+    private static string? PinnedMoved(ReclaimStepDone d)
+    {
+        if (d.Op is ReclaimOp.ExitMm or ReclaimOp.Munmap)
+        {
+            return null;
+        }
+
+        var after = d.After.Folios.ToDictionary(f => f.Pfn);
+        var moved = d.Before.Folios.FirstOrDefault(f => f.Pins > 0 && (!after.TryGetValue(f.Pfn, out var now)
+            || (now.Kind, now.Owner, now.Index) != (f.Kind, f.Owner, f.Index)));
+        return moved is null ? null : $"{d.Op} moved or freed pinned folio {moved}";
+    }
 
     private static bool IsReclaim(ReclaimOp op) => op is ReclaimOp.TryToFreePages or ReclaimOp.PageOut;
 

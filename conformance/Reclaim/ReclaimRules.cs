@@ -13,6 +13,7 @@ public static class ReclaimRules
     public const string NoDataLost = "no-data-lost";
     public const string BadInputRejected = "bad-input-rejected";
     public const string AnonKeptWithoutSwap = "anon-kept-without-swap";
+    public const string PinnedFolioStays = "pinned-folio-stays";
     public const string ReclaimFreesWhenReclaimable = "reclaim-frees-when-reclaimable";
     public const string UnchangedOnError = SharedRules.UnchangedOnError;
 

@@ -51,7 +51,7 @@ public interface IReclaimSystem
     Result<ulong> ReadFile(int file, ulong pgoff);
 
     /// <summary>
-    /// write() of one page of a file through the page cache: the folio is dirtied and marked accessed.
+    /// write() of one whole page of a file through the page cache: the folio is dirtied, not marked accessed.
     /// </summary>
     Result<Unit> WriteFile(int file, ulong pgoff, ulong value);
 
@@ -66,7 +66,7 @@ public interface IReclaimSystem
 
     /// <summary>
     /// swapon of an area of <paramref name="slots"/> slots (slot 0 the header). Without a priority the area gets
-    /// the next of -1, -2, ... (least_priority); areas are tried highest priority first.
+    /// the next of -2, -3, ... (least_priority); areas are tried highest priority first.
     /// </summary>
     Result<SwapType> Swapon(ulong slots, int? priority);
 

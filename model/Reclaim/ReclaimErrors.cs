@@ -38,13 +38,13 @@ public sealed record UnknownSwapArea(SwapType Type) : MmError
 }
 
 /// <summary>
-/// swapoff of an area whose slots are in use when try_to_unuse cannot bring them all back: fewer free frames than
-/// swapped-out pages (ENOMEM). The area stays on and nothing moves.
+/// swapoff of an area when try_to_unuse cannot bring its pages back: fewer free frames than slots to read (in use,
+/// no swap-cache folio) (ENOMEM). The area stays on and nothing moves.
 /// </summary>
-public sealed record SwapAreaBusy(SwapType Type, ulong SlotsInUse, ulong FreeFrames) : MmError
+public sealed record SwapAreaBusy(SwapType Type, ulong SlotsToRead, ulong FreeFrames) : MmError
 {
     public override string Message =>
-        $"{Type} holds {SlotsInUse} pages and only {FreeFrames} frames are free to bring them back";
+        $"{Type} holds {SlotsToRead} pages on swap and only {FreeFrames} frames are free to bring them back";
 }
 
 /// <summary>A CPU number outside the machine.</summary>
@@ -110,11 +110,12 @@ public sealed record BadSwapEntry(SwapEntry Entry, string Why) : MmError, IError
 }
 
 /// <summary>
-/// No free frame for a page the step needs (a fault, a COW copy, a swap-in): VM_FAULT_OOM, nothing changed.
+/// Fewer free frames than the step needs (a fault, a copy-on-write copy, a swap-in, fork's copies of pinned pages):
+/// VM_FAULT_OOM or -ENOMEM, with nothing changed.
 /// </summary>
-public sealed record ReclaimOutOfMemory(string What) : MmError
+public sealed record ReclaimOutOfMemory(ulong FramesNeeded, ulong FramesFree) : MmError
 {
-    public override string Message => $"no free frame for {What}";
+    public override string Message => $"{FramesNeeded} free frames needed, {FramesFree} free";
 }
 
 /// <summary>A kernel page freed that is not a kernel allocation of this system.</summary>

@@ -49,17 +49,18 @@ public partial class ReclaimModel
     /// </summary>
     private CompactionRun CompactZone(int order)
     {
-        var cc = new CompactControl(order, Zone.Start, PageblockStart(Zone.End.Value - 1));
+        // compaction_suit_allocation_order runs before the scanners are set: a run it ends reports them at 0.
         if (WatermarkOk(order, Watermarks.Min))
         {
-            return new CompactionRun(CompactResult.Success, cc.MigratePfn, cc.FreePfn);
+            return new CompactionRun(CompactResult.Success, new Pfn(0), new Pfn(0));
         }
 
         if (!CompactionSuitable(order))
         {
-            return new CompactionRun(CompactResult.Skipped, cc.MigratePfn, cc.FreePfn);
+            return new CompactionRun(CompactResult.Skipped, new Pfn(0), new Pfn(0));
         }
 
+        var cc = new CompactControl(order, Zone.Start, PageblockStart(Zone.End.Value - 1));
         var result = CompactResult.Continue;
         var bound = new LoopBound((long)Zone.End.Value + 2);
         while ((result = CompactFinished(cc)) == CompactResult.Continue)
@@ -172,6 +173,9 @@ public partial class ReclaimModel
         /// </summary>
         public List<Pfn>[] FreePages { get; } =
             [.. Enumerable.Range(0, Buddy.Order.Count).Select(_ => new List<Pfn>())];
+
+        /// <summary>compact_zone's last_migrated_pfn: the pageblock start of the last isolation, 0 at first.</summary>
+        public Pfn LastMigratedPfn { get; set; }
 
         /// <summary>cc->nr_migratepages: the isolated folios not yet migrated or failed.</summary>
         public int Migrating { get; set; }

@@ -90,7 +90,7 @@ public partial class ReclaimModel
         return mapping.Kind switch
         {
             MapKind.Anon => write ? DoAnonymousPage(space, page) : (Pfn?)null,
-            MapKind.Shmem => ShmemFault(space, mapping, page),
+            MapKind.Shmem => ShmemFault(space, mapping, page, write),
             _ => FileFault(space, mapping, page, write),
         };
     }
@@ -101,7 +101,7 @@ public partial class ReclaimModel
         var folio = NewFolio(FolioKind.Anon, -1, 0, 0);
         if (folio is null)
         {
-            return new ReclaimOutOfMemory($"an anonymous page at {new VirtAddr(page)}");
+            return OutOfFrames(1);
         }
 
         space.Ptes[page] = new Pte(folio.Pfn, null, Writable: true, Young: true, Dirty: true);
@@ -118,7 +118,7 @@ public partial class ReclaimModel
         var folio = FileFolio(mapping.Owner, index, majorFault: true);
         if (folio is null)
         {
-            return new ReclaimOutOfMemory($"page {index} of file{mapping.Owner}");
+            return OutOfFrames(1);
         }
 
         var pte = new Pte(folio.Pfn, null, Writable: false, Young: true, Dirty: false);
@@ -129,16 +129,22 @@ public partial class ReclaimModel
     /// <summary>
     /// shmem_fault: the object's folio, swapped in or zero-filled, mapped writable (no write-notify).
     /// </summary>
-    private Result<Pfn?> ShmemFault(Mm space, MappingState mapping, ulong page)
+    private Result<Pfn?> ShmemFault(Mm space, MappingState mapping, ulong page, bool write)
     {
         var index = (page - mapping.Start.Value) / Pfn.PageSize;
         var folio = ShmemFolio(mapping.Owner, index, major: true);
         if (folio is null)
         {
-            return new ReclaimOutOfMemory($"page {index} of shmem{mapping.Owner}");
+            return OutOfFrames(1);
         }
 
-        space.Ptes[page] = new Pte(folio.Pfn, null, Writable: true, Young: true, Dirty: false);
+        space.Ptes[page] = new Pte(folio.Pfn, null, Writable: true, Young: true, Dirty: write);
+        if (write)
+        {
+            // do_shared_fault: fault_dirty_shared_page dirties the folio of a write fault on a shared mapping.
+            folio.Set(FolioFlags.Dirty, true);
+        }
+
         return folio.Pfn;
     }
 
@@ -170,7 +176,7 @@ public partial class ReclaimModel
         var copy = NewFolio(FolioKind.Anon, -1, 0, folio.Content);
         if (copy is null)
         {
-            return new ReclaimOutOfMemory($"a copy-on-write copy at {new VirtAddr(page)}");
+            return OutOfFrames(1);
         }
 
         space.Ptes[page] = new Pte(copy.Pfn, null, Writable: true, Young: true, Dirty: true);
@@ -215,21 +221,23 @@ public partial class ReclaimModel
         System.Diagnostics.Debug.Assert(freed.IsOk, $"a folio's frame {folio.Pfn} was not allocated");
     }
 
-    /// <summary>The present PTEs that map a frame, over every address space: the reverse map, walked.</summary>
-    private IEnumerable<(Mm Space, ulong Page, Pte Pte)> Mappers(Pfn pfn) =>
-        from space in _mms.Values
-        from entry in space.Ptes
-        where entry.Value.Frame == pfn
-        select (space, entry.Key, entry.Value);
-
-    private int MapCount(Pfn pfn) => Mappers(pfn).Count();
-
     /// <summary>flush_tlb_page on every CPU: the page's entries of the address space gone.</summary>
     private void FlushEverywhere(AsId mm, ulong page)
     {
         for (var cpu = 0; cpu < Config.Cpus; cpu++)
         {
             _tlb.Remove((cpu, mm.Value, page));
+        }
+    }
+
+    private ReclaimOutOfMemory OutOfFrames(ulong needed) => new(needed, _pages.Snapshot().FreePages);
+
+    /// <summary>flush_tlb_mm: every CPU's entries of the address space gone.</summary>
+    private void FlushMm(AsId mm)
+    {
+        foreach (var key in _tlb.Keys.Where(k => k.Mm == mm.Value).ToList())
+        {
+            _tlb.Remove(key);
         }
     }
 

@@ -33,6 +33,12 @@ public partial class ReclaimModel
 
                 break;
             }
+
+            if (isolateStart < blockEnd)
+            {
+                // Isolation failed early (the watermark): do not continue needlessly.
+                break;
+            }
         }
 
         cc.FreePfn = new Pfn(isolateStart);
@@ -48,8 +54,8 @@ public partial class ReclaimModel
 
     /// <summary>
     /// isolate_freepages_block (not strict): every free block from <paramref name="start"/> taken off the buddy
-    /// allocator whole and put at the tail of cc->freepages[order], stopping once enough pages are isolated. Returns
-    /// where it stopped.
+    /// allocator whole and put at the tail of cc->freepages[order], stopping once enough pages are isolated, or at a
+    /// block whose isolation would take the zone to its min watermark. Returns where it stopped.
     /// </summary>
     private ulong IsolateFreepagesBlock(CompactControl cc, ulong start, ulong end)
     {
@@ -65,6 +71,12 @@ public partial class ReclaimModel
             }
 
             var pages = 1UL << order;
+            if (_pages.Snapshot().FreePages <= Watermarks.Min + pages)
+            {
+                // __isolate_free_page: taking the block must leave the zone above min + its size (order 0).
+                break;
+            }
+
             for (var frame = pfn; frame < pfn + pages; frame++)
             {
                 var taken = _pages.TakePageOffBuddy(new Pfn(frame));

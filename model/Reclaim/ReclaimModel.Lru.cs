@@ -63,13 +63,17 @@ public partial class ReclaimModel
 
         if (FileFolio(file, pgoff, majorFault: false) is not { } folio)
         {
-            return new ReclaimOutOfMemory($"page {pgoff} of file{file}");
+            return OutOfFrames(1);
         }
 
         MarkAccessed(folio);
         return folio.Content;
     }
 
+    /// <summary>
+    /// generic_perform_write of a whole page: write_begin finds the folio or adds a new one without reading the disk
+    /// (the write covers the page), FGP_WRITEBEGIN has no FGP_ACCESSED; the folio dirtied.
+    /// </summary>
     public Result<Unit> WriteFile(int file, ulong pgoff, ulong value)
     {
         if (!IsFilePage(file, pgoff))
@@ -77,14 +81,16 @@ public partial class ReclaimModel
             return new NoSuchFilePage(file, pgoff);
         }
 
-        if (FileFolio(file, pgoff, majorFault: false) is not { } folio)
+        var folio = _pageCache.TryGetValue((FolioKind.File, file, pgoff), out var cached) ? _folios[cached]
+            : NewFolio(FolioKind.File, file, pgoff, value);
+        if (folio is null)
         {
-            return new ReclaimOutOfMemory($"page {pgoff} of file{file}");
+            return OutOfFrames(1);
         }
 
+        _pageCache[(FolioKind.File, file, pgoff)] = folio.Pfn;
         folio.Content = value;
         folio.Set(FolioFlags.Dirty, true);
-        MarkAccessed(folio);
         return Unit.Value;
     }
 

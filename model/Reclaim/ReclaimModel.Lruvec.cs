@@ -42,7 +42,7 @@ public partial class ReclaimModel
         }
 
         sc.NrReclaimed += reclaimed;
-        if (FreeSwapSlots() > 0 && InactiveIsLow(LruList.InactiveAnon))
+        if (CanReclaimAnonPages && InactiveIsLow(LruList.InactiveAnon))
         {
             ShrinkActiveList(SwapClusterMax, LruList.ActiveAnon);
         }

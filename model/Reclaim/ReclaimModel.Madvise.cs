@@ -24,7 +24,7 @@ public partial class ReclaimModel
         var folio = present.Value;
         if (folio.Pins > 0)
         {
-            return new NotReclaimable(mm, addr, "the page is pinned");
+            return new NotReclaimable(mm, addr, "pinned");
         }
 
         if (MapCount(folio.Pfn) > 1)
@@ -35,12 +35,18 @@ public partial class ReclaimModel
         folio.Set(FolioFlags.Referenced, false);
         folio.Set(FolioFlags.Workingset, folio.Has(FolioFlags.Workingset) || folio.Has(FolioFlags.Active));
         RemoveFromLru(folio);
+
+        // reclaim_pages: folio_clear_active before shrink_folio_list, so a kept folio goes back inactive.
+        folio.Set(FolioFlags.Active, false);
         var (reclaimed, _, back) = ShrinkFolioList([folio], ignoreReferences: true);
         PutBack(back);
         return reclaimed;
     }
 
-    /// <summary>pin_user_pages with FOLL_WRITE: the page faulted in for writing, then one more pin.</summary>
+    /// <summary>
+    /// pin_user_pages with FOLL_WRITE: the page faulted in for writing (a fault sets its entry's bits; a present
+    /// writable entry is left as it is), then one more pin.
+    /// </summary>
     public Result<Unit> Pin(AsId mm, VirtAddr addr)
     {
         var checkedSpace = MmOf(mm);
@@ -67,9 +73,7 @@ public partial class ReclaimModel
             return fault.Error!;
         }
 
-        var pfn = fault.Value!.Value;
-        space.Ptes[page] = space.Ptes[page] with { Young = true, Dirty = true };
-        _folios[pfn].Pins++;
+        _folios[fault.Value!.Value].Pins++;
         return Unit.Value;
     }
 
@@ -109,7 +113,7 @@ public partial class ReclaimModel
 
         return space.Ptes.TryGetValue(page, out var pte) && pte.Frame is { } frame
             ? _folios[frame]
-            : new NotReclaimable(mm, addr, pte.Swap is null ? "the page is not present" : "the page is on swap");
+            : new NotReclaimable(mm, addr, "not present");
     }
 
     public Result<Unit> SetSwappiness(int value)

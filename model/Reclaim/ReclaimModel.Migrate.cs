@@ -6,7 +6,10 @@ public partial class ReclaimModel
 {
     /// <summary>
     /// isolate_migratepages: the pageblock at the migration scanner, if it ends at or below the free scanner, through
-    /// isolate_migratepages_block; the scanner moves to the pfn after the last one looked at.
+    /// isolate_migratepages_block (folios under writeback are skipped: MIGRATE_SYNC_LIGHT isolates with
+    /// ISOLATE_ASYNC_MIGRATE); the scanner moves to the pfn after the last one looked at. compact_zone's
+    /// finish_pageblock lifts the cap of 32 when the last isolation was in the same pageblock (last_migrated_pfn
+    /// starts at 0, so in the zone's first pageblock from the start).
     /// </summary>
     private List<Folio> IsolateMigratePages(CompactControl cc)
     {
@@ -16,6 +19,8 @@ public partial class ReclaimModel
         {
             return [];
         }
+
+        var finishPageblock = PageblockStart(cc.LastMigratedPfn.Value) == PageblockStart(low);
 
         var isolated = new List<Folio>();
         var heads = FreeBlockHeads();
@@ -31,11 +36,12 @@ public partial class ReclaimModel
                 continue;
             }
 
-            if (_folios.TryGetValue(new Pfn(pfn), out var folio) && IsMovable(folio))
+            if (_folios.TryGetValue(new Pfn(pfn), out var folio) && IsMovable(folio)
+                && !folio.Has(FolioFlags.Writeback))
             {
                 RemoveFromLru(folio);
                 isolated.Add(folio);
-                if (isolated.Count >= CompactClusterMax)
+                if (isolated.Count >= CompactClusterMax && !finishPageblock)
                 {
                     pfn++;
                     break;
@@ -44,6 +50,11 @@ public partial class ReclaimModel
         }
 
         cc.MigratePfn = new Pfn(Math.Min(pfn, end));
+        if (isolated.Count > 0)
+        {
+            cc.LastMigratedPfn = new Pfn(Math.Max(Zone.Start.Value, PageblockStart(cc.MigratePfn.Value - 1).Value));
+        }
+
         _events = _events with { CompactIsolated = _events.CompactIsolated + (ulong)isolated.Count };
         return isolated;
     }
@@ -101,6 +112,12 @@ public partial class ReclaimModel
         var old = folio.Pfn;
         foreach (var (space, page, pte) in Mappers(old).ToList())
         {
+            // try_to_migrate_one: a dirty PTE dirties the folio; the migration entry keeps A and D for the new PTE.
+            if (pte.Dirty)
+            {
+                folio.Set(FolioFlags.Dirty, true);
+            }
+
             space.Ptes[page] = pte with { Frame = target };
             FlushEverywhere(space.Id, page);
         }
@@ -114,7 +131,7 @@ public partial class ReclaimModel
         }
         else if (folio.Kind != FolioKind.Anon)
         {
-            _pageCache[(folio.Kind, folio.Object, folio.Index)] = target;
+            _pageCache[(folio.Kind, folio.Owner, folio.Index)] = target;
         }
 
         AddToLru(folio);

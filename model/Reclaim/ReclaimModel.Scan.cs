@@ -80,7 +80,7 @@ public partial class ReclaimModel
     /// <summary>get_scan_count: how many pages of each evictable list to scan at this priority.</summary>
     protected virtual ulong[] GetScanCount(ScanControl sc)
     {
-        var balance = FreeSwapSlots() == 0 ? ScanBalance.File
+        var balance = !CanReclaimAnonPages ? ScanBalance.File
             : sc.Priority == 0 && Swappiness.Value != 0 ? ScanBalance.Equal
             : sc.FileIsTiny ? ScanBalance.Anon
             : sc.CacheTrimMode ? ScanBalance.File
@@ -124,7 +124,13 @@ public partial class ReclaimModel
     /// </summary>
     private void LruNoteCost(bool file, ulong nrIo, ulong nrRotated)
     {
-        var cost = (nrIo * SwapClusterMax) + nrRotated;
+        var cost = NoteCost(nrIo, nrRotated);
+        if (cost == 0)
+        {
+            // lru_note_cost_unlock_irq returns before the decay when there is nothing to charge.
+            return;
+        }
+
         if (file)
         {
             _fileCost += cost;
@@ -142,6 +148,12 @@ public partial class ReclaimModel
             _anonCost /= 2;
         }
     }
+
+    /// <summary>can_reclaim_anon_pages for global reclaim: a free swap slot (get_nr_swap_pages() &gt; 0).</summary>
+    protected virtual bool CanReclaimAnonPages => FreeSwapSlots() > 0;
+
+    /// <summary>lru_note_cost's charge (6.3 on): 32 per page of IO, 1 per rotation.</summary>
+    protected virtual ulong NoteCost(ulong nrIo, ulong nrRotated) => (nrIo * SwapClusterMax) + nrRotated;
 
     /// <summary>int_sqrt: the integer square root, rounded down.</summary>
     private static ulong IntSqrt(ulong x)

@@ -108,11 +108,8 @@ public partial class ReclaimModel
                 return Outcome.Activate;
             }
 
-            if (references == FolioReference.ReclaimClean)
-            {
-                return Outcome.Keep;
-            }
-
+            // A reclaim-clean folio is a file folio: a dirty one was activated above, so pageout never sees one.
+            System.Diagnostics.Debug.Assert(references != FolioReference.ReclaimClean, "reclaim-clean and dirty");
             if (!Pageout(folio))
             {
                 return Outcome.Activate;
@@ -202,8 +199,12 @@ public partial class ReclaimModel
 
             if (folio.Swap is { } entry)
             {
-                Area(entry).Count[entry.Offset]++;
+                SwapDuplicate(entry);
                 space.Ptes[page] = new Pte(null, entry, Writable: false, Young: false, Dirty: false);
+                if (!_mmlist.Contains(space.Id.Value))
+                {
+                    _mmlist.Insert(0, space.Id.Value);
+                }
             }
             else
             {
@@ -232,8 +233,12 @@ public partial class ReclaimModel
             }
 
             // shmem_writeout: out of the page cache, the object's index now the swap entry (swap_shmem_alloc).
-            _pageCache.Remove((FolioKind.Shmem, folio.Object, folio.Index));
-            _shmem[folio.Object].Swapped[folio.Index] = slot;
+            _pageCache.Remove((FolioKind.Shmem, folio.Owner, folio.Index));
+            _shmem[folio.Owner].Swapped[folio.Index] = slot;
+            if (!_shmemSwaplist.Contains(folio.Owner))
+            {
+                _shmemSwaplist.Insert(0, folio.Owner);
+            }
             Area(slot).Count[slot.Offset] = 1;
             AddToSwapCache(folio, slot);
         }
@@ -254,7 +259,7 @@ public partial class ReclaimModel
         }
         else if (folio.Kind != FolioKind.Anon)
         {
-            _pageCache.Remove((folio.Kind, folio.Object, folio.Index));
+            _pageCache.Remove((folio.Kind, folio.Owner, folio.Index));
         }
 
         ReleaseFrame(folio);

@@ -30,7 +30,7 @@ public partial class ReclaimModel
             new VirtAddr(p.Key), p.Value.Frame, p.Value.Swap, p.Value.Writable, p.Value.Young, p.Value.Dirty))]);
 
     private FolioState FolioStateOf(Folio folio) => new(
-        folio.Pfn, folio.Kind, folio.Object, folio.Index, folio.Flags, MapCount(folio.Pfn), folio.Pins, folio.Swap,
+        folio.Pfn, folio.Kind, folio.Owner, folio.Index, folio.Flags, MapCount(folio.Pfn), folio.Pins, folio.Swap,
         folio.Content);
 
     private static SwapAreaState AreaStateOf(SwapArea area) => new(

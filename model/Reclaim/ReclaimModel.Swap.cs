@@ -13,7 +13,14 @@ public partial class ReclaimModel
 
     private readonly SortedDictionary<int, SwapArea> _swap = [];
     private readonly Dictionary<SwapEntry, Pfn> _swapCache = [];
-    private int _leastPriority;
+    // least_priority starts at -1 and is decremented before use: the first area without a priority gets -2.
+    private int _leastPriority = -1;
+
+    // init_mm.mmlist: the address spaces that ever held a swap entry, in the order try_to_unuse visits them.
+    private readonly List<int> _mmlist = [];
+
+    // shmem_swaplist: the shmem objects that put a page on swap, the most recent first.
+    private readonly List<int> _shmemSwaplist = [];
     private int _swapons;
 
     public Result<SwapType> Swapon(ulong slots, int? priority)
@@ -23,14 +30,15 @@ public partial class ReclaimModel
             return new InvalidSwapPriority(priority.Value);
         }
 
-        if (slots is < 2 or > MaxSwapSlots)
-        {
-            return new InvalidSwapAreaSize(slots, MaxSwapSlots);
-        }
-
+        // alloc_swap_info refuses a 33rd area before the size is read.
         if (_swap.Count == SwapType.Max)
         {
             return new TooManySwapAreas(SwapType.Max);
+        }
+
+        if (slots is < 2 or > MaxSwapSlots)
+        {
+            return new InvalidSwapAreaSize(slots, MaxSwapSlots);
         }
 
         // alloc_swap_info takes the first free type; an area without a priority gets --least_priority.
@@ -47,13 +55,12 @@ public partial class ReclaimModel
             return new UnknownSwapArea(type);
         }
 
-        var inUse = (ulong)Enumerable.Range(1, (int)area.Slots - 1).Count(s => area.InUse((ulong)s));
         var toRead = (ulong)Enumerable.Range(1, (int)area.Slots - 1)
             .Count(s => area.Count[s] > 0 && !area.Cache[s]);
         var free = _pages.Snapshot().FreePages;
         if (toRead > free)
         {
-            return new SwapAreaBusy(type, inUse, free);
+            return new SwapAreaBusy(type, toRead, free);
         }
 
         TryToUnuse(area);
@@ -72,11 +79,27 @@ public partial class ReclaimModel
     }
 
     /// <summary>
-    /// try_to_unuse: every swap PTE and shmem entry of the area mapped again, the swap cache emptied.
+    /// try_to_unuse: shmem_unuse (the objects on shmem_swaplist in its order, each by index; one with nothing left on
+    /// swap leaves the list), then unuse_mm for the address spaces on the mmlist in its order (addresses ascending),
+    /// then the swap cache emptied.
     /// </summary>
     private void TryToUnuse(SwapArea area)
     {
-        foreach (var space in _mms.Values)
+        foreach (var obj in _shmemSwaplist.ToList())
+        {
+            var shmem = _shmem[obj];
+            foreach (var index in shmem.Swapped.Where(s => s.Value.Type == area.Type).Select(s => s.Key).ToList())
+            {
+                ShmemFolio(obj, index, major: false);
+            }
+
+            if (shmem.Swapped.Count == 0)
+            {
+                _shmemSwaplist.Remove(obj);
+            }
+        }
+
+        foreach (var space in _mmlist.Select(id => _mms[id]))
         {
             foreach (var (page, pte) in space.Ptes.ToList())
             {
@@ -88,14 +111,6 @@ public partial class ReclaimModel
                     space.Ptes[page] = new Pte(folio.Pfn, null, Writable: false, Young: false, Dirty: false);
                     SwapFree(entry);
                 }
-            }
-        }
-
-        foreach (var (obj, shmem) in _shmem)
-        {
-            foreach (var index in shmem.Swapped.Where(s => s.Value.Type == area.Type).Select(s => s.Key).ToList())
-            {
-                ShmemFolio(obj, index, major: false);
             }
         }
 
@@ -117,10 +132,10 @@ public partial class ReclaimModel
     }
 
     private BadSwapEntry? SlotError(SwapEntry entry) =>
-        !_swap.TryGetValue(entry.Type.Value, out var area) ? new BadSwapEntry(entry, "no such swap area")
-        : entry.Offset == 0 ? new BadSwapEntry(entry, "slot 0 is the header")
-        : entry.Offset >= area.Slots ? new BadSwapEntry(entry, $"the area has {area.Slots} slots")
-        : !area.InUse(entry.Offset) ? new BadSwapEntry(entry, "unused slot") : null;
+        !_swap.TryGetValue(entry.Type.Value, out var area) ? new BadSwapEntry(entry, "no such area")
+        : entry.Offset == 0 ? new BadSwapEntry(entry, "the header")
+        : entry.Offset >= area.Slots ? new BadSwapEntry(entry, "past the end")
+        : !area.InUse(entry.Offset) ? new BadSwapEntry(entry, "a free slot") : null;
 
     private SwapArea Area(SwapEntry entry) => _swap[entry.Type.Value];
 
@@ -174,6 +189,14 @@ public partial class ReclaimModel
         folio.Set(FolioFlags.Dirty, dirty || folio.Has(FolioFlags.Dirty));
         area.ReleaseIfUnused(entry.Offset);
     }
+
+    /// <summary>
+    /// swap_duplicate: one more reference to the slot (a PTE copied at fork, or a PTE made at unmap).
+    /// </summary>
+    protected virtual void SwapDuplicate(SwapEntry entry) => Area(entry).Count[entry.Offset]++;
+
+    /// <summary>copy_nonpresent_pte at fork: the child's swap PTE is one more reference to the slot.</summary>
+    protected virtual void CopyNonpresentPte(SwapEntry entry) => SwapDuplicate(entry);
 
     /// <summary>swap_free: one reference dropped; a slot with none left and no cache is free.</summary>
     protected virtual void SwapFree(SwapEntry entry)

@@ -13,16 +13,32 @@ public partial class ReclaimModel
     /// </summary>
     private Result<Pfn?> DoSwapPage(Mm space, MappingState mapping, ulong page, SwapEntry entry, bool write)
     {
-        if (SlotError(entry) is { } bad || Area(entry).Count[entry.Offset] == 0)
+        var bad = SlotError(entry)
+            ?? (Area(entry).Count[entry.Offset] == 0 ? new BadSwapEntry(entry, "no reference holds the slot") : null);
+        if (bad is not null)
         {
-            return SlotError(entry) ?? new BadSwapEntry(entry, "a swap PTE names a slot with no reference");
+            return bad;
         }
 
-        var exclusive = Area(entry).Count[entry.Offset] == 1
-            && !(_swapCache.TryGetValue(entry, out var cached) && MapCount(cached) > 0);
+        var inCache = _swapCache.TryGetValue(entry, out var cached);
+        var exclusive = Area(entry).Count[entry.Offset] == 1 && !(inCache && MapCount(cached) > 0);
+
+        // A write that will copy needs its copy's frame too: both frames are checked first, so that a fault that
+        // cannot finish changes nothing.
+        var frames = (inCache ? 0UL : 1) + (write && !exclusive ? 1UL : 0);
+        if (_pages.Snapshot().FreePages < frames)
+        {
+            return OutOfFrames(frames);
+        }
+
+        if (!inCache && Area(entry).Count[entry.Offset] == 1)
+        {
+            return SwapInSkippingCache(space, page, entry, write);
+        }
+
         if (SwapCacheFolio(entry, major: true) is not { } folio)
         {
-            return new ReclaimOutOfMemory($"swapping in {entry} at {new VirtAddr(page)}");
+            return OutOfFrames(1);
         }
 
         var writable = exclusive && mapping.Kind == MapKind.Anon;
@@ -34,6 +50,19 @@ public partial class ReclaimModel
         }
 
         return write && !writable ? WriteProtectFault(space, mapping, page, space.Ptes[page]) : folio.Pfn;
+    }
+
+    /// <summary>
+    /// do_swap_page on a SWP_SYNCHRONOUS_IO device (zram, pmem) for a slot only this PTE holds: the swap cache
+    /// skipped, a new folio read at once, the slot freed by swap_free, the page mapped writable (exclusive).
+    /// </summary>
+    private Pfn? SwapInSkippingCache(Mm space, ulong page, SwapEntry entry, bool write)
+    {
+        var folio = NewFolio(FolioKind.Anon, -1, 0, ReadSlot(entry))!;
+        CountSwapIn(major: true);
+        space.Ptes[page] = new Pte(folio.Pfn, null, Writable: true, Young: true, Dirty: write);
+        SwapFree(entry);
+        return folio.Pfn;
     }
 
     /// <summary>should_try_to_free_swap: swap over half full, or a write fault on a folio mapped only here.</summary>

@@ -12,9 +12,11 @@ public partial class ReclaimModel
     public Result<ulong> StartWriteback()
     {
         ulong written = 0;
-        foreach (var folio in _folios.Values.Where(f => f.Kind == FolioKind.File && f.Has(FolioFlags.Dirty)))
+        foreach (var folio in _folios.Values.Where(f => f.Kind == FolioKind.File && f.Has(FolioFlags.Dirty)
+            && !f.Has(FolioFlags.Writeback)))
         {
-            foreach (var (space, page, pte) in Mappers(folio.Pfn).ToList())
+            // page_vma_mkclean_one leaves an entry that is neither writable nor dirty (and its TLB entries) alone.
+            foreach (var (space, page, pte) in Mappers(folio.Pfn).Where(m => m.Pte.Writable || m.Pte.Dirty).ToList())
             {
                 space.Ptes[page] = pte with { Writable = false, Dirty = false };
                 FlushEverywhere(space.Id, page);
@@ -22,7 +24,7 @@ public partial class ReclaimModel
 
             folio.Set(FolioFlags.Dirty, false);
             folio.Set(FolioFlags.Writeback, true);
-            WriteToDisk(folio.Object, folio.Index, folio.Content);
+            WriteToDisk(folio.Owner, folio.Index, folio.Content);
             written++;
         }
 
@@ -45,6 +47,12 @@ public partial class ReclaimModel
             if (folio.Has(FolioFlags.Reclaim))
             {
                 folio.Set(FolioFlags.Reclaim, false);
+                if (folio.Has(FolioFlags.Dirty))
+                {
+                    // folio_rotate_reclaimable leaves a folio redirtied under writeback where it is.
+                    continue;
+                }
+
                 RemoveFromLru(folio);
                 folio.Set(FolioFlags.Active, false);
                 AddToLruTail(folio);

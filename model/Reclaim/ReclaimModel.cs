@@ -19,6 +19,9 @@ public partial class ReclaimModel : IReclaimSystem
     /// <summary>Where the first mapping of an address space starts.</summary>
     public const ulong FirstMapping = 0x10000;
 
+    /// <summary>TASK_SIZE with 4-level paging: no mapping ends above it.</summary>
+    public const ulong TaskSize = 0x7ffffffff000;
+
     /// <summary>The largest mapping, in pages (256 MiB).</summary>
     public const ulong MaxMappingPages = 1UL << 16;
 
@@ -57,12 +60,16 @@ public partial class ReclaimModel : IReclaimSystem
 
     public Result<AsId> CreateMm()
     {
-        var mm = new Mm(new AsId(_nextMm++));
+        var mm = new Mm(new AsId(_nextMm++), _rmap);
         _mms[mm.Id.Value] = mm;
         return mm.Id;
     }
 
-    /// <summary>dup_mmap: every mapping copied; only anonymous mappings copy their entries (vma_needs_copy).</summary>
+    /// <summary>
+    /// dup_mmap: every mapping copied; only anonymous mappings copy their entries (vma_needs_copy). A pinned page is
+    /// copied for the child at once (copy_present_page: page_needs_cow_for_dma), so the frames those copies need are
+    /// checked first. The parent's TLB entries are flushed on every CPU (flush_tlb_mm).
+    /// </summary>
     public Result<AsId> Fork(AsId parent)
     {
         if (!_mms.TryGetValue(parent.Value, out var source))
@@ -70,7 +77,16 @@ public partial class ReclaimModel : IReclaimSystem
             return new UnknownAddressSpace(parent);
         }
 
-        var child = new Mm(new AsId(_nextMm++));
+        var pinned = (ulong)source.Ptes.Count(p => p.Value.Frame is { } f && _folios[f].Pins > 0
+            && source.MappingAt(p.Key)!.Kind == MapKind.Anon);
+        var free = _pages.Snapshot().FreePages;
+        if (free < pinned)
+        {
+            return new ReclaimOutOfMemory(pinned, free);
+        }
+
+        var child = new Mm(new AsId(_nextMm++), _rmap);
+        _mms[child.Id.Value] = child;
         foreach (var mapping in source.Mappings)
         {
             child.Mappings.Add(mapping);
@@ -82,26 +98,44 @@ public partial class ReclaimModel : IReclaimSystem
 
         foreach (var (page, pte) in source.Ptes.ToList())
         {
-            if (source.MappingAt(page)!.Kind != MapKind.Anon)
+            if (source.MappingAt(page)!.Kind == MapKind.Anon)
             {
-                continue;
+                CopyPte(source, child, page, pte);
             }
-
-            if (pte.Swap is { } entry)
-            {
-                Area(entry).Count[entry.Offset]++;
-                child.Ptes[page] = pte;
-                continue;
-            }
-
-            // copy_present_pte: write-protect the parent's entry, the child's copy old.
-            source.Ptes[page] = pte with { Writable = false };
-            FlushEverywhere(source.Id, page);
-            child.Ptes[page] = pte with { Writable = false, Young = false };
         }
 
-        _mms[child.Id.Value] = child;
+        FlushMm(source.Id);
         return child.Id;
+    }
+
+    /// <summary>
+    /// copy_pte_range for one entry: a swap entry duplicated (the child joins the mmlist after its parent); a pinned
+    /// page copied; any other present page write-protected in both, the child's entry old.
+    /// </summary>
+    private void CopyPte(Mm source, Mm child, ulong page, Pte pte)
+    {
+        if (pte.Swap is { } entry)
+        {
+            CopyNonpresentPte(entry);
+            child.Ptes[page] = pte;
+            if (!_mmlist.Contains(child.Id.Value))
+            {
+                _mmlist.Insert(_mmlist.IndexOf(source.Id.Value) + 1, child.Id.Value);
+            }
+
+            return;
+        }
+
+        var folio = _folios[pte.Frame!.Value];
+        if (folio.Pins > 0)
+        {
+            var copy = NewFolio(FolioKind.Anon, -1, 0, folio.Content)!;
+            child.Ptes[page] = new Pte(copy.Pfn, null, Writable: true, Young: true, Dirty: true);
+            return;
+        }
+
+        source.Ptes[page] = pte with { Writable = false };
+        child.Ptes[page] = pte with { Writable = false, Young = false };
     }
 
     /// <summary>exit_mmap: every mapping zapped.</summary>
@@ -118,6 +152,7 @@ public partial class ReclaimModel : IReclaimSystem
         }
 
         _mms.Remove(mm.Value);
+        _mmlist.Remove(mm.Value);
         return Unit.Value;
     }
 
@@ -134,9 +169,19 @@ public partial class ReclaimModel : IReclaimSystem
         }
 
         var isFile = kind is MapKind.File or MapKind.FileExec;
-        if (isFile && (file < 0 || file >= Config.Files || pages > Config.FilePages))
+        if (isFile && (file < 0 || file >= Config.Files))
         {
-            return new NoSuchFilePage(file, pages - 1);
+            return new NoSuchFilePage(file, 0);
+        }
+
+        if (isFile && pages > Config.FilePages)
+        {
+            return new NoSuchFilePage(file, Config.FilePages);
+        }
+
+        if (space.NextStart + (pages * Pfn.PageSize) > TaskSize)
+        {
+            return new NoVirtualSpace(pages);
         }
 
         var obj = -1;
@@ -190,7 +235,11 @@ public partial class ReclaimModel : IReclaimSystem
         }
     }
 
-    /// <summary>One entry zapped: a folio loses a mapping, a swap entry its reference (free_swap_and_cache).</summary>
+    /// <summary>
+    /// One entry zapped (zap_present_folio_ptes): a folio loses a mapping, a file or shmem folio takes a dirty PTE's
+    /// dirty bit and a young one's access (folio_mark_accessed); a swap entry loses its reference
+    /// (free_swap_and_cache).
+    /// </summary>
     private void Zap(Pte pte)
     {
         if (pte.Swap is { } entry)
@@ -200,6 +249,16 @@ public partial class ReclaimModel : IReclaimSystem
         }
 
         var folio = _folios[pte.Frame!.Value];
+        if (folio.Kind != FolioKind.Anon && pte.Dirty)
+        {
+            folio.Set(FolioFlags.Dirty, true);
+        }
+
+        if (folio.Kind != FolioKind.Anon && pte.Young)
+        {
+            MarkAccessed(folio);
+        }
+
         if (folio.Kind == FolioKind.Anon && MapCount(folio.Pfn) == 0)
         {
             DropUnmappedAnon(folio);
@@ -231,26 +290,27 @@ public partial class ReclaimModel : IReclaimSystem
             FreeSwapAndCache(entry);
         }
 
-        foreach (var folio in _folios.Values.Where(f => f.Kind == FolioKind.Shmem && f.Object == obj).ToList())
+        foreach (var folio in _folios.Values.Where(f => f.Kind == FolioKind.Shmem && f.Owner == obj).ToList())
         {
             _pageCache.Remove((FolioKind.Shmem, obj, folio.Index));
             FreeFolio(folio);
         }
 
         _shmem.Remove(obj);
+        _shmemSwaplist.Remove(obj);
     }
 
     private Result<Mm> MmOf(AsId mm) =>
         _mms.TryGetValue(mm.Value, out var space) ? space : new UnknownAddressSpace(mm);
 
     /// <summary>An address space: its mappings and its PTEs by page address.</summary>
-    private sealed class Mm(AsId id)
+    private sealed class Mm(AsId id, Dictionary<Pfn, SortedSet<(int Mm, ulong Page)>> rmap)
     {
         public AsId Id { get; } = id;
 
         public List<MappingState> Mappings { get; } = [];
 
-        public SortedDictionary<ulong, Pte> Ptes { get; } = [];
+        public PageTable Ptes { get; } = new(id.Value, rmap);
 
         public ulong NextStart => Mappings.Count == 0 ? FirstMapping : Mappings.Max(m => m.End);
 
@@ -278,7 +338,7 @@ public partial class ReclaimModel : IReclaimSystem
 
         public FolioKind Kind { get; } = kind;
 
-        public int Object { get; } = obj;
+        public int Owner { get; } = obj;
 
         public ulong Index { get; } = index;
 
