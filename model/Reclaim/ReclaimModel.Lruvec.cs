@@ -42,7 +42,7 @@ public partial class ReclaimModel
         }
 
         sc.NrReclaimed += reclaimed;
-        if (CanReclaimAnonPages && InactiveIsLow(LruList.InactiveAnon))
+        if (CanAgeAnonPages && InactiveIsLow(LruList.InactiveAnon))
         {
             ShrinkActiveList(SwapClusterMax, LruList.ActiveAnon);
         }

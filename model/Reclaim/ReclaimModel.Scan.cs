@@ -152,6 +152,9 @@ public partial class ReclaimModel
     /// <summary>can_reclaim_anon_pages for global reclaim: a free swap slot (get_nr_swap_pages() &gt; 0).</summary>
     protected virtual bool CanReclaimAnonPages => FreeSwapSlots() > 0;
 
+    /// <summary>can_age_anon_pages: swap is present (total_swap_pages &gt; 0), full or not.</summary>
+    private bool CanAgeAnonPages => _swap.Count > 0;
+
     /// <summary>lru_note_cost's charge (6.3 on): 32 per page of IO, 1 per rotation.</summary>
     protected virtual ulong NoteCost(ulong nrIo, ulong nrRotated) => (nrIo * SwapClusterMax) + nrRotated;
 
