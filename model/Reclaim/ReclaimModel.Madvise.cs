@@ -8,6 +8,9 @@ public partial class ReclaimModel
 {
     private VmEvents _events = new();
 
+    // The pins each entry took (pin_user_pages through that address space's PTE), by address space and page.
+    private readonly Dictionary<(int Mm, ulong Page), int> _pins = [];
+
     /// <summary>
     /// MADV_PAGEOUT of one page (madvise_cold_or_pageout_pte_range, reclaim_pages): a folio mapped by others is
     /// left alone; otherwise PG_referenced cleared, PG_workingset set on an active folio, and shrink_folio_list
@@ -74,6 +77,7 @@ public partial class ReclaimModel
         }
 
         _folios[fault.Value!.Value].Pins++;
+        _pins[(mm.Value, page)] = _pins.GetValueOrDefault((mm.Value, page)) + 1;
         return Unit.Value;
     }
 
@@ -91,8 +95,27 @@ public partial class ReclaimModel
             return new NotPinned(mm, addr);
         }
 
+        // unpin_user_page: a pin taken through this entry, else one taken through the first other entry mapping the
+        // page (by address space, then address).
+        var page = PageOf(addr);
+        var owner = _pins.ContainsKey((mm.Value, page)) ? (mm.Value, page)
+            : _rmap[present.Value.Pfn].First(m => _pins.ContainsKey(m));
+        if (--_pins[owner] == 0)
+        {
+            _pins.Remove(owner);
+        }
+
         present.Value.Pins--;
         return Unit.Value;
+    }
+
+    /// <summary>munmap and exit drop the pins taken through an entry with the entry (docs/reclaim.md).</summary>
+    private void DropPins(AsId mm, ulong page, Pte pte)
+    {
+        if (pte.Frame is { } frame && _pins.Remove((mm.Value, page), out var pins))
+        {
+            _folios[frame].Pins -= pins;
+        }
     }
 
     /// <summary>The folio a present PTE maps, or why there is none.</summary>

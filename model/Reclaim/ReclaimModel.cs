@@ -224,6 +224,7 @@ public partial class ReclaimModel : IReclaimSystem
             if (space.Ptes.Remove(page, out var pte))
             {
                 FlushEverywhere(space.Id, page);
+                DropPins(space.Id, page, pte);
                 Zap(pte);
             }
         }

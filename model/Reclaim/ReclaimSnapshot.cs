@@ -102,8 +102,9 @@ public sealed record ReclaimSnapshot(
     public string? DiffFrom(ReclaimSnapshot other) =>
         Config != other.Config ? $"config {Config} vs {other.Config}"
         : Swappiness != other.Swappiness ? $"swappiness {Swappiness} vs {other.Swappiness}"
-        : Differ("address spaces", Mms, other.Mms, (a, b) => a.Id == b.Id
-            && a.Mappings.SequenceEqual(b.Mappings) && a.Ptes.SequenceEqual(b.Ptes))
+        : Differ("address spaces", Mms, other.Mms, (a, b) => a.Id == b.Id && a.Mappings.SequenceEqual(b.Mappings))
+        ?? Mms.Zip(other.Mms).Select(p => Differ($"{p.First.Id}'s entries", p.First.Ptes, p.Second.Ptes,
+            (a, b) => a == b)).FirstOrDefault(d => d is not null)
         ?? Differ("folios", Folios, other.Folios, (a, b) => a == b)
         ?? Differ("LRU lists", Lru, other.Lru, (a, b) => a.SequenceEqual(b))
         ?? Differ("swap areas", Swap, other.Swap, (a, b) => a.Type == b.Type && a.Priority == b.Priority
