@@ -69,10 +69,10 @@ public static class ReclaimInvariants
                 {
                     yield return new(LruMembership, $"folio {folio} is on two lists");
                 }
-                else if (ListOf(folio) != (LruList)list)
+                else if (LruLists.Of(folio.Flags) != (LruList)list)
                 {
                     yield return new(LruMembership,
-                        $"folio {folio} is on {(LruList)list}, its flags name {ListOf(folio)}");
+                        $"folio {folio} is on {(LruList)list}, its flags name {LruLists.Of(folio.Flags)}");
                 }
             }
         }
@@ -152,8 +152,4 @@ public static class ReclaimInvariants
             }
         }
     }
-
-    private static LruList ListOf(FolioState folio) =>
-        ((folio.Flags & FolioFlags.SwapBacked) != 0 ? LruList.InactiveAnon : LruList.InactiveFile)
-        + ((folio.Flags & FolioFlags.Active) != 0 ? 1 : 0);
 }

@@ -8,9 +8,7 @@ public partial class ReclaimModel
     private readonly List<Pfn>[] _lru = [[], [], [], [], []];
 
     /// <summary>folio_lru_list: file or anon by PG_swapbacked, active by PG_active.</summary>
-    private static LruList ListOf(Folio folio) =>
-        (folio.Has(FolioFlags.SwapBacked) ? LruList.InactiveAnon : LruList.InactiveFile)
-        + (folio.Has(FolioFlags.Active) ? 1 : 0);
+    private static LruList ListOf(Folio folio) => LruLists.Of(folio.Flags);
 
     private static bool IsFileList(LruList list) => list is LruList.InactiveFile or LruList.ActiveFile;
 

@@ -86,7 +86,6 @@ public partial class ReclaimModel
             : sc.CacheTrimMode ? ScanBalance.File
             : ScanBalance.Fract;
         var (ap, fp) = PressureBalance(sc.AnonCost, sc.FileCost, Swappiness.Value);
-        sc.Balance = balance;
         var nr = new ulong[4];
         for (var lru = LruList.InactiveAnon; lru <= LruList.ActiveFile; lru++)
         {
@@ -188,7 +187,5 @@ public partial class ReclaimModel
         public bool ForceDeactivate { get; set; }
 
         public bool SkippedDeactivate { get; set; }
-
-        public ScanBalance Balance { get; set; }
     }
 }

@@ -18,6 +18,14 @@ public enum LruList
     Unevictable = 4,
 }
 
+/// <summary>folio_lru_list for an evictable folio: file or anon by PG_swapbacked, active by PG_active.</summary>
+public static class LruLists
+{
+    public static LruList Of(FolioFlags flags) =>
+        ((flags & FolioFlags.SwapBacked) != 0 ? LruList.InactiveAnon : LruList.InactiveFile)
+        + ((flags & FolioFlags.Active) != 0 ? 1 : 0);
+}
+
 /// <summary>What a folio holds: a private anonymous page, a page of a regular file, or a shmem page.</summary>
 public enum FolioKind
 {
