@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Running;
 using MMSpec.Bench.Buddy;
 using MMSpec.Bench.Lockstep;
+using MMSpec.Bench.Reclaim;
 using MMSpec.Bench.Tlb;
 
 namespace MMSpec.Bench;
@@ -11,6 +12,7 @@ namespace MMSpec.Bench;
 /// dotnet run -c Release --project bench -- hitrates            prints the TLB hit rate of each MMU workload
 /// dotnet run -c Release --project bench -- checker             prints checked lockstep steps per second per component
 /// dotnet run -c Release --project bench -- protocol ["cmd"]    prints checked buddy steps per second through a process
+/// dotnet run -c Release --project bench -- reclaim [side]      prints pages reclaimed and compacted per second
 /// </summary>
 internal static class Program
 {
@@ -37,6 +39,12 @@ internal static class Program
         if (args is ["protocol", ..])
         {
             ProtocolReport.Print(Console.Out, args.Length > 1 ? args[1] : null);
+            return;
+        }
+
+        if (args is ["reclaim", ..])
+        {
+            ReclaimReport.Print(Console.Out, args.Length > 1 ? args[1] : string.Empty);
             return;
         }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MMSpec.Cli.Buddy;
 using MMSpec.Cli.Paging;
+using MMSpec.Cli.Reclaim;
 using MMSpec.Cli.Slab;
 using MMSpec.Cli.Tlb;
 using MMSpec.Conformance.Lockstep;
@@ -69,6 +70,7 @@ public sealed class CheckRun(CheckOptions options)
         "slab" => output => new SlabTarget(output, target),
         "paging" => output => new PagingTarget(output, target),
         "tlb" => output => new TlbTarget(output, target),
+        "reclaim" => output => new ReclaimTarget(output, target),
         _ => throw new ArgumentOutOfRangeException(nameof(target), target.Component, "checked by CheckOptions"),
     };
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using MMSpec.Cli.Serve;
 using MMSpec.Conformance.Lockstep;
 
 namespace MMSpec.Cli.Check;
@@ -63,6 +64,7 @@ public static class ReplayCommand
             {
                 "alloc_pages" or "free_pages" => "buddy",
                 "kmalloc" or "kfree" or "kmem_cache_create" or "kmem_cache_alloc" or "kmem_cache_free" => "slab",
+                { } name when ReclaimServer.ReclaimOps.Contains(name) && name is not ("mmap" or "munmap") => "reclaim",
                 _ => null,
             };
             return component is null ? null : (component, test[(test.LastIndexOf('.') + 1)..], seed, gamma);

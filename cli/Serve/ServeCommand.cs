@@ -9,7 +9,7 @@ using MMSpec.Model.Core;
 namespace MMSpec.Cli.Serve;
 
 /// <summary>
-/// `mmspec serve buddy|slab|paging|tlb`: MMSpec's own implementation behind the protocol, on standard input and
+/// `mmspec serve buddy|slab|paging|tlb|reclaim`: MMSpec's own implementation behind the protocol, on standard input and
 /// output. What a process under test does, written in C#: the round trip's reference, and the in-process figure the
 /// protocol's speed is measured against.
 /// </summary>
@@ -17,7 +17,7 @@ public static class ServeCommand
 {
     public static Command Create()
     {
-        var component = new Argument<string>("component") { Description = "buddy, slab, paging or tlb" };
+        var component = new Argument<string>("component") { Description = "buddy, slab, paging, tlb or reclaim" };
         var placement = new Option<Placement>("--placement")
         {
             Description = "which block alloc_pages hands out: LowestAddress (the model's choice, announced as "
@@ -32,9 +32,10 @@ public static class ServeCommand
         command.SetAction(parsed =>
         {
             var name = parsed.GetValue(component);
-            if (name is not ("buddy" or "slab" or "paging" or "tlb"))
+            if (name is not ("buddy" or "slab" or "paging" or "tlb" or "reclaim"))
             {
-                Console.Error.WriteLine("mmspec serve: protocol version 1 defines buddy, slab, paging and tlb");
+                Console.Error.WriteLine(
+                    "mmspec serve: protocol version 1 defines buddy, slab, paging, tlb and reclaim");
                 return 2;
             }
 
@@ -52,6 +53,9 @@ public static class ServeCommand
                         break;
                     case "tlb":
                         TlbServer.Serve(input, output);
+                        break;
+                    case "reclaim":
+                        ReclaimServer.Serve(input, output);
                         break;
                     default:
                         Serve(input, output, parsed.GetValue(placement));

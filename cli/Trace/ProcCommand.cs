@@ -2,32 +2,36 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MMSpec.Cli.Serve;
+using MMSpec.Conformance.Protocol;
 using MMSpec.Impl.Buddy;
+using MMSpec.Impl.Reclaim;
 using MMSpec.Impl.Slab;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
+using MMSpec.Model.Reclaim;
 using MMSpec.Model.Slab;
 
 namespace MMSpec.Cli.Trace;
 
 /// <summary>
-/// `mmspec proc buddyinfo|slabinfo &lt;trace.jsonl&gt;`: runs a trace's requests (as `mmspec trace` prints them) on
-/// MMSpec's implementation and prints the /proc view of the state they leave, as Linux 6.18 formats it: buddyinfo
-/// of a buddy trace or of the page allocator under a slab trace, slabinfo of a slab trace.
+/// `mmspec proc buddyinfo|slabinfo|meminfo|vmstat &lt;trace.jsonl&gt;`: runs a trace's requests (as `mmspec trace`
+/// prints them) on MMSpec's implementation and prints the /proc view of the state they leave, as Linux 6.18 formats
+/// it: buddyinfo of a buddy trace or of the page allocator under a slab or reclaim trace, slabinfo of a slab trace,
+/// the reclaim lines of meminfo and vmstat of a reclaim trace.
 /// </summary>
 public static class ProcCommand
 {
     public static Command Create()
     {
-        var view = new Argument<string>("view") { Description = "buddyinfo or slabinfo" };
+        var view = new Argument<string>("view") { Description = "buddyinfo, slabinfo, meminfo or vmstat" };
         var trace = new Argument<FileInfo>("trace") { Description = "JSON lines: hello, reset, then calls" };
         var command = new Command("proc", "print the /proc view of the state a trace leaves") { view, trace };
         command.SetAction(parsed =>
         {
             var name = parsed.GetValue(view);
-            if (name is not ("buddyinfo" or "slabinfo"))
+            if (name is not ("buddyinfo" or "slabinfo" or "meminfo" or "vmstat"))
             {
-                Console.Error.WriteLine("mmspec proc: the views are: buddyinfo, slabinfo");
+                Console.Error.WriteLine("mmspec proc: the views are: buddyinfo, slabinfo, meminfo, vmstat");
                 return 2;
             }
 
@@ -55,6 +59,9 @@ public static class ProcCommand
             ("buddyinfo", "buddy") => BuddyInfo.Render(Replay(lines)),
             ("buddyinfo", "slab") => BuddyInfo.Render(ReplaySlab(lines).Pages),
             ("slabinfo", "slab") => SlabInfo.Render(ReplaySlab(lines)),
+            ("buddyinfo", "reclaim") => BuddyInfo.Render(ReplayReclaim(lines).Pages),
+            ("meminfo", "reclaim") => MemInfo.Render(ReplayReclaim(lines)),
+            ("vmstat", "reclaim") => ReplayReclaim(lines).Events.VmstatText(),
             _ => throw new InvalidDataException($"no {view} for a trace of {component ?? "no component"}"),
         };
     }
@@ -82,6 +89,33 @@ public static class ProcCommand
         }
 
         return (slab ?? throw new InvalidDataException("the trace has no reset")).Snapshot();
+    }
+
+    /// <summary>
+    /// The reclaim implementation's state after a reclaim trace's requests; a reset starts it afresh.
+    /// </summary>
+    public static ReclaimSnapshot ReplayReclaim(IEnumerable<string> lines)
+    {
+        IReclaimSystem? system = null;
+        var number = 0;
+        foreach (var line in lines)
+        {
+            number++;
+            switch (Op(line, number))
+            {
+                case "hello" or "snapshot":
+                    break;
+                case "reset":
+                    system = new ReclaimSystem(MmJson.Deserialize<ReclaimResetRequest>(line).Config);
+                    break;
+                case var op:
+                    _ = MmJson.Deserialize<ReclaimOp>(line)
+                        .ApplyTo(system ?? throw new InvalidDataException($"line {number}: {op} before any reset"));
+                    break;
+            }
+        }
+
+        return (system ?? throw new InvalidDataException("the trace has no reset")).Snapshot();
     }
 
     /// <summary>The buddy implementation's state after the trace's requests; a reset starts it afresh.</summary>

@@ -3,15 +3,15 @@ using System.CommandLine;
 namespace MMSpec.Cli.Trace;
 
 /// <summary>
-/// `mmspec trace buddy|slab|paging|tlb --seed S [--size N]`: the generated case of that seed as the JSON lines a
-/// check sends the process (hello, reset, then each call with its handles resolved against MMSpec's own
+/// `mmspec trace buddy|slab|paging|tlb|reclaim --seed S [--size N]`: the generated case of that seed as the JSON
+/// lines a check sends the process (hello, reset, then each call with its handles resolved against MMSpec's own
 /// implementation: <see cref="Traces"/>); a file of them is what `mmspec proc` reads.
 /// </summary>
 public static class TraceCommand
 {
     public static Command Create()
     {
-        var component = new Argument<string>("component") { Description = "buddy, slab, paging or tlb" };
+        var component = new Argument<string>("component") { Description = "buddy, slab, paging, tlb or reclaim" };
         var seed = new Option<ulong>("--seed") { Description = "the seed of the generated case", Required = true };
         var size = new Option<int>("--size")
         {

@@ -4,15 +4,18 @@ using MMSpec.Conformance.Buddy;
 using MMSpec.Conformance.Lockstep;
 using MMSpec.Conformance.Paging;
 using MMSpec.Conformance.Protocol;
+using MMSpec.Conformance.Reclaim;
 using MMSpec.Conformance.Slab;
 using MMSpec.Conformance.Tlb;
 using MMSpec.Impl.Buddy;
 using MMSpec.Impl.Paging;
+using MMSpec.Impl.Reclaim;
 using MMSpec.Impl.Slab;
 using MMSpec.Impl.Tlb;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
+using MMSpec.Model.Reclaim;
 using MMSpec.Model.Slab;
 using MMSpec.Model.Tlb;
 
@@ -21,12 +24,12 @@ namespace MMSpec.Cli.Trace;
 /// <summary>
 /// The generated case of a seed as the protocol's request lines, per component: hello, the reset, then each call the
 /// lockstep made, its handles resolved against MMSpec's own implementation (4-level paging for paging and the TLB
-/// machine, PCIDs on).
+/// machine, PCIDs on; the reclaim system for reclaim).
 /// </summary>
 public static class Traces
 {
     /// <summary>The components with a trace.</summary>
-    public static IReadOnlyList<string> Components { get; } = ["buddy", "slab", "paging", "tlb"];
+    public static IReadOnlyList<string> Components { get; } = ["buddy", "slab", "paging", "tlb", "reclaim"];
 
     /// <summary>The request lines of <paramref name="component"/>'s case of <paramref name="seed"/>.</summary>
     public static IReadOnlyList<string> Of(string component, ulong seed, int size)
@@ -38,6 +41,7 @@ public static class Traces
             "slab" => Slab(SlabGen.Scenario().Sample(1, random, size).Single()),
             "paging" => Paging(PagingGen.Scenario(PagingFormat.FourLevel).Sample(1, random, size).Single()),
             "tlb" => Tlb(TlbGen.Scenario(PagingFormat.FourLevel, pcid: true).Sample(1, random, size).Single()),
+            "reclaim" => Reclaim(ReclaimGen.Scenario().Sample(1, random, size).Single()),
             _ => throw new ArgumentOutOfRangeException(nameof(component), component, "no trace for it"),
         };
         if (run.Failure is { } failure)
@@ -77,6 +81,10 @@ public static class Traces
             LockstepRunner.Run(new TlbLockstep(machine, model, Level.Safe), s.Steps));
     }
 
+    private static (string, LockstepRun) Reclaim(ReclaimScenario s) =>
+        (MmJson.Serialize(new ReclaimResetRequest("reset", s.Config)),
+            LockstepRunner.Run(new ReclaimLockstep(new ReclaimSystem(s.Config), null, Level.Safe), s.Steps));
+
     /// <summary>An operation record as its request line: its contract's JSON form, "op" naming the call.</summary>
     private static string Request(object operation) => operation switch
     {
@@ -84,6 +92,7 @@ public static class Traces
         SlabOp op => MmJson.Serialize(op),
         PagingOp op => MmJson.Serialize(op),
         MachineOp op => MmJson.Serialize(op),
+        ReclaimOp op => MmJson.Serialize(op),
         _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "not an operation record"),
     };
 }

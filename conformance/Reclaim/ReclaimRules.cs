@@ -15,6 +15,8 @@ public static class ReclaimRules
     public const string AnonKeptWithoutSwap = "anon-kept-without-swap";
     public const string PinnedFolioStays = "pinned-folio-stays";
     public const string ReclaimFreesWhenReclaimable = "reclaim-frees-when-reclaimable";
+    public const string SwapRoundTrip = "swap-round-trip";
+    public const string CompactionMakesTheBlock = "compaction-makes-the-block";
     public const string UnchangedOnError = SharedRules.UnchangedOnError;
 
     /// <summary>Every typed error a reclaim call can return, each of which the default campaign must reach.</summary>

@@ -50,7 +50,8 @@ public abstract class ReclaimSafeSpecification(ITestOutputHelper output) : Speci
 
 /// <summary>
 /// Level 2 for reclaim, level 1 included: direct reclaim frees something whenever a folio is reclaimable (clean,
-/// unpinned, not under writeback, and anonymous only with swap to go to).
+/// unpinned, not under writeback, and anonymous only with swap to go to), everything swapped out comes back with its
+/// contents and the same free areas, and compaction makes the block where the pages allow it.
 /// </summary>
 public abstract class ReclaimLiveSpecification(ITestOutputHelper output) : ReclaimSafeSpecification(output)
 {
@@ -60,6 +61,30 @@ public abstract class ReclaimLiveSpecification(ITestOutputHelper output) : Recla
     public void Level2_live_reclaim_frees_whenever_a_page_is_reclaimable() =>
         CheckWithTally(ReclaimLockstep.AllScenarios, ReclaimLockstep.Coverage(Level.Live),
             tally => Lockstepped(Create, Level.Live, tally), Cases);
+
+    /// <summary>
+    /// swap-round-trip: every anonymous and shmem page paged out to swap and brought back (by swapoff or by faults)
+    /// reads back as written, through another CPU, every slot free again and the free areas as they were.
+    /// </summary>
+    [Fact]
+    public void Level2_live_everything_swapped_out_and_back_reads_back_with_the_same_free_areas() =>
+        Check(Prop.ForAll(SwapRoundTrip.Arbitrary(), trip =>
+        {
+            var failure = trip.Run(Create);
+            return (failure is null).Label($"rule broken: {ReclaimRules.SwapRoundTrip}\n{failure}");
+        }), Cases);
+
+    /// <summary>
+    /// compaction-makes-the-block: where Linux 6.18's compact_zone must succeed (the first pageblock only movable
+    /// folios and free pages, targets above, compaction_suitable met), it does, and the words read back.
+    /// </summary>
+    [Fact]
+    public void Level2_live_compaction_makes_the_block_where_the_free_and_movable_pages_allow_it() =>
+        Check(Prop.ForAll(CompactionBlock.Arbitrary(), scenario =>
+        {
+            var failure = scenario.Run(Create);
+            return (failure is null).Label($"rule broken: {ReclaimRules.CompactionMakesTheBlock}\n{failure}");
+        }), Cases);
 }
 
 /// <summary>

@@ -78,6 +78,7 @@ public sealed partial class ReclaimSystem
             {
                 MigrateFolio(_migrate[i], target);
                 _migrate[i] = -1;
+                _events.PgMigrateSuccess++;
             }
         }
 

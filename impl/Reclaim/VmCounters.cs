@@ -19,6 +19,7 @@ internal sealed class VmCounters
     public ulong PgScanFile;
     public ulong PgStealAnon;
     public ulong PgStealFile;
+    public ulong PgMigrateSuccess;
     public ulong CompactMigrateScanned;
     public ulong CompactFreeScanned;
     public ulong CompactIsolated;
@@ -31,7 +32,7 @@ internal sealed class VmCounters
         PgPgIn = PgPgIn, PgPgOut = PgPgOut, PswpIn = PswpIn, PswpOut = PswpOut, PgActivate = PgActivate,
         PgDeactivate = PgDeactivate, PgMajFault = PgMajFault, PgRefill = PgRefill, PgStealDirect = PgStealDirect,
         PgScanDirect = PgScanDirect, PgScanAnon = PgScanAnon, PgScanFile = PgScanFile, PgStealAnon = PgStealAnon,
-        PgStealFile = PgStealFile, CompactMigrateScanned = CompactMigrateScanned,
+        PgStealFile = PgStealFile, PgMigrateSuccess = PgMigrateSuccess, CompactMigrateScanned = CompactMigrateScanned,
         CompactFreeScanned = CompactFreeScanned, CompactIsolated = CompactIsolated, CompactStall = CompactStall,
         CompactFail = CompactFail, CompactSuccess = CompactSuccess,
     };

@@ -97,6 +97,7 @@ public partial class ReclaimModel
 
             cc.Migrating--;
             MoveFolio(folio, target);
+            _events = _events with { PgMigrateSuccess = _events.PgMigrateSuccess + 1 };
         }
 
         PutBack(failed);

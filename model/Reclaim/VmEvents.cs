@@ -22,6 +22,8 @@ public sealed record VmEvents
     public ulong PgScanFile { get; init; }
     public ulong PgStealAnon { get; init; }
     public ulong PgStealFile { get; init; }
+    /// <summary>pgmigrate_success: folios migrate_pages moved (compaction's moves here).</summary>
+    public ulong PgMigrateSuccess { get; init; }
     public ulong CompactMigrateScanned { get; init; }
     public ulong CompactFreeScanned { get; init; }
     public ulong CompactIsolated { get; init; }
@@ -48,6 +50,7 @@ public sealed record VmEvents
         yield return ("pgscan_file", PgScanFile);
         yield return ("pgsteal_anon", PgStealAnon);
         yield return ("pgsteal_file", PgStealFile);
+        yield return ("pgmigrate_success", PgMigrateSuccess);
         yield return ("compact_migrate_scanned", CompactMigrateScanned);
         yield return ("compact_free_scanned", CompactFreeScanned);
         yield return ("compact_isolated", CompactIsolated);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MMSpec.Cli.Check;
 using MMSpec.Cli.Trace;
+using MMSpec.Model.Reclaim;
 using MMSpec.Properties.Protocol;
 using Xunit;
 
@@ -62,6 +63,21 @@ public sealed class CliTests
         Assert.True(report.RootElement.GetProperty("requests").GetInt64() > 100);
     }
 
+    [Fact]
+    public void A_reclaim_system_served_over_the_protocol_conforms_at_the_live_level_and_runs_only_to_it()
+    {
+        var (exit, json) = Run(new CheckOptions("reclaim", ReclaimProtocolTests.ServedReclaim, false, Level.Live,
+            2, 11, TimeSpan.FromSeconds(30), true));
+
+        Assert.Equal(CheckCommand.Conforms, exit);
+        using var report = JsonDocument.Parse(json);
+        var names = report.RootElement.GetProperty("properties").EnumerateArray()
+            .Select(p => p.GetProperty("name").GetString()).ToList();
+        Assert.Equal(4, names.Count);
+        Assert.DoesNotContain(names, n => n!.StartsWith("Level3", StringComparison.Ordinal));
+        Assert.True(report.RootElement.GetProperty("requests").GetInt64() > 100);
+    }
+
     [Theory]
     [InlineData("nosuch", null, true)]
     [InlineData("buddy", null, false)]
@@ -103,6 +119,7 @@ public sealed class CliTests
     [InlineData("slab")]
     [InlineData("paging")]
     [InlineData("tlb")]
+    [InlineData("reclaim")]
     public void Every_component_has_a_trace_of_protocol_requests(string component)
     {
         var lines = Traces.Of(component, 3, 8);
@@ -122,6 +139,19 @@ public sealed class CliTests
         Assert.NotEqual(ProcCommand.View("slabinfo", lines.Take(2).ToList()), slabinfo);
         Assert.Contains("Node 0, zone", ProcCommand.View("buddyinfo", lines), StringComparison.Ordinal);
         Assert.Throws<InvalidDataException>(() => ProcCommand.View("slabinfo", Traces.Of("buddy", 5, 10)));
+    }
+
+    [Fact]
+    public void A_reclaim_trace_replays_to_its_meminfo_vmstat_and_buddyinfo()
+    {
+        var lines = Traces.Of("reclaim", 5, 30);
+        var meminfo = ProcCommand.View("meminfo", lines);
+        Assert.Equal(MemInfo.Render(ProcCommand.ReplayReclaim(lines)), meminfo);
+        Assert.NotEqual(ProcCommand.View("meminfo", lines.Take(2).ToList()), meminfo);
+        Assert.Matches("^(?:[A-Za-z()]+: +[0-9]+ kB\n){10}$", meminfo);
+        Assert.StartsWith("pgpgin ", ProcCommand.View("vmstat", lines), StringComparison.Ordinal);
+        Assert.Contains("Node 0, zone   Normal", ProcCommand.View("buddyinfo", lines), StringComparison.Ordinal);
+        Assert.Throws<InvalidDataException>(() => ProcCommand.View("meminfo", Traces.Of("buddy", 5, 10)));
     }
 
     /// <summary>Runs a check with its JSON report captured (the human text goes to standard error).</summary>

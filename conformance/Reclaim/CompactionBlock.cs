@@ -1,0 +1,153 @@
+using FsCheck;
+using FsCheck.Fluent;
+using MMSpec.Conformance.Lockstep;
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+using MMSpec.Model.Reclaim;
+using MMSpec.Model.Tlb;
+
+namespace MMSpec.Conformance.Reclaim;
+
+/// <summary>
+/// The live rule compaction-makes-the-block (docs/reclaim.md): a machine of four pageblocks filled with written
+/// anonymous mappings of 2^<paramref name="HoleOrder"/> pages (and <paramref name="KernelPages"/> unmovable kernel
+/// pages just above the first pageblock, in the way of the free scanner), two mappings of every three unmapped, then
+/// compact_zone for <paramref name="Order"/>. The state is one where Linux 6.18's compaction must succeed: the first
+/// pageblock holds only movable folios and free pages, the pageblocks above have free targets for all of them,
+/// compaction_suitable passes (free pages above the watermark plus compact_gap, a fragmentation index above 500:
+/// holes at least 8 times smaller than the block for orders above 3). Compaction returns SUCCESS, the zone has a
+/// free block of the order, and every word reads back as written.
+/// </summary>
+public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages)
+{
+    /// <summary>Four pageblocks: compaction moves nothing with fewer than three.</summary>
+    public static readonly ReclaimConfig Machine = new(4 * ReclaimConfig.PageblockPages, 1, 1, 8);
+
+    public override string ToString() =>
+        $"{Machine}: mappings of {1 << HoleOrder} pages, {KernelPages} kernel pages above the first pageblock, two"
+        + $" mappings of three unmapped, then compact_zone(Normal, order={Order})";
+
+    public static Arbitrary<CompactionBlock> Arbitrary() => MutationProfile.Arbitrary(Generator(), Shrink);
+
+    public static Gen<CompactionBlock> Generator() =>
+        from order in Gen.Choose(1, 9)
+        from hole in Gen.Choose(0, order > 3 ? order - 3 : order - 1)
+        from kernel in Gen.Choose(0, 3)
+        select new CompactionBlock(order, hole, kernel);
+
+    /// <summary>Simpler: no kernel pages, single-page mappings, a smaller order.</summary>
+    public static IEnumerable<CompactionBlock> Shrink(CompactionBlock c)
+    {
+        if (c.KernelPages > 0)
+        {
+            yield return c with { KernelPages = 0 };
+        }
+
+        if (c.HoleOrder > 0)
+        {
+            yield return c with { HoleOrder = 0 };
+        }
+
+        if (c.Order > 1)
+        {
+            yield return c with { Order = c.Order - 1, HoleOrder = Math.Min(c.HoleOrder, Math.Max(0, c.Order - 4)) };
+        }
+    }
+
+    /// <summary>The compaction on a fresh system <paramref name="create"/> makes: null, or what went wrong.</summary>
+    public string? Run(Func<ReclaimConfig, IReclaimSystem> create)
+    {
+        var system = create(Machine);
+        var mm = system.CreateMm().Value;
+        var pages = 1UL << HoleOrder;
+        var kept = new List<VirtAddr>();
+        var (used, index) = (0UL, 0);
+        for (; used + pages <= Machine.Frames - (ulong)KernelPages; used += pages, index++)
+        {
+            if (used == ReclaimConfig.PageblockPages && Kernel(system) is { } refused)
+            {
+                return refused;
+            }
+
+            var start = system.Mmap(mm, MapKind.Anon, 0, pages);
+            if (!start.IsOk || Write(system, mm, start.Value, pages) is not null)
+            {
+                return $"filling the machine failed at mapping {index}: {start}";
+            }
+
+            if (index % 3 == 0)
+            {
+                kept.Add(start.Value);
+            }
+            else if (system.Munmap(mm, start.Value).Error is { } e)
+            {
+                return $"munmap of mapping {index} failed: {e}";
+            }
+        }
+
+        var before = system.Snapshot();
+        Require(before.Pages.FreePages >= ZoneWatermarks.For(Machine.Frames).Low + (2UL << Order),
+            "compaction_suitable's watermark holds");
+        var run = system.Compact(ZoneType.Normal, Order);
+        var free = system.Snapshot().Pages.Free;
+        return run is not { IsOk: true, Value.Result: CompactResult.Success }
+            ? $"compact_zone(Normal, order={Order}) = {run}; it must succeed here"
+            : !free.Any(b => b.Order.Value >= Order)
+                ? $"compaction reported success, but no free block of order {Order} or more is left"
+                : kept.Select(start => Read(system, mm, start, pages)).FirstOrDefault(f => f is not null);
+    }
+
+    private string? Kernel(IReclaimSystem system)
+    {
+        for (var i = 0; i < KernelPages; i++)
+        {
+            if (system.KernelAlloc(new Order(0)).Error is { } e)
+            {
+                return $"kernel_alloc failed: {e}";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The word written to a page: its page number, tagged.</summary>
+    private static ulong Word(VirtAddr addr) => (0xC0UL << 56) | (addr.Value >> Pfn.PageShift);
+
+    private static string? Write(IReclaimSystem system, AsId mm, VirtAddr start, ulong pages)
+    {
+        for (var page = 0UL; page < pages; page++)
+        {
+            var addr = new VirtAddr(start.Value + (page * Pfn.PageSize));
+            if (system.Access(mm, new CpuId(0), addr, true, Word(addr)).Error is { } e)
+            {
+                return e.ToString();
+            }
+        }
+
+        return null;
+    }
+
+    private static string? Read(IReclaimSystem system, AsId mm, VirtAddr start, ulong pages)
+    {
+        for (var page = 0UL; page < pages; page++)
+        {
+            var addr = new VirtAddr(start.Value + (page * Pfn.PageSize));
+            var read = system.Access(mm, new CpuId(0), addr, false, 0);
+            if (!read.IsOk || read.Value != Word(addr))
+            {
+                return $"after compaction {addr} read {read}; 0x{Word(addr):x} was written";
+            }
+        }
+
+        return null;
+    }
+
+    private static void Require(bool holds, string what)
+    {
+        if (!holds)
+        {
+            throw new InvalidOperationException($"the compaction scenario is not what it claims: {what}");
+        }
+    }
+}
