@@ -46,7 +46,8 @@ public static class Traces
         };
         if (run.Failure is { } failure)
         {
-            throw new InvalidOperationException($"MMSpec's own {component} broke a rule tracing seed {seed}: {failure}");
+            throw new InvalidOperationException(
+                $"MMSpec's own {component} broke a rule tracing seed {seed}: {failure}");
         }
 
         return
