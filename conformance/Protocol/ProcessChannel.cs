@@ -142,8 +142,13 @@ public sealed class ProcessChannel : IDisposable
     /// <summary>A protocol error about <paramref name="request"/>, with the last lines of standard error.</summary>
     public ProtocolException Fail(ProtocolFault fault, string message, string request)
     {
-        // The error reader runs on its own thread: give it a moment to catch up with a process that just died.
-        _process.WaitForExit(TimeSpan.FromMilliseconds(200));
+        // The error reader runs on its own thread. WaitForExit with a time limit does not wait for it; the overload
+        // without one does, once the process is known to have exited (Process.WaitForExit's documented contract).
+        if (_process.WaitForExit(TimeSpan.FromMilliseconds(200)))
+        {
+            _process.WaitForExit();
+        }
+
         lock (_stderr)
         {
             return new ProtocolException(fault, message, request, string.Join('\n', _stderr.Select(l => $"    {l}")));
