@@ -51,6 +51,12 @@ public sealed partial class OutputRunner(ITestOutputHelper output, string testNa
             return;
         }
 
+        if (ShrinkBudget.Spent)
+        {
+            text += $"\nshrinking stopped when its budget of {ShrinkBudget.Steps} candidate steps ran out: the " +
+                "sequence above is the smallest failing one found, maybe not the smallest there is";
+        }
+
         var seed = SeedPattern().Match(text);
         var (seedValue, gamma) = (seed.Groups[1].Value, seed.Groups[2].Value);
         var command = seed.Success ? ReplayCommand(seedValue, gamma) : null;

@@ -59,7 +59,7 @@ public static class PropertyRunner
             config = config.WithReplay(replay);
         }
 
-        FsCheck.Check.One(config, property);
+        CheckBounded(config, property);
     }
 
     /// <summary>Runs a property from a fixed seed: the deterministic way to show a broken variant is caught.</summary>
@@ -73,7 +73,21 @@ public static class PropertyRunner
             .WithEndSize(endSize)
             .WithRunner(new OutputRunner(output, testName, sourceFile))
             .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(seed, Gamma), FSharpOption<int>.None)));
-        FsCheck.Check.One(config, property);
+        CheckBounded(config, property);
+    }
+
+    /// <summary>Checks the property with its shrinking bounded by <see cref="ShrinkBudget"/>.</summary>
+    private static void CheckBounded(Config config, Property property)
+    {
+        ShrinkBudget.Arm();
+        try
+        {
+            FsCheck.Check.One(config, property);
+        }
+        finally
+        {
+            ShrinkBudget.Disarm();
+        }
     }
 
     private static FSharpOption<Replay>? Replay()

@@ -17,12 +17,14 @@ public static class Shrink
 
     /// <summary>
     /// Simpler sequences of <paramref name="scenario"/>'s <paramref name="steps"/>: fewer steps, then simpler steps
-    /// (<see cref="ArgumentsOf{T}"/>), each put back with <paramref name="with"/>.
+    /// (<see cref="ArgumentsOf{T}"/>), each put back with <paramref name="with"/>, while the property's
+    /// <see cref="ShrinkBudget"/> lasts.
     /// </summary>
     public static IEnumerable<TScenario> Sequence<TScenario, TStep>(TScenario scenario, ImmutableArray<TStep> steps,
         Func<TScenario, ImmutableArray<TStep>, TScenario> with)
         where TStep : class =>
-        DropSteps(steps).Concat(EachStep(steps, ArgumentsOf)).Select(s => with(scenario, s));
+        ShrinkBudget.Take(DropSteps(steps).Concat(EachStep(steps, ArgumentsOf)), s => s.Length)
+            .Select(s => with(scenario, s));
 
     /// <summary>Shorter sequences: no steps at all, then without ever smaller chunks, down to single steps.</summary>
     public static IEnumerable<ImmutableArray<T>> DropSteps<T>(ImmutableArray<T> steps)

@@ -12,12 +12,13 @@ namespace MMSpec.Conformance.Reclaim;
 /// <summary>
 /// The live rule compaction-makes-the-block (docs/reclaim.md): a machine of four pageblocks filled with written
 /// anonymous mappings of 2^<paramref name="HoleOrder"/> pages (and <paramref name="KernelPages"/> unmovable kernel
-/// pages just above the first pageblock, in the way of the free scanner), two mappings of every three unmapped, then
-/// compact_zone for <paramref name="Order"/>. The state is one where Linux 6.18's compaction must succeed: the first
-/// pageblock holds only movable folios and free pages, the pageblocks above have free targets for all of them,
-/// compaction_suitable passes (free pages above the watermark plus compact_gap, a fragmentation index above 500:
-/// holes at least 8 times smaller than the block for orders above 3). Compaction returns SUCCESS, the zone has a
-/// free block of the order, and every word reads back as written.
+/// pages just above the first pageblock, in the way of the free scanner), then two mappings of every three unmapped:
+/// holes smaller than the block, so no free block of <paramref name="Order"/> is left, then compact_zone for
+/// <paramref name="Order"/>, which must migrate to make one. The state is one where Linux 6.18's compaction must
+/// succeed: the first pageblock holds only movable folios and free pages, the pageblocks above have free targets
+/// for all of them, compaction_suitable passes (free pages above the watermark plus compact_gap, a fragmentation
+/// index above 500: holes at least 8 times smaller than the block for orders above 3). Compaction returns SUCCESS,
+/// the zone has a free block of the order, and every word reads back as written.
 /// </summary>
 public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages)
 {
@@ -31,10 +32,17 @@ public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages)
     public static Arbitrary<CompactionBlock> Arbitrary() => MutationProfile.Arbitrary(Generator(), Shrink);
 
     public static Gen<CompactionBlock> Generator() =>
-        from order in Gen.Choose(1, 9)
-        from hole in Gen.Choose(0, order > 3 ? order - 3 : order - 1)
+        from order in Gen.Choose(2, 9)
+        from hole in Gen.Choose(0, MaxHoleOrder(order))
         from kernel in Gen.Choose(0, 3)
         select new CompactionBlock(order, hole, kernel);
+
+    /// <summary>
+    /// The largest mappings for <paramref name="order"/>: a hole of two of them (with the tail left over, under three)
+    /// is smaller than the block, so compaction has something to move; above order 3, at least 8 times smaller, so
+    /// the fragmentation index passes 500.
+    /// </summary>
+    private static int MaxHoleOrder(int order) => order > 3 ? order - 3 : order - 2;
 
     /// <summary>Simpler: no kernel pages, single-page mappings, a smaller order.</summary>
     public static IEnumerable<CompactionBlock> Shrink(CompactionBlock c)
@@ -49,9 +57,9 @@ public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages)
             yield return c with { HoleOrder = 0 };
         }
 
-        if (c.Order > 1)
+        if (c.Order > 2)
         {
-            yield return c with { Order = c.Order - 1, HoleOrder = Math.Min(c.HoleOrder, Math.Max(0, c.Order - 4)) };
+            yield return c with { Order = c.Order - 1, HoleOrder = Math.Min(c.HoleOrder, MaxHoleOrder(c.Order - 1)) };
         }
     }
 
@@ -61,9 +69,8 @@ public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages)
         var system = create(Machine);
         var mm = system.CreateMm().Value;
         var pages = 1UL << HoleOrder;
-        var kept = new List<VirtAddr>();
-        var (used, index) = (0UL, 0);
-        for (; used + pages <= Machine.Frames - (ulong)KernelPages; used += pages, index++)
+        var mapped = new List<VirtAddr>();
+        for (var used = 0UL; used + pages <= Machine.Frames - (ulong)KernelPages; used += pages)
         {
             if (used == ReclaimConfig.PageblockPages && Kernel(system) is { } refused)
             {
@@ -73,22 +80,26 @@ public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages)
             var start = system.Mmap(mm, MapKind.Anon, 0, pages);
             if (!start.IsOk || Write(system, mm, start.Value, pages) is not null)
             {
-                return $"filling the machine failed at mapping {index}: {start}";
+                return $"filling the machine failed at mapping {mapped.Count}: {start}";
             }
 
-            if (index % 3 == 0)
+            mapped.Add(start.Value);
+        }
+
+        // Unmapped only once the machine is full, so that no mapping reuses the frames of another.
+        var kept = mapped.Where((_, index) => index % 3 == 0).ToList();
+        foreach (var start in mapped.Where((_, index) => index % 3 != 0))
+        {
+            if (system.Munmap(mm, start).Error is { } e)
             {
-                kept.Add(start.Value);
-            }
-            else if (system.Munmap(mm, start.Value).Error is { } e)
-            {
-                return $"munmap of mapping {index} failed: {e}";
+                return $"munmap of {start} failed: {e}";
             }
         }
 
         var before = system.Snapshot();
         Require(before.Pages.FreePages >= ZoneWatermarks.For(Machine.Frames).Low + (2UL << Order),
             "compaction_suitable's watermark holds");
+        Require(before.Pages.Free.All(b => b.Order.Value < Order), $"no free block of order {Order} before compaction");
         var run = system.Compact(ZoneType.Normal, Order);
         var free = system.Snapshot().Pages.Free;
         return run is not { IsOk: true, Value.Result: CompactResult.Success }
@@ -136,7 +147,8 @@ public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages)
             var read = system.Access(mm, new CpuId(0), addr, false, 0);
             if (!read.IsOk || read.Value != Word(addr))
             {
-                return $"after compaction {addr} read {read}; 0x{Word(addr):x} was written";
+                var got = read.IsOk ? $"0x{read.Value:x}" : read.ToString();
+                return $"after compaction {addr} read {got}; 0x{Word(addr):x} was written";
             }
         }
 

@@ -68,11 +68,7 @@ public abstract class ReclaimLiveSpecification(ITestOutputHelper output) : Recla
     /// </summary>
     [Fact]
     public void Level2_live_everything_swapped_out_and_back_reads_back_with_the_same_free_areas() =>
-        Check(Prop.ForAll(SwapRoundTrip.Arbitrary(), trip =>
-        {
-            var failure = trip.Run(Create);
-            return (failure is null).Label($"rule broken: {ReclaimRules.SwapRoundTrip}\n{failure}");
-        }), Cases);
+        Check(SwapRoundTripHolds(Create), Cases);
 
     /// <summary>
     /// compaction-makes-the-block: where Linux 6.18's compact_zone must succeed (the first pageblock only movable
@@ -80,11 +76,23 @@ public abstract class ReclaimLiveSpecification(ITestOutputHelper output) : Recla
     /// </summary>
     [Fact]
     public void Level2_live_compaction_makes_the_block_where_the_free_and_movable_pages_allow_it() =>
-        Check(Prop.ForAll(CompactionBlock.Arbitrary(), scenario =>
+        Check(CompactionMakesTheBlockHolds(Create), Cases);
+
+    /// <summary>The property swap-round-trip for any reclaim system: what the test of that rule runs.</summary>
+    public static Property SwapRoundTripHolds(Func<ReclaimConfig, IReclaimSystem> create) =>
+        Prop.ForAll(SwapRoundTrip.Arbitrary(), trip =>
         {
-            var failure = scenario.Run(Create);
+            var failure = trip.Run(create);
+            return (failure is null).Label($"rule broken: {ReclaimRules.SwapRoundTrip}\n{failure}");
+        });
+
+    /// <summary>The property compaction-makes-the-block for any reclaim system: what that rule's test runs.</summary>
+    public static Property CompactionMakesTheBlockHolds(Func<ReclaimConfig, IReclaimSystem> create) =>
+        Prop.ForAll(CompactionBlock.Arbitrary(), scenario =>
+        {
+            var failure = scenario.Run(create);
             return (failure is null).Label($"rule broken: {ReclaimRules.CompactionMakesTheBlock}\n{failure}");
-        }), Cases);
+        });
 }
 
 /// <summary>

@@ -68,6 +68,11 @@ public partial class ReclaimModel
     private bool IsMovable(Folio folio) => IsMovable(folio.Kind, folio.Pins);
 
     /// <summary>
+    /// Whether try_to_migrate flushes each PTE it repoints from every TLB before the old frame is freed.
+    /// </summary>
+    protected virtual bool FlushesOnMigrate => true;
+
+    /// <summary>
     /// migrate_pages with compaction_alloc: the isolated folios, the last isolated (highest pfn) first, each to the
     /// next target; a folio under writeback fails (MIGRATE_SYNC_LIGHT does not wait); with no target left the rest
     /// fail and it returns false (-ENOMEM). Migrated folios join their lists first, then the failed ones go back.
@@ -120,7 +125,10 @@ public partial class ReclaimModel
             }
 
             space.Ptes[page] = pte with { Frame = target };
-            FlushEverywhere(space.Id, page);
+            if (FlushesOnMigrate)
+            {
+                FlushEverywhere(space.Id, page);
+            }
         }
 
         _folios.Remove(old);

@@ -125,4 +125,26 @@ public sealed class MachineryTests
         var shorter = Shrink.DropSteps(steps).Select(s => string.Join(",", s)).ToList();
         Assert.Equal(["", "1,2", "3,4", "1,2,3", "1,2,4", "1,3,4", "2,3,4"], shorter);
     }
+
+    [Fact]
+    public void Shrinking_stops_when_its_budget_of_candidate_steps_runs_out_and_is_unbounded_outside_a_run()
+    {
+        var candidates = Enumerable.Range(0, 10).Select(i => (Index: i, Steps: (int)(ShrinkBudget.Steps / 4))).ToList();
+        ShrinkBudget.Arm();
+        try
+        {
+            Assert.Equal(4, ShrinkBudget.Take(candidates, c => c.Steps).Count());
+            Assert.True(ShrinkBudget.Spent);
+            Assert.Empty(ShrinkBudget.Take(candidates, c => c.Steps));
+        }
+        finally
+        {
+            ShrinkBudget.Disarm();
+        }
+
+        Assert.Equal(10, ShrinkBudget.Take(candidates, c => c.Steps).Count());
+        ShrinkBudget.Arm();
+        Assert.False(ShrinkBudget.Spent);
+        ShrinkBudget.Disarm();
+    }
 }

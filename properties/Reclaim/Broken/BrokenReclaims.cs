@@ -47,6 +47,17 @@ public sealed class MappedBeforeSwapRead(ReclaimConfig config) : ReclaimModel(co
 }
 
 /// <summary>
+/// Migration points the PTEs at the new frame without flushing the TLBs, then frees the old frame: a CPU keeps
+/// reading and writing a frame compaction gave away. 60bae7370896 ("mm/migrate_device.c: flush TLB while holding
+/// PTL", 6.0): migrate_vma_collect_pmd cleared PTEs and flushed only after dropping the lock, so the page stayed
+/// reachable through a stale TLB entry.
+/// </summary>
+public sealed class MigrateWithoutFlush(ReclaimConfig config) : ReclaimModel(config)
+{
+    protected override bool FlushesOnMigrate => false;
+}
+
+/// <summary>
 /// Compaction isolates and migrates pinned folios as if they were movable: the pin (a device's DMA target) keeps
 /// the old frame. 70cbc3cc78a9 ("mm: gup: fix the fast GUP race against THP collapse", 6.0): khugepaged copied and
 /// discarded a page GUP-fast had just pinned.
