@@ -11,15 +11,18 @@ namespace MMSpec.Impl.Reclaim;
 /// </summary>
 public sealed partial class ReclaimSystem
 {
-    // The folios isolate_migratepages took (COMPACT_CLUSTER_MAX), in pfn order; -1 once migrated.
-    private readonly int[] _migrate = new int[ClusterMax];
+    // The folios isolate_migratepages took (COMPACT_CLUSTER_MAX, or a whole pageblock under finish_pageblock), in
+    // pfn order; -1 once migrated.
+    private readonly int[] _migrate = new int[PageblockPages];
 
     /// <summary>
     /// isolate_migratepages and isolate_migratepages_block: the pageblock at migrate_pfn, when it ends at or below
     /// free_pfn, looked at pfn by pfn from migrate_pfn (compact_migrate_scanned; a free block's first frame steps
-    /// over the whole block, its pages counted); a movable folio (on an LRU list and not pinned; under writeback
-    /// too, docs/reclaim.md) taken off its list (compact_isolated) until COMPACT_CLUSTER_MAX are; migrate_pfn then
-    /// the pfn after the last one looked at, at most the block's end. Returns the folios isolated.
+    /// over the whole block, its pages counted); a movable folio (on an LRU list, not pinned, not under writeback:
+    /// MIGRATE_SYNC_LIGHT isolates with ISOLATE_ASYNC_MIGRATE) taken off its list (compact_isolated) until
+    /// COMPACT_CLUSTER_MAX are, with no cap under compact_zone's finish_pageblock (the last isolation was in this
+    /// pageblock; last_migrated_pfn starts at 0); migrate_pfn then the pfn after the last one looked at, at most the
+    /// block's end, and last_migrated_pfn the pageblock before it. Returns the folios isolated.
     /// </summary>
     private int IsolateMigratePages(CompactControl cc)
     {
@@ -31,15 +34,17 @@ public sealed partial class ReclaimSystem
 
         Debug.Assert(cc.Waiting == 0, "every folio of the last call was migrated or put back");
         var (count, scanned, pfn) = (0, 0L, cc.MigratePfn);
+        var cap = PageblockStart(cc.LastMigratedPfn) == PageblockStart(cc.MigratePfn) ? PageblockPages : ClusterMax;
         var bound = new LoopBound(PageblockPages);
-        while (pfn < blockEnd && count < ClusterMax)
+        while (pfn < blockEnd && count < cap)
         {
             // Stryker disable once Statement : a loop bound that a correct loop never reaches
             bound.Next();
             var order = _buddy.FreeBlockOrder(new Pfn((ulong)pfn));
             var step = order >= 0 ? 1L << order : 1;
             var frame = (int)pfn;
-            if (order < 0 && IsFolio(frame) && _lruOf[frame] != NoFolio && _pins[frame] == 0)
+            if (order < 0 && IsFolio(frame) && _lruOf[frame] != NoFolio && _pins[frame] == 0
+                && !Has(frame, FolioFlags.Writeback))
             {
                 LruDelete(frame);
                 _migrate[count++] = frame;
@@ -52,14 +57,19 @@ public sealed partial class ReclaimSystem
         _events.CompactMigrateScanned += (ulong)scanned;
         _events.CompactIsolated += (ulong)count;
         cc.MigratePfn = Math.Min(pfn, blockEnd);
+        if (count > 0)
+        {
+            cc.LastMigratedPfn = Math.Max(cc.Marks.Start, PageblockStart(cc.MigratePfn - 1));
+        }
+
         cc.Waiting = count;
         return count;
     }
 
     /// <summary>
-    /// migrate_pages (MIGRATE_SYNC_LIGHT) over the isolated folios from the last isolated (the highest pfn) down: a
-    /// folio under writeback fails (only MIGRATE_SYNC waits for it), each other one moves to the target
-    /// compaction_alloc gives; once it gives none (-ENOMEM) the rest fail. Then putback_movable_pages: the failed
+    /// migrate_pages (MIGRATE_SYNC_LIGHT) over the isolated folios from the last isolated (the highest pfn) down
+    /// (none under writeback: isolation left those), each moved to the target compaction_alloc gives; once it gives
+    /// none (-ENOMEM) the rest fail. Then putback_movable_pages: the failed
     /// folios back to the heads of their lists, the highest pfn first. True when the targets ran out.
     /// </summary>
     private bool MigratePages(CompactControl cc, int count)
@@ -67,11 +77,7 @@ public sealed partial class ReclaimSystem
         var outOfTargets = false;
         for (var i = count - 1; i >= 0 && !outOfTargets; i--)
         {
-            if (Has(_migrate[i], FolioFlags.Writeback))
-            {
-                continue;
-            }
-
+            Debug.Assert(!Has(_migrate[i], FolioFlags.Writeback), "isolate_migratepages left folios under writeback");
             var target = CompactionAlloc(cc);
             outOfTargets = target < 0;
             if (!outOfTargets)

@@ -150,7 +150,9 @@ public partial class ReclaimModel
 
     /// <summary>
     /// do_wp_page: a shared file page is dirtied and made writable (wp_page_shared); an anonymous page mapped once
-    /// with no other reference is reused (wp_can_reuse_anon_folio), otherwise copied (wp_page_copy).
+    /// with no other reference is reused (wp_can_reuse_anon_folio), otherwise copied (wp_page_copy). A reused entry
+    /// is made young as well as writable and dirty (wp_page_reuse: pte_mkyoung, pte_mkdirty, maybe_mkwrite), which
+    /// a pin's fault shows: no CPU access follows it to set the accessed bit.
     /// </summary>
     private Result<Pfn?> WriteProtectFault(Mm space, MappingState mapping, ulong page, Pte pte)
     {
@@ -158,7 +160,7 @@ public partial class ReclaimModel
         if (mapping.Kind != MapKind.Anon)
         {
             folio.Set(FolioFlags.Dirty, true);
-            space.Ptes[page] = pte with { Writable = true, Dirty = true };
+            space.Ptes[page] = pte with { Writable = true, Young = true, Dirty = true };
             return folio.Pfn;
         }
 
@@ -169,7 +171,7 @@ public partial class ReclaimModel
                 DeleteFromSwapCache(folio, dirty: true);
             }
 
-            space.Ptes[page] = pte with { Writable = true, Dirty = true };
+            space.Ptes[page] = pte with { Writable = true, Young = true, Dirty = true };
             return folio.Pfn;
         }
 

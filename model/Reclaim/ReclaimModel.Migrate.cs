@@ -74,8 +74,8 @@ public partial class ReclaimModel
 
     /// <summary>
     /// migrate_pages with compaction_alloc: the isolated folios, the last isolated (highest pfn) first, each to the
-    /// next target; a folio under writeback fails (MIGRATE_SYNC_LIGHT does not wait); with no target left the rest
-    /// fail and it returns false (-ENOMEM). Migrated folios join their lists first, then the failed ones go back.
+    /// next target (none is under writeback: isolation skipped those); with no target left the rest fail and it
+    /// returns false (-ENOMEM). Migrated folios join their lists first, then the failed ones go back.
     /// </summary>
     private bool MigratePages(CompactControl cc, List<Folio> isolated)
     {
@@ -85,7 +85,8 @@ public partial class ReclaimModel
         for (var i = isolated.Count - 1; i >= 0; i--)
         {
             var folio = isolated[i];
-            if (!enough || folio.Has(FolioFlags.Writeback))
+            System.Diagnostics.Debug.Assert(!folio.Has(FolioFlags.Writeback), "a folio under writeback was isolated");
+            if (!enough)
             {
                 failed.Add(folio);
                 cc.Migrating--;
