@@ -31,7 +31,7 @@ public sealed partial class ReclaimSystem
 
         public long FreePfn { get; set; } = PageblockStart(marks.End - 1);
 
-        /// <summary>compact_zone's last_migrated_pfn: the pageblock the last isolation that took a folio was in.</summary>
+        /// <summary>compact_zone's last_migrated_pfn: the pageblock the last isolation taking a folio was in.</summary>
         public long LastMigratedPfn { get; set; }
 
         /// <summary>compact_scanners_met: the free scanner's pageblock at or below the migrate scanner's.</summary>
