@@ -39,7 +39,7 @@ public sealed partial class ReclaimSystem
         }
 
         var tlb = _tlb[cpu.Value];
-        if (tlb.TryGetValue((mm.Value, vpn), out var hit) && (!write || (hit.Writable && hit.Dirty)))
+        if (tlb.TryGet(mm.Value, vpn, out var hit) && (!write || (hit.Writable && hit.Dirty)))
         {
             return Touch(hit.Frame, write, value);
         }
@@ -55,7 +55,7 @@ public sealed partial class ReclaimSystem
         }
 
         var pte = Resolve(m, mapping, vpn, write, walk: true);
-        tlb[(mm.Value, vpn)] = new TlbData(pte.Frame, pte.Writable, pte.Dirty);
+        tlb.Set(mm.Value, vpn, new TlbData(pte.Frame, pte.Writable, pte.Dirty));
         return Touch(pte.Frame, write, value);
     }
 

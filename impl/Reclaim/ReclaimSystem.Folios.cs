@@ -227,13 +227,7 @@ public sealed partial class ReclaimSystem
     {
         foreach (var tlb in _tlb)
         {
-            foreach (var key in tlb.Keys)
-            {
-                if (key.Mm == mm)
-                {
-                    tlb.Remove(key);
-                }
-            }
+            tlb.RemoveMm(mm);
         }
     }
 
@@ -242,7 +236,7 @@ public sealed partial class ReclaimSystem
     {
         foreach (var tlb in _tlb)
         {
-            tlb.Remove((mm, vpn));
+            tlb.Remove(mm, vpn);
         }
     }
 }

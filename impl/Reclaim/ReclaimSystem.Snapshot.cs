@@ -86,9 +86,9 @@ public sealed partial class ReclaimSystem
             .Where(d => d.Content != ReclaimConfig.InitialContent(d.File, d.PgOff))];
 
     private ImmutableArray<TlbEntry> TlbStates() =>
-        [.. _tlb.SelectMany((tlb, cpu) => tlb.OrderBy(e => e.Key.Mm).ThenBy(e => e.Key.Vpn)
-            .Select(e => new TlbEntry(new CpuId(cpu), new AsId(e.Key.Mm), new VirtAddr(e.Key.Vpn * Pfn.PageSize),
-                new Pfn((ulong)e.Value.Frame), e.Value.Writable, e.Value.Dirty)))];
+        [.. _tlb.SelectMany((tlb, cpu) => tlb.Entries()
+            .Select(e => new TlbEntry(new CpuId(cpu), new AsId(e.Mm), new VirtAddr(e.Vpn * Pfn.PageSize),
+                new Pfn((ulong)e.Entry.Frame), e.Entry.Writable, e.Entry.Dirty)))];
 
     private ImmutableArray<Block> KernelStates()
     {

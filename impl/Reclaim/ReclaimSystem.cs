@@ -38,7 +38,7 @@ public sealed partial class ReclaimSystem : IReclaimSystem
     private readonly Dictionary<long, int> _fileCache = [];
     private readonly Dictionary<long, ulong> _disk = [];
     private readonly SwapArea?[] _swap = new SwapArea?[SwapType.Max];
-    private readonly Dictionary<(int Mm, ulong Vpn), TlbData>[] _tlb;
+    private readonly ReclaimTlb[] _tlb;
     private readonly VmCounters _events = new();
 
     private Swappiness _swappiness = Swappiness.Default;
@@ -57,7 +57,7 @@ public sealed partial class ReclaimSystem : IReclaimSystem
         Config = config;
         _buddy = new BuddyAllocator(ReclaimConfig.LayoutOf(config), Placement.LowestAddress);
         _zones = Watermarks(_buddy.Layout);
-        _tlb = [.. Enumerable.Range(0, config.Cpus).Select(_ => new Dictionary<(int, ulong), TlbData>())];
+        _tlb = [.. Enumerable.Range(0, config.Cpus).Select(_ => new ReclaimTlb())];
         var frames = (int)config.Frames;
         _kind = new sbyte[frames];
         _flags = new FolioFlags[frames];

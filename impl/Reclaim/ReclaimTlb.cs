@@ -1,0 +1,89 @@
+using System.Diagnostics;
+
+namespace MMSpec.Impl.Reclaim;
+
+/// <summary>
+/// One CPU's TLB: its entries by address space and virtual page, kept in 512-entry leaves as the page table keeps its
+/// PTEs (a leaf per 2 MiB of one address space), so that a flush of one page (flush_tlb_page, as migration and
+/// reclaim do a page at a time) reaches a small leaf found in a small table, not a slot of a hash table with an entry
+/// per page ever touched: with a million entries that hash table made every migration's flush a cache miss.
+/// </summary>
+internal sealed class ReclaimTlb
+{
+    private const int LeafShift = 9;
+    private const int LeafEntries = 1 << LeafShift;
+
+    private readonly Dictionary<(int Mm, ulong Leaf), Leaf> _leaves = [];
+
+    /// <summary>The entry for the page, if this CPU holds one.</summary>
+    public bool TryGet(int mm, ulong vpn, out TlbData entry)
+    {
+        if (_leaves.TryGetValue((mm, vpn >> LeafShift), out var leaf) && leaf.Entries[Slot(vpn)].Frame >= 0)
+        {
+            entry = leaf.Entries[Slot(vpn)];
+            return true;
+        }
+
+        entry = default;
+        return false;
+    }
+
+    /// <summary>A TLB fill: the page's entry, replacing the one held.</summary>
+    public void Set(int mm, ulong vpn, TlbData entry)
+    {
+        Debug.Assert(entry.Frame >= 0, "a TLB entry translates to a frame");
+        if (!_leaves.TryGetValue((mm, vpn >> LeafShift), out var leaf))
+        {
+            leaf = new Leaf();
+            _leaves.Add((mm, vpn >> LeafShift), leaf);
+        }
+
+        ref var slot = ref leaf.Entries[Slot(vpn)];
+        leaf.Count += slot.Frame < 0 ? 1 : 0;
+        slot = entry;
+    }
+
+    /// <summary>flush_tlb_page on this CPU: the page's entry dropped, its leaf with it once empty.</summary>
+    public void Remove(int mm, ulong vpn)
+    {
+        if (!_leaves.TryGetValue((mm, vpn >> LeafShift), out var leaf) || leaf.Entries[Slot(vpn)].Frame < 0)
+        {
+            return;
+        }
+
+        leaf.Entries[Slot(vpn)] = Leaf.Empty;
+        if (--leaf.Count == 0)
+        {
+            _leaves.Remove((mm, vpn >> LeafShift));
+        }
+    }
+
+    /// <summary>flush_tlb_mm on this CPU: every entry of the address space.</summary>
+    public void RemoveMm(int mm)
+    {
+        foreach (var key in _leaves.Keys.Where(k => k.Mm == mm).ToList())
+        {
+            _leaves.Remove(key);
+        }
+    }
+
+    /// <summary>Every entry, by address space and then virtual page: what the snapshot shows.</summary>
+    public IEnumerable<(int Mm, ulong Vpn, TlbData Entry)> Entries() =>
+        _leaves.OrderBy(l => l.Key.Mm).ThenBy(l => l.Key.Leaf).SelectMany(l => Enumerable.Range(0, LeafEntries)
+            .Where(i => l.Value.Entries[i].Frame >= 0)
+            .Select(i => (l.Key.Mm, (l.Key.Leaf << LeafShift) + (ulong)i, l.Value.Entries[i])));
+
+    private static int Slot(ulong vpn) => (int)(vpn & (LeafEntries - 1));
+
+    /// <summary>One leaf: its entries (frame -1 where none) and how many it holds.</summary>
+    private sealed class Leaf
+    {
+        public static readonly TlbData Empty = new(-1, false, false);
+
+        public Leaf() => Array.Fill(Entries, Empty);
+
+        public TlbData[] Entries { get; } = new TlbData[LeafEntries];
+
+        public int Count { get; set; }
+    }
+}
