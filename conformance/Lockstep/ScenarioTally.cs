@@ -14,6 +14,9 @@ public sealed class ScenarioTally(IEnumerable<string> expected, IEnumerable<stri
     private int _runs;
     private long _steps;
 
+    /// <summary>The scenarios expected that no run reached.</summary>
+    public IReadOnlyList<string> NeverReached => [.. _reached.Where(s => s.Value == 0).Select(s => s.Key)];
+
     /// <summary>The rules expected to be tested that no step of any run put to the test.</summary>
     public IReadOnlyList<string> Unexercised => [.. _exercised.Where(r => r.Value == 0).Select(r => r.Key)];
 

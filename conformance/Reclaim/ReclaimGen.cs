@@ -16,7 +16,8 @@ public sealed record ReclaimScenario(ReclaimConfig Config, ImmutableArray<Reclai
 
 /// <summary>
 /// Generators for reclaim scenarios. Machines are small (48..2100 frames: one to four pageblocks) so that mappings
-/// outgrow memory and reclaim, swap and compaction have work. A setup (address spaces, mappings of every kind, a
+/// outgrow memory and reclaim, swap and compaction have work; the largest have three pageblocks at least, the
+/// fewest the holes-then-compact phase fills (compaction moves nothing with fewer). A setup (address spaces, mappings of every kind, a
 /// swap area more often than not) comes first, then phases: mixed steps, memory pressure (writes over every page),
 /// reclaim bursts, fork then write, dirty files and writeback, fragmentation then compaction, swappiness and swap
 /// areas changing. Invalid steps are mixed into every phase.
@@ -26,7 +27,8 @@ public static class ReclaimGen
     public static Arbitrary<ReclaimScenario> Scenarios() => MutationProfile.Arbitrary(Scenario(), ShrinkScenario);
 
     public static Gen<ReclaimScenario> Scenario() =>
-        from frames in Gen.Frequency((3, Gen.Choose(48, 256)), (3, Gen.Choose(257, 1100)), (1, Gen.Choose(1101, 2100)))
+        from frames in Gen.Frequency(
+            (3, Gen.Choose(48, 256)), (3, Gen.Choose(257, 1100)), (1, Gen.Choose(MinHolesFrames, 2100)))
         from cpus in Gen.Choose(1, 3)
         from files in Gen.Choose(1, 3)
         from filePages in Gen.Choose(8, 96)

@@ -1,10 +1,12 @@
 using FsCheck;
 using MMSpec.Conformance.Buddy;
 using MMSpec.Conformance.Paging;
+using MMSpec.Conformance.Reclaim;
 using MMSpec.Conformance.Slab;
 using MMSpec.Conformance.Tlb;
 using MMSpec.Impl.Buddy;
 using MMSpec.Impl.Paging;
+using MMSpec.Impl.Reclaim;
 using MMSpec.Impl.Slab;
 using MMSpec.Model.Paging;
 using MMSpec.Properties.Tlb;
@@ -16,9 +18,10 @@ namespace MMSpec.Properties.Lockstep;
 /// <summary>
 /// Every rule is put to the test by the default campaign: each component's generator, at its specification's case
 /// count, from a fixed seed (so the verdict cannot change between runs), checked at every level, reaches a state in
-/// which each rule, each invariant clause and each error kind could have failed. A rule no step tests is a rule the
-/// properties only claim to check. Under the mutation profile a campaign runs three cases and the coverage is not
-/// asserted (it is the generators', which are never mutated): the lockstep run still fails under a mutant it sees.
+/// which each rule, each invariant clause and each error kind could have failed, and (but for the TLB campaign, below)
+/// every scenario the component names is reached. A rule no step tests is a rule the properties only claim to check.
+/// Under the mutation profile a campaign runs three cases and the coverage is not asserted (it is the generators',
+/// which are never mutated): the lockstep run still fails under a mutant it sees.
 /// </summary>
 public sealed class RuleCoverageTests(ITestOutputHelper output)
 {
@@ -44,10 +47,17 @@ public sealed class RuleCoverageTests(ITestOutputHelper output)
         AssertCovered(TlbLockstep.Coverage(Level.All), TlbLockstep.AllScenarios, 60,
             tally => TlbSpecification.Lockstepped(PagingFormat.FourLevel, pcid: true, (format, layout, config) =>
                 TlbImplProperties.Watched(new PagingSystem(format, new BuddyAllocator(layout)), config), tally,
-                Level.All));
+                Level.All),
+            // Its scenario "global entry survived a CR3 write" is not reached with PCIDs at this seed (issue 13).
+            everyScenario: false);
+
+    [Fact]
+    public void The_reclaim_campaign_tests_every_reclaim_rule() =>
+        AssertCovered([.. ReclaimLockstep.Coverage(Level.All)], ReclaimLockstep.AllScenarios, 60,
+            tally => ReclaimSafeSpecification.Lockstepped(config => new ReclaimSystem(config), Level.All, tally));
 
     private void AssertCovered(IReadOnlyList<string> rules, IReadOnlyList<string> scenarios, int cases,
-        Func<ScenarioTally, Property> property)
+        Func<ScenarioTally, Property> property, bool everyScenario = true)
     {
         var tally = new ScenarioTally(scenarios, rules);
         PropertyRunner.CheckFrom(output, property(tally), MutationProfile.Active ? 3 : cases, BrokenVariant.Seed);
@@ -55,6 +65,8 @@ public sealed class RuleCoverageTests(ITestOutputHelper output)
         if (!MutationProfile.Active)
         {
             Assert.Empty(tally.Unexercised);
+            Assert.True(!everyScenario || tally.NeverReached.Count == 0,
+                $"scenarios never reached: {string.Join(", ", tally.NeverReached)}");
         }
     }
 }
