@@ -16,11 +16,11 @@ public sealed record ReclaimScenario(ReclaimConfig Config, ImmutableArray<Reclai
 
 /// <summary>
 /// Generators for reclaim scenarios. Machines are small (48..2100 frames: one to four pageblocks) so that mappings
-/// outgrow memory and reclaim, swap and compaction have work; the largest have three pageblocks at least, the
-/// fewest the holes-then-compact phase fills (compaction moves nothing with fewer). A setup (address spaces,
-/// mappings of every kind, a swap area more often than not) comes first, then phases: mixed steps, memory pressure (writes over every page),
-/// reclaim bursts, fork then write, dirty files and writeback, fragmentation then compaction, swappiness and swap
-/// areas changing. Invalid steps are mixed into every phase.
+/// outgrow memory and reclaim, swap and compaction have work; the largest have three pageblocks at least, the fewest
+/// the holes-then-compact phase fills (compaction moves nothing with fewer). A setup (address spaces, mappings of every
+/// kind, a swap area more often than not) comes first, then phases: mixed steps, memory pressure (writes over every
+/// page), reclaim bursts, fork then write, dirty files and writeback, fragmentation then compaction, swappiness and
+/// swap areas changing. Invalid steps are mixed into every phase.
 /// </summary>
 public static class ReclaimGen
 {
