@@ -67,36 +67,32 @@ public static class ProcCommand
     }
 
     /// <summary>The slab implementation's state after a slab trace's requests; a reset starts it afresh.</summary>
-    public static SlabSnapshot ReplaySlab(IEnumerable<string> lines)
-    {
-        ISlabAllocator? slab = null;
-        var number = 0;
-        foreach (var line in lines)
-        {
-            number++;
-            switch (Op(line, number))
-            {
-                case "hello" or "snapshot":
-                    break;
-                case "reset":
-                    slab = new SlabAllocator(new BuddyAllocator(MmJson.Deserialize<ResetLine>(line).Layout));
-                    break;
-                case var op:
-                    _ = SlabServer.Call(slab ?? throw new InvalidDataException($"line {number}: {op} before any reset"),
-                        MmJson.Deserialize<SlabOp>(line));
-                    break;
-            }
-        }
-
-        return (slab ?? throw new InvalidDataException("the trace has no reset")).Snapshot();
-    }
+    public static SlabSnapshot ReplaySlab(IEnumerable<string> lines) =>
+        ReplayOn<ISlabAllocator>(lines,
+            line => new SlabAllocator(new BuddyAllocator(MmJson.Deserialize<ResetLine>(line).Layout)),
+            (slab, line) => _ = SlabServer.Call(slab, MmJson.Deserialize<SlabOp>(line))).Snapshot();
 
     /// <summary>
     /// The reclaim implementation's state after a reclaim trace's requests; a reset starts it afresh.
     /// </summary>
-    public static ReclaimSnapshot ReplayReclaim(IEnumerable<string> lines)
+    public static ReclaimSnapshot ReplayReclaim(IEnumerable<string> lines) =>
+        ReplayOn<IReclaimSystem>(lines,
+            line => new ReclaimSystem(MmJson.Deserialize<ReclaimResetRequest>(line).Config),
+            (system, line) => _ = MmJson.Deserialize<ReclaimOp>(line).ApplyTo(system)).Snapshot();
+
+    /// <summary>The buddy implementation's state after the trace's requests; a reset starts it afresh.</summary>
+    public static BuddySnapshot Replay(IEnumerable<string> lines) =>
+        ReplayOn<IBuddyAllocator>(lines, line => new BuddyAllocator(MmJson.Deserialize<ResetLine>(line).Layout),
+            (buddy, line) => Apply(buddy, MmJson.Deserialize<BuddyOp>(line))).Snapshot();
+
+    /// <summary>
+    /// A trace's requests replayed on a component: hello and snapshot lines skipped, a reset making a fresh system
+    /// (<paramref name="reset"/>), every other request applied to the current one; the system the last left.
+    /// </summary>
+    private static T ReplayOn<T>(IEnumerable<string> lines, Func<string, T> reset, Action<T, string> apply)
+        where T : class
     {
-        IReclaimSystem? system = null;
+        T? system = null;
         var number = 0;
         foreach (var line in lines)
         {
@@ -106,42 +102,15 @@ public static class ProcCommand
                 case "hello" or "snapshot":
                     break;
                 case "reset":
-                    system = new ReclaimSystem(MmJson.Deserialize<ReclaimResetRequest>(line).Config);
+                    system = reset(line);
                     break;
                 case var op:
-                    _ = MmJson.Deserialize<ReclaimOp>(line)
-                        .ApplyTo(system ?? throw new InvalidDataException($"line {number}: {op} before any reset"));
+                    apply(system ?? throw new InvalidDataException($"line {number}: {op} before any reset"), line);
                     break;
             }
         }
 
-        return (system ?? throw new InvalidDataException("the trace has no reset")).Snapshot();
-    }
-
-    /// <summary>The buddy implementation's state after the trace's requests; a reset starts it afresh.</summary>
-    public static BuddySnapshot Replay(IEnumerable<string> lines)
-    {
-        IBuddyAllocator? buddy = null;
-        var number = 0;
-        foreach (var line in lines)
-        {
-            number++;
-            var op = Op(line, number);
-            switch (op)
-            {
-                case "hello" or "snapshot":
-                    break;
-                case "reset":
-                    buddy = new BuddyAllocator(MmJson.Deserialize<ResetLine>(line).Layout);
-                    break;
-                default:
-                    Apply(buddy ?? throw new InvalidDataException($"line {number}: {op} before any reset"),
-                        MmJson.Deserialize<BuddyOp>(line));
-                    break;
-            }
-        }
-
-        return (buddy ?? throw new InvalidDataException("the trace has no reset")).Snapshot();
+        return system ?? throw new InvalidDataException("the trace has no reset");
     }
 
     private static string Op(string line, int number) =>
