@@ -125,35 +125,15 @@ public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages)
     /// <summary>The word written to a page: its page number, tagged.</summary>
     private static ulong Word(VirtAddr addr) => (0xC0UL << 56) | (addr.Value >> Pfn.PageShift);
 
-    private static string? Write(IReclaimSystem system, AsId mm, VirtAddr start, ulong pages)
-    {
-        for (var page = 0UL; page < pages; page++)
-        {
-            var addr = new VirtAddr(start.Value + (page * Pfn.PageSize));
-            if (system.Access(mm, new CpuId(0), addr, true, Word(addr)).Error is { } e)
-            {
-                return e.ToString();
-            }
-        }
+    private static string? Write(IReclaimSystem system, AsId mm, VirtAddr start, ulong pages) =>
+        PageWalk.FirstFailure(start, pages, (addr, _) =>
+            system.Access(mm, new CpuId(0), addr, true, Word(addr)).Error?.ToString());
 
-        return null;
-    }
-
-    private static string? Read(IReclaimSystem system, AsId mm, VirtAddr start, ulong pages)
-    {
-        for (var page = 0UL; page < pages; page++)
-        {
-            var addr = new VirtAddr(start.Value + (page * Pfn.PageSize));
-            var read = system.Access(mm, new CpuId(0), addr, false, 0);
-            if (!read.IsOk || read.Value != Word(addr))
-            {
-                var got = read.IsOk ? $"0x{read.Value:x}" : read.ToString();
-                return $"after compaction {addr} read {got}; 0x{Word(addr):x} was written";
-            }
-        }
-
-        return null;
-    }
+    private static string? Read(IReclaimSystem system, AsId mm, VirtAddr start, ulong pages) =>
+        PageWalk.FirstFailure(start, pages, (addr, _) => system.Access(mm, new CpuId(0), addr, false, 0) is var read
+            && read.IsOk && read.Value == Word(addr) ? null
+            : $"after compaction {addr} read {(read.IsOk ? $"0x{read.Value:x}" : read.ToString())}; "
+                + $"0x{Word(addr):x} was written");
 
     private static void Require(bool holds, string what)
     {

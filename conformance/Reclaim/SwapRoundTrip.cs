@@ -169,13 +169,11 @@ public sealed record SwapRoundTrip(int Cpus, ImmutableArray<RoundTripMapping> Ma
     {
         for (var i = 0; i < Mappings.Length; i++)
         {
-            for (var page = 0UL; page < Mappings[i].Pages; page++)
+            var mapping = i;
+            if (PageWalk.FirstFailure(starts[i], Mappings[i].Pages, (addr, page) =>
+                visit(mms[Mappings[mapping].Mm], addr, (0xA5UL << 56) | ((ulong)mapping << 32) | (page + 1))) is { } f)
             {
-                var addr = new VirtAddr(starts[i].Value + (page * Pfn.PageSize));
-                if (visit(mms[Mappings[i].Mm], addr, (0xA5UL << 56) | ((ulong)i << 32) | (page + 1)) is { } failure)
-                {
-                    return failure;
-                }
+                return f;
             }
         }
 
