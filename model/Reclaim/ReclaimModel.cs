@@ -42,6 +42,11 @@ public partial class ReclaimModel : IReclaimSystem
         ArgumentOutOfRangeException.ThrowIfLessThan(config.Cpus, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(config.Cpus, ReclaimConfig.MaxCpus);
         ArgumentOutOfRangeException.ThrowIfNegative(config.Files);
+        if (config.Files > 0 && config.FilePages == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(config), config.FilePages, "a file has one page or more");
+        }
+
         Config = config;
         _pages = new BuddyModel(ReclaimConfig.LayoutOf(config));
         Zone = _pages.Layout.Zones[0];

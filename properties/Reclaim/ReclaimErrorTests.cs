@@ -1,0 +1,73 @@
+using MMSpec.Impl.Reclaim;
+using MMSpec.Model.Paging;
+using MMSpec.Model.Reclaim;
+using MMSpec.Model.Tlb;
+using Xunit;
+
+namespace MMSpec.Properties.Reclaim;
+
+/// <summary>
+/// Bad input the generators do not make, on both sides: a machine outside the limits is refused when it is made, and
+/// a mapping or an address space call that cannot apply returns its typed error and changes nothing.
+/// </summary>
+public sealed class ReclaimErrorTests
+{
+    private static readonly ReclaimConfig Machine = new(256, 2, 2, 16);
+
+    public static TheoryData<string> Sides => ["model", "impl"];
+
+    private static IReclaimSystem Create(string side, ReclaimConfig config) =>
+        side == "model" ? new ReclaimModel(config) : new ReclaimSystem(config);
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void A_machine_outside_the_limits_is_refused(string side)
+    {
+        ReclaimConfig[] bad =
+        [
+            Machine with { Frames = 0 }, Machine with { Frames = (1UL << 20) + 1 }, Machine with { Cpus = 0 },
+            Machine with { Cpus = ReclaimConfig.MaxCpus + 1 }, Machine with { Files = -1 },
+            Machine with { FilePages = 0 },
+        ];
+        Assert.All(bad, config => Assert.Throws<ArgumentOutOfRangeException>(() => Create(side, config)));
+        Assert.Equal(1UL << 20, Create(side, Machine with { Frames = 1UL << 20, Cpus = ReclaimConfig.MaxCpus })
+            .Snapshot().Pages.FreePages);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void A_mapping_that_cannot_be_made_returns_its_error_and_changes_nothing(string side)
+    {
+        var system = Create(side, Machine);
+        var mm = system.CreateMm().Value;
+        var before = system.Snapshot();
+        Assert.IsType<InvalidRange>(system.Mmap(mm, MapKind.Anon, 0, 0).Error);
+        Assert.IsType<InvalidRange>(system.Mmap(mm, MapKind.Anon, 0, ReclaimModel.MaxMappingPages + 1).Error);
+        Assert.Equal(new NoSuchFilePage(-1, 0), system.Mmap(mm, MapKind.File, -1, 1).Error);
+        Assert.Equal(new NoSuchFilePage(2, 0), system.Mmap(mm, MapKind.FileExec, 2, 1).Error);
+        Assert.Equal(new NoSuchFilePage(1, 16), system.Mmap(mm, MapKind.File, 1, 17).Error);
+        Assert.True(system.Snapshot().SameAs(before), system.Snapshot().DiffFrom(before));
+        Assert.True(system.Mmap(mm, MapKind.File, 1, 16).IsOk, "a mapping of the whole file is made");
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void A_call_on_an_address_space_that_exited_returns_unknown_address_space(string side)
+    {
+        var system = Create(side, Machine);
+        var mm = system.CreateMm().Value;
+        var start = system.Mmap(mm, MapKind.Anon, 0, 4).Value;
+        Assert.True(system.ExitMm(mm).IsOk);
+        var before = system.Snapshot();
+        var gone = new UnknownAddressSpace(mm);
+        Assert.Equal(gone, system.ExitMm(mm).Error);
+        Assert.Equal(gone, system.Fork(mm).Error);
+        Assert.Equal(gone, system.Mmap(mm, MapKind.Anon, 0, 1).Error);
+        Assert.Equal(gone, system.Munmap(mm, start).Error);
+        Assert.Equal(gone, system.Pin(mm, start).Error);
+        Assert.Equal(gone, system.Unpin(mm, start).Error);
+        Assert.Equal(gone, system.PageOut(mm, start).Error);
+        Assert.Equal(gone, system.Access(mm, new CpuId(0), start, true, 1).Error);
+        Assert.True(system.Snapshot().SameAs(before), system.Snapshot().DiffFrom(before));
+    }
+}
