@@ -1,4 +1,5 @@
 using MMSpec.Impl.Reclaim;
+using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
 using MMSpec.Model.Tlb;
@@ -7,8 +8,9 @@ using Xunit;
 namespace MMSpec.Properties.Reclaim;
 
 /// <summary>
-/// Bad input the generators do not make, on both sides: a machine outside the limits is refused when it is made, and
-/// a mapping or an address space call that cannot apply returns its typed error and changes nothing.
+/// Bad input the generators do not make, on both sides: a machine outside the limits is refused when it is made; a
+/// mapping, a call on an exited address space, a 33rd swap area, a swap entry naming the header or a slot past the
+/// end, and a swapoff with too few free frames each return their typed error and change nothing.
 /// </summary>
 public sealed class ReclaimErrorTests
 {
@@ -68,6 +70,49 @@ public sealed class ReclaimErrorTests
         Assert.Equal(gone, system.Unpin(mm, start).Error);
         Assert.Equal(gone, system.PageOut(mm, start).Error);
         Assert.Equal(gone, system.Access(mm, new CpuId(0), start, true, 1).Error);
+        Assert.True(system.Snapshot().SameAs(before), system.Snapshot().DiffFrom(before));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void Swap_areas_past_the_limit_and_bad_swap_entries_return_their_errors_and_change_nothing(string side)
+    {
+        var system = Create(side, Machine);
+        var types = Enumerable.Range(0, SwapType.Max).Select(_ => system.Swapon(2, null).Value).ToList();
+        var before = system.Snapshot();
+        Assert.Equal(new TooManySwapAreas(SwapType.Max), system.Swapon(2, null).Error);
+        var header = new SwapEntry(types[0], 0);
+        Assert.Equal(new BadSwapEntry(header, "the header"), system.ReadSwapSlot(header).Error);
+        var past = new SwapEntry(types[0], 2);
+        Assert.Equal(new BadSwapEntry(past, "past the end"), system.ReadSwapSlot(past).Error);
+        Assert.True(system.Snapshot().SameAs(before), system.Snapshot().DiffFrom(before));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void Swapoff_with_fewer_free_frames_than_slots_to_read_is_busy_and_changes_nothing(string side)
+    {
+        var system = Create(side, Machine);
+        var type = system.Swapon(64, null).Value;
+        var mm = system.CreateMm().Value;
+        var start = system.Mmap(mm, MapKind.Anon, 0, 20).Value;
+        for (var page = 0UL; page < 20; page++)
+        {
+            var addr = new VirtAddr(start.Value + (page * Pfn.PageSize));
+            Assert.True(system.Access(mm, new CpuId(0), addr, true, page + 1).IsOk);
+            Assert.Equal(1UL, system.PageOut(mm, addr).Value);
+        }
+
+        var bound = 0;
+        while (system.KernelAlloc(new Model.Buddy.Order(0)).IsOk)
+        {
+            Assert.True(++bound <= (int)Machine.Frames, "the machine runs out of frames");
+        }
+
+        var before = system.Snapshot();
+        var busy = Assert.IsType<SwapAreaBusy>(system.Swapoff(type).Error);
+        Assert.Equal(type, busy.Type);
+        Assert.True(busy.SlotsToRead > busy.FreeFrames, busy.ToString());
         Assert.True(system.Snapshot().SameAs(before), system.Snapshot().DiffFrom(before));
     }
 }
