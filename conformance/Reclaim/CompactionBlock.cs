@@ -10,24 +10,27 @@ using MMSpec.Model.Tlb;
 namespace MMSpec.Conformance.Reclaim;
 
 /// <summary>
-/// The live rule compaction-makes-the-block (docs/reclaim.md): a machine of four pageblocks filled with written
-/// anonymous mappings of 2^<paramref name="HoleOrder"/> pages (and <paramref name="KernelPages"/> unmovable kernel
-/// pages just above the first pageblock, in the way of the free scanner), then two mappings of every three unmapped:
+/// The live rule compaction-makes-the-block (docs/reclaim.md): a machine of four pageblocks, its first
+/// <paramref name="FileWords"/> frames page-cache pages of the file written by pwrite, the rest filled with written
+/// mappings of 2^<paramref name="HoleOrder"/> pages, anonymous or (<paramref name="Shmem"/>) shmem (and
+/// <paramref name="KernelPages"/> unmovable kernel pages just above the first pageblock, in the way of the free
+/// scanner), then two mappings of every three unmapped:
 /// holes smaller than the block, so no free block of <paramref name="Order"/> is left, then compact_zone for
 /// <paramref name="Order"/>, which must migrate to make one. The state is one where Linux 6.18's compaction must
 /// succeed: the first pageblock holds only movable folios and free pages, the pageblocks above have free targets
 /// for all of them, compaction_suitable passes (free pages above the watermark plus compact_gap, a fragmentation
 /// index above 500: holes at least 8 times smaller than the block for orders above 3). Compaction returns SUCCESS,
-/// the zone has a free block of the order, and every word reads back as written.
+/// the zone has a free block of the order, and every word reads back as written, the file's too.
 /// </summary>
-public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages)
+public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages, int FileWords, bool Shmem)
 {
     /// <summary>Four pageblocks: compaction moves nothing with fewer than three.</summary>
     public static readonly ReclaimConfig Machine = new(4 * ReclaimConfig.PageblockPages, 1, 1, 8);
 
     public override string ToString() =>
-        $"{Machine}: mappings of {1 << HoleOrder} pages, {KernelPages} kernel pages above the first pageblock, two"
-        + $" mappings of three unmapped, then compact_zone(Normal, order={Order})";
+        $"{Machine}: {FileWords} file pages written, {(Shmem ? "shmem" : "anonymous")} mappings of {1 << HoleOrder}"
+        + $" pages, {KernelPages} kernel pages above the first pageblock, two mappings of three unmapped, then"
+        + $" compact_zone(Normal, order={Order})";
 
     public static Arbitrary<CompactionBlock> Arbitrary() => MutationProfile.Arbitrary(Generator(), Shrink);
 
@@ -35,7 +38,9 @@ public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages)
         from order in Gen.Choose(2, 9)
         from hole in Gen.Choose(0, MaxHoleOrder(order))
         from kernel in Gen.Choose(0, 3)
-        select new CompactionBlock(order, hole, kernel);
+        from files in Gen.Choose(0, (int)Machine.FilePages)
+        from shmem in Gen.Elements(false, true)
+        select new CompactionBlock(order, hole, kernel, files, shmem);
 
     /// <summary>
     /// The largest mappings for <paramref name="order"/>: a hole of two of them (with the tail left over, under three)
@@ -44,9 +49,21 @@ public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages)
     /// </summary>
     private static int MaxHoleOrder(int order) => order > 3 ? order - 3 : order - 2;
 
-    /// <summary>Simpler: no kernel pages, single-page mappings, a smaller order.</summary>
+    /// <summary>
+    /// Simpler: anonymous mappings, no file pages, no kernel pages, single-page mappings, a smaller order.
+    /// </summary>
     public static IEnumerable<CompactionBlock> Shrink(CompactionBlock c)
     {
+        if (c.Shmem)
+        {
+            yield return c with { Shmem = false };
+        }
+
+        if (c.FileWords > 0)
+        {
+            yield return c with { FileWords = 0 };
+        }
+
         if (c.KernelPages > 0)
         {
             yield return c with { KernelPages = 0 };
@@ -70,14 +87,22 @@ public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages)
         var mm = system.CreateMm().Value;
         var pages = 1UL << HoleOrder;
         var mapped = new List<VirtAddr>();
-        for (var used = 0UL; used + pages <= Machine.Frames - (ulong)KernelPages; used += pages)
+        for (var pgoff = 0; pgoff < FileWords; pgoff++)
+        {
+            if (system.WriteFile(0, (ulong)pgoff, FileWord(pgoff)).Error is { } e)
+            {
+                return $"pwrite of file page {pgoff} failed: {e}";
+            }
+        }
+
+        for (var used = (ulong)FileWords; used + pages <= Machine.Frames - (ulong)KernelPages; used += pages)
         {
             if (used == ReclaimConfig.PageblockPages && Kernel(system) is { } refused)
             {
                 return refused;
             }
 
-            var start = system.Mmap(mm, MapKind.Anon, 0, pages);
+            var start = system.Mmap(mm, Shmem ? MapKind.Shmem : MapKind.Anon, 0, pages);
             if (!start.IsOk || Write(system, mm, start.Value, pages) is not null)
             {
                 return $"filling the machine failed at mapping {mapped.Count}: {start}";
@@ -106,8 +131,18 @@ public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages)
             ? $"compact_zone(Normal, order={Order}) = {run}; it must succeed here"
             : !free.Any(b => b.Order.Value >= Order)
                 ? $"compaction reported success, but no free block of order {Order} or more is left"
-                : kept.Select(start => Read(system, mm, start, pages)).FirstOrDefault(f => f is not null);
+                : kept.Select(start => Read(system, mm, start, pages)).FirstOrDefault(f => f is not null)
+                    ?? ReadFile(system);
     }
+
+    /// <summary>The word pwrite puts in file page <paramref name="pgoff"/>.</summary>
+    private static ulong FileWord(int pgoff) => (0xF1UL << 56) + (uint)pgoff;
+
+    private string? ReadFile(IReclaimSystem system) =>
+        Enumerable.Range(0, FileWords).Select(pgoff => system.ReadFile(0, (ulong)pgoff) is var read && read.IsOk
+            && read.Value == FileWord(pgoff) ? null
+            : $"after compaction file page {pgoff} read {read}; 0x{FileWord(pgoff):x} was written")
+            .FirstOrDefault(f => f is not null);
 
     private string? Kernel(IReclaimSystem system)
     {

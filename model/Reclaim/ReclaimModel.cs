@@ -47,6 +47,12 @@ public partial class ReclaimModel : IReclaimSystem
             throw new ArgumentOutOfRangeException(nameof(config), config.FilePages, "a file has one page or more");
         }
 
+        if (config.Files > 0 && config.FilePages > (ulong)long.MaxValue / (ulong)config.Files)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(config), config.FilePages, "the disk numbers a page by a long");
+        }
+
         Config = config;
         _pages = new BuddyModel(ReclaimConfig.LayoutOf(config));
         Zone = _pages.Layout.Zones[0];

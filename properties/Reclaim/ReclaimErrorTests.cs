@@ -1,4 +1,3 @@
-using MMSpec.Impl.Reclaim;
 using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
@@ -16,31 +15,27 @@ public sealed class ReclaimErrorTests
 {
     private static readonly ReclaimConfig Machine = new(256, 2, 2, 16);
 
-    public static TheoryData<string> Sides => ["model", "impl"];
-
-    private static IReclaimSystem Create(string side, ReclaimConfig config) =>
-        side == "model" ? new ReclaimModel(config) : new ReclaimSystem(config);
-
     [Theory]
-    [MemberData(nameof(Sides))]
+    [MemberData(nameof(ReclaimSides.All), MemberType = typeof(ReclaimSides))]
     public void A_machine_outside_the_limits_is_refused(string side)
     {
         ReclaimConfig[] bad =
         [
             Machine with { Frames = 0 }, Machine with { Frames = (1UL << 20) + 1 }, Machine with { Cpus = 0 },
             Machine with { Cpus = ReclaimConfig.MaxCpus + 1 }, Machine with { Files = -1 },
-            Machine with { FilePages = 0 },
+            Machine with { FilePages = 0 }, Machine with { FilePages = (ulong)(long.MaxValue / 2) + 1 },
         ];
-        Assert.All(bad, config => Assert.Throws<ArgumentOutOfRangeException>(() => Create(side, config)));
-        Assert.Equal(1UL << 20, Create(side, Machine with { Frames = 1UL << 20, Cpus = ReclaimConfig.MaxCpus })
-            .Snapshot().Pages.FreePages);
+        Assert.All(bad, config =>
+            Assert.Throws<ArgumentOutOfRangeException>(() => ReclaimSides.Create(side, config)));
+        var largest = Machine with { Frames = 1UL << 20, Cpus = ReclaimConfig.MaxCpus };
+        Assert.Equal(1UL << 20, ReclaimSides.Create(side, largest).Snapshot().Pages.FreePages);
     }
 
     [Theory]
-    [MemberData(nameof(Sides))]
+    [MemberData(nameof(ReclaimSides.All), MemberType = typeof(ReclaimSides))]
     public void A_mapping_that_cannot_be_made_returns_its_error_and_changes_nothing(string side)
     {
-        var system = Create(side, Machine);
+        var system = ReclaimSides.Create(side, Machine);
         var mm = system.CreateMm().Value;
         var before = system.Snapshot();
         Assert.IsType<InvalidRange>(system.Mmap(mm, MapKind.Anon, 0, 0).Error);
@@ -53,10 +48,50 @@ public sealed class ReclaimErrorTests
     }
 
     [Theory]
-    [MemberData(nameof(Sides))]
+    [MemberData(nameof(ReclaimSides.All), MemberType = typeof(ReclaimSides))]
+    public void Calls_at_an_address_no_mapping_covers_are_not_mapped_and_change_nothing(string side)
+    {
+        var system = ReclaimSides.Create(side, Machine);
+        var mm = system.CreateMm().Value;
+        var start = system.Mmap(mm, MapKind.Anon, 0, 4).Value;
+        Assert.True(system.Access(mm, new CpuId(0), start, true, 7).IsOk);
+        var past = new VirtAddr(start.Value + (4 * Pfn.PageSize));
+        var inside = new VirtAddr(start.Value + 8);
+        var before = system.Snapshot();
+        Assert.Equal(new NotMapped(mm, past), system.Pin(mm, past).Error);
+        Assert.Equal(new NotMapped(mm, past), system.Unpin(mm, past).Error);
+        Assert.Equal(new NotMapped(mm, past), system.PageOut(mm, past).Error);
+        Assert.Equal(new NotMapped(mm, past), system.Munmap(mm, past).Error);
+        Assert.Equal(new NotMapped(mm, inside), system.Munmap(mm, inside).Error);
+        Assert.True(system.Snapshot().SameAs(before), system.Snapshot().DiffFrom(before));
+    }
+
+    [Theory]
+    [MemberData(nameof(ReclaimSides.All), MemberType = typeof(ReclaimSides))]
+    public void Paging_out_a_pinned_page_or_forking_more_pinned_pages_than_frames_free_fails_and_changes_nothing(
+        string side)
+    {
+        var system = ReclaimSides.Create(side, Machine);
+        var mm = system.CreateMm().Value;
+        var start = system.Mmap(mm, MapKind.Anon, 0, 200).Value;
+        for (var page = 0UL; page < 200; page++)
+        {
+            Assert.True(system.Pin(mm, new VirtAddr(start.Value + (page * Pfn.PageSize))).IsOk);
+        }
+
+        // copy_present_page: a pinned anonymous page is copied for the child at fork, so 200 pinned pages need 200
+        // free frames where 56 are left.
+        var before = system.Snapshot();
+        Assert.Equal(new NotReclaimable(mm, start, "pinned"), system.PageOut(mm, start).Error);
+        Assert.Equal(new ReclaimOutOfMemory(200, 56), system.Fork(mm).Error);
+        Assert.True(system.Snapshot().SameAs(before), system.Snapshot().DiffFrom(before));
+    }
+
+    [Theory]
+    [MemberData(nameof(ReclaimSides.All), MemberType = typeof(ReclaimSides))]
     public void A_call_on_an_address_space_that_exited_returns_unknown_address_space(string side)
     {
-        var system = Create(side, Machine);
+        var system = ReclaimSides.Create(side, Machine);
         var mm = system.CreateMm().Value;
         var start = system.Mmap(mm, MapKind.Anon, 0, 4).Value;
         Assert.True(system.ExitMm(mm).IsOk);
@@ -74,10 +109,10 @@ public sealed class ReclaimErrorTests
     }
 
     [Theory]
-    [MemberData(nameof(Sides))]
+    [MemberData(nameof(ReclaimSides.All), MemberType = typeof(ReclaimSides))]
     public void Swap_areas_past_the_limit_and_bad_swap_entries_return_their_errors_and_change_nothing(string side)
     {
-        var system = Create(side, Machine);
+        var system = ReclaimSides.Create(side, Machine);
         var types = Enumerable.Range(0, SwapType.Max).Select(_ => system.Swapon(2, null).Value).ToList();
         var before = system.Snapshot();
         Assert.Equal(new TooManySwapAreas(SwapType.Max), system.Swapon(2, null).Error);
@@ -89,10 +124,10 @@ public sealed class ReclaimErrorTests
     }
 
     [Theory]
-    [MemberData(nameof(Sides))]
+    [MemberData(nameof(ReclaimSides.All), MemberType = typeof(ReclaimSides))]
     public void Swapoff_with_fewer_free_frames_than_slots_to_read_is_busy_and_changes_nothing(string side)
     {
-        var system = Create(side, Machine);
+        var system = ReclaimSides.Create(side, Machine);
         var type = system.Swapon(64, null).Value;
         var mm = system.CreateMm().Value;
         var start = system.Mmap(mm, MapKind.Anon, 0, 20).Value;

@@ -1,4 +1,3 @@
-using MMSpec.Impl.Reclaim;
 using MMSpec.Model.Core;
 using MMSpec.Model.Reclaim;
 using MMSpec.Model.Tlb;
@@ -13,14 +12,12 @@ namespace MMSpec.Properties.Reclaim;
 /// </summary>
 public sealed class ReclaimExamples
 {
-    public static TheoryData<string> Sides => new() { "model", "impl" };
-
     private static readonly ReclaimConfig Machine = new(1024, 1, 1, 8);
 
     private static readonly CpuId Cpu0 = new(0);
 
     [Theory]
-    [MemberData(nameof(Sides))]
+    [MemberData(nameof(ReclaimSides.All), MemberType = typeof(ReclaimSides))]
     public void Meminfo_and_vmstat_follow_a_page_out_to_swap_and_back(string side)
     {
         var system = Create(side);
@@ -51,7 +48,7 @@ public sealed class ReclaimExamples
     }
 
     [Theory]
-    [MemberData(nameof(Sides))]
+    [MemberData(nameof(ReclaimSides.All), MemberType = typeof(ReclaimSides))]
     public void Meminfo_counts_a_second_read_as_active_and_a_written_page_as_dirty_until_writeback(string side)
     {
         var system = Create(side);
@@ -77,6 +74,25 @@ public sealed class ReclaimExamples
         Assert.Equal(0xabcUL, system.ReadFile(0, 2).Value);
     }
 
+    [Theory]
+    [MemberData(nameof(ReclaimSides.All), MemberType = typeof(ReclaimSides))]
+    public void Paging_out_an_active_dirty_file_page_marks_it_workingset_and_keeps_it_for_writeback(string side)
+    {
+        var system = Create(side);
+        Assert.True(system.ReadFile(0, 0).IsOk && system.ReadFile(0, 0).IsOk);
+        var mm = system.CreateMm().Value;
+        var file = system.Mmap(mm, MapKind.File, 0, 1).Value;
+        Assert.True(system.Access(mm, Cpu0, file, true, 0x77).IsOk);
+
+        // madvise_cold_or_pageout_pte_range: an active folio gets PG_workingset, loses PG_active and PG_referenced;
+        // shrink_folio_list cannot write a dirty file folio from direct reclaim: PG_reclaim, activated again.
+        Assert.Equal(0UL, system.PageOut(mm, file).Value);
+        var folio = Assert.Single(system.Snapshot().Folios);
+        var kept = FolioFlags.Active | FolioFlags.Workingset | FolioFlags.Dirty | FolioFlags.Reclaim;
+        Assert.Equal(kept, folio.Flags & (kept | FolioFlags.Referenced));
+        Assert.Equal(0x77UL, system.ReadFile(0, 0).Value);
+    }
+
     [Fact]
     public void Meminfo_lines_are_the_kernels_labels_padded_to_16_and_kib_right_aligned_in_8()
     {
@@ -85,8 +101,7 @@ public sealed class ReclaimExamples
         Assert.Equal(16 + 8 + 3, line.Length);
     }
 
-    private static IReclaimSystem Create(string side) =>
-        side == "model" ? new ReclaimModel(Machine) : new ReclaimSystem(Machine);
+    private static IReclaimSystem Create(string side) => ReclaimSides.Create(side, Machine);
 
     private static VirtAddr Page(VirtAddr start, ulong page) => new(start.Value + (page * Pfn.PageSize));
 

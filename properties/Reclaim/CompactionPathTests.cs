@@ -1,0 +1,123 @@
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+using MMSpec.Model.Reclaim;
+using MMSpec.Model.Tlb;
+using Xunit;
+
+namespace MMSpec.Properties.Reclaim;
+
+/// <summary>
+/// compact_zone's paths the generated campaign reaches too rarely for a mutation run's budget, written out by hand on
+/// a machine of four pageblocks filled with one-page anonymous mappings (mapping i on frame i: the lowest-address
+/// placement), run on both sides: the same result, the same state, every word read back.
+/// </summary>
+public sealed class CompactionPathTests
+{
+    private static readonly ReclaimConfig Machine = new(4 * ReclaimConfig.PageblockPages, 2, 1, 4);
+
+    private static readonly CpuId Cpu0 = new(0);
+
+    private static VirtAddr Page(VirtAddr start, ulong page) => new(start.Value + (page * Pfn.PageSize));
+
+    /// <summary>The word mapping i holds.</summary>
+    private static ulong Word(ulong i) => 0xD0000 + i;
+
+    /// <summary>One mm with one written page per frame of the machine, mapping i on frame i.</summary>
+    private static (IReclaimSystem System, AsId Mm, List<VirtAddr> Pages) Filled(string side)
+    {
+        var system = ReclaimSides.Create(side, Machine);
+        var mm = system.CreateMm().Value;
+        var pages = new List<VirtAddr>();
+        for (var i = 0UL; i < Machine.Frames; i++)
+        {
+            var start = system.Mmap(mm, MapKind.Anon, 0, 1).Value;
+            Assert.True(system.Access(mm, Cpu0, start, true, Word(i)).IsOk);
+            pages.Add(start);
+        }
+
+        Assert.Equal(0UL, system.Snapshot().Pages.FreePages);
+        return (system, mm, pages);
+    }
+
+    private static void Unmap(IReclaimSystem system, AsId mm, List<VirtAddr> pages, Func<int, bool> which)
+    {
+        for (var i = 0; i < pages.Count; i++)
+        {
+            if (which(i))
+            {
+                Assert.True(system.Munmap(mm, pages[i]).IsOk);
+            }
+        }
+    }
+
+    private static void ReadsBack(IReclaimSystem system, AsId mm, List<VirtAddr> pages, Func<int, bool> kept)
+    {
+        for (var i = 0; i < pages.Count; i++)
+        {
+            if (kept(i))
+            {
+                Assert.Equal(Word((ulong)i), system.Access(mm, Cpu0, pages[i], false, 0).Value);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_folio_in_the_swap_cache_migrates_and_the_cache_follows_it()
+    {
+        // Frame 0 becomes a folio of another address space in the swap cache (paged out, forked, read back by the
+        // parent through the cache); then every other frame of the first pageblock freed, with free targets in the
+        // pageblocks above. Migration repoints the swap cache (folio_migrate_mapping): the child's fault finds the
+        // folio at its new frame.
+        static bool Unmapped(int i) => (i < 512 && i % 2 == 1) || (i >= 1024 && i % 4 == 0);
+        var runs = ReclaimSides.Names.Select(side =>
+        {
+            var (system, mm, pages) = Filled(side);
+            Assert.True(system.Swapon(8, null).IsOk);
+            Assert.True(system.Munmap(mm, pages[0]).IsOk);
+            var parent = system.CreateMm().Value;
+            var shared = system.Mmap(parent, MapKind.Anon, 0, 1).Value;
+            Assert.True(system.Access(parent, Cpu0, shared, true, 0x5C).IsOk);
+            Assert.Equal(1UL, system.PageOut(parent, shared).Value);
+            var child = system.Fork(parent).Value;
+            Assert.Equal(0x5CUL, system.Access(parent, Cpu0, shared, false, 0).Value);
+            var cached = Assert.Single(system.Snapshot().Folios, f => f.Flags.HasFlag(FolioFlags.SwapCache));
+            Assert.Equal(new Pfn(0), cached.Pfn);
+            Unmap(system, mm, pages, i => i > 0 && Unmapped(i));
+            var run = system.Compact(ZoneType.Normal, 2).Value;
+            var moved = Assert.Single(system.Snapshot().Folios, f => f.Flags.HasFlag(FolioFlags.SwapCache));
+            Assert.NotEqual(new Pfn(0), moved.Pfn);
+            Assert.Equal(0x5CUL, system.Access(child, new CpuId(1), shared, false, 0).Value);
+            ReadsBack(system, mm, pages, i => i > 0 && !Unmapped(i));
+            return (Run: run, State: system.Snapshot());
+        }).ToList();
+        var (model, impl) = (runs[0].State, runs[1].State);
+        Assert.True(impl.SameAs(model), impl.DiffFrom(model));
+        Assert.Equal(runs[0].Run, runs[1].Run);
+        Assert.Equal(CompactResult.Success, runs[0].Run.Result);
+    }
+
+    [Fact]
+    public void The_models_fragmentation_index_is_0_with_nothing_free_and_minus_1000_with_a_block_of_the_order()
+    {
+        // __fragmentation_index: no free block, 0; a free block of the order, -1000; else
+        // 1000 - (1000 + free_pages * 1000 / 2^order) / free_blocks_total.
+        var system = new ReclaimModel(Machine);
+        Assert.Equal(-1000L, system.FragmentationIndex(Order.Max));
+        var mm = system.CreateMm().Value;
+        var start = system.Mmap(mm, MapKind.Anon, 0, Machine.Frames).Value;
+        for (var page = 0UL; page < Machine.Frames; page++)
+        {
+            Assert.True(system.Access(mm, Cpu0, Page(start, page), true, page).IsOk);
+        }
+
+        Assert.Equal(0L, system.FragmentationIndex(2));
+        Assert.True(system.Munmap(mm, start).IsOk);
+        Assert.True(system.KernelAlloc(new Order(0)).IsOk);
+        Assert.True(system.KernelAlloc(new Order(Order.Max)).IsOk);
+
+        // Frame 0 and frames 1024 to 2047 allocated: one free block of each order 0 to 9, 1023 pages; for order 10,
+        // 1000 - (1000 + 1023 * 1000 / 1024) / 10 = 1000 - 1999 / 10 = 801.
+        Assert.Equal(801L, system.FragmentationIndex(Order.Max));
+    }
+}
