@@ -1,5 +1,4 @@
 using FsCheck;
-using FsCheck.Fluent;
 using MMSpec.Conformance.Lockstep;
 using MMSpec.Model.Oom;
 using Xunit;
@@ -35,11 +34,7 @@ public abstract class OomSafeSpecification(ITestOutputHelper output) : Specifica
 
     /// <summary>The property for any OOM killer at <paramref name="checks"/>: what every test here runs.</summary>
     public static Property Holds(IOomKiller subject, Level checks) =>
-        Prop.ForAll(OomScan.Arbitrary(), scan =>
-        {
-            var broken = OomRules.FirstBroken(subject, scan, checks);
-            return (broken is null).Label($"rule broken: {broken?.Rule}\n{broken?.Detail}\n{scan}");
-        });
+        RuleProperty.ForAll(OomScan.Arbitrary(), scan => OomRules.FirstBroken(subject, scan, checks));
 }
 
 /// <summary>

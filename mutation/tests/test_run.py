@@ -19,7 +19,8 @@ REPO = HERE.parent.parent
 COPIED = ("mutation/run", "mutation/merge.py", "mutation/summarize.py", "mutation/stryker-model.json",
           "stryker-config.json")
 SHARDS = ["impl-Buddy", "impl-Slab", "impl-Paging", "impl-Tlb", "impl-Reclaim", "impl-Oom",
-          "model-Buddy", "model-Slab", "model-Paging", "model-Tlb", "model-Reclaim", "model-Oom", "model-Core"]
+          "impl-System", "model-Buddy", "model-Slab", "model-Paging", "model-Tlb", "model-Reclaim", "model-Oom",
+          "model-System", "model-Core"]
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -96,13 +97,13 @@ class RunTests(unittest.TestCase):
         sidecar = json.loads((self.repo / "mutation/reports/model/shard.json").read_text(encoding="utf-8"))
         self.assertEqual((sidecar["shard"], sidecar["side"], sidecar["component"]), ("model", "model", "all"))
         rows = {tuple(line.split()[:3]) for line in result.stdout.splitlines()}
-        self.assertTrue({("all", "impl", "6"), ("all", "model", "7"), ("total", "13", "13")} <= rows, result.stdout)
+        self.assertTrue({("all", "impl", "7"), ("all", "model", "8"), ("total", "15", "15")} <= rows, result.stdout)
 
     def test_a_side_and_the_mmspec_component_alias_select_their_shards(self) -> None:
         self.assertEqual(self.run_script("model").returncode, 0)
         [call] = self.stryker_calls()
         self.assertNotIn("--mutate", call["args"])
-        self.assertEqual(len(self.merged()["files"]), 7)
+        self.assertEqual(len(self.merged()["files"]), 8)
         result = self.run_script("impl", MMSPEC_COMPONENT="Slab")
         self.assertEqual(result.returncode, 0, result.stderr)
         [call] = self.stryker_calls()

@@ -1,0 +1,42 @@
+using FsCheck;
+using MMSpec.Conformance.Lockstep;
+using MMSpec.Model.MemorySystem;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace MMSpec.Conformance.MemorySystem;
+
+/// <summary>
+/// The zones' watermarks and the watermark test: subclass, override <see cref="Create"/>, and generated machines
+/// (1 to 3 zones, a min_free_kbytes set or not, any watermark_scale_factor) with tests at each mark's edge are
+/// checked: the marks in order and, at the exact level, Linux 6.18's numbers and __zone_watermark_ok's answers.
+/// <code>
+/// public sealed class MyWatermarksConform(ITestOutputHelper output) : WatermarkExactSpecification(output)
+/// {
+///     protected override IWatermarks Create() => new MyWatermarks();
+/// }
+/// </code>
+/// </summary>
+public abstract class WatermarkSafeSpecification(ITestOutputHelper output) : Specification(output)
+{
+    public override Level Level => Level.Safe;
+
+    /// <summary>The watermarks under test.</summary>
+    protected abstract IWatermarks Create();
+
+    /// <summary>Generated machines per property.</summary>
+    protected virtual int Cases => 200;
+
+    [Fact]
+    public void The_marks_are_in_order_and_at_the_exact_level_linuxs() => Check(Holds(Create(), Level), Cases);
+
+    /// <summary>The property for any watermarks at <paramref name="checks"/>: what every test here runs.</summary>
+    public static Property Holds(IWatermarks subject, Level checks) =>
+        RuleProperty.ForAll(WatermarkCase.Arbitrary(), c => WatermarkRules.FirstBroken(subject, c, checks));
+}
+
+/// <summary>The watermarks at the exact level: Linux 6.18's marks, lowmem_reserve and watermark test.</summary>
+public abstract class WatermarkExactSpecification(ITestOutputHelper output) : WatermarkSafeSpecification(output)
+{
+    public override Level Level => Level.Exact;
+}
