@@ -1,0 +1,107 @@
+using MMSpec.Conformance.MemorySystem;
+using MMSpec.Impl.MemorySystem;
+using MMSpec.Model.MemorySystem;
+using MMSpec.Model.Oom;
+using MMSpec.Model.Reclaim;
+using Xunit;
+
+namespace MMSpec.Properties.MemorySystem;
+
+/// <summary>
+/// Worked runs of the slow path with the steps derived by hand from Linux 6.18's __alloc_pages_slowpath, on the
+/// model and the implementation, each in a world whose answers are written out.
+/// </summary>
+public sealed class SlowPathExamples
+{
+    public static TheoryData<string> Sides => ["model", "impl"];
+
+    private static ISlowPath Create(string side) => side == "model" ? new SlowPathModel() : new SlowPath();
+
+    private static SlowPathScript World(int freelistFailures, OomOutcome[]? oom = null) =>
+        new([.. Enumerable.Repeat(false, freelistFailures)], [], [], [], [], [.. oom ?? []]);
+
+    private static string[] Text(SlowPathRun run) => [.. run.Steps.Select(s => s.ToString()), $"{run.Outcome}"];
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void Gfp_atomic_wakes_kswapd_tries_the_reserves_twice_and_fails_without_reclaiming(string side)
+    {
+        var run = Create(side).Run(new SlowPathRequest(Gfp.Atomic, 0), new ScriptedWorld(World(10)));
+        Assert.Equal(
+        [
+            "WakeKswapd", "get_page_from_freelist(NonBlock, MinReserve, Kswapd) = NULL",
+            "WakeKswapd", "get_page_from_freelist(NonBlock, MinReserve, Kswapd) = NULL", "Failed",
+        ], Text(run));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void Gfp_kernel_with_nothing_to_reclaim_and_nothing_killable_panics(string side)
+    {
+        // One reclaim that frees nothing, should_reclaim_retry's zones cannot pass, the last try at the high mark,
+        // then out_of_memory finds nothing to kill.
+        var run = Create(side).Run(new SlowPathRequest(Gfp.Kernel, 0),
+            new ScriptedWorld(World(3, [OomOutcome.NoKillable])));
+        Assert.Equal(
+        [
+            "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "WakeKswapd",
+            "get_page_from_freelist(Cpuset, Kswapd) = NULL", "try_to_free_pages = 0", "ReclaimRetryCheck = no",
+            "get_page_from_freelist(WmarkHigh, Cpuset) = NULL", "OutOfMemory = NoKillable", "Panicked",
+        ], Text(run));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void Gfp_nofs_never_calls_the_oom_killer_and_loops_back_instead(string side)
+    {
+        // out_of_memory returns true for !__GFP_FS without a kill: progress, so the allocation retries.
+        var run = Create(side).Run(new SlowPathRequest(Gfp.NoFs, 0), new ScriptedWorld(World(3)));
+        Assert.Equal(
+        [
+            "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "WakeKswapd",
+            "get_page_from_freelist(Cpuset, Kswapd) = NULL", "try_to_free_pages = 0", "ReclaimRetryCheck = no",
+            "get_page_from_freelist(WmarkHigh, Cpuset) = NULL", "WakeKswapd",
+            "get_page_from_freelist(Cpuset, Kswapd) = page", "Allocated",
+        ], Text(run));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void A_costly_order_compacts_before_and_after_reclaim_and_fails_without_retry_mayfail(string side)
+    {
+        var world = new SlowPathScript([false, true], [], [CompactResult.Skipped], [], [], []);
+        var run = Create(side).Run(new SlowPathRequest(Gfp.Kernel, 4), new ScriptedWorld(world));
+        Assert.Equal(
+        [
+            "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "direct_compact(Async) = Skipped",
+            "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = page", "Allocated",
+        ], Text(run));
+        var failing = new SlowPathScript([false, false, false], [], [], [], [], []);
+        Assert.Equal(
+        [
+            "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "direct_compact(Async) = Skipped",
+            "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "try_to_free_pages = 0",
+            "direct_compact(SyncLight) = Skipped", "Failed",
+        ], Text(Create(side).Run(new SlowPathRequest(Gfp.Kernel, 4), new ScriptedWorld(failing))));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void An_oom_victim_uses_the_oom_reserves_and_gives_up_rather_than_loop(string side)
+    {
+        var run = Create(side).Run(new SlowPathRequest(Gfp.Kernel, 0, OomVictim: true),
+            new ScriptedWorld(World(3, [OomOutcome.Aborted])));
+        Assert.Equal(
+        [
+            "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "WakeKswapd",
+            "get_page_from_freelist(Oom, Kswapd) = NULL", "try_to_free_pages = 0", "ReclaimRetryCheck = no",
+            "get_page_from_freelist(WmarkHigh, Cpuset) = NULL", "OutOfMemory = Aborted", "Failed",
+        ], Text(run));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void Gfp_nofail_is_refused_as_not_modelled(string side) =>
+        Assert.Throws<ArgumentException>(() =>
+            Create(side).Run(new SlowPathRequest(Gfp.Kernel | Gfp.NoFail, 0), new ScriptedWorld(World(0))));
+}
