@@ -1,13 +1,12 @@
 using FsCheck;
 using MMSpec.Conformance.Lockstep;
 using MMSpec.Model.Oom;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace MMSpec.Conformance.Oom;
 
 /// <summary>
-/// The OOM killer's check: subclass, override <see cref="Create"/>, and generated process tables (init and kernel
+/// The OOM killer's check: subclass, override Create, and generated process tables (init and kernel
 /// threads, oom_score_adj from -1000 to 1000, ties, tasks without an mm or in vfork, victims pending and reaped, an
 /// oom_task_origin) are scanned: the victim may be killed, no new victim is chosen while one is pending, "no killable
 /// processes" only when none may be killed.
@@ -18,19 +17,11 @@ namespace MMSpec.Conformance.Oom;
 /// }
 /// </code>
 /// </summary>
-public abstract class OomSafeSpecification(ITestOutputHelper output) : Specification(output)
+public abstract class OomSafeSpecification(ITestOutputHelper output) : CaseSpecification<IOomKiller>(output)
 {
     public override Level Level => Level.Safe;
 
-    /// <summary>The OOM killer under test.</summary>
-    protected abstract IOomKiller Create();
-
-    /// <summary>Generated scans per property.</summary>
-    protected virtual int Cases => 300;
-
-    [Fact]
-    public void Safe_the_victim_may_be_killed_a_pending_victim_is_waited_for_and_panic_only_with_none_killable() =>
-        Check(Holds(Create(), Level), Cases);
+    protected sealed override Property Checked(IOomKiller subject, Level checks) => Holds(subject, checks);
 
     /// <summary>The property for any OOM killer at <paramref name="checks"/>: what every test here runs.</summary>
     public static Property Holds(IOomKiller subject, Level checks) =>

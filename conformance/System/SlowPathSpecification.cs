@@ -1,13 +1,12 @@
 using FsCheck;
 using MMSpec.Conformance.Lockstep;
 using MMSpec.Model.MemorySystem;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace MMSpec.Conformance.MemorySystem;
 
 /// <summary>
-/// The allocator's slow path: subclass, override <see cref="Create"/>, and generated allocations (fifteen gfp masks,
+/// The allocator's slow path: subclass, override Create, and generated allocations (fifteen gfp masks,
 /// orders 0 to 10, OOM victims) meet scripted worlds (freelists that fail, reclaim that frees or not, every
 /// compaction result, the OOM killer's three outcomes): no reclaim without __GFP_DIRECT_RECLAIM, no OOM kill where it
 /// cannot help, reclaim retries that give up, and at the exact level Linux 6.18's steps in Linux's order.
@@ -18,19 +17,11 @@ namespace MMSpec.Conformance.MemorySystem;
 /// }
 /// </code>
 /// </summary>
-public abstract class SlowPathSafeSpecification(ITestOutputHelper output) : Specification(output)
+public abstract class SlowPathSafeSpecification(ITestOutputHelper output) : CaseSpecification<ISlowPath>(output)
 {
     public override Level Level => Level.Safe;
 
-    /// <summary>The slow path under test.</summary>
-    protected abstract ISlowPath Create();
-
-    /// <summary>Generated allocations per property.</summary>
-    protected virtual int Cases => 300;
-
-    [Fact]
-    public void No_reclaim_when_atomic_no_oom_where_it_cannot_help_and_retries_that_give_up() =>
-        Check(Holds(Create(), Level), Cases);
+    protected sealed override Property Checked(ISlowPath subject, Level checks) => Holds(subject, checks);
 
     /// <summary>The property for any slow path at <paramref name="checks"/>: what every test here runs.</summary>
     public static Property Holds(ISlowPath subject, Level checks) =>

@@ -1,13 +1,12 @@
 using FsCheck;
 using MMSpec.Conformance.Lockstep;
 using MMSpec.Model.MemorySystem;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace MMSpec.Conformance.MemorySystem;
 
 /// <summary>
-/// The zones' watermarks and the watermark test: subclass, override <see cref="Create"/>, and generated machines
+/// The zones' watermarks and the watermark test: subclass, override Create, and generated machines
 /// (1 to 3 zones, a min_free_kbytes set or not, any watermark_scale_factor) with tests at each mark's edge are
 /// checked: the marks in order and, at the exact level, Linux 6.18's numbers and __zone_watermark_ok's answers.
 /// <code>
@@ -17,18 +16,13 @@ namespace MMSpec.Conformance.MemorySystem;
 /// }
 /// </code>
 /// </summary>
-public abstract class WatermarkSafeSpecification(ITestOutputHelper output) : Specification(output)
+public abstract class WatermarkSafeSpecification(ITestOutputHelper output) : CaseSpecification<IWatermarks>(output)
 {
     public override Level Level => Level.Safe;
 
-    /// <summary>The watermarks under test.</summary>
-    protected abstract IWatermarks Create();
+    protected override int Cases => 200;
 
-    /// <summary>Generated machines per property.</summary>
-    protected virtual int Cases => 200;
-
-    [Fact]
-    public void The_marks_are_in_order_and_at_the_exact_level_linuxs() => Check(Holds(Create(), Level), Cases);
+    protected sealed override Property Checked(IWatermarks subject, Level checks) => Holds(subject, checks);
 
     /// <summary>The property for any watermarks at <paramref name="checks"/>: what every test here runs.</summary>
     public static Property Holds(IWatermarks subject, Level checks) =>
