@@ -17,7 +17,9 @@ public abstract class CaseSpecification<TSubject>(ITestOutputHelper output) : Sp
     /// <summary>Generated cases per run.</summary>
     protected virtual int Cases => 300;
 
-    /// <summary>The part's property for <paramref name="subject"/> with the rules of <paramref name="checks"/>.</summary>
+    /// <summary>
+    /// The part's property for <paramref name="subject"/> with the rules of <paramref name="checks"/>.
+    /// </summary>
     protected abstract Property Checked(TSubject subject, Level checks);
 
     [Fact]
