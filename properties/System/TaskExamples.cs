@@ -1,0 +1,110 @@
+using MMSpec.Impl.MemorySystem;
+using MMSpec.Model.MemorySystem;
+using MMSpec.Model.Oom;
+using Xunit;
+
+namespace MMSpec.Properties.MemorySystem;
+
+/// <summary>
+/// Worked examples of the process table with answers derived by hand from kernel/fork.c, kernel/pid.c and
+/// fs/proc/base.c (Linux 6.18), on the model and the implementation.
+/// </summary>
+public sealed class TaskExamples
+{
+    public static TheoryData<string> Sides => ["model", "impl"];
+
+    private static ITaskTable Create(string side, int pidMax = TaskConfig.DefaultPidMax) => side == "model"
+        ? new TaskTableModel(new TaskConfig(pidMax))
+        : new TaskTable(new TaskConfig(pidMax));
+
+    private static TaskState Task(ITaskTable table, Pid pid) => table.Snapshot().Tasks.Single(t => t.Pid == pid);
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void A_child_inherits_comm_oom_score_adj_and_its_floor_and_takes_the_next_pid(string side)
+    {
+        var table = Create(side);
+        var shell = table.Fork(Pid.Init).Value;
+        Assert.Equal(new Pid(2), shell);
+        Assert.True(table.SetComm(shell, "a-name-longer-than-15").IsOk);
+        Assert.True(table.WriteOomScoreAdj(shell, -500, capSysResource: true).IsOk);
+        var child = table.Fork(shell).Value;
+        Assert.Equal(new TaskState(new Pid(3), shell, "a-name-longer-t", new OomScoreAdj(-500), new OomScoreAdj(-500)),
+            Task(table, child));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void Without_cap_sys_resource_oom_score_adj_may_not_go_below_its_floor_nor_oom_adj_below_the_value(
+        string side)
+    {
+        var table = Create(side);
+        var p = table.Fork(Pid.Init).Value;
+        // oom_score_adj_min starts at 0: an unprivileged writer may raise the value and lower it back to 0 only.
+        Assert.True(table.WriteOomScoreAdj(p, 300, capSysResource: false).IsOk);
+        Assert.Equal(new OomScoreAdjDenied(p, new OomScoreAdj(-200), new OomScoreAdj(0)),
+            table.WriteOomScoreAdj(p, -200, capSysResource: false).Error);
+        Assert.True(table.WriteOomScoreAdj(p, -100, capSysResource: true).IsOk);
+        var before = table.Snapshot();
+        Assert.Equal(new OomScoreAdjDenied(p, new OomScoreAdj(-101), new OomScoreAdj(-100)),
+            table.WriteOomScoreAdj(p, -101, capSysResource: false).Error);
+
+        // oom_adj 1 is 58 > -100: allowed; then -1 (-58) is below 58: refused without the capability.
+        Assert.True(table.WriteOomAdj(p, 1, capSysResource: false).IsOk);
+        Assert.Equal(new OomScoreAdjDenied(p, new OomScoreAdj(-58), new OomScoreAdj(58)),
+            table.WriteOomAdj(p, -1, capSysResource: false).Error);
+        Assert.Equal(new OomScoreAdj(58), Task(table, p).Adj);
+        Assert.Equal(new OomScoreAdj(-100), Task(table, p).AdjMin);
+        Assert.Equal(new InvalidOomScoreAdj(1001), table.WriteOomScoreAdj(p, 1001, true).Error);
+        Assert.Equal(new InvalidOomAdj(16), table.WriteOomAdj(p, 16, true).Error);
+        Assert.Equal(new InvalidOomAdj(-18), table.WriteOomAdj(p, -18, true).Error);
+        Assert.Equal(new OomScoreAdj(58), Task(table, p).Adj);
+        Assert.True(before.LastPid == table.Snapshot().LastPid);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void Pids_run_to_pid_max_then_wrap_to_reserved_pids_and_fork_fails_when_none_is_left(string side)
+    {
+        var table = Create(side, pidMax: 310);
+        for (var expected = 2; expected < 310; expected++)
+        {
+            Assert.Equal(new Pid(expected), table.Fork(Pid.Init).Value);
+        }
+
+        Assert.Equal(new NoPidLeft(310), table.Fork(Pid.Init).Error);
+
+        // Freed pids below RESERVED_PIDS are not taken again after the wrap; 300 and up are, lowest first.
+        Assert.True(table.DoExit(new Pid(5)).IsOk && table.DoExit(new Pid(305)).IsOk);
+        Assert.True(table.DoExit(new Pid(302)).IsOk);
+        Assert.Equal(new Pid(302), table.Fork(Pid.Init).Value);
+        Assert.Equal(new Pid(305), table.Fork(Pid.Init).Value);
+        Assert.Equal(new NoPidLeft(310), table.Fork(Pid.Init).Error);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void An_exit_hands_the_children_to_init_and_init_may_not_exit(string side)
+    {
+        var table = Create(side);
+        var parent = table.Fork(Pid.Init).Value;
+        var child = table.Fork(parent).Value;
+        Assert.True(table.DoExit(parent).IsOk);
+        Assert.Equal(Pid.Init, Task(table, child).Parent);
+        var before = table.Snapshot();
+        Assert.Equal(new ExitOfInit(), table.DoExit(Pid.Init).Error);
+        Assert.Equal(new NoSuchProcess(parent), table.DoExit(parent).Error);
+        Assert.Equal(new NoSuchProcess(parent), table.Fork(parent).Error);
+        Assert.Equal(new NoSuchProcess(new Pid(0)), table.SetComm(new Pid(0), "x").Error);
+        Assert.Equal(new NoSuchProcess(new Pid(40000)), table.WriteOomAdj(new Pid(40000), 0, true).Error);
+        Assert.True(table.Snapshot().SameAs(before), table.Snapshot().DiffFrom(before));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void A_pid_max_outside_301_to_4194304_is_refused(string side)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Create(side, 300));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Create(side, TaskConfig.PidMaxLimit + 1));
+    }
+}
