@@ -40,6 +40,18 @@ public sealed class TaskLockstep(ITaskTable impl, ITaskTable? model, Level check
 
     public static IReadOnlyList<string> AllScenarios { get; } = Scenario<TaskStepDone>.Names(Scenarios);
 
+    /// <summary>Every typed error a process-table call can return, each of which the campaign must reach.</summary>
+    public static IReadOnlyList<Type> ErrorKinds { get; } =
+    [
+        typeof(NoSuchProcess), typeof(ExitOfInit), typeof(NoPidLeft), typeof(InvalidOomScoreAdj),
+        typeof(InvalidOomAdj), typeof(OomScoreAdjDenied),
+    ];
+
+    /// <summary>The rules and error kinds a campaign at <paramref name="level"/> must put to the test.</summary>
+    public static IEnumerable<string> Coverage(Level level) =>
+        Rule<TaskStepDone>.Names(Rules, level).Append(SharedRules.ModelPermits).Distinct()
+            .Concat(ErrorKinds.Select(SharedRules.Returned));
+
     private TaskTableSnapshot? _state;
     private Pid _lastExited = new(0);
 

@@ -31,16 +31,19 @@ public abstract class TaskSafeSpecification(ITestOutputHelper output) : Specific
 
     [Fact]
     public void Pids_unique_forks_append_exits_reparent_the_adj_floor_holds_and_bad_input_changes_nothing() =>
-        Check(Lockstepped(Create, Level), Cases);
+        CheckWithTally(TaskLockstep.AllScenarios, TaskLockstep.Coverage(Level),
+            tally => Lockstepped(Create, Level, tally), Cases);
 
     /// <summary>The lockstep property for any process table at <paramref name="checks"/>.</summary>
-    public static Property Lockstepped(Func<TaskConfig, ITaskTable> create, Level checks) =>
+    public static Property Lockstepped(Func<TaskConfig, ITaskTable> create, Level checks,
+        ScenarioTally? tally = null) =>
         Prop.ForAll(TaskScenario.Arbitrary(), scenario =>
         {
             var config = new TaskConfig(scenario.PidMax);
             TaskLockstep Subject() => new(create(config),
                 checks.HasFlag(Level.Exact) ? new TaskTableModel(config) : null, checks);
             var run = LockstepRunner.Run(Subject(), scenario.Steps, Subject);
+            tally?.Add(run);
             return ScenarioReport.Verdict(run, TaskLockstep.AllScenarios, scenario.InvalidShare);
         });
 }

@@ -1,10 +1,12 @@
 using FsCheck;
 using MMSpec.Conformance.Buddy;
+using MMSpec.Conformance.MemorySystem;
 using MMSpec.Conformance.Paging;
 using MMSpec.Conformance.Reclaim;
 using MMSpec.Conformance.Slab;
 using MMSpec.Conformance.Tlb;
 using MMSpec.Impl.Buddy;
+using MMSpec.Impl.MemorySystem;
 using MMSpec.Impl.Paging;
 using MMSpec.Impl.Reclaim;
 using MMSpec.Impl.Slab;
@@ -59,6 +61,11 @@ public sealed class RuleCoverageTests(ITestOutputHelper output)
     public void The_reclaim_campaign_tests_every_reclaim_rule() =>
         AssertCovered([.. ReclaimLockstep.Coverage(Level.All)], ReclaimLockstep.AllScenarios, 60,
             tally => ReclaimSafeSpecification.Lockstepped(config => new ReclaimSystem(config), Level.All, tally));
+
+    [Fact]
+    public void The_task_campaign_tests_every_process_table_rule() =>
+        AssertCovered([.. TaskLockstep.Coverage(Level.All)], TaskLockstep.AllScenarios, 100,
+            tally => TaskSafeSpecification.Lockstepped(config => new TaskTable(config), Level.All, tally));
 
     private void AssertCovered(IReadOnlyList<string> rules, IReadOnlyList<string> scenarios, int cases,
         Func<ScenarioTally, Property> property) =>
