@@ -26,11 +26,29 @@ public sealed class WatermarkExamples
     public void One_normal_zone_of_4_gib_has_min_2048_low_3096_high_4144(string side)
     {
         // min_free_kbytes = int_sqrt(4194304 * 16) = 8192; min = 2048; delta = max(512, 1048576 * 10 / 10000).
-        var setup = Create(side).Setup([1_048_576], 0, WatermarksModel.DefaultScaleFactor);
+        var setup = Create(side).Setup([0, 0, 1_048_576], 0, WatermarksModel.DefaultScaleFactor);
         Assert.Equal(8192UL, setup.MinFreeKbytes);
-        var z = Assert.Single(setup.Zones);
-        Assert.Equal((2048UL, 3096UL, 4144UL, 5192UL), (z.Min, z.Low, z.High, z.Promo));
-        Assert.Equal("0", Reserve(z));
+        var z = setup.Zones[2];
+        Assert.Equal((ZoneType.Normal, 2048UL, 3096UL, 4144UL, 5192UL), (z.Zone, z.Min, z.Low, z.High, z.Promo));
+        Assert.Equal("0, 0, 0", Reserve(z));
+        Assert.Equal((0UL, 0UL), (setup.Zones[0].Min, setup.Zones[1].High));
+    }
+
+    [Fact]
+    public void Zoneinfo_prints_the_marks_and_the_protection_line_as_zoneinfo_show_print()
+    {
+        var setup = new WatermarksModel().Setup([3977, 680_704, 3_335_680], 0, 10);
+        var text = ZoneInfo.Render([new ZoneView(setup.Zones[0], 3840, 4095, 3998),
+            new ZoneView(setup.Zones[2], 1_000_000, 3_407_872, 3_407_872)]);
+        Assert.Equal(
+            "Node 0, zone      DMA\n  pages free     3840\n        boost    0\n        min      3\n"
+            + "        low      6\n        high     9\n        promo    12\n        spanned  4095\n"
+            + "        present  3998\n        managed  3977\n        cma      0\n"
+            + "        protection: (0, 2659, 15689, 15689, 15689)\n"
+            + "Node 0, zone   Normal\n  pages free     1000000\n        boost    0\n        min      3327\n"
+            + "        low      6662\n        high     9997\n        promo    13332\n        spanned  3407872\n"
+            + "        present  3407872\n        managed  3335680\n        cma      0\n"
+            + "        protection: (0, 0, 0, 0, 0)\n", text);
     }
 
     [Theory]
