@@ -27,6 +27,7 @@ public sealed class TaskLockstep(ITaskTable impl, ITaskTable? model, Level check
     public const string Wrapped = "pid allocation wrapped";
     public const string PidsExhausted = "fork refused: every pid in use";
     public const string FloorRefused = "a write below the floor refused";
+    public const string VictimForked = "an OOM victim forked";
     public const string Orphaned = "children handed to init";
 
     public static IReadOnlyList<Scenario<TaskStepDone>> Scenarios { get; } =
@@ -34,6 +35,8 @@ public sealed class TaskLockstep(ITaskTable impl, ITaskTable? model, Level check
         new(Wrapped, d => d is { Op: TaskOp.Fork, Actual.Value: Pid child } && child.Value <= d.Before.LastPid),
         new(PidsExhausted, d => d.Error is NoPidLeft),
         new(FloorRefused, d => d.Error is OomScoreAdjDenied),
+        new(VictimForked, d => d is { Op: TaskOp.Fork fork, Error: null }
+            && d.Before.Tasks.Single(t => t.Pid == fork.Parent).Victim),
         new(Orphaned, d => d is { Op: TaskOp.DoExit exit, Error: null }
             && d.Before.Tasks.Any(t => t.Parent == exit.Pid)),
     ];
@@ -44,7 +47,7 @@ public sealed class TaskLockstep(ITaskTable impl, ITaskTable? model, Level check
     public static IReadOnlyList<Type> ErrorKinds { get; } =
     [
         typeof(NoSuchProcess), typeof(ExitOfInit), typeof(NoPidLeft), typeof(InvalidOomScoreAdj),
-        typeof(InvalidOomAdj), typeof(OomScoreAdjDenied),
+        typeof(InvalidOomAdj), typeof(OomScoreAdjDenied), typeof(UnkillableTask), typeof(NotAnOomVictim),
     ];
 
     /// <summary>The rules and error kinds a campaign at <paramref name="level"/> must put to the test.</summary>
@@ -116,14 +119,18 @@ public sealed class TaskLockstep(ITaskTable impl, ITaskTable? model, Level check
             RenameTask r => new TaskOp.SetComm(Task(r.Task), r.Comm),
             WriteAdj { Legacy: true } w => new TaskOp.WriteOomAdj(Task(w.Task), w.Value, w.Cap),
             WriteAdj w => new TaskOp.WriteOomScoreAdj(Task(w.Task), w.Value, w.Cap),
+            OomMark { Reap: true } m => new TaskOp.OomReaped(Task(m.Task)),
+            OomMark m => new TaskOp.MarkOomVictim(Task(m.Task)),
             BadPid b => Bad(b, b.Offset == 0 && _lastExited.Value > 0 && state.Tasks.All(t => t.Pid != _lastExited)
                 ? _lastExited : new Pid(state.PidMax + b.Offset)),
             _ => throw new ArgumentOutOfRangeException(nameof(step), step, "unknown task step"),
         };
     }
 
-    private static TaskOp Bad(BadPid b, Pid pid) => (b.Call % 5) switch
+    private static TaskOp Bad(BadPid b, Pid pid) => (b.Call % 7) switch
     {
+        5 => new TaskOp.MarkOomVictim(pid),
+        6 => new TaskOp.OomReaped(pid),
         0 => new TaskOp.Fork(pid),
         1 => new TaskOp.DoExit(pid),
         2 => new TaskOp.SetComm(pid, "x"),
@@ -135,7 +142,10 @@ public sealed class TaskLockstep(ITaskTable impl, ITaskTable? model, Level check
         s.Tasks.Select(t => t.Pid).Distinct().Count() != s.Tasks.Length ? "two processes share a pid"
         : s.Tasks.FirstOrDefault(t => t.Pid.Value < 1 || t.Pid.Value >= s.PidMax) is { } outside
             ? $"{outside} is outside 1..pid_max - 1"
-        : s.Tasks.Length == 0 || s.Tasks[0].Pid != Pid.Init ? "init is not the first process" : null;
+        : s.Tasks.Length == 0 || s.Tasks[0].Pid != Pid.Init ? "init is not the first process"
+        : s.Tasks.FirstOrDefault(t => t.OomSkip && !t.Victim) is { } skipped
+            ? $"{skipped} has MMF_OOM_SKIP but is no OOM victim"
+        : s.Tasks[0].Victim ? "init is an OOM victim" : null;
 
     private static string? Appended(TaskStepDone d)
     {
@@ -145,7 +155,7 @@ public sealed class TaskLockstep(ITaskTable impl, ITaskTable? model, Level check
         }
 
         var parent = d.Before.Tasks.Single(t => t.Pid == fork.Parent);
-        var expected = parent with { Pid = child, Parent = fork.Parent };
+        var expected = parent with { Pid = child, Parent = fork.Parent, Victim = false, OomSkip = false };
         return d.After.Tasks.Length == d.Before.Tasks.Length + 1 && d.After.Tasks[^1] == expected
             && d.After.Tasks.Take(d.Before.Tasks.Length).SequenceEqual(d.Before.Tasks)
                 ? null

@@ -41,6 +41,12 @@ public sealed record WriteAdj(int Task, int Value, bool Legacy, bool Cap) : Task
         $"write {(Legacy ? "oom_adj" : "oom_score_adj")}(task #{Task}, {Value}{(Cap ? ", CAP_SYS_RESOURCE" : "")})";
 }
 
+/// <summary>mark_oom_victim, or (Reap) the OOM reaper's MMF_OOM_SKIP.</summary>
+public sealed record OomMark(int Task, bool Reap) : TaskStep
+{
+    public override string ToString() => Reap ? $"oom_reaped(task #{Task})" : $"mark_oom_victim(task #{Task})";
+}
+
 /// <summary>A call on a pid no process has: the last pid that exited, or pid_max + Offset.</summary>
 public sealed record BadPid(int Offset, int Call) : TaskStep
 {
@@ -88,7 +94,8 @@ public sealed record TaskScenario(int PidMax, ImmutableArray<TaskStep> Steps)
                 (2, Gen.Elements(-1001, -1000, -999, -500, 0, 1, 999, 1000, 1001)), (1, Gen.Choose(-1000, 1000)))
             from cap in Gen.Elements(false, true)
             select (TaskStep)new WriteAdj(t, value, legacy, cap)),
-        (1, from offset in Gen.Choose(0, 3) from call in Gen.Choose(0, 4) select (TaskStep)new BadPid(offset, call)));
+        (1, from t in Gen.Choose(0, 12) from reap in Gen.Elements(false, true) select (TaskStep)new OomMark(t, reap)),
+        (1, from offset in Gen.Choose(0, 3) from call in Gen.Choose(0, 6) select (TaskStep)new BadPid(offset, call)));
 
     /// <summary>Simpler: fewer steps (the generic sequence shrinker), then the default pid_max.</summary>
     public static IEnumerable<TaskScenario> Shrink(TaskScenario s) =>

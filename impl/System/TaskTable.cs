@@ -14,6 +14,8 @@ namespace MMSpec.Impl.MemorySystem;
 public sealed class TaskTable : ITaskTable
 {
     private const int None = -1;
+    private const byte VictimBit = 1;
+    private const byte SkipBit = 2;
     private readonly int _pidMax;
     private readonly ulong[] _used;
     private readonly int[] _prev;
@@ -22,6 +24,9 @@ public sealed class TaskTable : ITaskTable
     private readonly short[] _adj;
     private readonly short[] _adjMin;
     private readonly string[] _comm;
+
+    // Bit 0: an OOM victim (signal->oom_mm); bit 1: MMF_OOM_SKIP on its mm.
+    private readonly byte[] _oom;
     private int _head = None;
     private int _tail = None;
     private int _count;
@@ -39,6 +44,7 @@ public sealed class TaskTable : ITaskTable
         _used = new ulong[(_pidMax + 63) / 64];
         (_prev, _nextTask, _parent) = (new int[_pidMax], new int[_pidMax], new int[_pidMax]);
         (_adj, _adjMin, _comm) = (new short[_pidMax], new short[_pidMax], new string[_pidMax]);
+        _oom = new byte[_pidMax];
         Link(1, 0, "init", 0, 0);
         (_last, _cursor) = (1, 2);
     }
@@ -157,13 +163,47 @@ public sealed class TaskTable : ITaskTable
         return Unit.Value;
     }
 
+    public Result<Unit> MarkOomVictim(Pid pid)
+    {
+        var p = pid.Value;
+        if (!Live(p))
+        {
+            return new NoSuchProcess(pid);
+        }
+
+        if (p == 1)
+        {
+            return new UnkillableTask(pid);
+        }
+
+        _oom[p] |= VictimBit;
+        return Unit.Value;
+    }
+
+    public Result<Unit> OomReaped(Pid pid)
+    {
+        var p = pid.Value;
+        if (!Live(p))
+        {
+            return new NoSuchProcess(pid);
+        }
+
+        if ((_oom[p] & VictimBit) == 0)
+        {
+            return new NotAnOomVictim(pid);
+        }
+
+        _oom[p] |= SkipBit;
+        return Unit.Value;
+    }
+
     public TaskTableSnapshot Snapshot()
     {
         var tasks = ImmutableArray.CreateBuilder<TaskState>(_count);
         for (var t = _head; t != None; t = _nextTask[t])
         {
             tasks.Add(new TaskState(new Pid(t), new Pid(_parent[t]), _comm[t], new OomScoreAdj(_adj[t]),
-                new OomScoreAdj(_adjMin[t])));
+                new OomScoreAdj(_adjMin[t]), (_oom[t] & VictimBit) != 0, (_oom[t] & SkipBit) != 0));
         }
 
         return new TaskTableSnapshot(tasks.MoveToImmutable(), _last, _pidMax);
@@ -195,7 +235,7 @@ public sealed class TaskTable : ITaskTable
     private void Link(int pid, int parent, string comm, short adj, short adjMin)
     {
         _used[pid >> 6] |= 1UL << (pid & 63);
-        (_parent[pid], _comm[pid], _adj[pid], _adjMin[pid]) = (parent, comm, adj, adjMin);
+        (_parent[pid], _comm[pid], _adj[pid], _adjMin[pid], _oom[pid]) = (parent, comm, adj, adjMin, 0);
         (_prev[pid], _nextTask[pid]) = (_tail, None);
         if (_tail == None)
         {

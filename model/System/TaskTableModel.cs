@@ -37,8 +37,9 @@ public class TaskTableModel : ITaskTable
             return new NoPidLeft(_pidMax);
         }
 
-        // copy_signal copies oom_score_adj and oom_score_adj_min; the comm comes with the task_struct.
-        _tasks.Add(source with { Pid = pid, Parent = parent });
+        // copy_signal copies oom_score_adj and oom_score_adj_min but not oom_mm; the child's mm is its own, so no
+        // MMF_OOM_SKIP either; the comm comes with the task_struct.
+        _tasks.Add(source with { Pid = pid, Parent = parent, Victim = false, OomSkip = false });
         return pid;
     }
 
@@ -152,6 +153,38 @@ public class TaskTableModel : ITaskTable
         }
 
         Replace(task with { Adj = adj });
+        return Unit.Value;
+    }
+
+    public Result<Unit> MarkOomVictim(Pid pid)
+    {
+        if (Find(pid) is not { } task)
+        {
+            return new NoSuchProcess(pid);
+        }
+
+        if (pid == Pid.Init)
+        {
+            return new UnkillableTask(pid);
+        }
+
+        Replace(task with { Victim = true });
+        return Unit.Value;
+    }
+
+    public Result<Unit> OomReaped(Pid pid)
+    {
+        if (Find(pid) is not { } task)
+        {
+            return new NoSuchProcess(pid);
+        }
+
+        if (!task.Victim)
+        {
+            return new NotAnOomVictim(pid);
+        }
+
+        Replace(task with { OomSkip = true });
         return Unit.Value;
     }
 

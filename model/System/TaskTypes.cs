@@ -24,12 +24,15 @@ public sealed record TaskConfig(int PidMax = TaskConfig.DefaultPidMax)
 }
 
 /// <summary>
-/// One process as the table holds it: pid, parent, comm, and its signal_struct's oom_score_adj and
-/// oom_score_adj_min (what a writer without CAP_SYS_RESOURCE may not go below).
+/// One process as the table holds it: pid, parent, comm, its signal_struct's oom_score_adj and oom_score_adj_min
+/// (what a writer without CAP_SYS_RESOURCE may not go below), whether it is an OOM victim (signal->oom_mm set by
+/// mark_oom_victim) and whether the OOM reaper is done with its mm (MMF_OOM_SKIP).
 /// </summary>
-public sealed record TaskState(Pid Pid, Pid Parent, string Comm, OomScoreAdj Adj, OomScoreAdj AdjMin)
+public sealed record TaskState(Pid Pid, Pid Parent, string Comm, OomScoreAdj Adj, OomScoreAdj AdjMin,
+    bool Victim = false, bool OomSkip = false)
 {
-    public override string ToString() => $"{Pid} ({Comm}) parent {Parent.Value} adj {Adj} min {AdjMin}";
+    public override string ToString() => $"{Pid} ({Comm}) parent {Parent.Value} adj {Adj} min {AdjMin}"
+        + (Victim ? " victim" : string.Empty) + (OomSkip ? " oom-skip" : string.Empty);
 }
 
 /// <summary>
@@ -63,6 +66,18 @@ public sealed record ExitOfInit : MmError
 public sealed record NoPidLeft(int PidMax) : MmError
 {
     public override string Message => $"every pid below pid_max {PidMax} is in use";
+}
+
+/// <summary>The OOM killer may not mark init (oom_unkillable_task).</summary>
+public sealed record UnkillableTask(Pid Pid) : MmError
+{
+    public override string Message => $"{Pid} is init: the OOM killer never kills it";
+}
+
+/// <summary>The OOM reaper reaps only a victim's mm.</summary>
+public sealed record NotAnOomVictim(Pid Pid) : MmError
+{
+    public override string Message => $"{Pid} is not an OOM victim: there is nothing to reap";
 }
 
 /// <summary>A write of oom_score_adj outside -1000..1000 (-EINVAL).</summary>
@@ -111,6 +126,15 @@ public interface ITaskTable
     /// <summary>A write of the legacy /proc/&lt;pid&gt;/oom_adj (oom_adj_write, __set_oom_adj with legacy).</summary>
     Result<Unit> WriteOomAdj(Pid pid, int value, bool capSysResource);
 
+    /// <summary>
+    /// mark_oom_victim: the process becomes an OOM victim (signal->oom_mm; a second mark changes nothing); init is
+    /// <see cref="UnkillableTask"/>.
+    /// </summary>
+    Result<Unit> MarkOomVictim(Pid pid);
+
+    /// <summary>The OOM reaper's end: MMF_OOM_SKIP on a victim's mm, so the next OOM scan passes it over.</summary>
+    Result<Unit> OomReaped(Pid pid);
+
     TaskTableSnapshot Snapshot();
 }
 
@@ -121,6 +145,8 @@ public interface ITaskTable
 [JsonDerivedType(typeof(SetComm), "set_comm")]
 [JsonDerivedType(typeof(WriteOomScoreAdj), "write_oom_score_adj")]
 [JsonDerivedType(typeof(WriteOomAdj), "write_oom_adj")]
+[JsonDerivedType(typeof(MarkOomVictim), "mark_oom_victim")]
+[JsonDerivedType(typeof(OomReaped), "oom_reaped")]
 public abstract record TaskOp
 {
     public abstract OpResult ApplyTo(ITaskTable table);
@@ -153,6 +179,20 @@ public abstract record TaskOp
 
         public override string ToString() =>
             $"echo {Value} > /proc/{Pid.Value}/oom_score_adj{(CapSysResource ? " (CAP_SYS_RESOURCE)" : "")}";
+    }
+
+    public sealed record MarkOomVictim(Pid Pid) : TaskOp
+    {
+        public override OpResult ApplyTo(ITaskTable table) => OpResult.Of(table.MarkOomVictim(Pid));
+
+        public override string ToString() => $"mark_oom_victim({Pid})";
+    }
+
+    public sealed record OomReaped(Pid Pid) : TaskOp
+    {
+        public override OpResult ApplyTo(ITaskTable table) => OpResult.Of(table.OomReaped(Pid));
+
+        public override string ToString() => $"oom_reaped({Pid})";
     }
 
     public sealed record WriteOomAdj(Pid Pid, int Value, bool CapSysResource) : TaskOp
