@@ -34,7 +34,7 @@ public abstract class TaskSafeSpecification(ITestOutputHelper output) : Specific
         CheckWithTally(TaskLockstep.AllScenarios, TaskLockstep.Coverage(Checks),
             tally => Lockstepped(Create, Checks, tally), Cases);
 
-    /// <summary>The checks of the class's level: the table's own rules, and at the exact level the model's too.</summary>
+    /// <summary>The checks of the class's level: the table's own rules, at the exact level the model's too.</summary>
     private Level Checks => Level == Level.Exact ? Level.Safe | Level.Exact : Level.Safe;
 
     /// <summary>The lockstep property for any process table at <paramref name="checks"/>.</summary>
