@@ -81,9 +81,32 @@ public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages, 
     }
 
     /// <summary>The compaction on a fresh system <paramref name="create"/> makes: null, or what went wrong.</summary>
-    public string? Run(Func<ReclaimConfig, IReclaimSystem> create)
+    public string? Run(Func<ReclaimConfig, IReclaimSystem> create) => Run(create, out _, out _);
+
+    /// <summary>
+    /// The rule same-state-as-model on this scenario: the system under test and the model through the same
+    /// scenario, the same compact_zone result (its scanners' last pfns among it) and the same state after it.
+    /// </summary>
+    public string? RunAgainstModel(Func<ReclaimConfig, IReclaimSystem> create)
     {
+        if (Run(create, out var system, out var run) is { } failure)
+        {
+            return failure;
+        }
+
+        Run(config => new ReclaimModel(config), out var model, out var expected);
+        return !Equals(run, expected) ? $"compact_zone(Normal, order={Order}) = {run}; the model returns {expected}"
+            : system.Snapshot().DiffFrom(model.Snapshot()) is { } diff
+                ? $"after compaction and the reads, implementation vs model: {diff}"
+                : null;
+    }
+
+    private string? Run(Func<ReclaimConfig, IReclaimSystem> create, out IReclaimSystem created,
+        out Result<CompactionRun>? result)
+    {
+        result = null;
         var system = create(Machine);
+        created = system;
         var mm = system.CreateMm().Value;
         var pages = 1UL << HoleOrder;
         var mapped = new List<VirtAddr>();
@@ -126,6 +149,7 @@ public sealed record CompactionBlock(int Order, int HoleOrder, int KernelPages, 
             "compaction_suitable's watermark holds");
         Require(before.Pages.Free.All(b => b.Order.Value < Order), $"no free block of order {Order} before compaction");
         var run = system.Compact(ZoneType.Normal, Order);
+        result = run;
         var free = system.Snapshot().Pages.Free;
         return run is not { IsOk: true, Value.Result: CompactResult.Success }
             ? $"compact_zone(Normal, order={Order}) = {run}; it must succeed here"

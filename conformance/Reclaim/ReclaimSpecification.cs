@@ -108,4 +108,20 @@ public abstract class ReclaimExactSpecification(ITestOutputHelper output) : Recl
     public void Level3_exact_every_scan_list_move_swap_slot_and_compaction_as_linux() =>
         CheckWithTally(ReclaimLockstep.AllScenarios, ReclaimLockstep.Coverage(Level.Exact),
             tally => Lockstepped(Create, Level.Exact, tally), Cases);
+
+    /// <summary>
+    /// same-state-as-model on compaction-makes-the-block's scenarios: compact_zone's result, its scanners and
+    /// counters, and the state after it and the reads, the model's.
+    /// </summary>
+    [Fact]
+    public void Level3_exact_compaction_of_the_block_scenarios_ends_in_the_models_state() =>
+        Check(CompactionAsTheModel(Create), Cases);
+
+    /// <summary>The property of that test for any reclaim system.</summary>
+    public static Property CompactionAsTheModel(Func<ReclaimConfig, IReclaimSystem> create) =>
+        Prop.ForAll(CompactionBlock.Arbitrary(), scenario =>
+        {
+            var failure = scenario.RunAgainstModel(create);
+            return (failure is null).Label($"rule broken: {SharedRules.SameState}\n{failure}");
+        });
 }

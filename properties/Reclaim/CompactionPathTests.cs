@@ -97,6 +97,34 @@ public sealed class CompactionPathTests
         Assert.Equal(CompactResult.Success, runs[0].Run.Result);
     }
 
+    /// <summary>
+    /// compaction_suitable at its edge on 2048 frames (min 90, low 112): free pages must be above min + 2^(order+1),
+    /// plus low - min for a costly order. Single free frames from the second pageblock on (so no free block of the
+    /// order and a fragmentation index far above 500): one page short of the mark is COMPACT_SKIPPED, the mark plus
+    /// one runs.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 98, true)]
+    [InlineData(2, 99, false)]
+    [InlineData(3, 106, true)]
+    [InlineData(3, 107, false)]
+    [InlineData(4, 144, true)]
+    [InlineData(4, 145, false)]
+    public void Compaction_is_skipped_up_to_min_plus_the_compact_gap_and_runs_above_it(int order, int free,
+        bool skipped)
+    {
+        var runs = ReclaimSides.Names.Select(side =>
+        {
+            var (system, mm, pages) = Filled(side);
+            Unmap(system, mm, pages, i => i >= 512 && i % 2 == 1 && i < 512 + (2 * free));
+            Assert.Equal((ulong)free, system.Snapshot().Pages.FreePages);
+            return (Run: system.Compact(ZoneType.Normal, order).Value, State: system.Snapshot());
+        }).ToList();
+        Assert.Equal(runs[0].Run, runs[1].Run);
+        Assert.True(runs[1].State.SameAs(runs[0].State), runs[1].State.DiffFrom(runs[0].State));
+        Assert.Equal(skipped, runs[0].Run.Result == CompactResult.Skipped);
+    }
+
     [Fact]
     public void The_models_fragmentation_index_is_0_with_nothing_free_and_minus_1000_with_a_block_of_the_order()
     {
