@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MMSpec.Impl.MemorySystem;
 using MMSpec.Model.Reclaim;
 
 namespace MMSpec.Impl.Reclaim;
@@ -148,7 +149,7 @@ public sealed partial class ReclaimSystem
     {
         var (low, high) = (Size(inactive), Size(inactive + 1));
         var gb = (low + high) >> 18;
-        var ratio = gb != 0 ? IntSqrt(10 * gb) : 1;
+        var ratio = gb != 0 ? ZoneWatermarkTable.IntSqrt(10 * gb) : 1;
         return low * ratio < high;
     }
 

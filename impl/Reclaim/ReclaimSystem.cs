@@ -1,4 +1,5 @@
 using MMSpec.Impl.Buddy;
+using MMSpec.Impl.MemorySystem;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 using MMSpec.Model.Reclaim;
@@ -124,43 +125,23 @@ public sealed partial class ReclaimSystem : IReclaimSystem
     }
 
     /// <summary>
-    /// calculate_min_free_kbytes and __setup_per_zone_wmarks: min_free_kbytes from the lowmem (every frame here),
-    /// each zone its share of pages_min, delta the larger of a quarter of that and watermark_scale_factor 10/10000.
+    /// calculate_min_free_kbytes and __setup_per_zone_wmarks for the machine's zones, as the whole system computes
+    /// them (<see cref="ZoneWatermarkTable"/>): every frame is lowmem, watermark_scale_factor 10.
     /// </summary>
     private static ZoneMarks[] Watermarks(MemoryLayout layout)
     {
-        var frames = layout.FrameCount;
-        var minFreeKbytes = Math.Clamp(IntSqrt(frames * 4 * 16), 128UL, 262144UL);
-        var pagesMin = minFreeKbytes >> (Pfn.PageShift - 10);
+        var managed = new ulong[(int)ZoneType.Normal + 1];
+        foreach (var zone in layout.Zones)
+        {
+            managed[(int)zone.Type] = zone.End.Value - zone.Start.Value;
+        }
+
+        var marks = new ZoneWatermarkTable().Setup(managed, 0, 10).Zones;
         return [.. layout.Zones.Select(zone =>
         {
-            var managed = zone.End.Value - zone.Start.Value;
-            var min = pagesMin * managed / frames;
-            var delta = Math.Max(min >> 2, managed * 10 / 10000);
-            return new ZoneMarks((int)zone.Start.Value, (int)zone.End.Value, min, min + delta, min + (2 * delta));
+            var m = marks[(int)zone.Type];
+            return new ZoneMarks((int)zone.Start.Value, (int)zone.End.Value, m.Min, m.Low, m.High);
         })];
-    }
-
-    /// <summary>int_sqrt: the largest r with r * r &lt;= x.</summary>
-    private static ulong IntSqrt(ulong x)
-    {
-        var root = (ulong)Math.Sqrt(x);
-        var bound = new LoopBound(4);
-        while (root * root > x)
-        {
-            // Stryker disable once Statement : a loop bound that a correct loop never reaches
-            bound.Next();
-            root--;
-        }
-
-        while ((root + 1) * (root + 1) <= x)
-        {
-            // Stryker disable once Statement : a loop bound that a correct loop never reaches
-            bound.Next();
-            root++;
-        }
-
-        return root;
     }
 
     /// <summary>NR_FREE_PAGES over every zone: the frames the buddy allocator holds free.</summary>

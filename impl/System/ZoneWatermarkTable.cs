@@ -32,7 +32,7 @@ public sealed class ZoneWatermarkTable : IWatermarks
         }
 
         // calculate_min_free_kbytes: a larger value the user set wins.
-        var computed = Sqrt(lowmem << 6);
+        var computed = IntSqrt(lowmem << 6);
         var minFreeKbytes = computed > userMinFreeKbytes ? Math.Clamp(computed, 128UL, 262144UL) : userMinFreeKbytes;
         var pagesMin = minFreeKbytes >> 2;
         var zones = ImmutableArray.CreateBuilder<ZoneMarks>(managed.Count);
@@ -98,8 +98,8 @@ public sealed class ZoneWatermarkTable : IWatermarks
         return order == 0;
     }
 
-    /// <summary>int_sqrt by Newton's method from above.</summary>
-    private static ulong Sqrt(ulong x)
+    /// <summary>int_sqrt (the largest r with r * r &lt;= x) by Newton's method from above.</summary>
+    public static ulong IntSqrt(ulong x)
     {
         if (x < 2)
         {

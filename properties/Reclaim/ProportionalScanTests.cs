@@ -27,6 +27,14 @@ public sealed class ProportionalScanTests
     [InlineData(0, 64, 1024, 150)]
     [InlineData(20, 64, 512, 60)]
     [InlineData(40, 512, 128, 150)]
+    [InlineData(0, 64, 128, 150)]
+    [InlineData(0, 64, 512, 100)]
+    [InlineData(0, 256, 1024, 150)]
+    [InlineData(20, 64, 512, 150)]
+    [InlineData(20, 256, 512, 60)]
+    [InlineData(20, 512, 1024, 100)]
+    [InlineData(40, 64, 512, 60)]
+    [InlineData(40, 512, 512, 100)]
     public void The_type_with_less_left_stops_and_the_other_is_scaled_as_the_model_does(int dirty, int clean,
         int anon, int swappiness)
     {

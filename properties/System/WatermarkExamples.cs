@@ -150,6 +150,18 @@ public sealed class WatermarkExamples
     }
 
     [Fact]
+    public void Int_sqrt_is_the_largest_root_whose_square_fits_on_both_sides()
+    {
+        ulong[] large = [(1UL << 32) - 1, 1UL << 32, (1UL << 32) + 1, 257_303_104, 67_108_864, 67_108_863, 1UL << 62];
+        foreach (var x in Enumerable.Range(0, 5000).Select(n => (ulong)n).Concat(large))
+        {
+            var root = ZoneWatermarkTable.IntSqrt(x);
+            Assert.True(root * root <= x && (root + 1) * (root + 1) > x, $"int_sqrt({x}) = {root}");
+            Assert.Equal(WatermarksModel.IntSqrt(x), root);
+        }
+    }
+
+    [Fact]
     public void The_gfp_composites_are_the_values_an_oom_report_prints()
     {
         Assert.Equal(0xcc0, (int)Gfp.Kernel);
