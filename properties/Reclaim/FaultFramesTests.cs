@@ -1,4 +1,3 @@
-using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
@@ -21,14 +20,7 @@ public sealed class FaultFramesTests
     /// <summary>Every free frame taken by kernel allocations but <paramref name="left"/>.</summary>
     private static void LeaveFree(IReclaimSystem system, ulong left)
     {
-        var taken = new List<Pfn>();
-        while (system.KernelAlloc(new Order(0)) is { IsOk: true } pfn)
-        {
-            taken.Add(pfn.Value);
-            Assert.True(taken.Count <= (int)Machine.Frames, "the machine runs out of frames");
-        }
-
-        foreach (var pfn in taken.Take((int)left))
+        foreach (var pfn in ReclaimSides.TakeEveryFreeFrame(system, Machine).Take((int)left))
         {
             Assert.True(system.KernelFree(pfn).IsOk);
         }

@@ -138,11 +138,7 @@ public sealed class ReclaimErrorTests
             Assert.Equal(1UL, system.PageOut(mm, addr).Value);
         }
 
-        var bound = 0;
-        while (system.KernelAlloc(new Model.Buddy.Order(0)).IsOk)
-        {
-            Assert.True(++bound <= (int)Machine.Frames, "the machine runs out of frames");
-        }
+        ReclaimSides.TakeEveryFreeFrame(system, Machine);
 
         var before = system.Snapshot();
         var busy = Assert.IsType<SwapAreaBusy>(system.Swapoff(type).Error);

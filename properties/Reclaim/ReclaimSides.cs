@@ -1,4 +1,6 @@
 using MMSpec.Impl.Reclaim;
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
 using MMSpec.Model.Reclaim;
 using Xunit;
 
@@ -14,4 +16,17 @@ public static class ReclaimSides
     /// <summary>A fresh reclaim system of <paramref name="side"/> for <paramref name="config"/>.</summary>
     public static IReclaimSystem Create(string side, ReclaimConfig config) =>
         side == "model" ? new ReclaimModel(config) : new ReclaimSystem(config);
+
+    /// <summary>Every free frame taken by order-0 kernel allocations, lowest first: their pfns.</summary>
+    public static List<Pfn> TakeEveryFreeFrame(IReclaimSystem system, ReclaimConfig config)
+    {
+        var taken = new List<Pfn>();
+        while (system.KernelAlloc(new Order(0)) is { IsOk: true } pfn)
+        {
+            taken.Add(pfn.Value);
+            Assert.True(taken.Count <= (int)config.Frames, "the machine runs out of frames");
+        }
+
+        return taken;
+    }
 }
