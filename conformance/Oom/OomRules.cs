@@ -26,18 +26,27 @@ public static class OomRules
         var pending = scan.Tasks.FirstOrDefault(t => !t.Unkillable && t.Victim && !t.OomSkip);
         var selectable = scan.Tasks.Any(t => !t.Unkillable && !t.Victim
             && (t.Origin || Model.Badness(t, scan.TotalPages) != OomKillerModel.Ineligible));
-        return (chosen.Outcome == OomOutcome.Victim && (victim is null || victim.Unkillable || victim.Victim
-                || (!victim.Origin && Model.Badness(victim, scan.TotalPages) == OomKillerModel.Ineligible)))
-            ? new(NeverKillsTheUnkillable, $"{chosen}: {victim?.ToString() ?? "no such task"} may not be killed")
-            : (pending is not null) != (chosen.Outcome == OomOutcome.Aborted)
-                ? new(WaitsForThePendingVictim, pending is null
-                    ? $"{chosen} with no victim pending"
-                    : $"{chosen} while {pending} is not yet reaped (no MMF_OOM_SKIP): the scan must abort")
-                : pending is null && (chosen.Outcome == OomOutcome.NoKillable) == selectable
-                    ? new(PanicsOnlyWithNoneKillable, selectable
-                        ? "no killable process reported, but a task may be killed"
-                        : $"{chosen} where no task may be killed")
-                    : checks.HasFlag(Level.Exact) ? Exact(subject, scan, chosen) : null;
+        if (chosen.Outcome == OomOutcome.Victim && (victim is null || victim.Unkillable || victim.Victim
+            || (!victim.Origin && Model.Badness(victim, scan.TotalPages) == OomKillerModel.Ineligible)))
+        {
+            return new(NeverKillsTheUnkillable, $"{chosen}: {victim?.ToString() ?? "no such task"} may not be killed");
+        }
+
+        if ((pending is not null) != (chosen.Outcome == OomOutcome.Aborted))
+        {
+            return new(WaitsForThePendingVictim, pending is null
+                ? $"{chosen} with no victim pending"
+                : $"{chosen} while {pending} is not yet reaped (no MMF_OOM_SKIP): the scan must abort");
+        }
+
+        if (pending is null && (chosen.Outcome == OomOutcome.NoKillable) == selectable)
+        {
+            return new(PanicsOnlyWithNoneKillable, selectable
+                ? "no killable process reported, but a task may be killed"
+                : $"{chosen} where no task may be killed");
+        }
+
+        return checks.HasFlag(Level.Exact) ? Exact(subject, scan, chosen) : null;
     }
 
     private static Violation? Exact(IOomKiller subject, OomScan scan, OomSelection chosen)

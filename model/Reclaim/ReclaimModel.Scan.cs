@@ -73,7 +73,7 @@ public partial class ReclaimModel
         var inactivePages = (ulong)Size(inactive);
         var activePages = (ulong)Size(inactive + 1);
         var gb = (inactivePages + activePages) >> (30 - Pfn.PageShift);
-        var ratio = gb != 0 ? IntSqrt(10 * gb) : 1;
+        var ratio = gb != 0 ? MemorySystem.WatermarksModel.IntSqrt(10 * gb) : 1;
         return inactivePages * ratio < activePages;
     }
 
@@ -156,14 +156,6 @@ public partial class ReclaimModel
 
     /// <summary>lru_note_cost's charge (6.3 on): 32 per page of IO, 1 per rotation.</summary>
     protected virtual ulong NoteCost(ulong nrIo, ulong nrRotated) => (nrIo * SwapClusterMax) + nrRotated;
-
-    /// <summary>int_sqrt: the integer square root, rounded down.</summary>
-    private static ulong IntSqrt(ulong x)
-    {
-        // Exact below 2^52, where a double holds every integer: one correction step either way at most.
-        var root = (ulong)Math.Sqrt(x);
-        return root * root > x ? root - 1 : (root + 1) * (root + 1) <= x ? root + 1 : root;
-    }
 
     /// <summary>struct scan_control, for one try_to_free_pages.</summary>
     protected sealed class ScanControl

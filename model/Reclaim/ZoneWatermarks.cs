@@ -6,16 +6,14 @@ namespace MMSpec.Model.Reclaim;
 public readonly record struct ZoneWatermarks(ulong Min, ulong Low, ulong High)
 {
     /// <summary>
-    /// calculate_min_free_kbytes, then __setup_per_zone_wmarks for one zone that is all of lowmem:
-    /// min_free_kbytes = clamp(int_sqrt(lowmem_kbytes * 16), 128, 262144), min = that in pages,
-    /// delta = max(min / 4, managed * watermark_scale_factor (10) / 10000), low = min + delta, high = low + delta.
+    /// The marks of one NORMAL zone that is all of lowmem, as the whole system computes them
+    /// (<see cref="MemorySystem.WatermarksModel"/>: calculate_min_free_kbytes, __setup_per_zone_wmarks with
+    /// watermark_scale_factor 10).
     /// </summary>
     public static ZoneWatermarks For(ulong managedPages)
     {
-        var lowmemKbytes = managedPages * 4;
-        var minFreeKbytes = Math.Clamp((ulong)Math.Sqrt(lowmemKbytes * 16), 128UL, 262144UL);
-        var min = minFreeKbytes >> 2;
-        var delta = Math.Max(min >> 2, managedPages * 10 / 10000);
-        return new ZoneWatermarks(min, min + delta, min + (2 * delta));
+        var normal = new MemorySystem.WatermarksModel()
+            .Setup([0, 0, managedPages], 0, MemorySystem.WatermarksModel.DefaultScaleFactor).Zones[^1];
+        return new ZoneWatermarks(normal.Min, normal.Low, normal.High);
     }
 }
