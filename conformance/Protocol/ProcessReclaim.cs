@@ -72,6 +72,11 @@ public sealed class ProcessReclaim : IReclaimSystem
 
     public Result<SwapSlot> ReadSwapSlot(SwapEntry entry) => Call<SwapSlot>(new ReclaimOp.ReadSwapSlot(entry));
 
+    public Result<Unit> SetWatermark(ulong pages) => Call<Unit>(new ReclaimOp.SetWatermark(pages));
+
+    /// <summary>Read off the process's snapshot: the protocol has no request of its own for the counters.</summary>
+    public ZoneCounters Counters() => ZoneCounters.Of(Snapshot());
+
     public ReclaimSnapshot Snapshot() => _session.Value<ReclaimSnapshot>(ProtocolSession.SnapshotRequest);
 
     private Result<T> Call<T>(ReclaimOp op) => _session.Call<T>(MmJson.Serialize(op));

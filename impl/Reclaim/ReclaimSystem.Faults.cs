@@ -185,7 +185,7 @@ public sealed partial class ReclaimSystem
         }
 
         var needed = FramesNeeded(m, mapping, vpn, write);
-        var free = FreeFrames();
+        var free = AllocatableFrames();
         return needed > free ? new ReclaimOutOfMemory(needed, free) : null;
     }
 

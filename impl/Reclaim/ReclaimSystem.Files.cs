@@ -127,7 +127,7 @@ public sealed partial class ReclaimSystem
             return new NoSuchFilePage(file, pgoff);
         }
 
-        var free = FreeFrames();
+        var free = AllocatableFrames();
         return !_fileCache.ContainsKey(FileKey(file, pgoff)) && free == 0 ? new ReclaimOutOfMemory(1, free) : null;
     }
 }

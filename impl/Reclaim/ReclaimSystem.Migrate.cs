@@ -153,6 +153,13 @@ public sealed partial class ReclaimSystem
     /// <summary>alloc_pages(GFP_KERNEL): an unmovable block, remembered by its first frame.</summary>
     public Result<Pfn> KernelAlloc(Order order)
     {
+        // zone_watermark_ok: a block that is there may still not be taken past the watermark.
+        var free = FreeFrames();
+        if (order.IsValid && free >= order.Pages && free - order.Pages < _watermark)
+        {
+            return new ReclaimOutOfMemory(order.Pages, AllocatableFrames());
+        }
+
         var allocated = _buddy.AllocPages(order, ZoneType.Normal);
         if (allocated.IsOk)
         {

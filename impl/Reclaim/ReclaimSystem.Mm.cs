@@ -43,7 +43,7 @@ public sealed partial class ReclaimSystem
 
         var pinned = (ulong)from.Ptes.Count(p => !p.Value.IsSwap && _pins[p.Value.Frame] > 0
             && KindOf(p.Value.Frame) == FolioKind.Anon);
-        var free = FreeFrames();
+        var free = AllocatableFrames();
         if (pinned > free)
         {
             return new ReclaimOutOfMemory(pinned, free);

@@ -14,7 +14,8 @@ public sealed partial class ReclaimSystem
     /// <summary>The whole state, every part in its canonical order.</summary>
     public ReclaimSnapshot Snapshot() => new(
         Config, _swappiness, MmStates(), FolioStates(), LruStates(), SwapStates(), ShmemSwapStates(),
-        DiskStates(), TlbStates(), KernelStates(), _anonCost, _fileCost, _events.ToEvents(), _buddy.Snapshot());
+        DiskStates(), TlbStates(), KernelStates(), _anonCost, _fileCost, _events.ToEvents(), _buddy.Snapshot(),
+        _watermark);
 
     private ImmutableArray<MmState> MmStates() =>
         [.. _mms.Values.OrderBy(m => m.Id.Value).Select(m => new MmState(

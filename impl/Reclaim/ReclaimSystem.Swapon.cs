@@ -53,7 +53,7 @@ public sealed partial class ReclaimSystem
             return new UnknownSwapArea(type);
         }
 
-        var free = FreeFrames();
+        var free = AllocatableFrames();
         var toRead = area.SlotsToRead();
         if (free < toRead)
         {

@@ -156,6 +156,13 @@ public sealed partial class ReclaimSystem : IReclaimSystem
         return free;
     }
 
+    /// <summary>The free frames above the watermark: what the next allocations may take.</summary>
+    private ulong AllocatableFrames()
+    {
+        var free = FreeFrames();
+        return free > _watermark ? free - _watermark : 0;
+    }
+
     /// <summary>zone_page_state(zone, NR_FREE_PAGES).</summary>
     private ulong FreePagesIn(ZoneType zone)
     {

@@ -158,6 +158,7 @@ public sealed class SlowPath : ISlowPath
             var mayKill = !Costly && (_gfp & (Gfp.RetryMayFail | Gfp.ThisNode)) == 0
                 && (_gfp & (Gfp.Dma | Gfp.Dma32)) == 0;
             var progress = false;
+            var killed = false;
             if (mayKill && (_gfp & Gfp.Fs) == 0)
             {
                 progress = true;
@@ -172,10 +173,13 @@ public sealed class SlowPath : ISlowPath
                 }
 
                 progress = true;
+                killed = outcome == OomOutcome.Victim;
             }
 
             var victimLoops = request.OomVictim && ((_alloc & AllocFlags.Oom) != 0 || (_gfp & Gfp.NoMemalloc) != 0);
-            return victimLoops || !progress ? SlowPathOutcome.Failed : null;
+            return victimLoops || !progress ? SlowPathOutcome.Failed
+                : killed ? null
+                : SlowPathOutcome.Stalled;
         }
 
         private AllocFlags Reserves()

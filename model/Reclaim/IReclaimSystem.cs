@@ -105,6 +105,20 @@ public interface IReclaimSystem
     /// <summary>The swap_map byte of one slot; a slot out of range or unused is a <see cref="BadSwapEntry"/>.</summary>
     Result<SwapSlot> ReadSwapSlot(SwapEntry entry);
 
+    /// <summary>
+    /// The allocator's watermark for the calls that follow: every allocation of a user folio or a kernel block (a
+    /// fault, read() and write(), a pin, fork's copies, swapoff's reads, KernelAlloc) must leave at least
+    /// <paramref name="pages"/> frames free, else it fails as <see cref="ReclaimOutOfMemory"/> with nothing changed
+    /// (KernelAlloc of a block larger than what is free fails as the buddy allocator does). Reclaim and compaction
+    /// take no frames from it and ignore it. It is what get_page_from_freelist's zone_watermark_ok check makes of
+    /// each order-0 request: the whole system sets it from the allocation's gfp mask. 0 at boot; above the machine's
+    /// frames it is an <see cref="InvalidWatermark"/>.
+    /// </summary>
+    Result<Unit> SetWatermark(ulong pages);
+
+    /// <summary>What the page allocator's checks read, without a snapshot: nr_free per order, the LRU sizes, free swap.</summary>
+    ZoneCounters Counters();
+
     ReclaimSnapshot Snapshot();
 }
 

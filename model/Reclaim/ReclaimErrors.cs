@@ -110,12 +110,19 @@ public sealed record BadSwapEntry(SwapEntry Entry, string Why) : MmError, IError
 }
 
 /// <summary>
-/// Fewer free frames than the step needs (a fault, a copy-on-write copy, a swap-in, fork's copies of pinned pages):
-/// VM_FAULT_OOM or -ENOMEM, with nothing changed.
+/// Fewer free frames than the step needs (a fault, a copy-on-write copy, a swap-in, fork's copies of pinned pages),
+/// counting only the frames above the watermark (<see cref="IReclaimSystem.SetWatermark"/>): VM_FAULT_OOM or -ENOMEM,
+/// with nothing changed.
 /// </summary>
 public sealed record ReclaimOutOfMemory(ulong FramesNeeded, ulong FramesFree) : MmError
 {
     public override string Message => $"{FramesNeeded} free frames needed, {FramesFree} free";
+}
+
+/// <summary>A watermark above the machine's frames.</summary>
+public sealed record InvalidWatermark(ulong Pages, ulong Frames) : MmError
+{
+    public override string Message => $"a watermark of {Pages} pages is above the machine's {Frames} frames";
 }
 
 /// <summary>A kernel page freed that is not a kernel allocation of this system.</summary>

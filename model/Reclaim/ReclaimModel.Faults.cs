@@ -196,6 +196,11 @@ public partial class ReclaimModel
     /// </summary>
     private Folio? NewFolio(FolioKind kind, int obj, ulong index, ulong content)
     {
+        if (Allocatable() == 0)
+        {
+            return null;
+        }
+
         var frame = _pages.AllocPages(new Buddy.Order(0), Buddy.ZoneType.Normal);
         if (!frame.IsOk)
         {
@@ -232,7 +237,14 @@ public partial class ReclaimModel
         }
     }
 
-    private ReclaimOutOfMemory OutOfFrames(ulong needed) => new(needed, _pages.Snapshot().FreePages);
+    private ReclaimOutOfMemory OutOfFrames(ulong needed) => new(needed, Allocatable());
+
+    /// <summary>The free frames an allocation may take: those above the watermark.</summary>
+    private ulong Allocatable()
+    {
+        var free = _pages.Snapshot().FreePages;
+        return free > _watermark ? free - _watermark : 0;
+    }
 
     /// <summary>flush_tlb_mm: every CPU's entries of the address space gone.</summary>
     private void FlushMm(AsId mm)

@@ -153,6 +153,13 @@ public partial class ReclaimModel
 
     public Result<Pfn> KernelAlloc(Order order)
     {
+        // A block that exists but would take the zone below the watermark: zone_watermark_ok refuses it.
+        var free = _pages.Snapshot().FreePages;
+        if (order.Value is >= 0 and <= Order.Max && free >= order.Pages && free - order.Pages < _watermark)
+        {
+            return new ReclaimOutOfMemory(order.Pages, Allocatable());
+        }
+
         var block = _pages.AllocPages(order, ZoneType.Normal);
         if (block.IsOk)
         {

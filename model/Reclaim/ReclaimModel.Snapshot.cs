@@ -21,7 +21,8 @@ public partial class ReclaimModel
         _anonCost,
         _fileCost,
         _events,
-        _pages.Snapshot());
+        _pages.Snapshot(),
+        _watermark);
 
     private static MmState MmStateOf(Mm mm) => new(
         mm.Id,

@@ -57,7 +57,7 @@ public partial class ReclaimModel
 
         var toRead = (ulong)Enumerable.Range(1, (int)area.Slots - 1)
             .Count(s => area.Count[s] > 0 && !area.Cache[s]);
-        var free = _pages.Snapshot().FreePages;
+        var free = Allocatable();
         if (toRead > free)
         {
             return new SwapAreaBusy(type, toRead, free);

@@ -26,7 +26,7 @@ public partial class ReclaimModel
         // A write that will copy needs its copy's frame too: both frames are checked first, so that a fault that
         // cannot finish changes nothing.
         var frames = (inCache ? 0UL : 1) + (write && !exclusive ? 1UL : 0);
-        if (_pages.Snapshot().FreePages < frames)
+        if (Allocatable() < frames)
         {
             return OutOfFrames(frames);
         }

@@ -90,7 +90,7 @@ public partial class ReclaimModel : IReclaimSystem
 
         var pinned = (ulong)source.Ptes.Count(p => p.Value.Frame is { } f && _folios[f].Pins > 0
             && source.MappingAt(p.Key)!.Kind == MapKind.Anon);
-        var free = _pages.Snapshot().FreePages;
+        var free = Allocatable();
         if (free < pinned)
         {
             return new ReclaimOutOfMemory(pinned, free);

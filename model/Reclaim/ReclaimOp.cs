@@ -33,6 +33,7 @@ namespace MMSpec.Model.Reclaim;
 [JsonDerivedType(typeof(KernelAlloc), "kernel_alloc")]
 [JsonDerivedType(typeof(KernelFree), "kernel_free")]
 [JsonDerivedType(typeof(ReadSwapSlot), "read_swap_slot")]
+[JsonDerivedType(typeof(SetWatermark), "set_watermark")]
 public abstract record ReclaimOp
 {
     /// <summary>Runs the call on <paramref name="system"/>: the one dispatcher of the reclaim contract.</summary>
@@ -180,6 +181,13 @@ public abstract record ReclaimOp
         public override OpResult ApplyTo(IReclaimSystem system) => OpResult.Of(system.KernelFree(Pfn));
 
         public override string ToString() => $"__free_pages(pfn={Pfn})";
+    }
+
+    public sealed record SetWatermark(ulong Pages) : ReclaimOp
+    {
+        public override OpResult ApplyTo(IReclaimSystem system) => OpResult.Of(system.SetWatermark(Pages));
+
+        public override string ToString() => $"set_watermark({Pages})";
     }
 
     public sealed record ReadSwapSlot(SwapEntry Entry) : ReclaimOp

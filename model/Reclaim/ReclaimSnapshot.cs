@@ -93,7 +93,7 @@ public sealed record ReclaimSnapshot(
     ReclaimConfig Config, Swappiness Swappiness, ImmutableArray<MmState> Mms, ImmutableArray<FolioState> Folios,
     ImmutableArray<ImmutableArray<Pfn>> Lru, ImmutableArray<SwapAreaState> Swap, ImmutableArray<ShmemSwapped> ShmemSwap,
     ImmutableArray<DiskPage> Disk, ImmutableArray<TlbEntry> Tlb, ImmutableArray<Block> KernelPages,
-    ulong AnonCost, ulong FileCost, VmEvents Events, BuddySnapshot Pages)
+    ulong AnonCost, ulong FileCost, VmEvents Events, BuddySnapshot Pages, ulong Watermark = 0)
 {
     /// <summary>Whether two snapshots hold the same state (arrays compared element by element).</summary>
     public bool SameAs(ReclaimSnapshot other) => DiffFrom(other) is null;
@@ -116,6 +116,7 @@ public sealed record ReclaimSnapshot(
         ?? ((AnonCost, FileCost) != (other.AnonCost, other.FileCost)
             ? $"costs anon {AnonCost} file {FileCost} vs anon {other.AnonCost} file {other.FileCost}" : null)
         ?? (Events != other.Events ? $"vmstat {Events.Differences(other.Events)}" : null)
+        ?? (Watermark != other.Watermark ? $"watermark {Watermark} vs {other.Watermark}" : null)
         ?? Pages.DiffFrom(other.Pages);
 
     private static string? Differ<T>(string what, ImmutableArray<T> mine, ImmutableArray<T> theirs,

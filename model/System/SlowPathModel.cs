@@ -142,7 +142,7 @@ public class SlowPathModel : ISlowPath
                     continue;
                 }
 
-                var oom = MayOom(out var oomProgress);
+                var oom = MayOom(out var oomProgress, out var killed);
                 if (oom is not null)
                 {
                     return Done(oom.Value);
@@ -156,6 +156,11 @@ public class SlowPathModel : ISlowPath
                 if (!oomProgress)
                 {
                     return Done(SlowPathOutcome.Failed);
+                }
+
+                if (!killed)
+                {
+                    return Done(SlowPathOutcome.Stalled);
                 }
 
                 _noProgressLoops = 0;
@@ -286,11 +291,12 @@ public class SlowPathModel : ISlowPath
         /// __alloc_pages_may_oom: a last freelist try at the high mark; then no OOM kill for a costly order,
         /// __GFP_RETRY_MAYFAIL, __GFP_THISNODE or a lowmem-only request; out_of_memory returns true without a kill for
         /// a request without __GFP_FS; otherwise the OOM killer: a kill or an abort is progress, no killable process
-        /// a panic. Returns the outcome when the run ends here.
+        /// a panic. Returns the outcome when the run ends here; <paramref name="killed"/> says the progress was a kill.
         /// </summary>
-        private SlowPathOutcome? MayOom(out bool progress)
+        private SlowPathOutcome? MayOom(out bool progress, out bool killed)
         {
             progress = false;
+            killed = false;
             if (Freelist(AllocFlags.WmarkHigh | AllocFlags.Cpuset))
             {
                 return SlowPathOutcome.Allocated;
@@ -310,6 +316,7 @@ public class SlowPathModel : ISlowPath
             var outcome = world.OutOfMemory();
             Record(SlowPathAction.OutOfMemory, answer: $"{outcome}");
             progress = outcome != OomOutcome.NoKillable;
+            killed = outcome == OomOutcome.Victim;
             return progress ? null : SlowPathOutcome.Panicked;
         }
     }

@@ -72,6 +72,14 @@ public enum SlowPathOutcome
 
     /// <summary>out_of_memory found no killable process: "System is deadlocked on memory", a panic.</summary>
     Panicked,
+
+    /// <summary>
+    /// __alloc_pages_may_oom made progress that is not memory: out_of_memory aborted its scan for a victim not yet
+    /// gone, or returned true without a kill for a request without __GFP_FS. Linux retries and, with nothing else
+    /// changing, would retry forever; the task waits for the rest of the system (the victim's exit, the OOM
+    /// reaper), which a simulation's next events are, so the run stops here and the caller retries.
+    /// </summary>
+    Stalled,
 }
 
 /// <summary>The slow path's run: every step in order, and the outcome.</summary>

@@ -52,17 +52,32 @@ public sealed class SlowPathExamples
 
     [Theory]
     [MemberData(nameof(Sides))]
-    public void Gfp_nofs_never_calls_the_oom_killer_and_loops_back_instead(string side)
+    public void Gfp_nofs_never_calls_the_oom_killer_and_stalls_instead(string side)
     {
-        // out_of_memory returns true for !__GFP_FS without a kill: progress, so the allocation retries.
+        // out_of_memory returns true for !__GFP_FS without a kill: progress that is not memory, so the task waits.
         var run = Create(side).Run(new SlowPathRequest(Gfp.NoFs, 0), new ScriptedWorld(World(3)));
         Assert.Equal(
         [
             "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "WakeKswapd",
             "get_page_from_freelist(Cpuset, Kswapd) = NULL", "try_to_free_pages = 0", "ReclaimRetryCheck = no",
-            "get_page_from_freelist(WmarkHigh, Cpuset) = NULL", "WakeKswapd",
-            "get_page_from_freelist(Cpuset, Kswapd) = page", "Allocated",
+            "get_page_from_freelist(WmarkHigh, Cpuset) = NULL", "Stalled",
         ], Text(run));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void An_aborted_oom_scan_stalls_and_a_kill_retries(string side)
+    {
+        // A victim not yet reaped: the scan aborts and the task waits; a kill goes back to the retry with the
+        // no-progress count at 0, and the freelist then finds the victim's freed page.
+        var aborted = Create(side).Run(new SlowPathRequest(Gfp.Kernel, 0),
+            new ScriptedWorld(World(3, [OomOutcome.Aborted])));
+        Assert.Equal(["OutOfMemory = Aborted", "Stalled"], Text(aborted)[^2..]);
+        var killed = Create(side).Run(new SlowPathRequest(Gfp.Kernel, 0),
+            new ScriptedWorld(World(3, [OomOutcome.Victim])));
+        Assert.Equal(
+            ["OutOfMemory = Victim", "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = page", "Allocated"],
+            Text(killed)[^4..]);
     }
 
     [Theory]
