@@ -21,5 +21,13 @@ public static class OomLog
     /// <summary>select_bad_process found nothing: out_of_memory's message before it panics.</summary>
     public const string NoKillableProcesses = "Out of memory and no killable processes...";
 
+    /// <summary>
+    /// oom_reap_task's pr_info after __oom_reap_task_mm: "oom_reaper: reaped process %d (%s), now anon-rss:%lukB,
+    /// file-rss:%lukB, shmem-rss:%lukB", the counters as the reaper left them.
+    /// </summary>
+    public static string Reaped(OomTask victim) =>
+        $"oom_reaper: reaped process {victim.Pid.Value} ({victim.Comm}), now anon-rss:{Kb(victim.AnonRss)}kB, "
+        + $"file-rss:{Kb(victim.FileRss)}kB, shmem-rss:{Kb(victim.ShmemRss)}kB";
+
     private static ulong Kb(ulong pages) => pages << (Pfn.PageShift - 10);
 }

@@ -43,6 +43,19 @@ public sealed record TaskTableSnapshot(ImmutableArray<TaskState> Tasks, int Last
     /// <summary>Whether two snapshots hold the same table, element by element.</summary>
     public bool SameAs(TaskTableSnapshot other) => DiffFrom(other) is null;
 
+    /// <summary>
+    /// Whether fork's alloc_pid would find a pid: the cyclic search covers the pids from 1 until the first wrap,
+    /// from RESERVED_PIDS after it, up to pid_max, so one of those must be free.
+    /// </summary>
+    public bool PidLeft
+    {
+        get
+        {
+            var least = LastPid + 1 > TaskConfig.ReservedPids ? TaskConfig.ReservedPids : 1;
+            return PidMax - least > Tasks.Count(t => t.Pid.Value >= least);
+        }
+    }
+
     public string? DiffFrom(TaskTableSnapshot other) =>
         LastPid != other.LastPid ? $"last pid {LastPid}, not {other.LastPid}"
         : Tasks.Length != other.Tasks.Length ? $"{Tasks.Length} tasks, not {other.Tasks.Length}"

@@ -1,0 +1,91 @@
+using System.Collections.Immutable;
+using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
+using MMSpec.Model.Oom;
+using MMSpec.Model.Paging;
+using MMSpec.Model.Reclaim;
+
+namespace MMSpec.Model.MemorySystem;
+
+/// <summary>
+/// A whole machine: its frames (one ZONE_NORMAL, watermarks from the default min_free_kbytes and
+/// watermark_scale_factor 10, as the reclaim system computes them too), CPUs, files, and pid_max.
+/// </summary>
+public sealed record SystemConfig(ulong Frames, int Cpus = 2, int Files = 2, ulong FilePages = 64,
+    int PidMax = TaskConfig.DefaultPidMax)
+{
+    public ReclaimConfig Reclaim => new(Frames, Cpus, Files, FilePages);
+
+    public TaskConfig Tasks => new(PidMax);
+
+    public override string ToString() => $"{Reclaim}, pid_max {PidMax}";
+}
+
+/// <summary>A process of the whole system: its task and the address space it owns.</summary>
+public readonly record struct ProcessMm(Pid Pid, AsId Mm);
+
+/// <summary>
+/// The whole system's state: the process table, which address space each process owns, the reclaim system (every
+/// frame, folio, swap slot and TLB entry), whether kswapd is awake, the OOM kills and panics so far, and the kernel
+/// log.
+/// </summary>
+public sealed record SystemSnapshot(TaskTableSnapshot Tasks, ImmutableArray<ProcessMm> Mms, ReclaimSnapshot Reclaim,
+    bool KswapdAwake, int OomKills, int Panics, ImmutableArray<string> Log)
+{
+    public bool SameAs(SystemSnapshot other) => DiffFrom(other) is null;
+
+    /// <summary>The first part that differs from <paramref name="other"/>, named; null when none does.</summary>
+    public string? DiffFrom(SystemSnapshot other) =>
+        Tasks.DiffFrom(other.Tasks)
+        ?? (Mms.SequenceEqual(other.Mms) ? null
+            : $"address spaces [{string.Join(", ", Mms)}] vs [{string.Join(", ", other.Mms)}]")
+        ?? Reclaim.DiffFrom(other.Reclaim)
+        ?? ((KswapdAwake, OomKills, Panics) != (other.KswapdAwake, other.OomKills, other.Panics)
+            ? $"kswapd {KswapdAwake}, {OomKills} kills, {Panics} panics vs "
+                + $"kswapd {other.KswapdAwake}, {other.OomKills} kills, {other.Panics} panics"
+            : null)
+        ?? (Log.SequenceEqual(other.Log) ? null : $"log of {Log.Length} lines vs {other.Log.Length}");
+}
+
+/// <summary>
+/// An allocation the slow path gave up on (nopage, warn_alloc's "page allocation failure"): NULL to a kernel
+/// caller, VM_FAULT_OOM to a fault.
+/// </summary>
+public sealed record AllocationFailed(Gfp Gfp, int Order) : MmError
+{
+    public override string Message => $"page allocation failure: order:{Order}, mode:{Gfp}";
+}
+
+/// <summary>
+/// An allocation that waits: the OOM killer's scan aborted for a victim not yet gone (or a request without
+/// __GFP_FS may not kill). Nothing more happens until the victim exits or the OOM reaper runs; retry after them.
+/// </summary>
+public sealed record AllocationStalled(Gfp Gfp, int Order, ImmutableArray<Pid> Waiting) : MmError
+{
+    public override string Message =>
+        $"an order-{Order} allocation ({Gfp}) waits for "
+        + (Waiting.IsEmpty ? "memory to be freed" : $"OOM victim {string.Join(", ", Waiting)} to go");
+}
+
+/// <summary>
+/// out_of_memory found no killable process: the kernel panics ("System is deadlocked on memory"). The simulation
+/// logs it, counts it and goes on, so a test can see what came before and after.
+/// </summary>
+public sealed record KernelPanic(Gfp Gfp, int Order) : MmError
+{
+    public const string LogLine = "Kernel panic - not syncing: System is deadlocked on memory";
+
+    public override string Message => $"{LogLine} (an order-{Order} allocation, {Gfp})";
+}
+
+/// <summary>A gfp mask whose flags contradict each other, or that MMSpec does not simulate.</summary>
+public sealed record ContradictoryGfp(Gfp Gfp, string Why) : MmError, IErrorReason
+{
+    public override string Message => $"gfp {Gfp}: {Why}";
+}
+
+/// <summary>The OOM reaper already set MMF_OOM_SKIP on the victim's mm: there is nothing left for it to do.</summary>
+public sealed record AlreadyReaped(Pid Pid) : MmError
+{
+    public override string Message => $"the OOM reaper is done with {Pid}'s mm (MMF_OOM_SKIP)";
+}

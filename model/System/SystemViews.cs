@@ -1,0 +1,92 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using MMSpec.Model.Core;
+using MMSpec.Model.Oom;
+using MMSpec.Model.Reclaim;
+
+namespace MMSpec.Model.MemorySystem;
+
+/// <summary>
+/// What the OOM killer and /proc read of a whole system, computed from its snapshot alone, so they hold for any
+/// <see cref="IMemorySystem"/>: each process's counters as an <see cref="OomTask"/>, /proc/&lt;pid&gt;/status's
+/// memory lines, oom_score.
+/// </summary>
+public static class SystemViews
+{
+    /// <summary>The page-table pages' size on x86-64.</summary>
+    private const ulong TableBytes = 4096;
+
+    /// <summary>totalram_pages() + total_swap_pages: what oom_badness and oom_score divide by.</summary>
+    public static ulong TotalPages(SystemSnapshot snapshot) =>
+        snapshot.Reclaim.Config.Frames + snapshot.Reclaim.Swap.Aggregate(0UL, (sum, area) => sum + area.Usable);
+
+    /// <summary>
+    /// Every process in creation order as the OOM killer reads it: MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES by the
+    /// kind of folio each present entry maps, MM_SWAPENTS, total_vm, and mm_pgtables_bytes: the PTE, PMD and PUD
+    /// tables (4-level paging) the entries need. The reclaim system keeps no empty table, so a table whose entries
+    /// all went is not counted, where Linux keeps it until munmap.
+    /// </summary>
+    public static ImmutableArray<OomTask> OomTasks(SystemSnapshot snapshot)
+    {
+        var kinds = snapshot.Reclaim.Folios.ToDictionary(f => f.Pfn, f => f.Kind);
+        var mms = snapshot.Reclaim.Mms.ToDictionary(m => m.Id);
+        return [.. snapshot.Tasks.Tasks.Select(task =>
+        {
+            var owned = snapshot.Mms.FirstOrDefault(p => p.Pid == task.Pid);
+            var mm = owned.Pid == task.Pid ? mms.GetValueOrDefault(owned.Mm) : null;
+            var present = mm?.Ptes.Where(p => p.Frame is not null).Select(p => kinds[p.Frame!.Value]).ToList() ?? [];
+            return new OomTask(task.Pid, task.Comm, 0, false, task.Adj, mm is not null,
+                (ulong)present.Count(k => k == FolioKind.Anon), (ulong)present.Count(k => k == FolioKind.File),
+                (ulong)present.Count(k => k == FolioKind.Shmem), (ulong)(mm?.VmSwap ?? 0), PgTablesBytes(mm),
+                mm?.Mappings.Aggregate(0UL, (sum, m) => sum + m.Pages) ?? 0, task.Victim, task.OomSkip);
+        })];
+    }
+
+    private static ulong PgTablesBytes(MmState? mm)
+    {
+        if (mm is null)
+        {
+            return 0;
+        }
+
+        var addrs = mm.Ptes.Select(p => p.Addr.Value).ToList();
+        var tables = addrs.Select(a => a >> 21).Distinct().Count() + addrs.Select(a => a >> 30).Distinct().Count()
+            + addrs.Select(a => a >> 39).Distinct().Count();
+        return (ulong)tables * TableBytes;
+    }
+
+    /// <summary>The process's <see cref="OomTask"/>, or null when no process has the pid.</summary>
+    public static OomTask? TaskOf(SystemSnapshot snapshot, Pid pid) =>
+        OomTasks(snapshot).FirstOrDefault(t => t.Pid == pid);
+
+    /// <summary>
+    /// The memory lines of /proc/&lt;pid&gt;/status as task_mem (fs/proc/task_mmu.c) prints them: each value in kB,
+    /// right-aligned in 8 columns after its tab (seq_put_decimal_ull_width); VmPeak, VmLck, VmPin, VmHWM, VmData,
+    /// VmStk, VmExe and VmLib are not kept by the simulation and not printed.
+    /// </summary>
+    public static string? Status(SystemSnapshot snapshot, Pid pid)
+    {
+        if (TaskOf(snapshot, pid) is not { } task)
+        {
+            return null;
+        }
+
+        var text = new StringBuilder();
+        Line(text, "VmSize", task.TotalVm << 2);
+        Line(text, "VmRSS", task.Rss << 2);
+        Line(text, "RssAnon", task.AnonRss << 2);
+        Line(text, "RssFile", task.FileRss << 2);
+        Line(text, "RssShmem", task.ShmemRss << 2);
+        Line(text, "VmPTE", task.PgTablesBytes >> 10);
+        Line(text, "VmSwap", task.SwapEntries << 2);
+        return text.ToString();
+    }
+
+    private static void Line(StringBuilder text, string label, ulong kb) =>
+        text.Append(CultureInfo.InvariantCulture, $"{label}:\t{kb,8} kB\n");
+
+    /// <summary>/proc/&lt;pid&gt;/oom_score by <paramref name="oom"/>'s formula, or null when no process has it.</summary>
+    public static long? OomScore(SystemSnapshot snapshot, Pid pid, IOomKiller oom) =>
+        TaskOf(snapshot, pid) is { } task ? oom.OomScore(task, TotalPages(snapshot)) : null;
+}
