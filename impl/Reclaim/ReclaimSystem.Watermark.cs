@@ -5,7 +5,7 @@ using MMSpec.Model.Reclaim;
 
 namespace MMSpec.Impl.Reclaim;
 
-/// <summary>The allocator's watermark and the counters its checks read (IReclaimSystem.SetWatermark, Counters).</summary>
+/// <summary>The allocator's watermark and the counters its checks read (SetWatermark, Counters).</summary>
 public sealed partial class ReclaimSystem
 {
     private ulong _watermark;

@@ -116,7 +116,7 @@ public interface IReclaimSystem
     /// </summary>
     Result<Unit> SetWatermark(ulong pages);
 
-    /// <summary>What the page allocator's checks read, without a snapshot: nr_free per order, the LRU sizes, free swap.</summary>
+    /// <summary>What the page allocator's checks read without a snapshot: nr_free, the LRU sizes, free swap.</summary>
     ZoneCounters Counters();
 
     ReclaimSnapshot Snapshot();

@@ -19,7 +19,7 @@ public partial class ReclaimModel
         return Unit.Value;
     }
 
-    /// <summary>The counters, read off the state: free blocks counted by order, the lists, the areas' free slots.</summary>
+    /// <summary>The counters, read off the state: free blocks by order, the lists, the areas' free slots.</summary>
     public ZoneCounters Counters()
     {
         var free = _pages.Snapshot().Free;

@@ -24,7 +24,7 @@ public sealed record ZoneCounters(ImmutableArray<ulong> NrFree, ImmutableArray<u
         Lru(LruList.InactiveFile) + Lru(LruList.ActiveFile)
         + (FreeSwapSlots > 0 ? Lru(LruList.InactiveAnon) + Lru(LruList.ActiveAnon) : 0);
 
-    /// <summary>The counters a snapshot implies: what every side's <see cref="IReclaimSystem.Counters"/> must equal.</summary>
+    /// <summary>The counters a snapshot implies: what <see cref="IReclaimSystem.Counters"/> must equal.</summary>
     public static ZoneCounters Of(ReclaimSnapshot snapshot) => new(
         [.. Enumerable.Range(0, Order.Max + 1).Select(o => (ulong)snapshot.Pages.Free.Count(b => b.Order.Value == o))],
         [.. snapshot.Lru.Select(list => (ulong)list.Length)],

@@ -19,7 +19,7 @@ public interface IMemorySystem
 {
     SystemConfig Config { get; }
 
-    /// <summary>fork: copy_mm (dup_mmap, copy-on-write) then alloc_pid; the child at the tail of the task list.</summary>
+    /// <summary>fork: copy_mm (dup_mmap, copy-on-write), then alloc_pid; the child at the task list's tail.</summary>
     Result<Pid> Fork(Pid parent);
 
     /// <summary>do_exit: the task gone, its children to init, its address space torn down (exit_mmap).</summary>

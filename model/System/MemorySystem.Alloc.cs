@@ -9,7 +9,7 @@ namespace MMSpec.Model.MemorySystem;
 /// <summary>The page allocator: __alloc_pages over the reclaim system's frames.</summary>
 public sealed partial class MemorySystem
 {
-    /// <summary>How many slow-path runs one call may take: a step needing several frames gets one run per frame.</summary>
+    /// <summary>The slow-path runs one call may take: one run per frame a step needs.</summary>
     public const int MaxSlowPathRuns = 4;
 
     private readonly IWatermarks _watermarks;

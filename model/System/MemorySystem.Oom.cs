@@ -5,7 +5,8 @@ using MMSpec.Model.Reclaim;
 
 namespace MMSpec.Model.MemorySystem;
 
-/// <summary>out_of_memory, oom_kill_process, the OOM reaper and kswapd: the system's answers when memory runs out.</summary>
+/// <summary>out_of_memory, oom_kill_process, the OOM reaper and kswapd: what the system does when memory runs out.
+/// </summary>
 public sealed partial class MemorySystem
 {
     /// <summary>kswapd's passes of try_to_free_pages at most: more than the machine has pages to give.</summary>

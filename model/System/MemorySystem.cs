@@ -119,7 +119,8 @@ public sealed partial class MemorySystem : IMemorySystem
     public Result<SwapType> Swapon(ulong slots, int? priority) => _reclaim.Swapon(slots, priority);
 
     /// <summary>try_to_unuse reads with GFP_HIGHUSER_MOVABLE: down to the min mark, no slow path of its own.</summary>
-    public Result<Unit> Swapoff(SwapType type) => WithWatermark(Floor(AllocFlags.WmarkMin), () => _reclaim.Swapoff(type));
+    public Result<Unit> Swapoff(SwapType type) =>
+        WithWatermark(Floor(AllocFlags.WmarkMin), () => _reclaim.Swapoff(type));
 
     public Result<ulong> StartWriteback() => _reclaim.StartWriteback();
 

@@ -86,7 +86,7 @@ public static class SystemViews
     private static void Line(StringBuilder text, string label, ulong kb) =>
         text.Append(CultureInfo.InvariantCulture, $"{label}:\t{kb,8} kB\n");
 
-    /// <summary>/proc/&lt;pid&gt;/oom_score by <paramref name="oom"/>'s formula, or null when no process has it.</summary>
+    /// <summary>/proc/&lt;pid&gt;/oom_score by <paramref name="oom"/>'s formula; null when no process has it.</summary>
     public static long? OomScore(SystemSnapshot snapshot, Pid pid, IOomKiller oom) =>
         TaskOf(snapshot, pid) is { } task ? oom.OomScore(task, TotalPages(snapshot)) : null;
 }
