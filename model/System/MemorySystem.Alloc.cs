@@ -66,7 +66,7 @@ public sealed partial class MemorySystem
                     _log.Add(KernelPanic.LogLine);
                     return new KernelPanic(gfp, order);
                 case SlowPathOutcome.Stalled:
-                    return new AllocationStalled(gfp, order, [.. PendingVictims()]);
+                    return new AllocationStalled(gfp, order, PendingVictim());
                 default:
                     return new AllocationFailed(gfp, order);
             }
@@ -122,8 +122,8 @@ public sealed partial class MemorySystem
         _watermarks.ZoneWatermarkOk(free, nrFree, order, _marks.Mark(flags),
             _marks.LowmemReserve[(int)ZoneType.Normal], flags);
 
-    private IEnumerable<Pid> PendingVictims() =>
-        _tasks.Snapshot().Tasks.Where(t => t.Victim && !t.OomSkip).Select(t => t.Pid);
+    /// <summary>The victim the OOM killer's scan waits for: there is at most one (select_bad_process aborts).</summary>
+    private Pid? PendingVictim() => _tasks.Snapshot().Tasks.FirstOrDefault(t => t.Victim && !t.OomSkip)?.Pid;
 
     /// <summary>The slow path's world: this system's counters, reclaim, compaction and OOM killer.</summary>
     private sealed class World(MemorySystem system, int order, ulong extraFrames) : ISlowPathWorld

@@ -60,11 +60,11 @@ public sealed record AllocationFailed(Gfp Gfp, int Order) : MmError
 /// An allocation that waits: the OOM killer's scan aborted for a victim not yet gone (or a request without
 /// __GFP_FS may not kill). Nothing more happens until the victim exits or the OOM reaper runs; retry after them.
 /// </summary>
-public sealed record AllocationStalled(Gfp Gfp, int Order, ImmutableArray<Pid> Waiting) : MmError
+public sealed record AllocationStalled(Gfp Gfp, int Order, Pid? Victim) : MmError
 {
     public override string Message =>
         $"an order-{Order} allocation ({Gfp}) waits for "
-        + (Waiting.IsEmpty ? "memory to be freed" : $"OOM victim {string.Join(", ", Waiting)} to go");
+        + (Victim is { } victim ? $"OOM victim {victim} to go" : "memory to be freed");
 }
 
 /// <summary>
