@@ -150,12 +150,13 @@ public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? mo
         {
             var pid = Proc(state, proc + next);
             var mappings = state.Reclaim.Mms.First(m => m.Id == MmOf(state, pid)).Mappings;
-            if (n == TouchProc.Largest && mappings.Where(m => m.Kind == MapKind.Anon).MaxBy(m => m.Pages) is { } largest)
+            var kind = n == TouchProc.Largest ? MapKind.Anon : MapKind.Shmem;
+            if (n < 0 && mappings.Where(m => m.Kind == kind).MaxBy(m => m.Pages) is { } largest)
             {
                 return (pid, largest);
             }
 
-            if (n != TouchProc.Largest && !mappings.IsEmpty)
+            if (n >= 0 && !mappings.IsEmpty)
             {
                 return (pid, mappings[n % mappings.Length]);
             }

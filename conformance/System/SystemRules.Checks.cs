@@ -94,8 +94,8 @@ public static partial class SystemRules
 
     /// <summary>
     /// When the OOM killer fires, reclaim has nothing left to take: no clean unpinned file folio on an evictable
-    /// list, and no unpinned anonymous or shmem folio that a free swap slot (or its clean swap-cache copy) could
-    /// free.
+    /// list, and, while swap has a free slot, no unpinned anonymous or shmem folio. With swap full get_scan_count
+    /// scans no anon list at all (can_reclaim_anon_pages), so a clean swap-cache folio stays too, as in Linux.
     /// </summary>
     private static string? StillReclaimable(SystemStepDone d)
     {
@@ -110,15 +110,23 @@ public static partial class SystemRules
         return s.Folios.FirstOrDefault(f => evictable.Contains(f.Pfn) && f.Pins == 0
                 && !f.Flags.HasFlag(FolioFlags.Writeback) && (f.Kind == FolioKind.File
                     ? !f.Flags.HasFlag(FolioFlags.Dirty)
-                    : swapFree || (f.Swap is not null && !f.Flags.HasFlag(FolioFlags.Dirty))))
+                    : swapFree))
             is { } reclaimable ? $"{d.Op} ended in an OOM kill while {reclaimable} could be reclaimed" : null;
     }
+
+    /// <summary>A new victim is never init, and never a process whose oom_score_adj is -1000 (OOM_SCORE_ADJ_MIN).</summary>
+    private static string? KilledUnkillable(SystemStepDone d) =>
+        NewVictim(d) is { } victim && (victim.Pid == Pid.Init || victim.Adj.Value == OomScoreAdj.Min)
+            ? $"{d.Op} killed {victim}" : null;
+
+    private static OomTask? NewVictim(SystemStepDone d) => SystemViews.OomTasks(d.After)
+        .FirstOrDefault(t => t.Victim && !d.Before.Tasks.Tasks.Any(b => b.Pid == t.Pid && b.Victim));
 
     /// <summary>Whether a kill chose its victim over a larger process whose oom_score_adj is -1000.</summary>
     private static bool SparedProtected(SystemStepDone d)
     {
-        var tasks = SystemViews.OomTasks(d.After);
-        var victim = tasks.FirstOrDefault(t => t.Victim && !d.Before.Tasks.Tasks.Any(b => b.Pid == t.Pid && b.Victim));
-        return victim is not null && tasks.Any(t => t.Adj.Value == OomScoreAdj.Min && t.Rss > victim.Rss);
+        var victim = NewVictim(d);
+        return victim is not null
+            && SystemViews.OomTasks(d.After).Any(t => t.Adj.Value == OomScoreAdj.Min && t.Rss > victim.Rss);
     }
 }

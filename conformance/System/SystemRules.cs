@@ -16,6 +16,7 @@ public static partial class SystemRules
     public const string KilledMemoryComesBack = "killed-memory-comes-back";
     public const string NoDeadTlb = "no-tlb-entry-of-a-dead-mm";
     public const string OnePendingVictim = "no-kill-while-a-victim-is-pending";
+    public const string NeverKillsTheUnkillable = Oom.OomRules.NeverKillsTheUnkillable;
     public const string FaultsDoNotFail = "may-oom-faults-never-fail";
     public const string PanicOnlyWhenNothingKillable = "panic-only-when-nothing-killable";
     public const string OomOnlyWhenReclaimIsStuck = "oom-only-when-reclaim-is-stuck";
@@ -32,6 +33,7 @@ public static partial class SystemRules
     public const string KernelAllocFailed = "a kernel allocation failed";
     public const string ProtectedSurvived = "a kill spared a larger -1000 process";
     public const string SwapFull = "swap full";
+    public const string ShmemSwapReleased = "a shmem object on swap released";
 
     public static IReadOnlyList<Scenario<SystemStepDone>> Scenarios { get; } =
     [
@@ -52,6 +54,8 @@ public static partial class SystemRules
         new(KernelAllocFailed, d => d is { Op: SystemOp.AllocPages, Error: AllocationFailed }),
         new(ProtectedSurvived, d => d.After.OomKills > d.Before.OomKills && SparedProtected(d)),
         new(SwapFull, d => d.After.Reclaim.Swap.Length > 0 && d.After.Reclaim.Swap.All(a => a.InUse == a.Usable)),
+        new(ShmemSwapReleased, d => d.Before.Reclaim.ShmemSwap.Any(s => d.After.Reclaim.ShmemSwap.All(a => a.Owner != s.Owner)
+            && d.After.Reclaim.Mms.All(m => m.Mappings.All(p => p.Kind != MapKind.Shmem || p.Owner != s.Owner)))),
     ];
 
     public static IReadOnlyList<string> AllScenarios { get; } = Scenario<SystemStepDone>.Names(Scenarios);
@@ -80,6 +84,8 @@ public static partial class SystemRules
             d => d is { Op: SystemOp.DoExit or SystemOp.OomReap, Error: null }),
         Rule<SystemStepDone>.Of(NoDeadTlb, Level.Safe, DeadTlb, d => d is { Op: SystemOp.DoExit, Error: null }),
         Rule<SystemStepDone>.Of(OnePendingVictim, Level.Safe, KillStorm, d => d.After.OomKills > d.Before.OomKills),
+        Rule<SystemStepDone>.Of(NeverKillsTheUnkillable, Level.Safe, KilledUnkillable,
+            d => d.After.OomKills > d.Before.OomKills),
         Rule<SystemStepDone>.Of(FaultsDoNotFail, Level.Live,
             d => d is { Op: SystemOp.Access a, Error: AllocationFailed } && !Victim(d.Before, a.Pid)
                 ? $"{d.Op} failed: {d.Error}" : null,

@@ -9,7 +9,8 @@ namespace MMSpec.Conformance.MemorySystem;
 
 /// <summary>
 /// A generated whole-system sequence. A setup comes first (processes forked from init, each with mappings, their
-/// oom_score_adj at -1000, 0, 1000 or between, no swap, a little or a lot), then phases: several processes growing
+/// oom_score_adj at -1000, 0, 1000 or between, no swap, a little or a lot), two processes growing, then phases:
+/// several processes growing
 /// their anonymous memory until the OOM killer fires, fork then writes to the shared pages, exits and reaper and
 /// kswapd events under pressure, kernel allocations with every mask (GFP_ATOMIC below the min mark among them),
 /// file reads and writeback. Invalid calls are mixed into every phase.
@@ -32,14 +33,15 @@ public sealed record SystemScenario(SystemConfig Config, ImmutableArray<SystemSt
         from files in Gen.Choose(1, 2)
         from filePages in Gen.Choose(8, 64)
         from setup in Setup(frames)
+        from pressure in Gen.ListOf(Grow(frames), 2)
         from phases in Gen.Sized(size => Gen.ListOf(Phase(Math.Max(8, size), frames), Math.Max(1, size / 25) + 1))
         select new SystemScenario(new SystemConfig((ulong)frames, cpus, files, (ulong)filePages),
-            [.. setup, .. phases.SelectMany(p => p)]);
+            [.. setup, .. pressure.SelectMany(p => p), .. phases.SelectMany(p => p)]);
 
     /// <summary>Processes forked from init, each with an anonymous mapping of its own, and more mappings.</summary>
     private static Gen<IEnumerable<SystemStep>> Setup(int frames) =>
         from procs in Gen.Choose(1, 4)
-        from sizes in Gen.ListOf(Gen.Choose(frames / 3, frames), procs)
+        from sizes in Gen.ListOf(Gen.Choose(frames / 2, 2 * frames), procs)
         from maps in Gen.ListOf(MapGen(frames), procs)
         from adjs in Gen.ListOf(Adj(), procs)
         from swap in Gen.Frequency((2, Gen.Constant(0)), (2, Gen.Choose(8, 32)), (1, Gen.Choose(33, frames)))
@@ -49,10 +51,15 @@ public sealed record SystemScenario(SystemConfig Config, ImmutableArray<SystemSt
 
     private static Gen<SystemStep> MapGen(int frames) =>
         from proc in Gen.Choose(1, 4)
-        from kind in Gen.Frequency((6, Gen.Constant(MapKind.Anon)), (2, Gen.Constant(MapKind.File)),
-            (1, Gen.Constant(MapKind.FileExec)), (1, Gen.Constant(MapKind.Shmem)))
+        from kind in Gen.Frequency((5, Gen.Constant(MapKind.Anon)), (2, Gen.Constant(MapKind.File)),
+            (1, Gen.Constant(MapKind.FileExec)), (2, Gen.Constant(MapKind.Shmem)))
         from file in Gen.Choose(0, 1)
-        from pages in kind == MapKind.Anon ? Gen.Choose(frames / 4, frames) : Gen.Choose(2, 8)
+        from pages in kind switch
+        {
+            MapKind.Anon => Gen.Choose(frames / 4, frames),
+            MapKind.Shmem => Gen.Choose(2, Math.Max(2, frames / 4)),
+            _ => Gen.Choose(2, 8),
+        }
         select (SystemStep)new MapProc(proc, kind, file, pages);
 
     private static Gen<SystemStep> Adj() =>
@@ -62,6 +69,7 @@ public sealed record SystemScenario(SystemConfig Config, ImmutableArray<SystemSt
 
     private static Gen<IEnumerable<SystemStep>> Phase(int length, int frames) => Gen.Frequency(
         (4, Grow(frames)),
+        (1, ShmemToSwapThenExit(frames)),
         (3, Gen.ListOf(Mixed(), length).Select(l => l.AsEnumerable())),
         (2, from fork in Gen.Choose(0, 4) from writes in Gen.ListOf(Touch(true), Math.Max(4, length / 2))
             select new SystemStep[] { new ForkProc(fork) }.Concat(writes)),
@@ -76,16 +84,32 @@ public sealed record SystemScenario(SystemConfig Config, ImmutableArray<SystemSt
     private static Gen<IEnumerable<SystemStep>> Grow(int frames) =>
         from protect in Gen.Frequency((6, Gen.Constant(false)), (1, Gen.Constant(true)))
         from proc in Gen.Choose(1, 4)
+        from target in Gen.Frequency((4, Gen.Constant(TouchProc.Largest)), (1, Gen.Constant(TouchProc.LargestShmem)))
         from start in Gen.Choose(0, 16)
-        from count in Gen.Choose(frames / 2, frames + (frames / 2))
+        from count in Gen.Choose(frames / 2, 2 * frames)
         from value in Gen.Choose(1, int.MaxValue)
         from tail in Gen.ListOf(Gen.Frequency((3, Event()), (2, Gen.Constant<SystemStep>(new KernelAllocProc(1, 0))),
             (1, Gen.Choose(1, 6).Select(p => (SystemStep)new ExitProc(p))), (1, Bad())), 6)
         select (protect ? Enumerable.Range(1, 6).Select(p => (SystemStep)new AdjProc(p, -1000, false, true)) : [])
             .Concat(Enumerable.Range(start, count)
-                .Select(page => (SystemStep)new TouchProc(proc, TouchProc.Largest, page, 0, true,
+                .Select(page => (SystemStep)new TouchProc(proc, target, page, 0, true,
                     (ulong)value + (ulong)page)))
             .Concat(tail);
+
+    /// <summary>
+    /// A process fills a shmem mapping, another one's anonymous memory pushes it out to swap, and the first exits:
+    /// the shmem object goes with its pages on swap (shmem_undo_range frees their slots).
+    /// </summary>
+    private static Gen<IEnumerable<SystemStep>> ShmemToSwapThenExit(int frames) =>
+        from holder in Gen.Choose(1, 4)
+        from pusher in Gen.Choose(1, 4)
+        from value in Gen.Choose(1, int.MaxValue)
+        select new SystemStep[] { new MapProc(holder, MapKind.Shmem, 0, frames / 3), new SwapProc(true, (ulong)frames) }
+            .Concat(Enumerable.Range(0, frames / 3).Select(page =>
+                (SystemStep)new TouchProc(holder, TouchProc.LargestShmem, page, 0, true, (ulong)value + (ulong)page)))
+            .Concat(Enumerable.Range(0, frames).Select(page =>
+                (SystemStep)new TouchProc(pusher, TouchProc.Largest, page, 0, true, (ulong)value + (ulong)page)))
+            .Append(new ExitProc(holder));
 
     private static Gen<SystemStep> Mixed() => Gen.Frequency(
         (6, Touch(true)), (4, Touch(false)),

@@ -36,11 +36,14 @@ public sealed record UnmapProc(int Proc, int Mapping) : SystemStep
 
 /// <summary>
 /// An access to page #Page (modulo the mapping's pages) of mapping #Mapping, or of the largest anonymous mapping
-/// (<see cref="Largest"/>); a process without mappings hands the access to the next one that has some.
+/// (<see cref="Largest"/>), or of the largest shmem mapping (<see cref="LargestShmem"/>); a process without such a
+/// mapping hands the access to the next one that has one.
 /// </summary>
 public sealed record TouchProc(int Proc, int Mapping, int Page, int Cpu, bool Write, ulong Value) : SystemStep
 {
     public const int Largest = -1;
+
+    public const int LargestShmem = -2;
 
     public override string ToString() =>
         $"{(Write ? "write" : "read")}(proc #{Proc}, mapping #{Mapping}, page {Page}, cpu {Cpu}"

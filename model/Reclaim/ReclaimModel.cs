@@ -299,7 +299,7 @@ public partial class ReclaimModel : IReclaimSystem
         var shmem = _shmem[obj];
         foreach (var entry in shmem.Swapped.Values)
         {
-            FreeSwapAndCache(entry);
+            ShmemFreeSwap(entry);
         }
 
         foreach (var folio in _folios.Values.Where(f => f.Kind == FolioKind.Shmem && f.Owner == obj).ToList())
@@ -311,6 +311,9 @@ public partial class ReclaimModel : IReclaimSystem
         _shmem.Remove(obj);
         _shmemSwaplist.Remove(obj);
     }
+
+    /// <summary>shmem_free_swap, as shmem_undo_range calls it when the object goes: its slot's reference dropped.</summary>
+    protected virtual void ShmemFreeSwap(SwapEntry entry) => FreeSwapAndCache(entry);
 
     private Result<Mm> MmOf(AsId mm) =>
         _mms.TryGetValue(mm.Value, out var space) ? space : new UnknownAddressSpace(mm);

@@ -54,3 +54,17 @@ public sealed class KillsAtAdjMin : OomKillerModel
             ? (long)(task.Rss + task.SwapEntries) + (OomScoreAdj.Min * (long)(totalPages / 1000))
             : base.Badness(task, totalPages);
 }
+
+/// <summary>
+/// Badness from the resident pages alone, the swap entries and page tables left out: before a63d83f427fb ("oom:
+/// badness heuristic rewrite", 2.6.36) made the baseline "the proportion of RAM that each task's rss, pagetable and
+/// swap space use", and what a userspace killer ranking by VmRSS (earlyoom's fallback) still computes. A process
+/// whose memory went to swap looks small and is spared while a smaller resident one dies.
+/// </summary>
+public sealed class BadnessOfRssOnly : OomKillerModel
+{
+    public override long Badness(OomTask task, ulong totalPages) =>
+        base.Badness(task, totalPages) is var points && points == Ineligible
+            ? Ineligible
+            : points - (long)task.SwapEntries - (long)(task.PgTablesBytes / Model.Core.Pfn.PageSize);
+}

@@ -19,6 +19,7 @@ public sealed class BrokenOomTests(ITestOutputHelper output)
         { nameof(TiesToTheFirst), OomRules.VictimAsLinux, 36, Level.Safe | Level.Exact },
         { nameof(KillsPastThePendingVictim), OomRules.WaitsForThePendingVictim, 29, Level.Safe },
         { nameof(KillsAtAdjMin), OomRules.NeverKillsTheUnkillable, 23, Level.Safe },
+        { nameof(BadnessOfRssOnly), OomRules.VictimAsLinux, 1, Level.Safe | Level.Exact },
     };
 
     [Theory]
@@ -33,6 +34,7 @@ public sealed class BrokenOomTests(ITestOutputHelper output)
         nameof(TiesToTheFirst) => new TiesToTheFirst(),
         nameof(KillsPastThePendingVictim) => new KillsPastThePendingVictim(),
         nameof(KillsAtAdjMin) => new KillsAtAdjMin(),
+        nameof(BadnessOfRssOnly) => new BadnessOfRssOnly(),
         _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "no such broken OOM killer"),
     };
 }
