@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MMSpec.Cli.Campaign;
 using MMSpec.Cli.Check;
 using MMSpec.Cli.Serve;
 using MMSpec.Cli.Trace;
@@ -10,5 +11,6 @@ var root = new RootCommand("mmspec: check a memory manager against MMSpec's refe
     TraceCommand.Create(),
     ProcCommand.Create(),
     ServeCommand.Create(),
+    CampaignCommand.Create(),
 };
 return root.Parse(args).Invoke();

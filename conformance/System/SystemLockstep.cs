@@ -14,6 +14,12 @@ namespace MMSpec.Conformance.MemorySystem;
 public sealed record SystemStepDone(SystemStep Step, SystemOp Op, OpResult Actual, OpResult? Expected,
     SystemSnapshot Before, SystemSnapshot After, SystemSnapshot? ModelAfter, ulong? ExpectedRead)
 {
+    /// <summary>
+    /// Whether the step gets the whole-state checks (the reclaim invariants): every step in the reference mode,
+    /// every <see cref="LockstepRunner.FullCheckPeriod"/>-th on the fast pass.
+    /// </summary>
+    public bool Full { get; init; } = true;
+
     public MmError? Error => Actual.Error;
 
     /// <summary>An error the caller's input caused, as opposed to memory running out under the allocator.</summary>
@@ -32,6 +38,9 @@ public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? mo
     private SystemSnapshot? _state;
     private Pid _lastExited = new(0);
 
+    /// <summary>The OOM kills and panics so far, as the last checked state has them.</summary>
+    public (int OomKills, int Panics) Outcomes => _state is { } s ? (s.OomKills, s.Panics) : (0, 0);
+
     public Violation? CheckInitialState() =>
         SystemRules.Ownership(State) is { } broken ? new(SystemRules.OneOwner, broken) : null;
 
@@ -48,7 +57,7 @@ public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? mo
         var expected = exact ? op.ApplyTo(model!) : (OpResult?)null;
         var after = impl.Snapshot();
         var done = new SystemStepDone(operation, op, actual, expected, before, after,
-            exact ? model!.Snapshot() : null, expectedRead);
+            exact ? model!.Snapshot() : null, expectedRead) { Full = log.FullCheck };
         if (log.Tracing)
         {
             (log.Call, log.Operation) = ($"{op} = {actual}", op);

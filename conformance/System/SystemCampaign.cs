@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using FsCheck;
+using FsCheck.Fluent;
+using MMSpec.Conformance.Lockstep;
+using MMSpec.Model.MemorySystem;
+using ComposedSystem = MMSpec.Model.MemorySystem.MemorySystem;
+
+namespace MMSpec.Conformance.MemorySystem;
+
+/// <summary>Where a campaign is: the workloads run, the operations checked, the kills, the scenarios reached.</summary>
+public sealed record CampaignProgress(int Workloads, long Operations, TimeSpan Elapsed, int OomKills,
+    int ScenariosReached, int Scenarios)
+{
+    public double OperationsPerSecond => Operations / Math.Max(1e-3, Elapsed.TotalSeconds);
+}
+
+/// <summary>
+/// What a campaign did: its seed and level, the workloads and operations checked, the time, the kills and panics,
+/// how many workloads reached each scenario, how many steps put each rule to the test, and the first failure (the
+/// broken rule, its report, and the seed of its workload: <c>--seed S --operations 1</c> runs that one again).
+/// </summary>
+public sealed record CampaignReport(ulong Seed, Level Level, int Workloads, long Operations, double Seconds,
+    int OomKills, int Panics, IReadOnlyDictionary<string, int> Reached, IReadOnlyDictionary<string, long> Exercised,
+    string? Failure, ulong? FailingSeed)
+{
+    public bool Passed => Failure is null;
+
+    public double OperationsPerSecond => Operations / Math.Max(1e-3, Seconds);
+}
+
+/// <summary>
+/// The whole-system campaign: generated workloads (<see cref="SystemScenario"/>, workload n from seed + n at size
+/// <see cref="Size"/>) checked one after the other against the system's rules until the operations are done or a
+/// rule breaks. The test suite runs one, <c>mmspec campaign</c> another, longer.
+/// </summary>
+public static class SystemCampaign
+{
+    /// <summary>The size every workload is generated at: the largest the properties reach.</summary>
+    public const int Size = 100;
+
+    public static CampaignReport Run(Func<SystemConfig, IMemorySystem> create, Level checks, ulong seed,
+        long operations, Action<CampaignProgress>? progress = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(operations, 1);
+        var reached = SystemRules.AllScenarios.ToDictionary(s => s, _ => 0);
+        var exercised = SystemRules.Coverage(checks).Distinct().ToDictionary(r => r, _ => 0L);
+        var clock = Stopwatch.StartNew();
+        var (workloads, done, kills, panics) = (0, 0L, 0, 0);
+        while (done < operations)
+        {
+            var workload = seed + (ulong)workloads;
+            var scenario = SystemScenario.Generator().Sample(1, new Rnd(workload, PropertyRunner.Gamma), Size).Single();
+            SystemLockstep Subject() => new(create(scenario.Config),
+                checks.HasFlag(Level.Exact) ? ComposedSystem.Model(scenario.Config) : null, checks);
+            var subject = Subject();
+            var run = LockstepRunner.Run(subject, scenario.Steps, Subject);
+            workloads++;
+            done += run.Steps;
+            (kills, panics) = (kills + subject.Outcomes.OomKills, panics + subject.Outcomes.Panics);
+            Tally(run, reached, exercised);
+            if (run.Failure is { } failure)
+            {
+                return Report(failure.ToString() + scenario, workload);
+            }
+
+            progress?.Invoke(new CampaignProgress(workloads, done, clock.Elapsed, kills,
+                reached.Count(r => r.Value > 0), reached.Count));
+        }
+
+        return Report(null, null);
+
+        CampaignReport Report(string? failure, ulong? failingSeed) => new(seed, checks, workloads, done,
+            clock.Elapsed.TotalSeconds, kills, panics, reached, exercised, failure, failingSeed);
+    }
+
+    private static void Tally(LockstepRun run, Dictionary<string, int> reached, Dictionary<string, long> exercised)
+    {
+        foreach (var scenario in run.Scenarios.Where(reached.ContainsKey))
+        {
+            reached[scenario]++;
+        }
+
+        foreach (var (rule, steps) in run.ExercisedRules.Where(r => exercised.ContainsKey(r.Key)))
+        {
+            exercised[rule] += steps;
+        }
+    }
+}
