@@ -34,7 +34,7 @@ public static class CampaignReportView
         console.WriteLine(Verdict(report));
     }
 
-    /// <summary>One line: the verdict, the level, the seed, the workloads, operations, speed, kills and panics.</summary>
+    /// <summary>One line: the verdict, level, seed, workloads, operations, speed, kills and panics.</summary>
     public static string Verdict(CampaignReport report)
     {
         var level = LevelName(report.Level);

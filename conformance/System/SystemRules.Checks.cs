@@ -77,7 +77,7 @@ public static partial class SystemRules
                 ? $"{d.Op} left victims {string.Join(", ", Pending(d.After).Select(t => t.Pid))} pending at once"
                 : null;
 
-    /// <summary>A panic means no process was eligible (by Linux 6.18's oom_badness) and no victim was pending.</summary>
+    /// <summary>A panic means no process was eligible (Linux 6.18's oom_badness) and no victim was pending.</summary>
     private static string? Killable(SystemStepDone d)
     {
         if (d.Error is not KernelPanic)
@@ -86,8 +86,9 @@ public static partial class SystemRules
         }
 
         var total = SystemViews.TotalPages(d.After);
-        return SystemViews.OomTasks(d.After).FirstOrDefault(t => Reference.Badness(t, total) != OomKillerModel.Ineligible)
-            is { } eligible ? $"{d.Op} panicked while {eligible} could be killed"
+        var eligible = SystemViews.OomTasks(d.After)
+            .FirstOrDefault(t => Reference.Badness(t, total) != OomKillerModel.Ineligible);
+        return eligible is not null ? $"{d.Op} panicked while {eligible} could be killed"
             : Pending(d.After).FirstOrDefault() is { } pending ? $"{d.Op} panicked while {pending.Pid} was pending"
             : null;
     }
@@ -114,7 +115,7 @@ public static partial class SystemRules
             is { } reclaimable ? $"{d.Op} ended in an OOM kill while {reclaimable} could be reclaimed" : null;
     }
 
-    /// <summary>A new victim is never init, and never a process whose oom_score_adj is -1000 (OOM_SCORE_ADJ_MIN).</summary>
+    /// <summary>A new victim is never init, nor a process whose oom_score_adj is -1000 (OOM_SCORE_ADJ_MIN).</summary>
     private static string? KilledUnkillable(SystemStepDone d) =>
         NewVictim(d) is { } victim && (victim.Pid == Pid.Init || victim.Adj.Value == OomScoreAdj.Min)
             ? $"{d.Op} killed {victim}" : null;

@@ -54,8 +54,9 @@ public static partial class SystemRules
         new(KernelAllocFailed, d => d is { Op: SystemOp.AllocPages, Error: AllocationFailed }),
         new(ProtectedSurvived, d => d.After.OomKills > d.Before.OomKills && SparedProtected(d)),
         new(SwapFull, d => d.After.Reclaim.Swap.Length > 0 && d.After.Reclaim.Swap.All(a => a.InUse == a.Usable)),
-        new(ShmemSwapReleased, d => d.Before.Reclaim.ShmemSwap.Any(s => d.After.Reclaim.ShmemSwap.All(a => a.Owner != s.Owner)
-            && d.After.Reclaim.Mms.All(m => m.Mappings.All(p => p.Kind != MapKind.Shmem || p.Owner != s.Owner)))),
+        new(ShmemSwapReleased, d => d.Op is SystemOp.DoExit or SystemOp.Munmap && d.Error is null
+            && d.Before.Reclaim.ShmemSwap.Any(s => d.After.Reclaim.ShmemSwap.All(a => a.Owner != s.Owner)
+                && d.After.Reclaim.Mms.All(m => m.Mappings.All(p => p.Kind != MapKind.Shmem || p.Owner != s.Owner)))),
     ];
 
     public static IReadOnlyList<string> AllScenarios { get; } = Scenario<SystemStepDone>.Names(Scenarios);
@@ -77,7 +78,8 @@ public static partial class SystemRules
         Rule<SystemStepDone>.Of(NoDeadTlb, Level.Safe, DeadTlb, d => d is { Op: SystemOp.DoExit, Error: null }),
         Rule<SystemStepDone>.Invariants(Level.Safe,
             d => d.Full ? ReclaimInvariants.All(d.After.Reclaim).FirstOrDefault() : null,
-            new(ReclaimInvariants.FrameOwnership, d => d.After.Reclaim.Pages.Allocated != d.Before.Reclaim.Pages.Allocated),
+            new(ReclaimInvariants.FrameOwnership,
+                d => d.After.Reclaim.Pages.Allocated != d.Before.Reclaim.Pages.Allocated),
             new(ReclaimInvariants.SwapCounts, d => d.After.Reclaim.Swap.Any(a => a.InUse > 0)),
             new(ReclaimInvariants.MapCounts, d => d.After.Reclaim.Folios.Any(f => f.MapCount > 0))),
         Rule<SystemStepDone>.Of(OneOwner, Level.Safe, d => Ownership(d.After), d => d.Op is SystemOp.Fork
@@ -108,7 +110,7 @@ public static partial class SystemRules
             .Append(level.HasFlag(Level.Exact) ? SharedRules.ModelPermits : NoDataLost).Distinct()
             .Concat(ErrorKinds.Select(SharedRules.Returned));
 
-    /// <summary>An OOM victim's faults may fail: once ALLOC_OOM's reserves are gone it gives up rather than loop.</summary>
+    /// <summary>An OOM victim's faults may fail: with ALLOC_OOM's reserves gone it gives up rather than loop.</summary>
     private static bool Victim(SystemSnapshot s, Pid pid) => s.Tasks.Tasks.Any(t => t.Pid == pid && t.Victim);
 
     public static ZoneMarks Marks(SystemSnapshot s) =>

@@ -312,7 +312,8 @@ public partial class ReclaimModel : IReclaimSystem
         _shmemSwaplist.Remove(obj);
     }
 
-    /// <summary>shmem_free_swap, as shmem_undo_range calls it when the object goes: its slot's reference dropped.</summary>
+    /// <summary>shmem_free_swap, as shmem_undo_range calls it when the object goes: the slot's reference dropped.
+    /// </summary>
     protected virtual void ShmemFreeSwap(SwapEntry entry) => FreeSwapAndCache(entry);
 
     private Result<Mm> MmOf(AsId mm) =>
