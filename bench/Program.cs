@@ -2,6 +2,7 @@ using BenchmarkDotNet.Running;
 using MMSpec.Bench.Buddy;
 using MMSpec.Bench.Lockstep;
 using MMSpec.Bench.Reclaim;
+using MMSpec.Bench.MemorySystem;
 using MMSpec.Bench.Tlb;
 
 namespace MMSpec.Bench;
@@ -13,6 +14,8 @@ namespace MMSpec.Bench;
 /// dotnet run -c Release --project bench -- checker             prints checked lockstep steps per second per component
 /// dotnet run -c Release --project bench -- protocol ["cmd"]    prints checked buddy steps per second through a process
 /// dotnet run -c Release --project bench -- reclaim [side]      prints pages reclaimed and compacted per second
+/// dotnet run -c Release --project bench -- system              prints checked whole-system operations and slow-path
+///                                                              allocations per second
 /// </summary>
 internal static class Program
 {
@@ -45,6 +48,12 @@ internal static class Program
         if (args is ["reclaim", ..])
         {
             ReclaimReport.Print(Console.Out, args.Length > 1 ? args[1] : string.Empty);
+            return;
+        }
+
+        if (args is ["system"])
+        {
+            SystemReport.Print(Console.Out);
             return;
         }
 
