@@ -17,7 +17,10 @@ public static class CheckCommand
 
     public static Command Create()
     {
-        var component = new Argument<string>("component") { Description = "buddy, slab, paging, tlb or reclaim" };
+        var component = new Argument<string>("component")
+        {
+            Description = "buddy, slab, paging, tlb, reclaim or system",
+        };
         var exec = new Option<string?>("--exec") { Description = "the command line of the process under test" };
         var builtin = new Option<bool>("--builtin") { Description = "check MMSpec's own implementation" };
         var level = new Option<string>("--level")

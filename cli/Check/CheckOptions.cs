@@ -17,7 +17,7 @@ public sealed record CheckOptions(string Component, string? Exec, bool Builtin, 
         $"mmspec replay \"{trace}\" {(Exec is { } exec ? $"--exec \"{exec}\"" : "--builtin")}";
 
     /// <summary>The components the command checks, built in or through a process (protocol 1).</summary>
-    public static IReadOnlyList<string> Components { get; } = ["buddy", "slab", "paging", "tlb", "reclaim"];
+    public static IReadOnlyList<string> Components { get; } = ["buddy", "slab", "paging", "tlb", "reclaim", "system"];
 
     /// <summary>Null when the options make sense together, else what is wrong (a usage error, exit code 2).</summary>
     public string? Problem() =>

@@ -71,6 +71,7 @@ public sealed class CheckRun(CheckOptions options)
         "paging" => output => new PagingTarget(output, target),
         "tlb" => output => new TlbTarget(output, target),
         "reclaim" => output => new ReclaimTarget(output, target),
+        "system" => output => new MemorySystem.SystemTarget(output, target),
         _ => throw new ArgumentOutOfRangeException(nameof(target), target.Component, "checked by CheckOptions"),
     };
 }

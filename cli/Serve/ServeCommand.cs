@@ -9,15 +9,18 @@ using MMSpec.Model.Core;
 namespace MMSpec.Cli.Serve;
 
 /// <summary>
-/// `mmspec serve buddy|slab|paging|tlb|reclaim`: MMSpec's own implementation behind the protocol, on standard input and
-/// output. What a process under test does, written in C#: the round trip's reference, and the in-process figure the
+/// `mmspec serve buddy|slab|paging|tlb|reclaim|system`: MMSpec's own implementation behind the protocol, on standard
+/// input and output. What a process under test does, written in C#: the round trip's reference, and the in-process figure the
 /// protocol's speed is measured against.
 /// </summary>
 public static class ServeCommand
 {
     public static Command Create()
     {
-        var component = new Argument<string>("component") { Description = "buddy, slab, paging, tlb or reclaim" };
+        var component = new Argument<string>("component")
+        {
+            Description = "buddy, slab, paging, tlb, reclaim or system",
+        };
         var placement = new Option<Placement>("--placement")
         {
             Description = "which block alloc_pages hands out: LowestAddress (the model's choice, announced as "
@@ -32,10 +35,10 @@ public static class ServeCommand
         command.SetAction(parsed =>
         {
             var name = parsed.GetValue(component);
-            if (name is not ("buddy" or "slab" or "paging" or "tlb" or "reclaim"))
+            if (name is not ("buddy" or "slab" or "paging" or "tlb" or "reclaim" or "system"))
             {
                 Console.Error.WriteLine(
-                    "mmspec serve: protocol version 1 defines buddy, slab, paging, tlb and reclaim");
+                    "mmspec serve: protocol version 1 defines buddy, slab, paging, tlb, reclaim and system");
                 return 2;
             }
 
@@ -56,6 +59,9 @@ public static class ServeCommand
                         break;
                     case "reclaim":
                         ReclaimServer.Serve(input, output);
+                        break;
+                    case "system":
+                        SystemServer.Serve(input, output);
                         break;
                     default:
                         Serve(input, output, parsed.GetValue(placement));
