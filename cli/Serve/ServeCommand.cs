@@ -10,8 +10,8 @@ namespace MMSpec.Cli.Serve;
 
 /// <summary>
 /// `mmspec serve buddy|slab|paging|tlb|reclaim|system`: MMSpec's own implementation behind the protocol, on standard
-/// input and output. What a process under test does, written in C#: the round trip's reference, and the in-process figure the
-/// protocol's speed is measured against.
+/// input and output. What a process under test does, written in C#: the round trip's reference, and the in-process
+/// figure the protocol's speed is measured against.
 /// </summary>
 public static class ServeCommand
 {
