@@ -155,7 +155,10 @@ public sealed class CliTests
     }
 
     /// <summary>Runs a check with its JSON report captured (the human text goes to standard error).</summary>
-    private static (int Exit, string Json) Run(CheckOptions options)
+    private static (int Exit, string Json) Run(CheckOptions options) => Captured(() => CheckCommand.Check(options));
+
+    /// <summary>Runs a command with standard output captured, standard error dropped: its exit code and output.</summary>
+    internal static (int Exit, string Output) Captured(Func<int> command)
     {
         var output = Console.Out;
         var error = Console.Error;
@@ -164,7 +167,7 @@ public sealed class CliTests
         Console.SetError(TextWriter.Null);
         try
         {
-            return (CheckCommand.Check(options), captured.ToString());
+            return (command(), captured.ToString());
         }
         finally
         {

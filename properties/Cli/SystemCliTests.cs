@@ -16,7 +16,7 @@ public sealed class SystemCliTests
     [Fact]
     public void A_whole_system_served_over_the_protocol_conforms_at_the_safe_level()
     {
-        var (exit, json) = Captured(() => CheckCommand.Check(new CheckOptions("system",
+        var (exit, json) = CliTests.Captured(() => CheckCommand.Check(new CheckOptions("system",
             SystemProtocolTests.ServedSystem, false, Level.Safe, 2, 11, TimeSpan.FromSeconds(30), true)));
 
         Assert.Equal(CheckCommand.Conforms, exit);
@@ -28,7 +28,7 @@ public sealed class SystemCliTests
     [Fact]
     public void A_campaign_reports_its_operations_scenarios_and_rules_in_json_and_exits_0()
     {
-        var (exit, json) = Captured(() =>
+        var (exit, json) = CliTests.Captured(() =>
             CampaignCommand.Create().Parse(["--operations", "3000", "--seed", "4", "--json", "-"]).Invoke());
 
         Assert.Equal(CheckCommand.Conforms, exit);
@@ -47,24 +47,7 @@ public sealed class SystemCliTests
     [InlineData("--level", "strict")]
     public void A_campaign_with_bad_options_is_a_usage_error(string option, string value)
     {
-        var (exit, _) = Captured(() => CampaignCommand.Create().Parse([option, value]).Invoke());
+        var (exit, _) = CliTests.Captured(() => CampaignCommand.Create().Parse([option, value]).Invoke());
         Assert.Equal(CheckCommand.UsageOrProtocol, exit);
-    }
-
-    private static (int Exit, string Output) Captured(Func<int> command)
-    {
-        var (output, error) = (Console.Out, Console.Error);
-        using var captured = new StringWriter();
-        Console.SetOut(captured);
-        Console.SetError(TextWriter.Null);
-        try
-        {
-            return (command(), captured.ToString());
-        }
-        finally
-        {
-            Console.SetOut(output);
-            Console.SetError(error);
-        }
     }
 }
