@@ -157,7 +157,7 @@ public sealed class CliTests
     /// <summary>Runs a check with its JSON report captured (the human text goes to standard error).</summary>
     private static (int Exit, string Json) Run(CheckOptions options) => Captured(() => CheckCommand.Check(options));
 
-    /// <summary>Runs a command with standard output captured, standard error dropped: its exit code and output.</summary>
+    /// <summary>Runs a command, standard output captured and standard error dropped: exit code, output.</summary>
     internal static (int Exit, string Output) Captured(Func<int> command)
     {
         var output = Console.Out;
