@@ -34,10 +34,13 @@ public static class MemInfo
     }
 
     /// <summary>The lines as /proc/meminfo's text, each ended by a newline.</summary>
-    public static string Render(ReclaimSnapshot snapshot)
+    public static string Render(ReclaimSnapshot snapshot) => Render(Lines(snapshot));
+
+    /// <summary>Lines of labels and page counts as /proc/meminfo's text: show_val_kb for each.</summary>
+    public static string Render(IEnumerable<(string Label, ulong Pages)> lines)
     {
         var text = new StringBuilder();
-        foreach (var (label, pages) in Lines(snapshot))
+        foreach (var (label, pages) in lines)
         {
             text.Append(label).Append(CultureInfo.InvariantCulture, $"{pages * (Pfn.PageSize / 1024),8}")
                 .Append(" kB\n");

@@ -86,6 +86,25 @@ public static class SystemViews
     private static void Line(StringBuilder text, string label, ulong kb) =>
         text.Append(CultureInfo.InvariantCulture, $"{label}:\t{kb,8} kB\n");
 
+    /// <summary>
+    /// /proc/meminfo's lines the whole system keeps, in meminfo_proc_show's order: MemTotal (totalram_pages, every
+    /// frame) and MemFree (NR_FREE_PAGES), then the reclaim lines (<see cref="Reclaim.MemInfo"/>).
+    /// </summary>
+    public static string MemInfo(SystemSnapshot snapshot) => Reclaim.MemInfo.Render(
+        new (string, ulong)[]
+        {
+            ("MemTotal:       ", snapshot.Reclaim.Config.Frames),
+            ("MemFree:        ", snapshot.Reclaim.Pages.FreePages),
+        }.Concat(Reclaim.MemInfo.Lines(snapshot.Reclaim)));
+
+    /// <summary>/proc/zoneinfo's watermark lines for the machine's one zone, its free pages as they are now.</summary>
+    public static string ZoneInfo(SystemSnapshot snapshot)
+    {
+        var frames = snapshot.Reclaim.Config.Frames;
+        var marks = new WatermarksModel().Setup([0, 0, frames], 0, WatermarksModel.DefaultScaleFactor).Zones[^1];
+        return MMSpec.Model.MemorySystem.ZoneInfo.Render([new ZoneView(marks, snapshot.Reclaim.Pages.FreePages, frames, frames)]);
+    }
+
     /// <summary>/proc/&lt;pid&gt;/oom_score by <paramref name="oom"/>'s formula; null when no process has it.</summary>
     public static long? OomScore(SystemSnapshot snapshot, Pid pid, IOomKiller oom) =>
         TaskOf(snapshot, pid) is { } task ? oom.OomScore(task, TotalPages(snapshot)) : null;

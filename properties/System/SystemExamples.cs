@@ -70,6 +70,17 @@ public sealed class SystemExamples
         Assert.True(killed.KswapdAwake);
         Assert.Equal(64UL, killed.Reclaim.Pages.FreePages);
 
+        // The victim's /proc files: 760 anonymous pages and four 4 KiB tables; oom_badness 760 + 16384 / 4096 = 764
+        // of 1024 pages, oom_score (1000 + 764 * 1000 / 1024) * 2 / 3 = 1164.
+        Assert.Equal("VmSize:\t    8000 kB\nVmRSS:\t    3040 kB\nRssAnon:\t    3040 kB\nRssFile:\t       0 kB\n"
+            + "RssShmem:\t       0 kB\nVmPTE:\t      16 kB\nVmSwap:\t       0 kB\n", SystemViews.Status(killed, large));
+        Assert.Equal(1164L, SystemViews.OomScore(killed, large, new OomKillerModel()));
+        Assert.Null(SystemViews.Status(killed, new Pid(99)));
+        Assert.StartsWith("MemTotal:           4096 kB\nMemFree:             256 kB\nSwapCached:            0 kB\n",
+            SystemViews.MemInfo(killed), StringComparison.Ordinal);
+        Assert.Contains("pages free     64\n        boost    0\n        min      64\n        low      80\n",
+            SystemViews.ZoneInfo(killed), StringComparison.Ordinal);
+
         // Another fault meets the pending victim: the scan aborts, nothing more is killed.
         Assert.IsType<AllocationStalled>(system.Access(small, Cpu0, Page(smallMap, 200), true, 1).Error);
         Assert.Equal(1, system.Snapshot().OomKills);
