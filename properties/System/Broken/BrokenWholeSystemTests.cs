@@ -36,6 +36,9 @@ public sealed class BrokenWholeSystemTests(ITestOutputHelper output)
         { nameof(ShmemSwapLeaksOnRelease), ReclaimInvariants.SwapCounts, 13 },
     };
 
+    /// <summary>A whole system with the broken part <paramref name="variant"/>.</summary>
+    public static IMemorySystem Create(string variant, SystemConfig config) => Systems[variant](config);
+
     [Theory]
     [MemberData(nameof(Variants))]
     public void Broken_variant_is_caught_and_the_broken_rule_named(string variant, string rule, int casesAtSeed) =>
