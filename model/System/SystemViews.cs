@@ -102,7 +102,8 @@ public static class SystemViews
     {
         var frames = snapshot.Reclaim.Config.Frames;
         var marks = new WatermarksModel().Setup([0, 0, frames], 0, WatermarksModel.DefaultScaleFactor).Zones[^1];
-        return MMSpec.Model.MemorySystem.ZoneInfo.Render([new ZoneView(marks, snapshot.Reclaim.Pages.FreePages, frames, frames)]);
+        var zone = new ZoneView(marks, snapshot.Reclaim.Pages.FreePages, frames, frames);
+        return MMSpec.Model.MemorySystem.ZoneInfo.Render([zone]);
     }
 
     /// <summary>/proc/&lt;pid&gt;/oom_score by <paramref name="oom"/>'s formula; null when no process has it.</summary>
