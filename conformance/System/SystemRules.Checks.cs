@@ -62,6 +62,11 @@ public static partial class SystemRules
 
     private static string? DeadTlb(SystemStepDone d)
     {
+        if (d.After.Reclaim.Tlb.IsEmpty)
+        {
+            return null;
+        }
+
         var live = d.After.Mms.Select(p => p.Mm).ToHashSet();
         return d.After.Reclaim.Tlb.Where(e => !live.Contains(e.Mm)).Select(e => $"{e}").FirstOrDefault() is { } stale
             ? $"a TLB entry of a dead address space survives: {stale}" : null;
@@ -117,7 +122,8 @@ public static partial class SystemRules
 
     /// <summary>A new victim is never init, nor a process whose oom_score_adj is -1000 (OOM_SCORE_ADJ_MIN).</summary>
     private static string? KilledUnkillable(SystemStepDone d) =>
-        NewVictim(d) is { } victim && (victim.Pid == Pid.Init || victim.Adj.Value == OomScoreAdj.Min)
+        d.After.OomKills > d.Before.OomKills && NewVictim(d) is { } victim
+            && (victim.Pid == Pid.Init || victim.Adj.Value == OomScoreAdj.Min)
             ? $"{d.Op} killed {victim}" : null;
 
     private static OomTask? NewVictim(SystemStepDone d) => SystemViews.OomTasks(d.After)
