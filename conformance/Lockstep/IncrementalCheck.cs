@@ -15,7 +15,7 @@ public static class IncrementalCheck
     public static Property Agrees<TStep>(Func<ILockstepSubject<TStep>> subject, IReadOnlyList<TStep> steps)
         where TStep : notnull
     {
-        var fast = LockstepRunner.Run(subject(), steps, subject);
+        var fast = LockstepRunner.Run(subject(), steps, subject, alwaysReplay: true);
         var full = LockstepRunner.Run(subject(), steps);
         var (fastText, fullText) = (fast.Failure?.ToString(), full.Failure?.ToString());
         var agree = (fast.Failure is null) == (full.Failure is null) && fastText == fullText;

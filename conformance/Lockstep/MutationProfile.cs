@@ -7,8 +7,9 @@ namespace MMSpec.Conformance.Lockstep;
 /// <summary>
 /// What a test run costs under a mutant, set by <c>MMSPEC_PROFILE=mutation</c> (mutation/run exports it). A mutant
 /// is killed by any failing case, so the profile does not shrink (the smallest counterexample is for people, not for
-/// Stryker), gives each lockstep property the number of cases below, and lets a broken-variant test run only as many
-/// cases as its variant needs at its seed (plus a margin) instead of 200.
+/// Stryker) and does not replay a failing lockstep run in full for its trace, gives each lockstep property the number
+/// of cases below, and lets a broken-variant test run only as many cases as its variant needs at its seed (plus a
+/// margin) instead of 200.
 /// </summary>
 public static partial class MutationProfile
 {

@@ -17,6 +17,13 @@ public sealed class CounterexampleTests(ITestOutputHelper output)
         var failure = Assert.Throws<PropertyFailedException>(() => PropertyRunner.CheckFrom(output,
             BuddySafeSpecification.Lockstepped(layout => new ExpandUpperHalf(layout), Level.Safe), 50,
             BrokenVariant.Seed));
+        if (MutationProfile.Active)
+        {
+            // The profile neither shrinks nor replays a failure in full: the trace it writes has no calls to read.
+            Assert.Contains("rule broken: ", failure.Message, StringComparison.Ordinal);
+            return;
+        }
+
         var line = failure.Message.Split('\n')
             .Single(l => l.StartsWith("counterexample (JSON trace): ", StringComparison.Ordinal));
         var path = line["counterexample (JSON trace): ".Length..].Trim();
