@@ -125,6 +125,31 @@ public sealed class CompactionPathTests
         Assert.Equal(skipped, runs[0].Run.Result == CompactResult.Skipped);
     }
 
+    /// <summary>
+    /// compaction_suitable's fragmentation index for a costly order, on either side of extfrag_threshold 500: twenty
+    /// free order-3 blocks (160 pages, above the order-4 mark of 144) give 1000 - (1000 + 160 * 1000 / 16) / 20 = 450,
+    /// a zone short of memory rather than fragmented, so order-4 compaction is COMPACT_SKIPPED; four single free
+    /// frames more give 1000 - (1000 + 164 * 1000 / 16) / 24 = 532, fragmentation, and compaction runs.
+    /// </summary>
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(4, false)]
+    public void A_costly_order_is_compacted_only_when_the_fragmentation_index_is_above_the_threshold(int singles,
+        bool skipped)
+    {
+        var runs = ReclaimSides.Names.Select(side =>
+        {
+            var (system, mm, pages) = Filled(side);
+            Unmap(system, mm, pages, i => (i >= 512 && i < 512 + (20 * 16) && i % 16 < 8)
+                || (i >= 1024 && i < 1024 + (2 * singles) && i % 2 == 0));
+            Assert.Equal(160UL + (ulong)singles, system.Snapshot().Pages.FreePages);
+            return (Run: system.Compact(ZoneType.Normal, 4).Value, State: system.Snapshot());
+        }).ToList();
+        Assert.Equal(runs[0].Run, runs[1].Run);
+        Assert.True(runs[1].State.SameAs(runs[0].State), runs[1].State.DiffFrom(runs[0].State));
+        Assert.Equal(skipped, runs[0].Run.Result == CompactResult.Skipped);
+    }
+
     [Fact]
     public void The_models_fragmentation_index_is_0_with_nothing_free_and_minus_1000_with_a_block_of_the_order()
     {
