@@ -129,6 +129,18 @@ public static partial class SystemRules
     private static OomTask? NewVictim(SystemStepDone d) => SystemViews.OomTasks(d.After)
         .FirstOrDefault(t => t.Victim && !d.Before.Tasks.Tasks.Any(b => b.Pid == t.Pid && b.Victim));
 
+    /// <summary>Whether an earlier process in the scan had the new victim's badness (the tie the last one wins).</summary>
+    private static bool TiedWithAnEarlier(SystemStepDone d)
+    {
+        var tasks = SystemViews.OomTasks(d.After);
+        var total = SystemViews.TotalPages(d.After);
+        var victim = NewVictim(d);
+        var points = victim is null ? OomKillerModel.Ineligible : Reference.Badness(victim with { Victim = false },
+            total);
+        return victim is not null && tasks.TakeWhile(t => t.Pid != victim.Pid)
+            .Any(t => !t.Victim && Reference.Badness(t, total) == points);
+    }
+
     /// <summary>Whether a kill chose its victim over a larger process whose oom_score_adj is -1000.</summary>
     private static bool SparedProtected(SystemStepDone d)
     {

@@ -34,6 +34,7 @@ public static partial class SystemRules
     public const string ProtectedSurvived = "a kill spared a larger -1000 process";
     public const string SwapFull = "swap full";
     public const string ShmemSwapReleased = "a shmem object on swap released";
+    public const string TieToTheLast = "a tie in badness goes to the process scanned last";
 
     public static IReadOnlyList<Scenario<SystemStepDone>> Scenarios { get; } =
     [
@@ -54,6 +55,7 @@ public static partial class SystemRules
         new(KernelAllocFailed, d => d is { Op: SystemOp.AllocPages, Error: AllocationFailed }),
         new(ProtectedSurvived, d => d.After.OomKills > d.Before.OomKills && SparedProtected(d)),
         new(SwapFull, d => d.After.Reclaim.Swap.Length > 0 && d.After.Reclaim.Swap.All(a => a.InUse == a.Usable)),
+        new(TieToTheLast, d => d.After.OomKills > d.Before.OomKills && TiedWithAnEarlier(d)),
         new(ShmemSwapReleased, d => d.Op is SystemOp.DoExit or SystemOp.Munmap && d.Error is null
             && d.Before.Reclaim.ShmemSwap.Any(s => d.After.Reclaim.ShmemSwap.All(a => a.Owner != s.Owner)
                 && d.After.Reclaim.Mms.All(m => m.Mappings.All(p => p.Kind != MapKind.Shmem || p.Owner != s.Owner)))),

@@ -33,10 +33,12 @@ public sealed record SystemScenario(SystemConfig Config, ImmutableArray<SystemSt
         from files in Gen.Choose(1, 2)
         from filePages in Gen.Choose(8, 64)
         from setup in Setup(frames)
-        from pressure in Gen.ListOf(Grow(frames), 2)
+        from pressure in Gen.Frequency(
+            (3, Gen.ListOf(Grow(frames), 2).Select(grows => grows.SelectMany(g => g))),
+            (1, Twins(frames)))
         from phases in Gen.Sized(size => Gen.ListOf(Phase(Math.Max(8, size), frames), Math.Max(1, size / 25) + 1))
         select new SystemScenario(new SystemConfig((ulong)frames, cpus, files, (ulong)filePages),
-            [.. setup, .. pressure.SelectMany(p => p), .. phases.SelectMany(p => p)]);
+            [.. setup, .. pressure, .. phases.SelectMany(p => p)]);
 
     /// <summary>Processes forked from init, each with an anonymous mapping of its own, and more mappings.</summary>
     private static Gen<IEnumerable<SystemStep>> Setup(int frames) =>
@@ -69,7 +71,7 @@ public sealed record SystemScenario(SystemConfig Config, ImmutableArray<SystemSt
 
     private static Gen<IEnumerable<SystemStep>> Phase(int length, int frames) => Gen.Frequency(
         (4, Grow(frames)),
-        (1, ShmemToSwapThenExit(frames)),
+        (2, ShmemToSwapThenExit(frames)),
         (3, Gen.ListOf(Mixed(), length).Select(l => l.AsEnumerable())),
         (2, from fork in Gen.Choose(0, 4) from writes in Gen.ListOf(Touch(true), Math.Max(4, length / 2))
             select new SystemStep[] { new ForkProc(fork) }.Concat(writes)),
@@ -79,10 +81,12 @@ public sealed record SystemScenario(SystemConfig Config, ImmutableArray<SystemSt
     /// <summary>
     /// A process writes page after page of one mapping, enough for a few of them to run memory out; then what
     /// pressure brings: the reaper or the victim's exit, GFP_ATOMIC allocations, kswapd, an exit, a bad call. Now and
-    /// then every process is protected first (oom_score_adj -1000), so nothing is killable.
+    /// then every process is protected first (oom_score_adj -1000), so nothing is killable, or the grower alone, so
+    /// a smaller process dies for it.
     /// </summary>
     private static Gen<IEnumerable<SystemStep>> Grow(int frames) =>
         from protect in Gen.Frequency((6, Gen.Constant(false)), (1, Gen.Constant(true)))
+        from protectGrower in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
         from proc in Gen.Choose(1, 4)
         from target in Gen.Frequency((4, Gen.Constant(TouchProc.Largest)), (1, Gen.Constant(TouchProc.LargestShmem)))
         from start in Gen.Choose(0, 16)
@@ -90,11 +94,23 @@ public sealed record SystemScenario(SystemConfig Config, ImmutableArray<SystemSt
         from value in Gen.Choose(1, int.MaxValue)
         from tail in Gen.ListOf(Gen.Frequency((3, Event()), (2, Gen.Constant<SystemStep>(new KernelAllocProc(1, 0))),
             (1, Gen.Choose(1, 6).Select(p => (SystemStep)new ExitProc(p))), (1, Bad())), 6)
-        select (protect ? Enumerable.Range(1, 6).Select(p => (SystemStep)new AdjProc(p, -1000, false, true)) : [])
+        select (protect ? Enumerable.Range(1, 6).Select(p => (SystemStep)new AdjProc(p, -1000, false, true))
+                : protectGrower ? [new AdjProc(proc, -1000, false, true)] : [])
             .Concat(Enumerable.Range(start, count)
                 .Select(page => (SystemStep)new TouchProc(proc, target, page, 0, true,
                     (ulong)value + (ulong)page)))
             .Concat(tail);
+
+    /// <summary>
+    /// The first process writes three quarters of the machine and forks: parent and child have the same badness, and
+    /// kernel allocations then run memory out, so the OOM killer meets a tie (the child, scanned last, wins it).
+    /// </summary>
+    private static Gen<IEnumerable<SystemStep>> Twins(int frames) =>
+        from value in Gen.Choose(1, int.MaxValue)
+        select Enumerable.Range(0, frames * 3 / 4)
+            .Select(page => (SystemStep)new TouchProc(1, TouchProc.Largest, page, 0, true, (ulong)value + (ulong)page))
+            .Append(new ForkProc(1))
+            .Concat(Enumerable.Repeat<SystemStep>(new KernelAllocProc(0, 0), frames / 2));
 
     /// <summary>
     /// A process fills a shmem mapping, another one's anonymous memory pushes it out to swap, and the first exits:
