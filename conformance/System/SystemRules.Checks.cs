@@ -129,7 +129,7 @@ public static partial class SystemRules
     private static OomTask? NewVictim(SystemStepDone d) => SystemViews.OomTasks(d.After)
         .FirstOrDefault(t => t.Victim && !d.Before.Tasks.Tasks.Any(b => b.Pid == t.Pid && b.Victim));
 
-    /// <summary>Whether an earlier process in the scan had the new victim's badness (the tie the last one wins).</summary>
+    /// <summary>Whether an earlier process of the scan had the new victim's badness (the tie the last wins).</summary>
     private static bool TiedWithAnEarlier(SystemStepDone d)
     {
         var tasks = SystemViews.OomTasks(d.After);
