@@ -37,16 +37,9 @@ public class OomKiller : IOomKiller
                 return OomSelection.Aborted;
             }
 
-            long points;
-            if (task.Origin)
-            {
-                points = long.MaxValue;
-            }
-            else if (Eligible(task))
-            {
-                points = Points(task, totalPages);
-            }
-            else
+            // oom_task_origin is chosen before oom_badness is asked; oom_badness's LONG_MIN passes the task over.
+            var points = task.Origin ? long.MaxValue : Eligible(task) ? Points(task, totalPages) : long.MinValue;
+            if (points == long.MinValue)
             {
                 continue;
             }
