@@ -13,8 +13,9 @@ namespace MMSpec.Conformance.MemorySystem;
 /// fires, fork then writes, exits, the reaper and kswapd under pressure, kernel allocations with every mask, bad
 /// calls) run against the system's rules: no data lost, one owner for every address space, a killed process's
 /// memory back, no TLB entry of a dead address space, no kill while a victim is pending, bad input changing
-/// nothing; at the live level faults that never fail, panics only with nothing killable, the OOM killer only when
-/// reclaim is stuck; at the exact level in lockstep with MMSpec's models composed.
+/// nothing (this class); at the live level faults that never fail, panics only with nothing killable, the OOM killer
+/// only when reclaim is stuck (<see cref="SystemLiveSpecification"/>); at the exact level in lockstep with MMSpec's
+/// models composed (<see cref="SystemExactSpecification"/>).
 /// <code>
 /// public sealed class MySystemConforms(ITestOutputHelper output) : SystemExactSpecification(output)
 /// {
@@ -38,11 +39,6 @@ public abstract class SystemSafeSpecification(ITestOutputHelper output) : Specif
         CheckWithTally(SystemRules.AllScenarios, SystemRules.Coverage(Level.Safe),
             tally => Lockstepped(Create, Level.Safe, tally), Cases);
 
-    [Fact]
-    public void Level2_live_faults_never_fail_panics_only_when_nothing_is_killable_oom_only_when_reclaim_is_stuck() =>
-        CheckWithTally(SystemRules.AllScenarios, SystemRules.Coverage(Level.Live),
-            tally => Lockstepped(Create, Level.Live, tally), Cases);
-
     /// <summary>The lockstep property for any whole system at <paramref name="checks"/>.</summary>
     public static Property Lockstepped(Func<SystemConfig, IMemorySystem> create, Level checks,
         ScenarioTally? tally = null) =>
@@ -56,8 +52,22 @@ public abstract class SystemSafeSpecification(ITestOutputHelper output) : Specif
         });
 }
 
+/// <summary>
+/// The whole system at the live level: faults never fail (they get their page, wait for a victim, or panic), panics
+/// come only when nothing is killable, the OOM killer only when reclaim has nothing left.
+/// </summary>
+public abstract class SystemLiveSpecification(ITestOutputHelper output) : SystemSafeSpecification(output)
+{
+    public override Level Level => Level.Live;
+
+    [Fact]
+    public void Level2_live_faults_never_fail_panics_only_when_nothing_is_killable_oom_only_when_reclaim_is_stuck() =>
+        CheckWithTally(SystemRules.AllScenarios, SystemRules.Coverage(Level.Live),
+            tally => Lockstepped(Create, Level.Live, tally), Cases);
+}
+
 /// <summary>The whole system at the exact level: every result, every state and every log line the models'.</summary>
-public abstract class SystemExactSpecification(ITestOutputHelper output) : SystemSafeSpecification(output)
+public abstract class SystemExactSpecification(ITestOutputHelper output) : SystemLiveSpecification(output)
 {
     public override Level Level => Level.Exact;
 
