@@ -150,6 +150,34 @@ public sealed class CompactionPathTests
         Assert.Equal(skipped, runs[0].Run.Result == CompactResult.Skipped);
     }
 
+    /// <summary>
+    /// A frame compaction emptied is a new folio's next (lowest-address placement): every other frame of the first
+    /// pageblock freed, targets above, order-2 compaction moves frames 0 and 2 away; the new folio on frame 0 starts
+    /// with no reverse mapping of the page that left, so paging it out touches only its own entry, and every page
+    /// still reads its word.
+    /// </summary>
+    [Fact]
+    public void A_frame_compaction_emptied_carries_no_reverse_mapping_into_its_next_folio()
+    {
+        static bool Unmapped(int i) => (i < 512 && i % 2 == 1) || (i >= 1024 && i % 4 == 0);
+        var states = ReclaimSides.Names.Select(side =>
+        {
+            var (system, mm, pages) = Filled(side);
+            Unmap(system, mm, pages, Unmapped);
+            Assert.Equal(CompactResult.Success, system.Compact(ZoneType.Normal, 2).Value.Result);
+            Assert.DoesNotContain(system.Snapshot().Folios, f => f.Pfn.Value < 4);
+            var other = system.CreateMm().Value;
+            var page = system.Mmap(other, MapKind.Anon, 0, 1).Value;
+            Assert.True(system.Access(other, Cpu0, page, true, 77).IsOk);
+            Assert.Equal(0UL, system.Snapshot().Folios.Single(f => f.Content == 77).Pfn.Value);
+            Assert.True(system.Swapon(16, null).IsOk);
+            Assert.Equal(1UL, system.PageOut(other, page).Value);
+            ReadsBack(system, mm, pages, i => !Unmapped(i));
+            return system.Snapshot();
+        }).ToList();
+        Assert.True(states[1].SameAs(states[0]), states[1].DiffFrom(states[0]));
+    }
+
     [Fact]
     public void The_models_fragmentation_index_is_0_with_nothing_free_and_minus_1000_with_a_block_of_the_order()
     {
