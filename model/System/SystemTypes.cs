@@ -44,7 +44,16 @@ public sealed record SystemSnapshot(TaskTableSnapshot Tasks, ImmutableArray<Proc
             ? $"kswapd {KswapdAwake}, {OomKills} kills, {Panics} panics vs "
                 + $"kswapd {other.KswapdAwake}, {other.OomKills} kills, {other.Panics} panics"
             : null)
-        ?? (Log.SequenceEqual(other.Log) ? null : $"log of {Log.Length} lines vs {other.Log.Length}");
+        ?? LogDiff(other);
+
+    private string? LogDiff(SystemSnapshot other)
+    {
+        var at = Enumerable.Range(0, Math.Min(Log.Length, other.Log.Length)).FirstOrDefault(i => Log[i] != other.Log[i],
+            -1);
+        return at >= 0 ? $"log line {at}: \"{Log[at]}\" vs \"{other.Log[at]}\""
+            : Log.Length != other.Log.Length ? $"log of {Log.Length} lines vs {other.Log.Length}"
+            : null;
+    }
 }
 
 /// <summary>
