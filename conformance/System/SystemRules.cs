@@ -115,8 +115,7 @@ public static partial class SystemRules
     /// <summary>An OOM victim's faults may fail: with ALLOC_OOM's reserves gone it gives up rather than loop.</summary>
     private static bool Victim(SystemSnapshot s, Pid pid) => s.Tasks.Tasks.Any(t => t.Pid == pid && t.Victim);
 
-    public static ZoneMarks Marks(SystemSnapshot s) =>
-        new WatermarksModel().Setup([0, 0, s.Reclaim.Config.Frames], 0, WatermarksModel.DefaultScaleFactor).Zones[^1];
+    public static ZoneMarks Marks(SystemSnapshot s) => WatermarksModel.NormalZone(s.Reclaim.Config.Frames);
 
     private static string? DataLost(SystemStepDone d) =>
         d.ExpectedRead is { } want && d.Actual.Value is ulong got && got != want

@@ -1,4 +1,3 @@
-using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Reclaim;
@@ -22,9 +21,8 @@ public partial class ReclaimModel
     /// <summary>The counters, read off the state: free blocks by order, the lists, the areas' free slots.</summary>
     public ZoneCounters Counters()
     {
-        var free = _pages.Snapshot().Free;
         return new ZoneCounters(
-            [.. Enumerable.Range(0, Order.Max + 1).Select(o => (ulong)free.Count(b => b.Order.Value == o))],
+            ZoneCounters.NrFreeOf(_pages.Snapshot()),
             [.. _lru.Select(list => (ulong)list.Count)],
             (ulong)_swap.Values.Sum(area => area.Usable - area.Used));
     }

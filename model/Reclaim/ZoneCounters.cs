@@ -26,9 +26,13 @@ public sealed record ZoneCounters(ImmutableArray<ulong> NrFree, ImmutableArray<u
 
     /// <summary>The counters a snapshot implies: what <see cref="IReclaimSystem.Counters"/> must equal.</summary>
     public static ZoneCounters Of(ReclaimSnapshot snapshot) => new(
-        [.. Enumerable.Range(0, Order.Max + 1).Select(o => (ulong)snapshot.Pages.Free.Count(b => b.Order.Value == o))],
+        NrFreeOf(snapshot.Pages),
         [.. snapshot.Lru.Select(list => (ulong)list.Length)],
         snapshot.Swap.Aggregate(0UL, (free, area) => free + area.Usable - area.InUse));
+
+    /// <summary>free_area[order].nr_free for orders 0 to 10: the free blocks of each order.</summary>
+    public static ImmutableArray<ulong> NrFreeOf(BuddySnapshot pages) =>
+        [.. Enumerable.Range(0, Order.Max + 1).Select(o => (ulong)pages.Free.Count(b => b.Order.Value == o))];
 
     /// <summary>Whether two readings hold the same counts, element by element.</summary>
     public bool SameAs(ZoneCounters other) =>

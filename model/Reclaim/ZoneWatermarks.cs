@@ -12,8 +12,7 @@ public readonly record struct ZoneWatermarks(ulong Min, ulong Low, ulong High)
     /// </summary>
     public static ZoneWatermarks For(ulong managedPages)
     {
-        var normal = new MemorySystem.WatermarksModel()
-            .Setup([0, 0, managedPages], 0, MemorySystem.WatermarksModel.DefaultScaleFactor).Zones[^1];
+        var normal = MemorySystem.WatermarksModel.NormalZone(managedPages);
         return new ZoneWatermarks(normal.Min, normal.Low, normal.High);
     }
 }

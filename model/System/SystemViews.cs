@@ -101,8 +101,7 @@ public static class SystemViews
     public static string ZoneInfo(SystemSnapshot snapshot)
     {
         var frames = snapshot.Reclaim.Config.Frames;
-        var marks = new WatermarksModel().Setup([0, 0, frames], 0, WatermarksModel.DefaultScaleFactor).Zones[^1];
-        var zone = new ZoneView(marks, snapshot.Reclaim.Pages.FreePages, frames, frames);
+        var zone = new ZoneView(WatermarksModel.NormalZone(frames), snapshot.Reclaim.Pages.FreePages, frames, frames);
         return MMSpec.Model.MemorySystem.ZoneInfo.Render([zone]);
     }
 

@@ -62,6 +62,13 @@ public sealed class WatermarksModel : IWatermarks
     public static readonly ImmutableArray<ulong> LowmemReserveRatio = [256, 256, 32];
 
     /// <summary>
+    /// The marks of a machine that is one NORMAL zone of <paramref name="managedPages"/> pages, all of lowmem, with
+    /// no min_free_kbytes set by the user and watermark_scale_factor 10: the reclaim system's and the whole system's.
+    /// </summary>
+    public static ZoneMarks NormalZone(ulong managedPages) =>
+        new WatermarksModel().Setup([0, 0, managedPages], 0, DefaultScaleFactor).Zones[^1];
+
+    /// <summary>
     /// calculate_min_free_kbytes: int_sqrt(lowmem_kbytes * 16) clamped to 128..262144, unless a value the user set
     /// is larger (then that is kept).
     /// </summary>
