@@ -4,6 +4,7 @@ using MMSpec.Model.MemorySystem;
 using MMSpec.Model.Oom;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
+using MMSpec.Model.Slab;
 using MMSpec.Model.Tlb;
 
 namespace MMSpec.Conformance.Protocol;
@@ -49,6 +50,23 @@ public sealed class ProcessSystem : IMemorySystem
     public Result<Pfn> AllocPages(Gfp gfp, Order order) => Call<Pfn>(new SystemOp.AllocPages(gfp, order));
 
     public Result<Unit> FreePages(Pfn pfn) => Call<Unit>(new SystemOp.FreePages(pfn));
+
+    public Result<CacheId> KmemCacheCreate(string name, ulong size, ulong align) =>
+        Call<CacheId>(new SystemOp.KmemCacheCreate(name, size, align));
+
+    public Result<VirtAddr> KmemCacheAlloc(CacheId cache, Gfp gfp) =>
+        Call<VirtAddr>(new SystemOp.KmemCacheAlloc(cache, gfp));
+
+    public Result<Unit> KmemCacheFree(CacheId cache, VirtAddr obj) =>
+        Call<Unit>(new SystemOp.KmemCacheFree(cache, obj));
+
+    public Result<VirtAddr> Kmalloc(ulong size, Gfp gfp) => Call<VirtAddr>(new SystemOp.Kmalloc(size, gfp));
+
+    public Result<Unit> Kfree(VirtAddr addr) => Call<Unit>(new SystemOp.Kfree(addr));
+
+    public Result<VirtAddr> Vmalloc(ulong pages) => Call<VirtAddr>(new SystemOp.Vmalloc(pages));
+
+    public Result<Unit> Vfree(VirtAddr addr) => Call<Unit>(new SystemOp.Vfree(addr));
 
     public Result<SwapType> Swapon(ulong slots, int? priority) => Call<SwapType>(new SystemOp.Swapon(slots, priority));
 

@@ -3,7 +3,6 @@ using FsCheck;
 using FsCheck.Fluent;
 using MMSpec.Conformance.Lockstep;
 using MMSpec.Model.MemorySystem;
-using ComposedSystem = MMSpec.Model.MemorySystem.MemorySystem;
 
 namespace MMSpec.Conformance.MemorySystem;
 
@@ -50,8 +49,7 @@ public static class SystemCampaign
         {
             var workload = seed + (ulong)workloads;
             var scenario = SystemScenario.Generator().Sample(1, new Rnd(workload, PropertyRunner.Gamma), Size).Single();
-            SystemLockstep Subject() => new(create(scenario.Config),
-                checks.HasFlag(Level.Exact) ? ComposedSystem.Model(scenario.Config) : null, checks);
+            SystemLockstep Subject() => SystemLockstep.For(create(scenario.Config), scenario.Config, checks);
             var subject = Subject();
             var run = LockstepRunner.Run(subject, scenario.Steps, Subject);
             workloads++;

@@ -6,6 +6,7 @@ using MMSpec.Model.MemorySystem;
 using MMSpec.Model.Oom;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
+using MMSpec.Model.Slab;
 using MMSpec.Model.Tlb;
 
 namespace MMSpec.Conformance.MemorySystem;
@@ -31,10 +32,26 @@ public sealed record SystemStepDone(SystemStep Step, SystemOp Op, OpResult Actua
 /// (SystemRules), at the exact level in lockstep with the composition of MMSpec's models, every result and every
 /// state equal, kernel log included.
 /// </summary>
-public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? model, Level checks)
-    : ILockstepSubject<SystemStep>
+public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? model, Level checks,
+    AdoptingSlab? adopting = null) : ILockstepSubject<SystemStep>
 {
+    /// <summary>
+    /// The lockstep of <paramref name="impl"/> at <paramref name="checks"/>; at the exact level beside MMSpec's
+    /// models composed, whose slab layer takes the free object SLUB may choose from the system under test.
+    /// </summary>
+    public static SystemLockstep For(IMemorySystem impl, SystemConfig config, Level checks)
+    {
+        if (!checks.HasFlag(Level.Exact))
+        {
+            return new(impl, null, checks);
+        }
+
+        var (reference, slab) = AdoptingSlab.Reference(config);
+        return new(impl, reference, checks, slab);
+    }
+
     private readonly ContentOracle _oracle = new();
+    private readonly List<(CacheId? Cache, VirtAddr Addr)> _objects = [];
     private SystemSnapshot? _state;
     private Pid _lastExited = new(0);
 
@@ -54,7 +71,14 @@ public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? mo
             ? _oracle.Expected(before.Reclaim, mm, a.Addr) : null;
         var actual = op.ApplyTo(impl);
         var exact = checks.HasFlag(Level.Exact) && model is not null;
+        adopting?.Observe(op is SystemOp.Kmalloc or SystemOp.KmemCacheAlloc && actual.Value is VirtAddr obj
+            ? obj : null);
         var expected = exact ? op.ApplyTo(model!) : (OpResult?)null;
+        if (adopting?.Refused is { } refused)
+        {
+            return new(SharedRules.ModelPermits, $"{op} = {actual}: {refused}");
+        }
+
         var after = impl.Snapshot();
         var done = new SystemStepDone(operation, op, actual, expected, before, after,
             exact ? model!.Snapshot() : null, expectedRead) { Full = log.FullCheck };
@@ -89,6 +113,18 @@ public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? mo
 
         switch (d.Op)
         {
+            case SystemOp.Kmalloc when d.Actual.Value is VirtAddr obj:
+                _objects.Add((null, obj));
+                break;
+            case SystemOp.KmemCacheAlloc alloc when d.Actual.Value is VirtAddr obj:
+                _objects.Add((alloc.Cache, obj));
+                break;
+            case SystemOp.Kfree { Addr: var freed }:
+                _objects.RemoveAll(o => o.Addr == freed);
+                break;
+            case SystemOp.KmemCacheFree { Obj: var freed }:
+                _objects.RemoveAll(o => o.Addr == freed);
+                break;
             case SystemOp.Access { Write: true } w:
                 _oracle.Learn(d.Before.Reclaim, new ReclaimOp.Access(MmOf(d.Before, w.Pid)!.Value, w.Cpu, w.Addr,
                     true, w.Value), d.Actual);
@@ -129,8 +165,16 @@ public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? mo
         AdjProc { Legacy: true } a => new SystemOp.WriteOomAdj(Proc(state, a.Proc), a.Value, a.Cap),
         AdjProc a => new SystemOp.WriteOomScoreAdj(Proc(state, a.Proc), a.Value, a.Cap),
         KernelAllocProc k => new SystemOp.AllocPages(SystemScenario.KernelMasks[k.Mask], new Order(k.Order)),
-        KernelFreeProc k => new SystemOp.FreePages(state.Reclaim.KernelPages.IsEmpty ? new Pfn(0)
-            : state.Reclaim.KernelPages[k.Allocation % state.Reclaim.KernelPages.Length].Pfn),
+        KernelFreeProc k => new SystemOp.FreePages(state.PageAllocations() is { IsEmpty: false } blocks
+            ? blocks[k.Allocation % blocks.Length].Pfn : new Pfn(0)),
+        KmallocProc k => new SystemOp.Kmalloc(SystemScenario.KmallocSizes[k.Size],
+            SystemScenario.KernelMasks[k.Mask]),
+        CacheCreateProc c => new SystemOp.KmemCacheCreate($"mmspec-{c.Size}", (ulong)c.Size),
+        CacheAllocProc c => new SystemOp.KmemCacheAlloc(Cache(state, c.Cache), SystemScenario.KernelMasks[c.Mask]),
+        ObjectFreeProc o => ObjectFree(o.Live),
+        VmallocProc v => new SystemOp.Vmalloc((ulong)v.Pages),
+        VfreeProc v => new SystemOp.Vfree(new VirtAddr(state.Vmalloc.IsEmpty ? PagingFormat.FourLevel.VmallocStart
+            : state.Vmalloc[v.Area % state.Vmalloc.Length].Start)),
         TimeEvent { Kind: SystemEventKind.Kswapd } => new SystemOp.Kswapd(),
         TimeEvent { Kind: SystemEventKind.Writeback } => new SystemOp.StartWriteback(),
         TimeEvent { Kind: SystemEventKind.WritebackEnd } => new SystemOp.EndWriteback(),
@@ -141,6 +185,19 @@ public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? mo
         BadCall b => Bad(state, b),
         _ => throw new ArgumentOutOfRangeException(nameof(step), step, "unknown system step"),
     };
+
+    /// <summary>Cache #n of those kmem_cache_create made, else of every cache (the kmalloc caches).</summary>
+    private static CacheId Cache(SystemSnapshot state, int n)
+    {
+        var created = state.Slab.Caches.Where(c => c.Id.Value >= KmallocSizes.CacheSizes.Length).ToList();
+        var caches = created.Count > 0 ? created : [.. state.Slab.Caches];
+        return caches[n % caches.Count].Id;
+    }
+
+    /// <summary>Object #n freed as it came: kmem_cache_free to its cache, or kfree; kfree(NULL) if none.</summary>
+    private SystemOp ObjectFree(int n) => _objects.Count == 0 ? new SystemOp.Kfree(new VirtAddr(0))
+        : _objects[n % _objects.Count] is { Cache: { } cache } o ? new SystemOp.KmemCacheFree(cache, o.Addr)
+        : new SystemOp.Kfree(_objects[n % _objects.Count].Addr);
 
     private static Pid VictimOr(SystemSnapshot state, int n) =>
         state.Tasks.Tasks.FirstOrDefault(t => t.Victim && !t.OomSkip)?.Pid ?? Proc(state, n);
@@ -187,6 +244,14 @@ public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? mo
         return new SystemOp.Access(pid, new CpuId(t.Cpu % state.Reclaim.Config.Cpus), addr, write, t.Value);
     }
 
+    /// <summary>A page the slab layer (or vmalloc, first) holds, if any: not one __free_pages may free.</summary>
+    private static Pfn? OwnedPage(SystemSnapshot state, bool vmallocFirst)
+    {
+        var slab = state.Slab.Pages.Allocated.Select(b => (Pfn?)b.Pfn).FirstOrDefault();
+        var vmalloc = state.Vmalloc.SelectMany(a => a.Frames).Select(f => (Pfn?)f).FirstOrDefault();
+        return vmallocFirst ? vmalloc ?? slab : slab ?? vmalloc;
+    }
+
     /// <summary>The bad call: <see cref="BadCall.Kind"/> picks the call, its offset how far outside it is.</summary>
     private SystemOp Bad(SystemSnapshot state, BadCall b)
     {
@@ -203,7 +268,13 @@ public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? mo
             5 => new SystemOp.AllocPages(b.Offset % 2 == 0 ? Gfp.Kernel | Gfp.Dma | Gfp.Dma32 : Gfp.Kernel | Gfp.NoFail,
                 new Order(0)),
             6 => new SystemOp.AllocPages(Gfp.Kernel, new Order(Order.Max + 1 + b.Offset)),
-            _ => new SystemOp.FreePages(new Pfn(config.Frames + (ulong)b.Offset)),
+            7 => new SystemOp.FreePages(new Pfn(config.Frames + (ulong)b.Offset)),
+            8 => new SystemOp.Kfree(new VirtAddr(ReclaimModel.FirstMapping + ((ulong)b.Offset * Pfn.PageSize))),
+            9 => new SystemOp.Vfree(new VirtAddr(PagingFormat.FourLevel.VmallocStart + 0x800 + (ulong)b.Offset)),
+            10 => b.Offset % 2 == 0 ? new SystemOp.Kmalloc(KmallocSizes.MaxSize + 1 + (ulong)b.Offset, Gfp.Kernel)
+                : new SystemOp.Vmalloc(b.Offset == 1 ? 0 : config.Frames + 1),
+            _ => new SystemOp.FreePages(OwnedPage(state, b.Offset % 2 == 1)
+                ?? new Pfn(config.Frames + (ulong)b.Offset)),
         };
     }
 }

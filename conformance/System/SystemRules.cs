@@ -3,7 +3,9 @@ using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 using MMSpec.Model.MemorySystem;
 using MMSpec.Model.Oom;
+using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
+using MMSpec.Model.Slab;
 
 namespace MMSpec.Conformance.MemorySystem;
 
@@ -13,6 +15,7 @@ public static partial class SystemRules
     public const string NoDataLost = "no-data-lost";
     public const string BadInputRejected = "bad-input-rejected";
     public const string OneOwner = "every-mm-has-one-owner";
+    public const string KernelPagesOwned = "every-kernel-page-has-one-owner";
     public const string KilledMemoryComesBack = "killed-memory-comes-back";
     public const string NoDeadTlb = "no-tlb-entry-of-a-dead-mm";
     public const string OnePendingVictim = "no-kill-while-a-victim-is-pending";
@@ -35,6 +38,8 @@ public static partial class SystemRules
     public const string SwapFull = "swap full";
     public const string ShmemSwapReleased = "a shmem object on swap released";
     public const string TieToTheLast = "a tie in badness goes to the process scanned last";
+    public const string SlabUnderPressure = "a slab object allocated below the low mark";
+    public const string VmallocGaveBack = "a vmalloc that could not finish gave its pages back";
 
     public static IReadOnlyList<Scenario<SystemStepDone>> Scenarios { get; } =
     [
@@ -59,6 +64,10 @@ public static partial class SystemRules
         new(ShmemSwapReleased, d => d.Op is SystemOp.DoExit or SystemOp.Munmap && d.Error is null
             && d.Before.Reclaim.ShmemSwap.Any(s => d.After.Reclaim.ShmemSwap.All(a => a.Owner != s.Owner)
                 && d.After.Reclaim.Mms.All(m => m.Mappings.All(p => p.Kind != MapKind.Shmem || p.Owner != s.Owner)))),
+        new(SlabUnderPressure, d => d is { Op: SystemOp.Kmalloc or SystemOp.KmemCacheAlloc, Error: null }
+            && d.Before.Reclaim.Pages.FreePages < Marks(d.Before).Low),
+        new(VmallocGaveBack, d => d is { Op: SystemOp.Vmalloc, Error: AllocationFailed or AllocationStalled
+            or KernelPanic }),
     ];
 
     public static IReadOnlyList<string> AllScenarios { get; } = Scenario<SystemStepDone>.Names(Scenarios);
@@ -69,6 +78,8 @@ public static partial class SystemRules
         typeof(NoSuchProcess), typeof(ExitOfInit), typeof(InvalidOomScoreAdj), typeof(InvalidOomAdj),
         typeof(ContradictoryGfp), typeof(InvalidOrder), typeof(NotKernelPage), typeof(NotMapped), typeof(NoSuchCpu),
         typeof(NotAnOomVictim), typeof(AllocationFailed), typeof(AllocationStalled), typeof(KernelPanic),
+        typeof(OwnedByAllocator), typeof(KmallocTooLarge), typeof(AddressOutsideDirectMap), typeof(NotVmallocArea),
+        typeof(InvalidRange),
     ];
 
     public static IReadOnlyList<Rule<SystemStepDone>> All { get; } =
@@ -79,13 +90,16 @@ public static partial class SystemRules
         SharedRules.Unchanged<SystemStepDone>(d => d.Op, d => d.BadInputError, d => d.After.DiffFrom(d.Before)),
         Rule<SystemStepDone>.Of(NoDeadTlb, Level.Safe, DeadTlb, d => d is { Op: SystemOp.DoExit, Error: null }),
         Rule<SystemStepDone>.Invariants(Level.Safe,
-            d => d.Full ? ReclaimInvariants.All(d.After.Reclaim).FirstOrDefault() : null,
+            d => d.Full ? ReclaimInvariants.All(d.After.Reclaim).Concat(SlabInvariants.All(d.After.Slab))
+                .FirstOrDefault() : null,
             new(ReclaimInvariants.FrameOwnership,
                 d => d.After.Reclaim.Pages.Allocated != d.Before.Reclaim.Pages.Allocated),
             new(ReclaimInvariants.SwapCounts, d => d.After.Reclaim.Swap.Any(a => a.InUse > 0)),
             new(ReclaimInvariants.MapCounts, d => d.After.Reclaim.Folios.Any(f => f.MapCount > 0))),
         Rule<SystemStepDone>.Of(OneOwner, Level.Safe, d => Ownership(d.After), d => d.Op is SystemOp.Fork
             or SystemOp.DoExit),
+        Rule<SystemStepDone>.Of(KernelPagesOwned, Level.Safe, d => KernelOwnership(d.After),
+            d => d.After.Slab.Pages.Allocated.Length + d.After.Vmalloc.Length > 0),
         Rule<SystemStepDone>.Of(KilledMemoryComesBack, Level.Safe, NotGivenBack,
             d => d is { Op: SystemOp.DoExit or SystemOp.OomReap, Error: null }),
         Rule<SystemStepDone>.Of(OnePendingVictim, Level.Safe, KillStorm, d => d.After.OomKills > d.Before.OomKills),
@@ -120,6 +134,35 @@ public static partial class SystemRules
     private static string? DataLost(SystemStepDone d) =>
         d.ExpectedRead is { } want && d.Actual.Value is ulong got && got != want
             ? $"{d.Op} read 0x{got:x}; the last value written there was 0x{want:x}" : null;
+
+    /// <summary>
+    /// Every block the slab layer holds and every page of a vmalloc area is a kernel page of the reclaim system, of
+    /// the block's order, and no frame is both; vmalloc areas (each with its guard page) do not overlap.
+    /// </summary>
+    public static string? KernelOwnership(SystemSnapshot s)
+    {
+        var kernel = s.Reclaim.KernelPages.ToDictionary(b => b.Pfn, b => b.Order);
+        var owners = new Dictionary<Pfn, string>();
+        var blocks = s.Slab.Pages.Allocated.Select(b => (Owner: "the slab layer", Block: b))
+            .Concat(s.Vmalloc.SelectMany(a => a.Frames.Select(f => (Owner: $"vmalloc 0x{a.Start:x}",
+                Block: new Block(f, new Order(0))))));
+        foreach (var (owner, block) in blocks)
+        {
+            if (!kernel.TryGetValue(block.Pfn, out var order) || order != block.Order)
+            {
+                return $"{owner}'s block {block} is no kernel allocation of its order";
+            }
+
+            if (!owners.TryAdd(block.Pfn, owner))
+            {
+                return $"{block.Pfn} belongs to {owners[block.Pfn]} and to {owner}";
+            }
+        }
+
+        var overlap = s.Vmalloc.Zip(s.Vmalloc.Skip(1)).FirstOrDefault(p => p.Second.Start < p.First.End);
+        return overlap != default ? $"vmalloc areas 0x{overlap.First.Start:x} and 0x{overlap.Second.Start:x} overlap"
+            : null;
+    }
 
     /// <summary>Every live process owns one address space of its own, and the reclaim system has no other.</summary>
     public static string? Ownership(SystemSnapshot s)

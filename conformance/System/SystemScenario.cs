@@ -13,13 +13,16 @@ namespace MMSpec.Conformance.MemorySystem;
 /// several processes growing
 /// their anonymous memory until the OOM killer fires, fork then writes to the shared pages, exits and reaper and
 /// kswapd events under pressure, kernel allocations with every mask (GFP_ATOMIC below the min mark among them),
-/// file reads and writeback. Invalid calls are mixed into every phase.
+/// kmalloc, slab caches and vmalloc, file reads and writeback. Invalid calls are mixed into every phase.
 /// </summary>
 public sealed record SystemScenario(SystemConfig Config, ImmutableArray<SystemStep> Steps)
 {
     /// <summary>The gfp masks kernel allocations use.</summary>
     public static readonly ImmutableArray<Gfp> KernelMasks =
         [Gfp.Kernel, Gfp.Atomic, Gfp.NoWait, Gfp.Kernel | Gfp.NoRetry, Gfp.Kernel | Gfp.RetryMayFail, Gfp.NoFs];
+
+    /// <summary>kmalloc sizes: kmalloc caches' objects up to 8 KiB, then whole pages of orders 2, 4 and 6.</summary>
+    public static readonly ImmutableArray<ulong> KmallocSizes = [8, 24, 96, 192, 700, 2048, 8192, 12288, 40000, 200000];
 
     public double InvalidShare => Steps.IsEmpty ? 0 : Steps.Count(s => s.IsInvalid) / (double)Steps.Length;
 
@@ -47,7 +50,8 @@ public sealed record SystemScenario(SystemConfig Config, ImmutableArray<SystemSt
         from maps in Gen.ListOf(MapGen(frames), procs)
         from adjs in Gen.ListOf(Adj(), procs)
         from swap in Gen.Frequency((2, Gen.Constant(0)), (2, Gen.Choose(8, 32)), (1, Gen.Choose(33, frames)))
-        select Enumerable.Repeat<SystemStep>(new ForkProc(0), procs)
+        from cache in Gen.Elements(24, 200, 1000)
+        select Enumerable.Repeat<SystemStep>(new ForkProc(0), procs).Append(new CacheCreateProc(cache))
             .Concat(sizes.Select((pages, i) => (SystemStep)new MapProc(i + 1, MapKind.Anon, 0, pages)))
             .Concat(maps).Concat(adjs).Concat(swap > 0 ? [new SwapProc(true, (ulong)swap)] : []);
 
@@ -75,8 +79,8 @@ public sealed record SystemScenario(SystemConfig Config, ImmutableArray<SystemSt
         (3, Gen.ListOf(Mixed(), length).Select(l => l.AsEnumerable())),
         (2, from fork in Gen.Choose(0, 4) from writes in Gen.ListOf(Touch(true), Math.Max(4, length / 2))
             select new SystemStep[] { new ForkProc(fork) }.Concat(writes)),
-        (2, Gen.ListOf(Gen.Frequency((3, Event()), (3, Touch(true)), (1, KernelAlloc()), (1, Bad())), length)
-            .Select(l => l.AsEnumerable())));
+        (2, Gen.ListOf(Gen.Frequency((3, Event()), (3, Touch(true)), (1, KernelAlloc()), (2, KernelObject()),
+            (1, Bad())), length).Select(l => l.AsEnumerable())));
 
     /// <summary>
     /// A process writes page after page of one mapping, enough for a few of them to run memory out; then what
@@ -93,6 +97,7 @@ public sealed record SystemScenario(SystemConfig Config, ImmutableArray<SystemSt
         from count in Gen.Choose(frames / 2, 2 * frames)
         from value in Gen.Choose(1, int.MaxValue)
         from tail in Gen.ListOf(Gen.Frequency((3, Event()), (2, Gen.Constant<SystemStep>(new KernelAllocProc(1, 0))),
+            (2, KernelObject()),
             (1, Gen.Choose(1, 6).Select(p => (SystemStep)new ExitProc(p))), (1, Bad())), 6)
         select (protect ? Enumerable.Range(1, 6).Select(p => (SystemStep)new AdjProc(p, -1000, false, true))
                 : protectGrower ? [new AdjProc(proc, -1000, false, true)] : [])
@@ -140,6 +145,7 @@ public sealed record SystemScenario(SystemConfig Config, ImmutableArray<SystemSt
             select (SystemStep)new AdjProc(p, v, legacy, cap)),
         (2, KernelAlloc()),
         (1, Gen.Choose(0, 8).Select(k => (SystemStep)new KernelFreeProc(k))),
+        (3, KernelObject()),
         (2, Event()),
         (1, Gen.Elements<SystemStep>(new SwapProc(true, 16), new SwapProc(false, 0))),
         (1, Bad()));
@@ -156,6 +162,17 @@ public sealed record SystemScenario(SystemConfig Config, ImmutableArray<SystemSt
         from mask in Gen.Choose(0, KernelMasks.Length - 1)
         from order in Gen.Frequency((6, Gen.Constant(0)), (2, Gen.Choose(1, 3)), (1, Gen.Choose(4, 6)))
         select (SystemStep)new KernelAllocProc(mask, order);
+
+    /// <summary>The slab layer and vmalloc: kmalloc, kmem_cache_alloc, their frees, vmalloc and vfree.</summary>
+    private static Gen<SystemStep> KernelObject() => Gen.Frequency(
+        (3, from mask in Gen.Choose(0, KernelMasks.Length - 1) from size in Gen.Choose(0, KmallocSizes.Length - 1)
+            select (SystemStep)new KmallocProc(mask, size)),
+        (2, from cache in Gen.Choose(0, 2) from mask in Gen.Choose(0, KernelMasks.Length - 1)
+            select (SystemStep)new CacheAllocProc(cache, mask)),
+        (2, Gen.Choose(0, 16).Select(o => (SystemStep)new ObjectFreeProc(o))),
+        (1, Gen.Elements(24, 200).Select(size => (SystemStep)new CacheCreateProc(size))),
+        (1, Gen.Elements(1, 4, 16, 64).Select(pages => (SystemStep)new VmallocProc(pages))),
+        (1, Gen.Choose(0, 4).Select(a => (SystemStep)new VfreeProc(a))));
 
     private static Gen<SystemStep> Event() =>
         from kind in Gen.Frequency((3, Gen.Constant(SystemEventKind.Kswapd)), (3, Gen.Constant(SystemEventKind.Reap)),

@@ -2,7 +2,6 @@ using FsCheck;
 using FsCheck.Fluent;
 using MMSpec.Conformance.Lockstep;
 using MMSpec.Model.MemorySystem;
-using ComposedSystem = MMSpec.Model.MemorySystem.MemorySystem;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -44,8 +43,7 @@ public abstract class SystemSafeSpecification(ITestOutputHelper output) : Specif
         ScenarioTally? tally = null) =>
         Prop.ForAll(SystemScenario.Arbitrary(), scenario =>
         {
-            SystemLockstep Subject() => new(create(scenario.Config),
-                checks.HasFlag(Level.Exact) ? ComposedSystem.Model(scenario.Config) : null, checks);
+            SystemLockstep Subject() => SystemLockstep.For(create(scenario.Config), scenario.Config, checks);
             var run = LockstepRunner.Run(Subject(), scenario.Steps, Subject);
             tally?.Add(run);
             return ScenarioReport.Verdict(run, SystemRules.AllScenarios, scenario.InvalidShare);

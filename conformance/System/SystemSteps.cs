@@ -71,6 +71,43 @@ public sealed record KernelFreeProc(int Allocation) : SystemStep
 }
 
 /// <summary>
+/// kmalloc of <see cref="SystemScenario.KmallocSizes"/>[Size] with <see cref="SystemScenario.KernelMasks"/>[Mask].
+/// </summary>
+public sealed record KmallocProc(int Mask, int Size) : SystemStep
+{
+    public override string ToString() =>
+        $"kmalloc({SystemScenario.KmallocSizes[Size]}, {SystemScenario.KernelMasks[Mask]})";
+}
+
+/// <summary>kmem_cache_create of a cache of <paramref name="Size"/>-byte objects.</summary>
+public sealed record CacheCreateProc(int Size) : SystemStep
+{
+    public override string ToString() => $"kmem_cache_create({Size} bytes)";
+}
+
+/// <summary>kmem_cache_alloc from cache #Cache of those created (of every cache when none was).</summary>
+public sealed record CacheAllocProc(int Cache, int Mask) : SystemStep
+{
+    public override string ToString() => $"kmem_cache_alloc(cache #{Cache}, {SystemScenario.KernelMasks[Mask]})";
+}
+
+/// <summary>The live kernel object #Live freed as it was allocated: kfree, or kmem_cache_free to its cache.</summary>
+public sealed record ObjectFreeProc(int Live) : SystemStep
+{
+    public override string ToString() => $"free(object #{Live})";
+}
+
+public sealed record VmallocProc(int Pages) : SystemStep
+{
+    public override string ToString() => $"vmalloc({Pages} pages)";
+}
+
+public sealed record VfreeProc(int Area) : SystemStep
+{
+    public override string ToString() => $"vfree(area #{Area})";
+}
+
+/// <summary>
 /// A time event: kswapd's pass, the OOM reaper's or the victim's exit (the pending victim, else proc #n), writeback.
 /// </summary>
 public sealed record TimeEvent(SystemEventKind Kind, int Proc = 0) : SystemStep
@@ -98,11 +135,12 @@ public sealed record SwapProc(bool On, ulong Slots) : SystemStep
 /// <summary>
 /// Bad input on purpose: a call on a pid no process has (pid_max + Offset, or the last that exited), an address no
 /// mapping covers, a CPU the machine lacks, a contradictory gfp mask, an order past 10, a free of a frame that is
-/// no kernel allocation.
+/// no kernel allocation, a kfree outside the direct map, a vfree of no area, a kmalloc past 4 MiB or a vmalloc of
+/// nothing, __free_pages of a slab's or vmalloc's page.
 /// </summary>
 public sealed record BadCall(int Kind, int Offset) : SystemStep
 {
-    public const int Kinds = 8;
+    public const int Kinds = 12;
 
     public override bool IsInvalid => true;
 

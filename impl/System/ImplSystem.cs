@@ -1,12 +1,14 @@
 using MMSpec.Impl.Oom;
 using MMSpec.Impl.Reclaim;
+using MMSpec.Impl.Slab;
 using MMSpec.Model.MemorySystem;
 
 namespace MMSpec.Impl.MemorySystem;
 
 /// <summary>
 /// The whole system of MMSpec's implementations: the reclaim system, the pid bitmap, the watermark table, the slow
-/// path's state machine and the one-pass OOM killer, composed by the system contract's <see cref="MemorySystem"/>.
+/// path's state machine, the one-pass OOM killer and SLUB's slab allocator, composed by the system contract's
+/// <see cref="MemorySystem"/>.
 /// </summary>
 public static class ImplSystem
 {
@@ -14,7 +16,7 @@ public static class ImplSystem
     {
         ArgumentNullException.ThrowIfNull(config);
         return new(new ReclaimSystem(config.Reclaim), new TaskTable(config.Tasks), new ZoneWatermarkTable(),
-            new SlowPath(), new OomKiller());
+            new SlowPath(), new OomKiller(), pages => new SlabAllocator(pages));
     }
 
     public static Model.MemorySystem.MemorySystem Create(SystemConfig config) => new(config, Parts(config));

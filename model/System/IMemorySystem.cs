@@ -3,6 +3,7 @@ using MMSpec.Model.Core;
 using MMSpec.Model.Oom;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
+using MMSpec.Model.Slab;
 using MMSpec.Model.Tlb;
 
 namespace MMSpec.Model.MemorySystem;
@@ -48,8 +49,32 @@ public interface IMemorySystem
     /// <summary>alloc_pages(gfp, order) for the kernel (slab, page tables, vmalloc's pages): the first frame.</summary>
     Result<Pfn> AllocPages(Gfp gfp, Order order);
 
-    /// <summary>__free_pages of a kernel allocation, by its first frame.</summary>
+    /// <summary>
+    /// __free_pages of a block alloc_pages gave, by its first frame; a page the slab layer or vmalloc holds is an
+    /// <see cref="OwnedByAllocator"/>.
+    /// </summary>
     Result<Unit> FreePages(Pfn pfn);
+
+    /// <summary>kmem_cache_create: a cache of objects of <paramref name="size"/> bytes (no constructor).</summary>
+    Result<CacheId> KmemCacheCreate(string name, ulong size, ulong align);
+
+    /// <summary>kmem_cache_alloc(cache, gfp): a new slab's pages through the page allocator with the mask.</summary>
+    Result<VirtAddr> KmemCacheAlloc(CacheId cache, Gfp gfp);
+
+    Result<Unit> KmemCacheFree(CacheId cache, VirtAddr obj);
+
+    /// <summary>kmalloc(size, gfp): a kmalloc cache's object, or whole pages above 8 KiB.</summary>
+    Result<VirtAddr> Kmalloc(ulong size, Gfp gfp);
+
+    Result<Unit> Kfree(VirtAddr addr);
+
+    /// <summary>
+    /// vmalloc of <paramref name="pages"/> pages (GFP_KERNEL): an area of the vmalloc space with a guard page, its
+    /// pages one by one through the page allocator. The kernel page tables that map it are not simulated.
+    /// </summary>
+    Result<VirtAddr> Vmalloc(ulong pages);
+
+    Result<Unit> Vfree(VirtAddr addr);
 
     Result<SwapType> Swapon(ulong slots, int? priority);
 

@@ -3,6 +3,7 @@ using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 using MMSpec.Model.Oom;
 using MMSpec.Model.Reclaim;
+using MMSpec.Model.Slab;
 
 namespace MMSpec.Model.MemorySystem;
 
@@ -17,6 +18,7 @@ public sealed partial class MemorySystem
     private readonly ZoneMarks _marks;
     private readonly Dictionary<AllocFlags, ulong> _floors = [];
     private bool _kswapdAwake;
+    private AllocStalls _allocStalls;
 
     public Result<Pfn> AllocPages(Gfp gfp, Order order)
     {
@@ -51,10 +53,11 @@ public sealed partial class MemorySystem
     private Result<T> Allocating<T>(Gfp gfp, int order, bool victim, Func<Result<T>> op)
     {
         var result = WithWatermark(Floor(AllocFlags.WmarkLow), op);
-        for (var runs = 0; runs < MaxSlowPathRuns && !result.IsOk && NeedsFrames(result.Error!) is { } frames; runs++)
+        for (var runs = 0; runs < MaxSlowPathRuns && !result.IsOk && Needs(result.Error!) is { } need; runs++)
         {
-            var world = new World(this, order, frames - 1);
-            var run = _slowPath.Run(new SlowPathRequest(gfp, order, victim), world);
+            var blockOrder = need.Order ?? order;
+            var world = new World(this, gfp, blockOrder, need.Frames - 1);
+            var run = _slowPath.Run(new SlowPathRequest(gfp, blockOrder, victim), world);
             _kswapdAwake |= run.Steps.Any(s => s.Action == SlowPathAction.WakeKswapd);
             switch (run.Outcome)
             {
@@ -64,22 +67,28 @@ public sealed partial class MemorySystem
                 case SlowPathOutcome.Panicked:
                     _panics++;
                     _log.Add(KernelPanic.LogLine);
-                    return new KernelPanic(gfp, order);
+                    return new KernelPanic(gfp, blockOrder);
                 case SlowPathOutcome.Stalled:
-                    return new AllocationStalled(gfp, order, PendingVictim());
+                    return new AllocationStalled(gfp, blockOrder, PendingVictim());
                 default:
-                    return new AllocationFailed(gfp, order);
+                    return new AllocationFailed(gfp, blockOrder);
             }
         }
 
-        return result.IsOk || NeedsFrames(result.Error!) is null ? result : new AllocationFailed(gfp, order);
+        return result.IsOk || Needs(result.Error!) is not { } last ? result
+            : new AllocationFailed(gfp, last.Order ?? order);
     }
 
-    /// <summary>The frames a refused step needed, when memory was why: the page allocator's business.</summary>
-    private static ulong? NeedsFrames(MmError error) => error switch
+    /// <summary>
+    /// The frames a refused step needed and the order of its block when it names one, when memory was why: the page
+    /// allocator's business. A slab or a large kmalloc is one block of its order.
+    /// </summary>
+    private static (ulong Frames, int? Order)? Needs(MmError error) => error switch
     {
-        ReclaimOutOfMemory oom => oom.FramesNeeded,
-        Buddy.OutOfMemory => 1,
+        ReclaimOutOfMemory oom => (oom.FramesNeeded, null),
+        Buddy.OutOfMemory => (1, null),
+        SlabOutOfMemory slab => (slab.Order.Pages, slab.Order.Value),
+        LargeKmallocOutOfMemory large => (large.Order.Pages, large.Order.Value),
         _ => null,
     };
 
@@ -126,7 +135,7 @@ public sealed partial class MemorySystem
     private Pid? PendingVictim() => _tasks.Snapshot().Tasks.FirstOrDefault(t => t.Victim && !t.OomSkip)?.Pid;
 
     /// <summary>The slow path's world: this system's counters, reclaim, compaction and OOM killer.</summary>
-    private sealed class World(MemorySystem system, int order, ulong extraFrames) : ISlowPathWorld
+    private sealed class World(MemorySystem system, Gfp gfp, int order, ulong extraFrames) : ISlowPathWorld
     {
         /// <summary>The flags of the freelist try that found a page: the step runs at their mark.</summary>
         public AllocFlags Granted { get; private set; }
@@ -140,7 +149,14 @@ public sealed partial class MemorySystem
             return page;
         }
 
-        public ulong Reclaim() => system._reclaim.TryToFreePages() is { IsOk: true } freed ? freed.Value : 0;
+        /// <summary>__perform_reclaim: do_try_to_free_pages counts allocstall for gfp_zone, then reclaims.</summary>
+        public ulong Reclaim()
+        {
+            var stalls = system._allocStalls;
+            system._allocStalls = gfp.HasFlag(Gfp.HighMem | Gfp.Movable) ? stalls with { Movable = stalls.Movable + 1 }
+                : stalls with { Normal = stalls.Normal + 1 };
+            return system._reclaim.TryToFreePages() is { IsOk: true } freed ? freed.Value : 0;
+        }
 
         public CompactResult Compact(CompactPriority priority) =>
             system._reclaim.Compact(ZoneType.Normal, order) is { IsOk: true } run ? run.Value.Result

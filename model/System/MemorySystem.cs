@@ -4,20 +4,23 @@ using MMSpec.Model.Core;
 using MMSpec.Model.Oom;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
+using MMSpec.Model.Slab;
 using MMSpec.Model.Tlb;
 
 namespace MMSpec.Model.MemorySystem;
 
 /// <summary>
 /// The components a whole system is made of. Any of them may be an outsider's: the system contract only calls
-/// the components' contracts.
+/// the components' contracts. The slab layer is made by <see cref="Slab"/> over the page allocator the system gives
+/// it (<see cref="SystemPageSource"/>).
 /// </summary>
 public sealed record SystemParts(IReclaimSystem Reclaim, ITaskTable Tasks, IWatermarks Watermarks, ISlowPath SlowPath,
-    IOomKiller Oom)
+    IOomKiller Oom, Func<IBuddyAllocator, ISlabAllocator> Slab)
 {
     /// <summary>MMSpec's reference models of every component.</summary>
     public static SystemParts Models(SystemConfig config) => new(new ReclaimModel(config.Reclaim),
-        new TaskTableModel(config.Tasks), new WatermarksModel(), new SlowPathModel(), new OomKillerModel());
+        new TaskTableModel(config.Tasks), new WatermarksModel(), new SlowPathModel(), new OomKillerModel(),
+        pages => new SlabModel(pages));
 }
 
 /// <summary>
@@ -27,8 +30,9 @@ public sealed record SystemParts(IReclaimSystem Reclaim, ITaskTable Tasks, IWate
 /// its implementations or an outsider's components compose alike; its rules are checked by the system
 /// specification's properties, not by a second copy.
 /// <para>
-/// This file holds the processes and user memory; the page allocator is in MemorySystem.Alloc.cs, the OOM killer
-/// and the reaper in MemorySystem.Oom.cs.
+/// This file holds the processes and user memory; the page allocator is in MemorySystem.Alloc.cs, the kernel's
+/// slab, kmalloc and vmalloc allocations in MemorySystem.Kernel.cs, the OOM killer and the reaper in
+/// MemorySystem.Oom.cs.
 /// </para>
 /// </summary>
 public sealed partial class MemorySystem : IMemorySystem
@@ -47,6 +51,8 @@ public sealed partial class MemorySystem : IMemorySystem
             (parts.Reclaim, parts.Tasks, parts.Watermarks, parts.SlowPath, parts.Oom);
         _marks = _watermarks.Setup([0, 0, config.Frames], 0, WatermarksModel.DefaultScaleFactor).Zones[^1];
         _mms[Pid.Init.Value] = _reclaim.CreateMm().Value;
+        _slabPages = new SystemPageSource(_reclaim, _reclaim.Snapshot().Pages.Layout);
+        _slab = parts.Slab(_slabPages);
     }
 
     /// <summary>A whole system of MMSpec's models.</summary>
@@ -114,8 +120,6 @@ public sealed partial class MemorySystem : IMemorySystem
                 () => _reclaim.Access(mm, cpu, addr, write, value))
             : new NoSuchProcess(pid);
 
-    public Result<Unit> FreePages(Pfn pfn) => _reclaim.KernelFree(pfn);
-
     public Result<SwapType> Swapon(ulong slots, int? priority) => _reclaim.Swapon(slots, priority);
 
     /// <summary>try_to_unuse reads with GFP_HIGHUSER_MOVABLE: down to the min mark, no slow path of its own.</summary>
@@ -128,5 +132,5 @@ public sealed partial class MemorySystem : IMemorySystem
 
     public SystemSnapshot Snapshot() => new(
         _tasks.Snapshot(), [.. _mms.Select(p => new ProcessMm(new Pid(p.Key), p.Value))], _reclaim.Snapshot(),
-        _kswapdAwake, _oomKills, _panics, [.. _log]);
+        _kswapdAwake, _oomKills, _panics, [.. _log], _slab.Snapshot(), VmallocAreas(), _allocStalls);
 }

@@ -4,6 +4,7 @@ using MMSpec.Model.Core;
 using MMSpec.Model.Oom;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
+using MMSpec.Model.Slab;
 using MMSpec.Model.Tlb;
 
 namespace MMSpec.Model.MemorySystem;
@@ -24,6 +25,13 @@ namespace MMSpec.Model.MemorySystem;
 [JsonDerivedType(typeof(Access), "access")]
 [JsonDerivedType(typeof(AllocPages), "alloc_pages")]
 [JsonDerivedType(typeof(FreePages), "free_pages")]
+[JsonDerivedType(typeof(KmemCacheCreate), "kmem_cache_create")]
+[JsonDerivedType(typeof(KmemCacheAlloc), "kmem_cache_alloc")]
+[JsonDerivedType(typeof(KmemCacheFree), "kmem_cache_free")]
+[JsonDerivedType(typeof(Kmalloc), "kmalloc")]
+[JsonDerivedType(typeof(Kfree), "kfree")]
+[JsonDerivedType(typeof(Vmalloc), "vmalloc")]
+[JsonDerivedType(typeof(Vfree), "vfree")]
 [JsonDerivedType(typeof(Swapon), "swapon")]
 [JsonDerivedType(typeof(Swapoff), "swapoff")]
 [JsonDerivedType(typeof(Kswapd), "kswapd")]
@@ -110,6 +118,56 @@ public abstract record SystemOp
         public override OpResult ApplyTo(IMemorySystem system) => OpResult.Of(system.FreePages(Pfn));
 
         public override string ToString() => $"__free_pages(pfn={Pfn})";
+    }
+
+    public sealed record KmemCacheCreate(string Name, ulong Size, ulong Align = 8) : SystemOp
+    {
+        public override OpResult ApplyTo(IMemorySystem system) =>
+            OpResult.Of(system.KmemCacheCreate(Name, Size, Align));
+
+        public override string ToString() => $"kmem_cache_create(\"{Name}\", {Size}, align {Align})";
+    }
+
+    public sealed record KmemCacheAlloc(CacheId Cache, Gfp Gfp) : SystemOp
+    {
+        public override OpResult ApplyTo(IMemorySystem system) => OpResult.Of(system.KmemCacheAlloc(Cache, Gfp));
+
+        public override string ToString() => $"kmem_cache_alloc({Cache}, {Gfp})";
+    }
+
+    public sealed record KmemCacheFree(CacheId Cache, VirtAddr Obj) : SystemOp
+    {
+        public override OpResult ApplyTo(IMemorySystem system) => OpResult.Of(system.KmemCacheFree(Cache, Obj));
+
+        public override string ToString() => $"kmem_cache_free({Cache}, {Obj})";
+    }
+
+    public sealed record Kmalloc(ulong Size, Gfp Gfp) : SystemOp
+    {
+        public override OpResult ApplyTo(IMemorySystem system) => OpResult.Of(system.Kmalloc(Size, Gfp));
+
+        public override string ToString() => $"kmalloc({Size}, {Gfp})";
+    }
+
+    public sealed record Kfree(VirtAddr Addr) : SystemOp
+    {
+        public override OpResult ApplyTo(IMemorySystem system) => OpResult.Of(system.Kfree(Addr));
+
+        public override string ToString() => $"kfree({Addr})";
+    }
+
+    public sealed record Vmalloc(ulong Pages) : SystemOp
+    {
+        public override OpResult ApplyTo(IMemorySystem system) => OpResult.Of(system.Vmalloc(Pages));
+
+        public override string ToString() => $"vmalloc({Pages} pages)";
+    }
+
+    public sealed record Vfree(VirtAddr Addr) : SystemOp
+    {
+        public override OpResult ApplyTo(IMemorySystem system) => OpResult.Of(system.Vfree(Addr));
+
+        public override string ToString() => $"vfree({Addr})";
     }
 
     public sealed record Swapon(ulong Slots, int? Priority = null) : SystemOp

@@ -4,6 +4,7 @@ using MMSpec.Model.Core;
 using MMSpec.Model.Oom;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
+using MMSpec.Model.Slab;
 
 namespace MMSpec.Model.MemorySystem;
 
@@ -25,13 +26,34 @@ public sealed record SystemConfig(ulong Frames, int Cpus = 2, int Files = 2, ulo
 public readonly record struct ProcessMm(Pid Pid, AsId Mm);
 
 /// <summary>
+/// The allocstall events of /proc/vmstat: direct reclaim entered (do_try_to_free_pages), counted by the zone the
+/// allocation's gfp mask names (gfp_zone: __GFP_HIGHMEM with __GFP_MOVABLE is ZONE_MOVABLE, else ZONE_NORMAL here).
+/// </summary>
+public readonly record struct AllocStalls(ulong Normal, ulong Movable)
+{
+    public override string ToString() => $"allocstall normal {Normal}, movable {Movable}";
+}
+
+/// <summary>
 /// The whole system's state: the process table, which address space each process owns, the reclaim system (every
-/// frame, folio, swap slot and TLB entry), whether kswapd is awake, the OOM kills and panics so far, and the kernel
-/// log.
+/// frame, folio, swap slot and TLB entry), whether kswapd is awake, the OOM kills and panics so far, the kernel
+/// log, the slab layer (its caches, slabs and large kmallocs; its page list holds the blocks it took), the vmalloc
+/// areas, and the direct reclaims entered.
 /// </summary>
 public sealed record SystemSnapshot(TaskTableSnapshot Tasks, ImmutableArray<ProcessMm> Mms, ReclaimSnapshot Reclaim,
-    bool KswapdAwake, int OomKills, int Panics, ImmutableArray<string> Log)
+    bool KswapdAwake, int OomKills, int Panics, ImmutableArray<string> Log, SlabSnapshot Slab,
+    ImmutableArray<VmallocArea> Vmalloc, AllocStalls AllocStalls)
 {
+    /// <summary>
+    /// The kernel blocks alloc_pages gave and __free_pages may free: the reclaim system's kernel pages but the slab
+    /// layer's blocks and vmalloc's pages.
+    /// </summary>
+    public ImmutableArray<Block> PageAllocations()
+    {
+        var owned = Slab.Pages.Allocated.Select(b => b.Pfn).Concat(Vmalloc.SelectMany(a => a.Frames)).ToHashSet();
+        return [.. Reclaim.KernelPages.Where(b => !owned.Contains(b.Pfn))];
+    }
+
     public bool SameAs(SystemSnapshot other) => DiffFrom(other) is null;
 
     /// <summary>The first part that differs from <paramref name="other"/>, named; null when none does.</summary>
@@ -40,6 +62,12 @@ public sealed record SystemSnapshot(TaskTableSnapshot Tasks, ImmutableArray<Proc
         ?? (Mms.SequenceEqual(other.Mms) ? null
             : $"address spaces [{string.Join(", ", Mms)}] vs [{string.Join(", ", other.Mms)}]")
         ?? Reclaim.DiffFrom(other.Reclaim)
+        ?? Slab.DiffFrom(other.Slab)
+        ?? (Vmalloc.SequenceEqual(other.Vmalloc, (a, b) => a.Start == b.Start && a.Frames.SequenceEqual(b.Frames))
+            ? null
+            : $"vmalloc areas [{string.Join(", ", Vmalloc.Select(a => $"0x{a.Start:x}+{a.Pages}"))}] vs "
+                + $"[{string.Join(", ", other.Vmalloc.Select(a => $"0x{a.Start:x}+{a.Pages}"))}]")
+        ?? (AllocStalls != other.AllocStalls ? $"{AllocStalls} vs {other.AllocStalls}" : null)
         ?? ((KswapdAwake, OomKills, Panics) != (other.KswapdAwake, other.OomKills, other.Panics)
             ? $"kswapd {KswapdAwake}, {OomKills} kills, {Panics} panics vs "
                 + $"kswapd {other.KswapdAwake}, {other.OomKills} kills, {other.Panics} panics"
@@ -91,6 +119,14 @@ public sealed record KernelPanic(Gfp Gfp, int Order) : MmError
 public sealed record ContradictoryGfp(Gfp Gfp, string Why) : MmError, IErrorReason
 {
     public override string Message => $"gfp {Gfp}: {Why}";
+}
+
+/// <summary>
+/// __free_pages of a page the slab layer or vmalloc holds: it goes back through kfree, kmem_cache_free or vfree.
+/// </summary>
+public sealed record OwnedByAllocator(Pfn Pfn, string Owner) : MmError
+{
+    public override string Message => $"pfn {Pfn} belongs to {Owner}, not to a caller of alloc_pages";
 }
 
 /// <summary>The OOM reaper already set MMF_OOM_SKIP on the victim's mm: there is nothing left for it to do.</summary>

@@ -88,14 +88,73 @@ public static class SystemViews
 
     /// <summary>
     /// /proc/meminfo's lines the whole system keeps, in meminfo_proc_show's order: MemTotal (totalram_pages, every
-    /// frame) and MemFree (NR_FREE_PAGES), then the reclaim lines (<see cref="Reclaim.MemInfo"/>).
+    /// frame) and MemFree (NR_FREE_PAGES), the reclaim lines (<see cref="Reclaim.MemInfo"/>), then Slab, SReclaimable
+    /// and SUnreclaim (no cache is SLAB_RECLAIM_ACCOUNT; slabs and large kmallocs are NR_SLAB_UNRECLAIMABLE_B) and
+    /// VmallocUsed (vmalloc_nr_pages).
     /// </summary>
     public static string MemInfo(SystemSnapshot snapshot) => Reclaim.MemInfo.Render(
         new (string, ulong)[]
         {
             ("MemTotal:       ", snapshot.Reclaim.Config.Frames),
             ("MemFree:        ", snapshot.Reclaim.Pages.FreePages),
-        }.Concat(Reclaim.MemInfo.Lines(snapshot.Reclaim)));
+        }.Concat(Reclaim.MemInfo.Lines(snapshot.Reclaim)).Concat(new (string, ulong)[]
+        {
+            ("Slab:           ", SlabPages(snapshot)),
+            ("SReclaimable:   ", 0),
+            ("SUnreclaim:     ", SlabPages(snapshot)),
+            ("VmallocUsed:    ", VmallocPages(snapshot)),
+        }));
+
+    /// <summary>
+    /// /proc/vmstat's lines the whole system keeps, in vmstat_text's order (Linux 6.18), "name value" each: the zone
+    /// counters (nr_free_pages, the zone's LRU sizes), the node counters (the LRU sizes, the slab pages), then the
+    /// events (<see cref="VmEvents"/>) with allocstall_normal and allocstall_movable after pswpout and oom_kill
+    /// before pgmigrate_success. The machine has one ZONE_NORMAL, so no allocstall_dma or _dma32 line.
+    /// </summary>
+    public static string VmStat(SystemSnapshot snapshot)
+    {
+        var reclaim = snapshot.Reclaim;
+        var lru = Enum.GetValues<LruList>().Select(l => (ulong)reclaim.Lru[(int)l].Length).ToList();
+        var text = new StringBuilder();
+        void Line(string name, ulong value) => text.Append(CultureInfo.InvariantCulture, $"{name} {value}\n");
+        Line("nr_free_pages", reclaim.Pages.FreePages);
+        foreach (var prefix in new[] { "nr_zone_", "nr_" })
+        {
+            for (var list = 0; list < LruNames.Length; list++)
+            {
+                Line(prefix + LruNames[list], lru[list]);
+            }
+        }
+
+        Line("nr_slab_reclaimable", 0);
+        Line("nr_slab_unreclaimable", SlabPages(snapshot));
+        foreach (var (name, value) in reclaim.Events.Lines())
+        {
+            if (name == "pgmigrate_success")
+            {
+                Line("oom_kill", (ulong)snapshot.OomKills);
+            }
+
+            Line(name, value);
+            if (name == "pswpout")
+            {
+                Line("allocstall_normal", snapshot.AllocStalls.Normal);
+                Line("allocstall_movable", snapshot.AllocStalls.Movable);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>enum lru_list's names in its order, as /proc/vmstat prints them after nr_ and nr_zone_.</summary>
+    private static readonly ImmutableArray<string> LruNames =
+        ["inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"];
+
+    private static ulong SlabPages(SystemSnapshot snapshot) =>
+        snapshot.Slab.Pages.Allocated.Aggregate(0UL, (sum, b) => sum + b.Order.Pages);
+
+    private static ulong VmallocPages(SystemSnapshot snapshot) =>
+        snapshot.Vmalloc.Aggregate(0UL, (sum, a) => sum + a.Pages);
 
     /// <summary>/proc/zoneinfo's watermark lines for the machine's one zone, its free pages as they are now.</summary>
     public static string ZoneInfo(SystemSnapshot snapshot)
