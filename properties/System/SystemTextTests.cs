@@ -143,4 +143,27 @@ public sealed class SystemTextTests
         Assert.True(system.Swapon(65, null).IsOk);
         Assert.Equal(256UL + 64, SystemViews.TotalPages(system.Snapshot()));
     }
+
+    [Fact]
+    public void Status_prints_each_kind_of_resident_page_in_kilobytes()
+    {
+        var system = Model.MemorySystem.MemorySystem.Model(new SystemConfig(256, Files: 1, FilePages: 8));
+        var pid = system.Fork(Pid.Init).Value;
+        var cpu = new CpuId(0);
+        var file = system.Mmap(pid, MapKind.File, 0, 2).Value;
+        var shmem = system.Mmap(pid, MapKind.Shmem, 0, 3).Value;
+        var anon = system.Mmap(pid, MapKind.Anon, 0, 1).Value;
+        for (var page = 0UL; page < 3; page++)
+        {
+            Assert.True(system.Access(pid, cpu, new VirtAddr(shmem.Value + (page * Pfn.PageSize)), true, 1).IsOk);
+        }
+
+        Assert.True(system.Access(pid, cpu, file, false, 0).IsOk);
+        Assert.True(system.Access(pid, cpu, new VirtAddr(file.Value + Pfn.PageSize), false, 0).IsOk);
+        Assert.True(system.Access(pid, cpu, anon, true, 1).IsOk);
+
+        // 6 pages mapped: 1 anon, 2 file, 3 shmem; one PTE table, one PMD, one PUD for the three mappings together.
+        Assert.Equal("VmSize:\t      24 kB\nVmRSS:\t      24 kB\nRssAnon:\t       4 kB\nRssFile:\t       8 kB\n"
+            + "RssShmem:\t      12 kB\nVmPTE:\t      12 kB\nVmSwap:\t       0 kB\n", SystemViews.Status(system.Snapshot(), pid));
+    }
 }
