@@ -164,6 +164,7 @@ public sealed class SystemTextTests
 
         // 6 pages mapped: 1 anon, 2 file, 3 shmem; one PTE table, one PMD, one PUD for the three mappings together.
         Assert.Equal("VmSize:\t      24 kB\nVmRSS:\t      24 kB\nRssAnon:\t       4 kB\nRssFile:\t       8 kB\n"
-            + "RssShmem:\t      12 kB\nVmPTE:\t      12 kB\nVmSwap:\t       0 kB\n", SystemViews.Status(system.Snapshot(), pid));
+            + "RssShmem:\t      12 kB\nVmPTE:\t      12 kB\nVmSwap:\t       0 kB\n",
+            SystemViews.Status(system.Snapshot(), pid));
     }
 }
