@@ -19,21 +19,32 @@ public sealed partial class MemorySystem
     private readonly SortedDictionary<ulong, VmallocArea> _vmalloc = [];
     private readonly HashSet<Pfn> _vmallocFrames = [];
 
+    /// <summary>The slab layer's snapshot since its last call: only its own calls change it.</summary>
+    private SlabSnapshot? _slabState;
+
     /// <summary>vmalloc's pages: GFP_KERNEL | __GFP_HIGHMEM (ZONE_NORMAL on x86-64).</summary>
     public const Gfp VmallocGfp = Gfp.Kernel | Gfp.HighMem;
 
     public Result<CacheId> KmemCacheCreate(string name, ulong size, ulong align) =>
-        _slab.KmemCacheCreate(name, size, align, null);
+        SlabCall(() => _slab.KmemCacheCreate(name, size, align, null));
 
-    public Result<VirtAddr> KmemCacheAlloc(CacheId cache, Gfp gfp) =>
-        RefusedGfp(gfp) is { } refused ? refused : Allocating(gfp, 0, false, () => _slab.KmemCacheAlloc(cache));
+    public Result<VirtAddr> KmemCacheAlloc(CacheId cache, Gfp gfp) => RefusedGfp(gfp) is { } refused ? refused
+        : SlabCall(() => Allocating(gfp, 0, false, () => _slab.KmemCacheAlloc(cache)));
 
-    public Result<Unit> KmemCacheFree(CacheId cache, VirtAddr obj) => _slab.KmemCacheFree(cache, obj);
+    public Result<Unit> KmemCacheFree(CacheId cache, VirtAddr obj) => SlabCall(() => _slab.KmemCacheFree(cache, obj));
 
-    public Result<VirtAddr> Kmalloc(ulong size, Gfp gfp) =>
-        RefusedGfp(gfp) is { } refused ? refused : Allocating(gfp, 0, false, () => _slab.Kmalloc(size));
+    public Result<VirtAddr> Kmalloc(ulong size, Gfp gfp) => RefusedGfp(gfp) is { } refused ? refused
+        : SlabCall(() => Allocating(gfp, 0, false, () => _slab.Kmalloc(size)));
 
-    public Result<Unit> Kfree(VirtAddr addr) => _slab.Kfree(addr);
+    public Result<Unit> Kfree(VirtAddr addr) => SlabCall(() => _slab.Kfree(addr));
+
+    private Result<T> SlabCall<T>(Func<Result<T>> call)
+    {
+        _slabState = null;
+        return call();
+    }
+
+    private SlabSnapshot SlabState() => _slabState ??= _slab.Snapshot();
 
     /// <summary>
     /// __vmalloc_node_range: a size of 0 or past totalram_pages() is refused ("vmalloc error: size ..., exceeds

@@ -132,5 +132,5 @@ public sealed partial class MemorySystem : IMemorySystem
 
     public SystemSnapshot Snapshot() => new(
         _tasks.Snapshot(), [.. _mms.Select(p => new ProcessMm(new Pid(p.Key), p.Value))], _reclaim.Snapshot(),
-        _kswapdAwake, _oomKills, _panics, [.. _log], _slab.Snapshot(), VmallocAreas(), _allocStalls);
+        _kswapdAwake, _oomKills, _panics, [.. _log], SlabState(), VmallocAreas(), _allocStalls);
 }
