@@ -4,34 +4,37 @@ using System.Text.Json.Nodes;
 using MMSpec.Cli.Serve;
 using MMSpec.Conformance.Protocol;
 using MMSpec.Impl.Buddy;
+using MMSpec.Impl.MemorySystem;
 using MMSpec.Impl.Reclaim;
 using MMSpec.Impl.Slab;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
+using MMSpec.Model.MemorySystem;
 using MMSpec.Model.Reclaim;
 using MMSpec.Model.Slab;
 
 namespace MMSpec.Cli.Trace;
 
 /// <summary>
-/// `mmspec proc buddyinfo|slabinfo|meminfo|vmstat &lt;trace.jsonl&gt;`: runs a trace's requests (as `mmspec trace`
-/// prints them) on MMSpec's implementation and prints the /proc view of the state they leave, as Linux 6.18 formats
-/// it: buddyinfo of a buddy trace or of the page allocator under a slab or reclaim trace, slabinfo of a slab trace,
-/// the reclaim lines of meminfo and vmstat of a reclaim trace.
+/// `mmspec proc buddyinfo|slabinfo|meminfo|vmstat|zoneinfo &lt;trace.jsonl&gt;`: runs a trace's requests (as
+/// `mmspec trace` prints them) on MMSpec's implementation and prints the /proc view of the state they leave, as
+/// Linux 6.18 formats it: buddyinfo of a buddy trace or of the page allocator under a slab, reclaim or system trace,
+/// slabinfo of a slab or system trace, the reclaim lines of meminfo and vmstat of a reclaim trace, and the whole
+/// system's meminfo, vmstat and zoneinfo lines of a system trace.
 /// </summary>
 public static class ProcCommand
 {
     public static Command Create()
     {
-        var view = new Argument<string>("view") { Description = "buddyinfo, slabinfo, meminfo or vmstat" };
+        var view = new Argument<string>("view") { Description = "buddyinfo, slabinfo, meminfo, vmstat or zoneinfo" };
         var trace = new Argument<FileInfo>("trace") { Description = "JSON lines: hello, reset, then calls" };
         var command = new Command("proc", "print the /proc view of the state a trace leaves") { view, trace };
         command.SetAction(parsed =>
         {
             var name = parsed.GetValue(view);
-            if (name is not ("buddyinfo" or "slabinfo" or "meminfo" or "vmstat"))
+            if (name is not ("buddyinfo" or "slabinfo" or "meminfo" or "vmstat" or "zoneinfo"))
             {
-                Console.Error.WriteLine("mmspec proc: the views are: buddyinfo, slabinfo, meminfo, vmstat");
+                Console.Error.WriteLine("mmspec proc: the views are: buddyinfo, slabinfo, meminfo, vmstat, zoneinfo");
                 return 2;
             }
 
@@ -62,6 +65,11 @@ public static class ProcCommand
             ("buddyinfo", "reclaim") => BuddyInfo.Render(ReplayReclaim(lines).Pages),
             ("meminfo", "reclaim") => MemInfo.Render(ReplayReclaim(lines)),
             ("vmstat", "reclaim") => ReplayReclaim(lines).Events.VmstatText(),
+            ("buddyinfo", "system") => BuddyInfo.Render(ReplaySystem(lines).Reclaim.Pages),
+            ("slabinfo", "system") => SlabInfo.Render(ReplaySystem(lines).Slab),
+            ("meminfo", "system") => SystemViews.MemInfo(ReplaySystem(lines)),
+            ("vmstat", "system") => SystemViews.VmStat(ReplaySystem(lines)),
+            ("zoneinfo", "system") => SystemViews.ZoneInfo(ReplaySystem(lines)),
             _ => throw new InvalidDataException($"no {view} for a trace of {component ?? "no component"}"),
         };
     }
@@ -79,6 +87,11 @@ public static class ProcCommand
         ReplayOn<IReclaimSystem>(lines,
             line => new ReclaimSystem(MmJson.Deserialize<ReclaimResetRequest>(line).Config),
             (system, line) => _ = MmJson.Deserialize<ReclaimOp>(line).ApplyTo(system)).Snapshot();
+
+    /// <summary>The implementations composed after a system trace's requests; a reset starts it afresh.</summary>
+    public static SystemSnapshot ReplaySystem(IEnumerable<string> lines) =>
+        ReplayOn<IMemorySystem>(lines, line => ImplSystem.Create(MmJson.Deserialize<SystemResetRequest>(line).Config),
+            (system, line) => _ = MmJson.Deserialize<SystemOp>(line).ApplyTo(system)).Snapshot();
 
     /// <summary>The buddy implementation's state after the trace's requests; a reset starts it afresh.</summary>
     public static BuddySnapshot Replay(IEnumerable<string> lines) =>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MMSpec.Cli.Campaign;
 using MMSpec.Cli.Check;
+using MMSpec.Cli.Trace;
 using MMSpec.Properties.Protocol;
 using Xunit;
 
@@ -13,6 +14,32 @@ namespace MMSpec.Properties.Cli;
 [Collection(nameof(CliTests))]
 public sealed class SystemCliTests
 {
+    [Fact]
+    public void A_system_trace_replays_to_its_meminfo_vmstat_zoneinfo_slabinfo_and_buddyinfo()
+    {
+        string[] lines =
+        [
+            "{\"op\": \"hello\", \"protocol\": 1, \"component\": \"system\"}",
+            "{\"op\": \"reset\", \"config\": {\"frames\": 256, \"cpus\": 1, \"files\": 1, \"file_pages\": 8, "
+                + "\"pid_max\": 32768}}",
+            "{\"op\": \"kmalloc\", \"size\": 96, \"gfp\": \"kernel\"}",
+            "{\"op\": \"vmalloc\", \"pages\": 2}",
+            "{\"op\": \"snapshot\"}",
+        ];
+
+        // One slab page and two vmalloc pages of 256: 253 free.
+        Assert.StartsWith("nr_free_pages 253\n", ProcCommand.View("vmstat", lines), StringComparison.Ordinal);
+        Assert.Contains("\nnr_slab_unreclaimable 1\n", ProcCommand.View("vmstat", lines), StringComparison.Ordinal);
+        var meminfo = ProcCommand.View("meminfo", lines);
+        Assert.StartsWith("MemTotal:           1024 kB\nMemFree:            1012 kB\n", meminfo,
+            StringComparison.Ordinal);
+        Assert.EndsWith("SUnreclaim:            4 kB\nVmallocUsed:           8 kB\n", meminfo,
+            StringComparison.Ordinal);
+        Assert.Contains("253", ProcCommand.View("zoneinfo", lines), StringComparison.Ordinal);
+        Assert.Contains("kmalloc-96", ProcCommand.View("slabinfo", lines), StringComparison.Ordinal);
+        Assert.StartsWith("Node 0, zone   Normal", ProcCommand.View("buddyinfo", lines), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_whole_system_served_over_the_protocol_conforms_at_the_safe_level()
     {
