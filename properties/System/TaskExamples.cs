@@ -107,4 +107,32 @@ public sealed class TaskExamples
         Assert.Throws<ArgumentOutOfRangeException>(() => Create(side, 300));
         Assert.Throws<ArgumentOutOfRangeException>(() => Create(side, TaskConfig.PidMaxLimit + 1));
     }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void A_pid_max_of_whole_bitmap_words_fills_to_its_last_pid_and_knows_no_pid_past_it(string side)
+    {
+        // 320 = 5 words of 64 pids: pid 319 is the last bit of the last word, and no bit is left past it.
+        var table = Create(side, pidMax: 320);
+        for (var expected = 2; expected < 320; expected++)
+        {
+            Assert.Equal(new Pid(expected), table.Fork(Pid.Init).Value);
+        }
+
+        var full = table.Snapshot();
+        Assert.False(full.PidLeft);
+        Assert.Equal(new NoPidLeft(320), table.Fork(Pid.Init).Error);
+        Assert.Equal(new NoSuchProcess(new Pid(320)), table.DoExit(new Pid(320)).Error);
+        Assert.True(table.Snapshot().SameAs(full));
+        Assert.True(table.DoExit(new Pid(319)).IsOk);
+        Assert.Equal(new Pid(319), table.Fork(Pid.Init).Value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void The_smallest_and_the_largest_pid_max_are_taken(string side)
+    {
+        Assert.Equal(new Pid(2), Create(side, TaskConfig.ReservedPids + 1).Fork(Pid.Init).Value);
+        Assert.Equal(TaskConfig.PidMaxLimit, Create(side, TaskConfig.PidMaxLimit).Snapshot().PidMax);
+    }
 }
