@@ -51,8 +51,9 @@ public sealed partial class MemorySystem
         }
 
         // balance_pgdat: reclaim until the zone is balanced at its high mark, or reclaim stops making progress.
+        // pgdat_balanced asks __zone_watermark_ok, which fails at free_pages <= mark: balanced is above the mark.
         var reclaimed = 0UL;
-        for (var pass = 0UL; pass < KswapdPasses && _reclaim.Counters().FreePages < _marks.High; pass++)
+        for (var pass = 0UL; pass < KswapdPasses && _reclaim.Counters().FreePages <= _marks.High; pass++)
         {
             var freed = _reclaim.TryToFreePages();
             if (!freed.IsOk || freed.Value == 0)
