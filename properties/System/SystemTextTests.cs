@@ -92,6 +92,17 @@ public sealed class SystemTextTests
     }
 
     [Fact]
+    public void A_slow_path_request_and_run_print_their_parts()
+    {
+        Assert.Equal("order 2, gfp Kernel, an OOM victim", new SlowPathRequest(Gfp.Kernel, 2, true).ToString());
+        Assert.Equal("order 0, gfp Atomic", new SlowPathRequest(Gfp.Atomic, 0).ToString());
+        var run = new SlowPathModel().Run(new SlowPathRequest(Gfp.Atomic, 0),
+            new Conformance.MemorySystem.ScriptedWorld(new([false, false], [], [], [], [], [])));
+        Assert.Equal("Failed after:\n  WakeKswapd\n  get_page_from_freelist(NonBlock, MinReserve, Kswapd) = NULL\n"
+            + "  WakeKswapd\n  get_page_from_freelist(NonBlock, MinReserve, Kswapd) = NULL", run.ToString());
+    }
+
+    [Fact]
     public void A_pid_is_left_below_reserved_pids_until_the_first_wrap_and_above_them_after()
     {
         static TaskTableSnapshot Table(int lastPid, int pidMax, IEnumerable<int> pids) => new(
