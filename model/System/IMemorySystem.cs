@@ -74,6 +74,7 @@ public interface IMemorySystem
     /// </summary>
     Result<VirtAddr> Vmalloc(ulong pages);
 
+    /// <summary>vfree of the area that starts at <paramref name="addr"/>; vfree(NULL) does nothing.</summary>
     Result<Unit> Vfree(VirtAddr addr);
 
     Result<SwapType> Swapon(ulong slots, int? priority);

@@ -84,9 +84,14 @@ public sealed partial class MemorySystem
         return new VirtAddr(start);
     }
 
-    /// <summary>vfree: the area that starts at <paramref name="addr"/> and every page of it.</summary>
+    /// <summary>vfree of the area that starts at <paramref name="addr"/>; vfree(NULL) does nothing.</summary>
     public Result<Unit> Vfree(VirtAddr addr)
     {
+        if (addr.Value == 0)
+        {
+            return Unit.Value;
+        }
+
         if (!_vmalloc.Remove(addr.Value, out var area))
         {
             return new NotVmallocArea(addr);

@@ -93,6 +93,7 @@ public sealed class SystemKernelTests
         Assert.Equal(start, system.Vmalloc(2).Value.Value);
         state = system.Snapshot();
         Assert.IsType<NotVmallocArea>(system.Vfree(new VirtAddr(start + 0x800)).Error);
+        Assert.True(system.Vfree(new VirtAddr(0)).IsOk);
         Assert.IsType<InvalidRange>(system.Vmalloc(0).Error);
         Assert.Equal("vmalloc error: size 4198400, exceeds total pages",
             Assert.IsType<InvalidRange>(system.Vmalloc(1025).Error).Why);
