@@ -86,10 +86,16 @@ public sealed partial class ReclaimSystem
                 d.Value))
             .Where(d => d.Content != ReclaimConfig.InitialContent(d.File, d.PgOff))];
 
-    private ImmutableArray<TlbEntry> TlbStates() =>
-        [.. _tlb.SelectMany((tlb, cpu) => tlb.Entries()
-            .Select(e => new TlbEntry(new CpuId(cpu), new AsId(e.Mm), new VirtAddr(e.Vpn * Pfn.PageSize),
-                new Pfn((ulong)e.Entry.Frame), e.Entry.Writable, e.Entry.Dirty)))];
+    private ImmutableArray<TlbEntry> TlbStates()
+    {
+        var entries = ImmutableArray.CreateBuilder<TlbEntry>();
+        for (var cpu = 0; cpu < _tlb.Length; cpu++)
+        {
+            _tlb[cpu].AddEntries(cpu, entries);
+        }
+
+        return entries.ToImmutable();
+    }
 
     private ImmutableArray<Block> KernelStates()
     {

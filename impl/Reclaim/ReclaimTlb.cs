@@ -1,4 +1,9 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+using MMSpec.Model.Tlb;
+using TlbEntry = MMSpec.Model.Reclaim.TlbEntry;
 
 namespace MMSpec.Impl.Reclaim;
 
@@ -68,10 +73,29 @@ internal sealed class ReclaimTlb
     }
 
     /// <summary>Every entry, by address space and then virtual page: what the snapshot shows.</summary>
-    public IEnumerable<(int Mm, ulong Vpn, TlbData Entry)> Entries() =>
-        _leaves.OrderBy(l => l.Key.Mm).ThenBy(l => l.Key.Leaf).SelectMany(l => Enumerable.Range(0, LeafEntries)
-            .Where(i => l.Value.Entries[i].Frame >= 0)
-            .Select(i => (l.Key.Mm, (l.Key.Leaf << LeafShift) + (ulong)i, l.Value.Entries[i])));
+    /// <summary>
+    /// Every entry in (address space, virtual page) order, as the snapshot's entries of <paramref name="cpu"/>: the
+    /// leaves' keys sorted once (a value tuple sorts by address space, then leaf), then each leaf's slots in order.
+    /// </summary>
+    public void AddEntries(int cpu, ImmutableArray<TlbEntry>.Builder into)
+    {
+        var keys = new (int Mm, ulong Leaf)[_leaves.Count];
+        _leaves.Keys.CopyTo(keys, 0);
+        Array.Sort(keys);
+        foreach (var key in keys)
+        {
+            var entries = _leaves[key].Entries;
+            for (var i = 0; i < LeafEntries; i++)
+            {
+                if (entries[i].Frame >= 0)
+                {
+                    var vpn = (key.Leaf << LeafShift) + (ulong)i;
+                    into.Add(new TlbEntry(new CpuId(cpu), new AsId(key.Mm), new VirtAddr(vpn * Pfn.PageSize),
+                        new Pfn((ulong)entries[i].Frame), entries[i].Writable, entries[i].Dirty));
+                }
+            }
+        }
+    }
 
     private static int Slot(ulong vpn) => (int)(vpn & (LeafEntries - 1));
 
