@@ -17,7 +17,6 @@ public sealed partial class MemorySystem
     private readonly ISlabAllocator _slab;
     private readonly SystemPageSource _slabPages;
     private readonly SortedDictionary<ulong, VmallocArea> _vmalloc = [];
-    private readonly HashSet<Pfn> _vmallocFrames = [];
 
     /// <summary>The slab layer's snapshot since its last call: only its own calls change it.</summary>
     private SlabSnapshot? _slabState;
@@ -80,7 +79,6 @@ public sealed partial class MemorySystem
         }
 
         _vmalloc.Add(start, new VmallocArea(start, [.. frames]));
-        _vmallocFrames.UnionWith(frames);
         return new VirtAddr(start);
     }
 
@@ -100,7 +98,6 @@ public sealed partial class MemorySystem
         foreach (var frame in area.Frames)
         {
             FreeKernelPage(frame);
-            _vmallocFrames.Remove(frame);
         }
 
         return Unit.Value;
@@ -115,7 +112,7 @@ public sealed partial class MemorySystem
     /// <summary>__free_pages of a block alloc_pages gave; slab and vmalloc pages belong to their allocators.</summary>
     public Result<Unit> FreePages(Pfn pfn) =>
         _slabPages.Holds(pfn) ? new OwnedByAllocator(pfn, "the slab allocator")
-        : _vmallocFrames.Contains(pfn) ? new OwnedByAllocator(pfn, "vmalloc")
+        : _vmalloc.Values.Any(a => a.Frames.Contains(pfn)) ? new OwnedByAllocator(pfn, "vmalloc")
         : _reclaim.KernelFree(pfn);
 
     /// <summary>VMALLOC_START of x86-64's 4-level paging.</summary>
