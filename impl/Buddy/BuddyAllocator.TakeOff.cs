@@ -44,6 +44,7 @@ public sealed partial class BuddyAllocator
 
         Debug.Assert(head == frame, "the split ends at the frame taken");
         _flags[frame] = HeadFlag;
+        _snapshot = null;
         return Unit.Value;
     }
 

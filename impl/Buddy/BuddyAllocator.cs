@@ -34,6 +34,9 @@ public sealed partial class BuddyAllocator : IBuddyAllocator
     private readonly int[] _nonEmpty;
     private readonly FreeBlockIndex[]? _index;
 
+    // The last whole-machine snapshot, dropped by every change.
+    private BuddySnapshot? _snapshot;
+
     public BuddyAllocator(MemoryLayout layout, Placement placement = Placement.HeadOfList)
     {
         Layout = layout;
@@ -86,6 +89,7 @@ public sealed partial class BuddyAllocator : IBuddyAllocator
             DeleteFromFreeList(pfn, zone, high);
             Expand(pfn, zone, high, order.Value);
             _flags[pfn] = (byte)(HeadFlag | order.Value);
+            _snapshot = null;
             return new Pfn((ulong)pfn);
         }
 
@@ -103,10 +107,13 @@ public sealed partial class BuddyAllocator : IBuddyAllocator
         var frame = (int)pfn.Value;
         _flags[frame] = 0;
         FreeOnePage(frame, order.Value, ZoneIndexOf(frame));
+        _snapshot = null;
         return Unit.Value;
     }
 
-    public BuddySnapshot Snapshot() => SnapshotOf(new PfnRange(new Pfn(0), new Pfn((ulong)_flags.Length)));
+    /// <summary>The whole machine's blocks, kept until the next change: a checker asks after every step.</summary>
+    public BuddySnapshot Snapshot() =>
+        _snapshot ??= SnapshotOf(new PfnRange(new Pfn(0), new Pfn((ulong)_flags.Length)));
 
     /// <summary>
     /// Reads the blocks that start in the frames from their flags bytes; the arrays are already in pfn order. Two

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
@@ -8,20 +9,89 @@ using TlbEntry = MMSpec.Model.Reclaim.TlbEntry;
 
 namespace MMSpec.Impl.Reclaim;
 
-/// <summary>The canonical snapshot, in the order docs/reclaim.md's "The snapshot" gives.</summary>
+/// <summary>
+/// The canonical snapshot, in the order docs/reclaim.md's "The snapshot" gives. A checker takes one after every
+/// step and most steps change one page, so each part is compared with the last snapshot's and that part is reused
+/// when equal (its records too, part by part): an unchanged part costs a walk, not an allocation, and a snapshot
+/// equal to the last is the last (which lets a diff of the two stop at the reference).
+/// </summary>
 public sealed partial class ReclaimSystem
 {
-    /// <summary>The whole state, every part in its canonical order.</summary>
-    public ReclaimSnapshot Snapshot() => new(
-        Config, _swappiness, MmStates(), FolioStates(), LruStates(), SwapStates(), ShmemSwapStates(),
-        DiskStates(), TlbStates(), KernelStates(), _anonCost, _fileCost, _events.ToEvents(), _buddy.Snapshot(),
-        _watermark);
+    private readonly ImmutableArray<FolioState>.Builder _folioParts = ImmutableArray.CreateBuilder<FolioState>();
+    private readonly List<ReclaimMm> _mmOrder = [];
+    private ReclaimSnapshot? _snapshot;
+    private int[] _tlbGenerations = [];
 
-    private ImmutableArray<MmState> MmStates() =>
-        [.. _mms.Values.OrderBy(m => m.Id.Value).Select(m => new MmState(
-            m.Id,
-            [.. m.Mappings.Select(v => v.State)],
-            [.. m.Ptes.OrderBy(p => p.Key).Select(p => PteStateOf(p.Key, p.Value))]))];
+    /// <summary>The whole state, every part in its canonical order.</summary>
+    public ReclaimSnapshot Snapshot()
+    {
+        var last = _snapshot;
+        var next = new ReclaimSnapshot(Config, _swappiness, MmStates(last?.Mms ?? []), FolioStates(last?.Folios ?? []),
+            LruStates(last?.Lru ?? []), SwapStates(last?.Swap ?? []), Same(last?.ShmemSwap, ShmemSwapStates()),
+            Same(last?.Disk, DiskStates()), TlbStates(last?.Tlb), KernelStates(last?.KernelPages ?? []), _anonCost,
+            _fileCost, _events.ToEvents() is var events && events == last?.Events ? last.Events : events,
+            _buddy.Snapshot(), _watermark);
+        return _snapshot = next == last ? last : next;
+    }
+
+    /// <summary>The last snapshot's part when <paramref name="next"/> equals it element by element.</summary>
+    private static ImmutableArray<T> Same<T>(ImmutableArray<T>? last, ImmutableArray<T> next) =>
+        last is { } part && part.SequenceEqual(next) ? part : next;
+
+    private ImmutableArray<MmState> MmStates(ImmutableArray<MmState> last)
+    {
+        _mmOrder.Clear();
+        _mmOrder.AddRange(_mms.Values);
+        _mmOrder.Sort((a, b) => a.Id.Value.CompareTo(b.Id.Value));
+        var (reused, at) = (0, 0);
+        var mms = new MmState[_mmOrder.Count];
+        for (var i = 0; i < mms.Length; i++)
+        {
+            var m = _mmOrder[i];
+            while (at < last.Length && last[at].Id.Value < m.Id.Value)
+            {
+                at++;
+            }
+
+            var keep = at < last.Length && last[at].Id == m.Id && Matches(last[at], m);
+            mms[i] = keep ? last[at] : MmStateOf(m);
+            reused += keep ? 1 : 0;
+        }
+
+        return reused == last.Length && mms.Length == last.Length ? last
+            : ImmutableCollectionsMarshal.AsImmutableArray(mms);
+    }
+
+    private static MmState MmStateOf(ReclaimMm m) => new(m.Id, [.. m.Mappings.Select(v => v.State)],
+        [.. m.Ptes.OrderBy(p => p.Key).Select(p => PteStateOf(p.Key, p.Value))]);
+
+    /// <summary>Whether the address space still has the mappings and entries of <paramref name="state"/>.</summary>
+    private static bool Matches(MmState state, ReclaimMm m)
+    {
+        if (state.Mappings.Length != m.Mappings.Count || state.Ptes.Length != m.Ptes.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < state.Mappings.Length; i++)
+        {
+            if (state.Mappings[i] != m.Mappings[i].State)
+            {
+                return false;
+            }
+        }
+
+        // As many entries as the state's, each of them held: the same set.
+        foreach (var pte in state.Ptes)
+        {
+            if (!m.Ptes.TryGetValue(pte.Addr.Vpn, out var held) || PteStateOf(pte.Addr.Vpn, held) != pte)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static PteState PteStateOf(ulong vpn, Pte pte)
     {
@@ -31,9 +101,10 @@ public sealed partial class ReclaimSystem
             : new PteState(addr, new Pfn((ulong)pte.Frame), null, pte.Writable, pte.Young, pte.Dirty);
     }
 
-    private ImmutableArray<FolioState> FolioStates()
+    private ImmutableArray<FolioState> FolioStates(ImmutableArray<FolioState> last)
     {
-        var folios = ImmutableArray.CreateBuilder<FolioState>();
+        _folioParts.Clear();
+        var (reused, at) = (0, 0);
         for (var pfn = 0; pfn < _kind.Length; pfn++)
         {
             if (!IsFolio(pfn))
@@ -41,40 +112,122 @@ public sealed partial class ReclaimSystem
                 continue;
             }
 
-            var kind = KindOf(pfn);
-            var swap = InSwapCache(pfn)
-                ? new SwapEntry(new SwapType(_swapType[pfn]), _swapOffset[pfn])
-                : (SwapEntry?)null;
-            var flags = _flags[pfn] | (kind == FolioKind.File ? FolioFlags.None : FolioFlags.SwapBacked)
-                | (swap is null ? FolioFlags.None : FolioFlags.SwapCache);
-            folios.Add(new FolioState(new Pfn((ulong)pfn), kind, _object[pfn], _index[pfn], flags, _mapCount[pfn],
-                _pins[pfn], swap, _content[pfn]));
-        }
-
-        return folios.ToImmutable();
-    }
-
-    private ImmutableArray<ImmutableArray<Pfn>> LruStates()
-    {
-        var lists = ImmutableArray.CreateBuilder<ImmutableArray<Pfn>>(Lists);
-        for (var list = 0; list < Lists; list++)
-        {
-            var pfns = ImmutableArray.CreateBuilder<Pfn>(_lruSize[list]);
-            for (var pfn = _lruHead[list]; pfn >= 0; pfn = _lruNext[pfn])
+            while (at < last.Length && last[at].Pfn.Value < (ulong)pfn)
             {
-                pfns.Add(new Pfn((ulong)pfn));
+                at++;
             }
 
-            lists.Add(pfns.MoveToImmutable());
+            var keep = at < last.Length && last[at].Pfn.Value == (ulong)pfn && Matches(last[at], pfn);
+            _folioParts.Add(keep ? last[at] : FolioStateOf(pfn));
+            reused += keep ? 1 : 0;
         }
 
-        return lists.MoveToImmutable();
+        return reused == last.Length && _folioParts.Count == last.Length ? last : _folioParts.ToImmutable();
     }
 
-    private ImmutableArray<SwapAreaState> SwapStates() =>
-        [.. AreasOn().Select(area => new SwapAreaState(area.Type, area.Priority, area.Slots,
-            [.. Enumerable.Range(1, (int)Math.Max(area.Covered, 1) - 1).Select(o => (ulong)o).Where(area.Used)
-                .Select(o => new SlotState(o, area.Count(o), area.Cache(o) >= 0, area.Content(o)))]))];
+    private FolioState FolioStateOf(int pfn) => new(new Pfn((ulong)pfn), KindOf(pfn), _object[pfn], _index[pfn],
+        FolioFlagsOf(pfn), _mapCount[pfn], _pins[pfn], SwapEntryOf(pfn), _content[pfn]);
+
+    private bool Matches(FolioState f, int pfn) => f.Kind == KindOf(pfn) && f.Owner == _object[pfn]
+        && f.Index == _index[pfn] && f.Flags == FolioFlagsOf(pfn) && f.MapCount == _mapCount[pfn]
+        && f.Pins == _pins[pfn] && f.Swap == SwapEntryOf(pfn) && f.Content == _content[pfn];
+
+    private SwapEntry? SwapEntryOf(int pfn) =>
+        InSwapCache(pfn) ? new SwapEntry(new SwapType(_swapType[pfn]), _swapOffset[pfn]) : null;
+
+    /// <summary>The folio's flags as the snapshot shows them: PG_swapbacked and PG_swapcache derived.</summary>
+    private FolioFlags FolioFlagsOf(int pfn) => _flags[pfn]
+        | (KindOf(pfn) == FolioKind.File ? FolioFlags.None : FolioFlags.SwapBacked)
+        | (InSwapCache(pfn) ? FolioFlags.SwapCache : FolioFlags.None);
+
+    private ImmutableArray<ImmutableArray<Pfn>> LruStates(ImmutableArray<ImmutableArray<Pfn>> last)
+    {
+        var lists = new ImmutableArray<Pfn>[Lists];
+        var reused = 0;
+        for (var list = 0; list < Lists; list++)
+        {
+            var keep = list < last.Length && Matches(last[list], list);
+            lists[list] = keep ? last[list] : LruState(list);
+            reused += keep ? 1 : 0;
+        }
+
+        return reused == last.Length && last.Length == Lists ? last
+            : ImmutableCollectionsMarshal.AsImmutableArray(lists);
+    }
+
+    private ImmutableArray<Pfn> LruState(int list)
+    {
+        var pfns = ImmutableArray.CreateBuilder<Pfn>(_lruSize[list]);
+        for (var pfn = _lruHead[list]; pfn >= 0; pfn = _lruNext[pfn])
+        {
+            pfns.Add(new Pfn((ulong)pfn));
+        }
+
+        return pfns.MoveToImmutable();
+    }
+
+    /// <summary>Whether the LRU list still holds <paramref name="state"/>'s folios in its order.</summary>
+    private bool Matches(ImmutableArray<Pfn> state, int list)
+    {
+        if (state.Length != _lruSize[list])
+        {
+            return false;
+        }
+
+        var pfn = _lruHead[list];
+        for (var i = 0; i < state.Length; i++, pfn = _lruNext[pfn])
+        {
+            if (pfn < 0 || state[i].Value != (ulong)pfn)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private ImmutableArray<SwapAreaState> SwapStates(ImmutableArray<SwapAreaState> last)
+    {
+        var areas = AreasOn().ToArray();
+        var reused = 0;
+        var states = new SwapAreaState[areas.Length];
+        for (var i = 0; i < areas.Length; i++)
+        {
+            var keep = i < last.Length && Matches(last[i], areas[i]);
+            states[i] = keep ? last[i] : SwapAreaStateOf(areas[i]);
+            reused += keep ? 1 : 0;
+        }
+
+        return reused == last.Length && states.Length == last.Length ? last
+            : ImmutableCollectionsMarshal.AsImmutableArray(states);
+    }
+
+    private static SwapAreaState SwapAreaStateOf(SwapArea area) => new(area.Type, area.Priority, area.Slots,
+        [.. Enumerable.Range(1, (int)Math.Max(area.Covered, 1) - 1).Select(o => (ulong)o).Where(area.Used)
+            .Select(o => SlotStateOf(area, o))]);
+
+    private static SlotState SlotStateOf(SwapArea area, ulong offset) =>
+        new(offset, area.Count(offset), area.Cache(offset) >= 0, area.Content(offset));
+
+    /// <summary>Whether the area still has <paramref name="state"/>'s type, priority, size and used slots.</summary>
+    private static bool Matches(SwapAreaState state, SwapArea area)
+    {
+        if ((state.Type, state.Priority, state.Slots) != (area.Type, area.Priority, area.Slots))
+        {
+            return false;
+        }
+
+        var at = 0;
+        for (var offset = 1UL; offset < area.Covered; offset++)
+        {
+            if (area.Used(offset) && (at >= state.Used.Length || state.Used[at++] != SlotStateOf(area, offset)))
+            {
+                return false;
+            }
+        }
+
+        return at == state.Used.Length;
+    }
 
     private ImmutableArray<ShmemSwapped> ShmemSwapStates() =>
         [.. _shmem.Values.OrderBy(s => s.Id).SelectMany(s => s.Swapped.OrderBy(p => p.Key)
@@ -86,8 +239,22 @@ public sealed partial class ReclaimSystem
                 d.Value))
             .Where(d => d.Content != ReclaimConfig.InitialContent(d.File, d.PgOff))];
 
-    private ImmutableArray<TlbEntry> TlbStates()
+    /// <summary>The TLBs' entries, or the last snapshot's while no CPU's TLB changed (by its generation).</summary>
+    private ImmutableArray<TlbEntry> TlbStates(ImmutableArray<TlbEntry>? last)
     {
+        var same = last is not null && _tlbGenerations.Length == _tlb.Length;
+        Array.Resize(ref _tlbGenerations, _tlb.Length);
+        for (var cpu = 0; cpu < _tlb.Length; cpu++)
+        {
+            same = same && _tlbGenerations[cpu] == _tlb[cpu].Generation;
+            _tlbGenerations[cpu] = _tlb[cpu].Generation;
+        }
+
+        if (same)
+        {
+            return last!.Value;
+        }
+
         var entries = ImmutableArray.CreateBuilder<TlbEntry>();
         for (var cpu = 0; cpu < _tlb.Length; cpu++)
         {
@@ -97,17 +264,34 @@ public sealed partial class ReclaimSystem
         return entries.ToImmutable();
     }
 
-    private ImmutableArray<Block> KernelStates()
+    private ImmutableArray<Block> KernelStates(ImmutableArray<Block> last)
     {
-        var blocks = ImmutableArray.CreateBuilder<Block>();
+        var (count, same) = (0, true);
         for (var pfn = 0; pfn < _kernelOrder.Length; pfn++)
         {
             if (_kernelOrder[pfn] != NoFolio)
             {
-                blocks.Add(new Block(new Pfn((ulong)pfn), new Order(_kernelOrder[pfn])));
+                same = same && count < last.Length && last[count] == KernelBlock(pfn);
+                count++;
             }
         }
 
-        return blocks.ToImmutable();
+        if (same && count == last.Length)
+        {
+            return last;
+        }
+
+        var blocks = ImmutableArray.CreateBuilder<Block>(count);
+        for (var pfn = 0; pfn < _kernelOrder.Length; pfn++)
+        {
+            if (_kernelOrder[pfn] != NoFolio)
+            {
+                blocks.Add(KernelBlock(pfn));
+            }
+        }
+
+        return blocks.MoveToImmutable();
     }
+
+    private Block KernelBlock(int pfn) => new(new Pfn((ulong)pfn), new Order(_kernelOrder[pfn]));
 }

@@ -20,6 +20,9 @@ internal sealed class ReclaimTlb
 
     private readonly Dictionary<(int Mm, ulong Leaf), Leaf> _leaves = [];
 
+    /// <summary>Counts the changes: a snapshot of the entries stays right while it is the same.</summary>
+    public int Generation { get; private set; }
+
     /// <summary>The entry for the page, if this CPU holds one.</summary>
     public bool TryGet(int mm, ulong vpn, out TlbData entry)
     {
@@ -44,6 +47,7 @@ internal sealed class ReclaimTlb
         }
 
         ref var slot = ref leaf.Entries[Slot(vpn)];
+        Generation++;
         leaf.Count += slot.Frame < 0 ? 1 : 0;
         slot = entry;
     }
@@ -57,6 +61,7 @@ internal sealed class ReclaimTlb
         }
 
         leaf.Entries[Slot(vpn)] = Leaf.Empty;
+        Generation++;
         if (--leaf.Count == 0)
         {
             _leaves.Remove((mm, vpn >> LeafShift));
@@ -69,10 +74,10 @@ internal sealed class ReclaimTlb
         foreach (var key in _leaves.Keys.Where(k => k.Mm == mm).ToList())
         {
             _leaves.Remove(key);
+            Generation++;
         }
     }
 
-    /// <summary>Every entry, by address space and then virtual page: what the snapshot shows.</summary>
     /// <summary>
     /// Every entry in (address space, virtual page) order, as the snapshot's entries of <paramref name="cpu"/>: the
     /// leaves' keys sorted once (a value tuple sorts by address space, then leaf), then each leaf's slots in order.

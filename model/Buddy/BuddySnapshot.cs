@@ -74,6 +74,11 @@ public sealed class BuddySnapshot
     /// <summary>Null when equal; otherwise the first blocks that differ, for a readable failure.</summary>
     public string? DiffFrom(BuddySnapshot other)
     {
+        if (ReferenceEquals(this, other))
+        {
+            return null;
+        }
+
         if (!Layout.Equals(other.Layout))
         {
             return $"layouts differ: {Layout} vs {other.Layout}";

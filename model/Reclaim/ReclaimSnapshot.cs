@@ -100,7 +100,8 @@ public sealed record ReclaimSnapshot(
 
     /// <summary>The first part that differs from <paramref name="other"/>, named; null when none does.</summary>
     public string? DiffFrom(ReclaimSnapshot other) =>
-        Config != other.Config ? $"config {Config} vs {other.Config}"
+        ReferenceEquals(this, other) ? null
+        : Config != other.Config ? $"config {Config} vs {other.Config}"
         : Swappiness != other.Swappiness ? $"swappiness {Swappiness} vs {other.Swappiness}"
         : Differ("address spaces", Mms, other.Mms, (a, b) => a.Id == b.Id && a.Mappings.SequenceEqual(b.Mappings))
         ?? Mms.Zip(other.Mms).Select(p => Differ($"{p.First.Id}'s entries", p.First.Ptes, p.Second.Ptes,
@@ -122,6 +123,11 @@ public sealed record ReclaimSnapshot(
     private static string? Differ<T>(string what, ImmutableArray<T> mine, ImmutableArray<T> theirs,
         Func<T, T, bool> same)
     {
+        if (mine == theirs)
+        {
+            return null;
+        }
+
         for (var i = 0; i < Math.Min(mine.Length, theirs.Length); i++)
         {
             if (!same(mine[i], theirs[i]))

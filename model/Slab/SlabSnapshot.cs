@@ -88,6 +88,11 @@ public sealed class SlabSnapshot(IEnumerable<CacheState> caches, IEnumerable<Blo
     /// <summary>Null when equal; otherwise the first difference, for a readable failure.</summary>
     public string? DiffFrom(SlabSnapshot other)
     {
+        if (ReferenceEquals(this, other))
+        {
+            return null;
+        }
+
         var ids = Caches.Select(c => c.Id).ToList();
         var otherIds = other.Caches.Select(c => c.Id).ToList();
         if (!ids.SequenceEqual(otherIds))

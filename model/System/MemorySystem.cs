@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
@@ -41,6 +42,7 @@ public sealed partial class MemorySystem : IMemorySystem
     private readonly ITaskTable _tasks;
     private readonly SortedDictionary<int, AsId> _mms = [];
     private readonly List<string> _log = [];
+    private ImmutableArray<string> _logState = [];
 
     public MemorySystem(SystemConfig config, SystemParts parts)
     {
@@ -132,5 +134,8 @@ public sealed partial class MemorySystem : IMemorySystem
 
     public SystemSnapshot Snapshot() => new(
         _tasks.Snapshot(), [.. _mms.Select(p => new ProcessMm(new Pid(p.Key), p.Value))], _reclaim.Snapshot(),
-        _kswapdAwake, _oomKills, _panics, [.. _log], SlabState(), VmallocAreas(), _allocStalls);
+        _kswapdAwake, _oomKills, _panics, LogState(), SlabState(), VmallocAreas(), _allocStalls);
+
+    /// <summary>The kernel log as the last snapshot had it while no line came since (lines are only added).</summary>
+    private ImmutableArray<string> LogState() => _logState.Length == _log.Count ? _logState : _logState = [.. _log];
 }

@@ -58,7 +58,8 @@ public sealed record SystemSnapshot(TaskTableSnapshot Tasks, ImmutableArray<Proc
 
     /// <summary>The first part that differs from <paramref name="other"/>, named; null when none does.</summary>
     public string? DiffFrom(SystemSnapshot other) =>
-        Tasks.DiffFrom(other.Tasks)
+        ReferenceEquals(this, other) ? null
+        : Tasks.DiffFrom(other.Tasks)
         ?? (Mms.SequenceEqual(other.Mms) ? null
             : $"address spaces [{string.Join(", ", Mms)}] vs [{string.Join(", ", other.Mms)}]")
         ?? Reclaim.DiffFrom(other.Reclaim)
