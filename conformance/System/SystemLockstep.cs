@@ -17,7 +17,7 @@ public sealed record SystemStepDone(SystemStep Step, SystemOp Op, OpResult Actua
 {
     /// <summary>
     /// Whether the step gets the whole-state checks (the reclaim invariants): every step in the reference mode,
-    /// every <see cref="LockstepRunner.FullCheckPeriod"/>-th on the fast pass.
+    /// every <see cref="LockstepRunner.FullCheckPeriod"/>-th and every one that gives memory back on the fast pass.
     /// </summary>
     public bool Full { get; init; } = true;
 
@@ -81,7 +81,7 @@ public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? mo
 
         var after = impl.Snapshot();
         var done = new SystemStepDone(operation, op, actual, expected, before, after,
-            exact ? model!.Snapshot() : null, expectedRead) { Full = log.FullCheck };
+            exact ? model!.Snapshot() : null, expectedRead) { Full = log.FullCheck || GivesBack(op) };
         if (log.Tracing)
         {
             (log.Call, log.Operation) = ($"{op} = {actual}", op);
@@ -99,6 +99,13 @@ public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? mo
 
         return violation;
     }
+
+    /// <summary>
+    /// The calls that give memory back, which the fast pass checks in full too: a leak there (a swap slot, a page)
+    /// may be hidden by a later step (swapoff, a reuse) before the next periodic full check.
+    /// </summary>
+    private static bool GivesBack(SystemOp op) =>
+        op is SystemOp.DoExit or SystemOp.Munmap or SystemOp.OomReap or SystemOp.Swapoff;
 
     private static AsId? MmOf(SystemSnapshot state, Pid pid) =>
         state.Mms.FirstOrDefault(p => p.Pid == pid) is { } owned && owned.Pid == pid ? owned.Mm : null;

@@ -86,23 +86,29 @@ public sealed partial class ReclaimSystem
         Debug.Assert(freed.IsOk, "a folio's frame is an order-0 allocation");
     }
 
-    /// <summary>folio_add_*_rmap_pte: one more PTE maps the folio.</summary>
+    /// <summary>
+    /// folio_add_*_rmap_pte: one more PTE maps the folio. The list stays in (address space, page) order, the order
+    /// rmap_walk visits the VMAs of address spaces created one after the other (the anon_vma tree keeps a child's
+    /// VMA after its parent's); try_to_unmap's order decides the order address spaces join the mmlist, which
+    /// swapoff follows.
+    /// </summary>
     private void RmapAdd(int pfn, int mm, ulong vpn)
     {
         var list = _rmap[pfn]!;
-        list.Add((mm, vpn));
+        var at = list.BinarySearch((mm, vpn));
+        Debug.Assert(at < 0, "a PTE maps the folio once");
+        list.Insert(~at, (mm, vpn));
         _mapCount[pfn]++;
         Debug.Assert(_mapCount[pfn] == list.Count, "the map count is the rmap's length");
     }
 
-    /// <summary>folio_remove_rmap_pte.</summary>
+    /// <summary>folio_remove_rmap_pte: the others keep their order.</summary>
     private void RmapRemove(int pfn, int mm, ulong vpn)
     {
         var list = _rmap[pfn]!;
-        var at = list.IndexOf((mm, vpn));
+        var at = list.BinarySearch((mm, vpn));
         Debug.Assert(at >= 0, "the PTE is in the folio's rmap");
-        list[at] = list[^1];
-        list.RemoveAt(list.Count - 1);
+        list.RemoveAt(at);
         _mapCount[pfn]--;
     }
 
