@@ -59,7 +59,8 @@ public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? mo
     public (int OomKills, int Panics) Outcomes => _state is { } s ? (s.OomKills, s.Panics) : (0, 0);
 
     public Violation? CheckInitialState() =>
-        SystemRules.Ownership(State) is { } broken ? new(SystemRules.OneOwner, broken) : null;
+        SystemRules.Ownership(State) is { } broken ? new(SystemRules.OneOwner, broken)
+        : SystemRules.KernelOwnership(State) is { } kernel ? new(SystemRules.KernelPagesOwned, kernel) : null;
 
     private SystemSnapshot State => _state ??= impl.Snapshot();
 

@@ -62,8 +62,20 @@ public sealed partial class ReclaimSystem
             : ImmutableCollectionsMarshal.AsImmutableArray(mms);
     }
 
-    private static MmState MmStateOf(ReclaimMm m) => new(m.Id, [.. m.Mappings.Select(v => v.State)],
-        [.. m.Ptes.OrderBy(p => p.Key).Select(p => PteStateOf(p.Key, p.Value))]);
+    /// <summary>The address space's state: its entries' pages sorted once, each entry read by its page.</summary>
+    private static MmState MmStateOf(ReclaimMm m)
+    {
+        var vpns = new ulong[m.Ptes.Count];
+        m.Ptes.Keys.CopyTo(vpns, 0);
+        Array.Sort(vpns);
+        var ptes = new PteState[vpns.Length];
+        for (var i = 0; i < vpns.Length; i++)
+        {
+            ptes[i] = PteStateOf(vpns[i], m.Ptes[vpns[i]]);
+        }
+
+        return new(m.Id, [.. m.Mappings.Select(v => v.State)], ImmutableCollectionsMarshal.AsImmutableArray(ptes));
+    }
 
     /// <summary>Whether the address space still has the mappings and entries of <paramref name="state"/>.</summary>
     private static bool Matches(MmState state, ReclaimMm m)
@@ -255,13 +267,13 @@ public sealed partial class ReclaimSystem
             return last!.Value;
         }
 
-        var entries = ImmutableArray.CreateBuilder<TlbEntry>();
+        var entries = ImmutableArray.CreateBuilder<TlbEntry>(_tlb.Sum(tlb => tlb.Count));
         for (var cpu = 0; cpu < _tlb.Length; cpu++)
         {
             _tlb[cpu].AddEntries(cpu, entries);
         }
 
-        return entries.ToImmutable();
+        return entries.MoveToImmutable();
     }
 
     private ImmutableArray<Block> KernelStates(ImmutableArray<Block> last)

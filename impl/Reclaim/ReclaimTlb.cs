@@ -23,6 +23,9 @@ internal sealed class ReclaimTlb
     /// <summary>Counts the changes: a snapshot of the entries stays right while it is the same.</summary>
     public int Generation { get; private set; }
 
+    /// <summary>The entries this CPU holds.</summary>
+    public int Count => _leaves.Values.Sum(leaf => leaf.Count);
+
     /// <summary>The entry for the page, if this CPU holds one.</summary>
     public bool TryGet(int mm, ulong vpn, out TlbData entry)
     {
