@@ -29,18 +29,32 @@ public static class SystemViews
     /// </summary>
     public static ImmutableArray<OomTask> OomTasks(SystemSnapshot snapshot)
     {
-        var kinds = snapshot.Reclaim.Folios.ToDictionary(f => f.Pfn, f => f.Kind);
+        var folios = snapshot.Reclaim.Folios;
         var mms = snapshot.Reclaim.Mms.ToDictionary(m => m.Id);
         return [.. snapshot.Tasks.Tasks.Select(task =>
         {
             var owned = snapshot.Mms.FirstOrDefault(p => p.Pid == task.Pid);
             var mm = owned.Pid == task.Pid ? mms.GetValueOrDefault(owned.Mm) : null;
-            var present = mm?.Ptes.Where(p => p.Frame is not null).Select(p => kinds[p.Frame!.Value]).ToList() ?? [];
+            var present = mm?.Ptes.Where(p => p.Frame is not null).Select(p => KindAt(folios, p.Frame!.Value)).ToList() ?? [];
             return new OomTask(task.Pid, task.Comm, 0, false, task.Adj, mm is not null,
                 (ulong)present.Count(k => k == FolioKind.Anon), (ulong)present.Count(k => k == FolioKind.File),
                 (ulong)present.Count(k => k == FolioKind.Shmem), (ulong)(mm?.VmSwap ?? 0), PgTablesBytes(mm),
                 mm?.Mappings.Aggregate(0UL, (sum, m) => sum + m.Pages) ?? 0, task.Victim, task.OomSkip);
         })];
+    }
+
+    /// <summary>The kind of the folio in the frame, by binary search: a snapshot's folios are in pfn order.</summary>
+    private static FolioKind KindAt(ImmutableArray<FolioState> folios, Pfn pfn)
+    {
+        var (low, high) = (0, folios.Length);
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            (low, high) = folios[middle].Pfn < pfn ? (middle + 1, high) : (low, middle);
+        }
+
+        return low < folios.Length && folios[low].Pfn == pfn ? folios[low].Kind
+            : throw new InvalidOperationException($"a present entry maps {pfn}, which holds no folio");
     }
 
     private static ulong PgTablesBytes(MmState? mm)
