@@ -35,7 +35,8 @@ public static class SystemViews
         {
             var owned = snapshot.Mms.FirstOrDefault(p => p.Pid == task.Pid);
             var mm = owned.Pid == task.Pid ? mms.GetValueOrDefault(owned.Mm) : null;
-            var present = mm?.Ptes.Where(p => p.Frame is not null).Select(p => KindAt(folios, p.Frame!.Value)).ToList() ?? [];
+            var present = mm?.Ptes.Where(p => p.Frame is not null).Select(p => KindAt(folios, p.Frame!.Value))
+                .ToList() ?? [];
             return new OomTask(task.Pid, task.Comm, 0, false, task.Adj, mm is not null,
                 (ulong)present.Count(k => k == FolioKind.Anon), (ulong)present.Count(k => k == FolioKind.File),
                 (ulong)present.Count(k => k == FolioKind.Shmem), (ulong)(mm?.VmSwap ?? 0), PgTablesBytes(mm),
