@@ -17,6 +17,15 @@ public sealed class TaskExamples
         ? new TaskTableModel(new TaskConfig(pidMax))
         : new TaskTable(new TaskConfig(pidMax));
 
+    /// <summary>Forks from init until <paramref name="pidMax"/>, each taking the next pid from 2.</summary>
+    private static void ForksTakeEveryPidBelow(ITaskTable table, int pidMax)
+    {
+        for (var expected = 2; expected < pidMax; expected++)
+        {
+            Assert.Equal(new Pid(expected), table.Fork(Pid.Init).Value);
+        }
+    }
+
     private static TaskState Task(ITaskTable table, Pid pid) => table.Snapshot().Tasks.Single(t => t.Pid == pid);
 
     [Theory]
@@ -67,10 +76,7 @@ public sealed class TaskExamples
     public void Pids_run_to_pid_max_then_wrap_to_reserved_pids_and_fork_fails_when_none_is_left(string side)
     {
         var table = Create(side, pidMax: 310);
-        for (var expected = 2; expected < 310; expected++)
-        {
-            Assert.Equal(new Pid(expected), table.Fork(Pid.Init).Value);
-        }
+        ForksTakeEveryPidBelow(table, 310);
 
         Assert.Equal(new NoPidLeft(310), table.Fork(Pid.Init).Error);
 
@@ -114,10 +120,7 @@ public sealed class TaskExamples
     {
         // 320 = 5 words of 64 pids: pid 319 is the last bit of the last word, and no bit is left past it.
         var table = Create(side, pidMax: 320);
-        for (var expected = 2; expected < 320; expected++)
-        {
-            Assert.Equal(new Pid(expected), table.Fork(Pid.Init).Value);
-        }
+        ForksTakeEveryPidBelow(table, 320);
 
         var full = table.Snapshot();
         Assert.False(full.PidLeft);
