@@ -16,11 +16,11 @@ namespace MMSpec.Bench.MemorySystem;
 /// <summary>
 /// `dotnet run -c Release --project bench -- system`: the whole system's speed. First checked operations per second:
 /// the test suite's campaign (SystemCampaign, MMSpec's implementations composed, safe and live rules) for 100 000
-/// operations from seed 1, after a 20 000-operation warm-up. Then allocations per second through the slow path under
-/// pressure, the implementations composed against the models composed: a machine whose page cache holds clean file
-/// pages read once on all but its low mark's frames, then GFP_KERNEL order-0 allocations, each below the low mark
-/// (so each goes through the slow path, and direct reclaim frees the page it takes), until a quarter of the frames
-/// are taken. Setup is not timed; the median of five runs.
+/// operations from seed 1, after a 20 000-operation warm-up, on one thread and then on one per core. Then allocations
+/// per second through the slow path under pressure, the implementations composed against the models composed: a
+/// machine whose page cache holds clean file pages read once on all but its low mark's frames, then GFP_KERNEL order-0
+/// allocations, each below the low mark (so each goes through the slow path, and direct reclaim frees the page it
+/// takes), until a quarter of the frames are taken. Setup is not timed; the median of five runs.
 /// </summary>
 internal static class SystemReport
 {
@@ -28,10 +28,15 @@ internal static class SystemReport
 
     public static void Print(TextWriter output)
     {
-        SystemCampaign.Run(ImplSystem.Create, Level.Safe | Level.Live, 1, 20_000);
-        var campaign = SystemCampaign.Run(ImplSystem.Create, Level.Safe | Level.Live, 1, 100_000);
-        output.WriteLine($"checked whole-system operations: {campaign.Operations} in {campaign.Seconds:0.00} s, "
-            + $"{campaign.OperationsPerSecond:0}/s ({campaign.Workloads} workloads, {campaign.OomKills} OOM kills)");
+        foreach (var jobs in new[] { 1, Environment.ProcessorCount }.Distinct())
+        {
+            SystemCampaign.Run(ImplSystem.Create, Level.Safe | Level.Live, 1, 20_000, jobs: jobs);
+            var campaign = SystemCampaign.Run(ImplSystem.Create, Level.Safe | Level.Live, 1, 100_000, jobs: jobs);
+            output.WriteLine($"checked whole-system operations on {jobs} thread(s): {campaign.Operations} in "
+                + $"{campaign.Seconds:0.00} s, {campaign.OperationsPerSecond:0}/s ({campaign.Workloads} workloads, "
+                + $"{campaign.OomKills} OOM kills)");
+        }
+
         output.WriteLine("side   frames   slow-path allocations/s   us/allocation");
         foreach (var side in new[] { "impl", "model" })
         {

@@ -9,10 +9,12 @@ using Spectre.Console;
 namespace MMSpec.Cli.Campaign;
 
 /// <summary>
-/// `mmspec campaign [--operations N] [--seed S] [--level safe|live|exact] [--json FILE]`: a long generated run of the
+/// `mmspec campaign [--operations N] [--seed S] [--level safe|live|exact] [--jobs N] [--json FILE]`: a long generated
+/// run of the
 /// whole system (MMSpec's implementations composed) checked against the system's rules, with a progress bar
-/// (operations per second, scenarios reached, OOM kills so far), a final table, and a JSON report. Exit code 0 when
-/// every rule held, 1 when one broke, 2 for a usage error.
+/// (operations per second, scenarios reached, OOM kills so far), a final table, and a JSON report. The workloads run
+/// on --jobs threads (one per core unless told); the report is the same for any number. Exit code 0 when every rule
+/// held, 1 when one broke, 2 for a usage error.
 /// </summary>
 public static class CampaignCommand
 {
@@ -33,10 +35,15 @@ public static class CampaignCommand
             Description = "safe, live or exact (each includes the ones before)",
             DefaultValueFactory = _ => "live",
         };
+        var jobs = new Option<int>("--jobs")
+        {
+            Description = "threads the workloads run on (the report is the same for any number)",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        };
         var json = new Option<string?>("--json") { Description = "write the JSON report to this file (- for stdout)" };
         var command = new Command("campaign", "a long checked run of the whole system, with a progress bar")
         {
-            operations, seed, level, json,
+            operations, seed, level, jobs, json,
         };
         command.SetAction(parsed =>
         {
@@ -46,9 +53,10 @@ public static class CampaignCommand
                 return Usage($"unknown level \"{words}\" (safe, live or exact)");
             }
 
-            var count = parsed.GetValue(operations);
+            var (count, threads) = (parsed.GetValue(operations), parsed.GetValue(jobs));
             return count < 1 ? Usage("--operations must be at least 1")
-                : Run(count, parsed.GetValue(seed), Including(chosen), parsed.GetValue(json));
+                : threads < 1 ? Usage("--jobs must be at least 1")
+                : Run(new(count, parsed.GetValue(seed), Including(chosen), threads), parsed.GetValue(json));
         });
         return command;
     }
@@ -63,7 +71,14 @@ public static class CampaignCommand
         return CheckCommand.UsageOrProtocol;
     }
 
-    private static int Run(long operations, ulong seed, Level checks, string? json)
+    /// <summary>What a campaign is asked to run.</summary>
+    private sealed record Request(long Operations, ulong Seed, Level Checks, int Jobs)
+    {
+        public CampaignReport Run(Action<CampaignProgress>? progress = null) =>
+            SystemCampaign.Run(ImplSystem.Create, Checks, Seed, Operations, progress, Jobs);
+    }
+
+    private static int Run(Request request, string? json)
     {
         var toStdout = json == "-";
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -77,8 +92,8 @@ public static class CampaignCommand
         }
 
         var report = Console.IsOutputRedirected || toStdout
-            ? SystemCampaign.Run(ImplSystem.Create, checks, seed, operations)
-            : WithProgress(console, operations, seed, checks);
+            ? request.Run()
+            : WithProgress(console, request);
         CampaignReportView.Table(console, report);
         if (json is not null)
         {
@@ -96,14 +111,15 @@ public static class CampaignCommand
         return report.Passed ? CheckCommand.Conforms : CheckCommand.Broken;
     }
 
-    private static CampaignReport WithProgress(IAnsiConsole console, long operations, ulong seed, Level checks)
+    private static CampaignReport WithProgress(IAnsiConsole console, Request request)
     {
+        var operations = request.Operations;
         CampaignReport? report = null;
         console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
             new ElapsedTimeColumn()).Start(context =>
         {
             var task = context.AddTask("starting", maxValue: operations);
-            report = SystemCampaign.Run(ImplSystem.Create, checks, seed, operations, p =>
+            report = request.Run(p =>
             {
                 task.Value = Math.Min(operations, p.Operations);
                 task.Description = string.Create(CultureInfo.InvariantCulture,

@@ -42,9 +42,12 @@ public static class CampaignReportView
             : $"a rule broke (replay: mmspec campaign --seed {report.FailingSeed} --operations 1 --level {level})";
         return string.Create(CultureInfo.InvariantCulture,
             $"whole system at {level}, seed {report.Seed}: {verdict}; {report.Workloads} workloads, "
-            + $"{report.Operations} operations in {report.Seconds:0.0} s ({report.OperationsPerSecond:0}/s), "
+            + $"{report.Operations} operations in {report.Seconds:0.0} s on {Jobs(report.Jobs)} "
+            + $"({report.OperationsPerSecond:0}/s), "
             + $"{report.OomKills} OOM kills, {report.Panics} panics");
     }
+
+    private static string Jobs(int jobs) => jobs == 1 ? "1 thread" : $"{jobs} threads";
 
     public static string Json(CampaignReport report)
     {
@@ -58,6 +61,7 @@ public static class CampaignReportView
             json.WriteNumber("workloads", report.Workloads);
             json.WriteNumber("operations", report.Operations);
             json.WriteNumber("seconds", Math.Round(report.Seconds, 3));
+            json.WriteNumber("jobs", report.Jobs);
             json.WriteNumber("operations_per_second", Math.Round(report.OperationsPerSecond));
             json.WriteNumber("oom_kills", report.OomKills);
             json.WriteNumber("panics", report.Panics);

@@ -65,6 +65,7 @@ public sealed class SystemCliTests
         Assert.Equal("live", root.GetProperty("level").GetString());
         Assert.Equal("4", root.GetProperty("seed").GetString());
         Assert.True(root.GetProperty("operations").GetInt64() >= 3000);
+        Assert.Equal(Environment.ProcessorCount, root.GetProperty("jobs").GetInt32());
         Assert.True(root.GetProperty("scenarios").TryGetProperty("an OOM kill", out _));
         Assert.True(root.GetProperty("rules").GetProperty("no-data-lost").GetInt64() > 0);
     }
@@ -72,6 +73,7 @@ public sealed class SystemCliTests
     [Theory]
     [InlineData("--operations", "0")]
     [InlineData("--level", "strict")]
+    [InlineData("--jobs", "0")]
     public void A_campaign_with_bad_options_is_a_usage_error(string option, string value)
     {
         var (exit, _) = CliTests.Captured(() => CampaignCommand.Create().Parse([option, value]).Invoke());
