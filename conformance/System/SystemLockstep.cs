@@ -16,10 +16,17 @@ public sealed record SystemStepDone(SystemStep Step, SystemOp Op, OpResult Actua
     SystemSnapshot Before, SystemSnapshot After, SystemSnapshot? ModelAfter, ulong? ExpectedRead)
 {
     /// <summary>
-    /// Whether the step gets the whole-state checks (the reclaim invariants): every step in the reference mode,
-    /// every <see cref="LockstepRunner.FullCheckPeriod"/>-th and every one that gives memory back on the fast pass.
+    /// Whether the step gets the whole-state checks (the reclaim and slab invariants): every step in the reference
+    /// mode, every <see cref="LockstepRunner.FullCheckPeriod"/>-th on the fast pass.
     /// </summary>
     public bool Full { get; init; } = true;
+
+    /// <summary>
+    /// A call that gives memory back (exit, munmap, the OOM reaper, swapoff): the fast pass checks it for leaks (frame
+    /// ownership and swap counts), since a slot or page leaked there may be hidden by a later step (swapoff, a reuse)
+    /// before the next full check.
+    /// </summary>
+    public bool GivesBack => Op is SystemOp.DoExit or SystemOp.Munmap or SystemOp.OomReap or SystemOp.Swapoff;
 
     public MmError? Error => Actual.Error;
 
@@ -82,7 +89,7 @@ public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? mo
 
         var after = impl.Snapshot();
         var done = new SystemStepDone(operation, op, actual, expected, before, after,
-            exact ? model!.Snapshot() : null, expectedRead) { Full = log.FullCheck || GivesBack(op) };
+            exact ? model!.Snapshot() : null, expectedRead) { Full = log.FullCheck };
         if (log.Tracing)
         {
             (log.Call, log.Operation) = ($"{op} = {actual}", op);
@@ -100,13 +107,6 @@ public sealed partial class SystemLockstep(IMemorySystem impl, IMemorySystem? mo
 
         return violation;
     }
-
-    /// <summary>
-    /// The calls that give memory back, which the fast pass checks in full too: a leak there (a swap slot, a page)
-    /// may be hidden by a later step (swapoff, a reuse) before the next periodic full check.
-    /// </summary>
-    private static bool GivesBack(SystemOp op) =>
-        op is SystemOp.DoExit or SystemOp.Munmap or SystemOp.OomReap or SystemOp.Swapoff;
 
     private static AsId? MmOf(SystemSnapshot state, Pid pid) =>
         state.Mms.FirstOrDefault(p => p.Pid == pid) is { } owned && owned.Pid == pid ? owned.Mm : null;

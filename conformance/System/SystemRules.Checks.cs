@@ -62,7 +62,9 @@ public static partial class SystemRules
 
     private static string? DeadTlb(SystemStepDone d)
     {
-        if (d.After.Reclaim.Tlb.IsEmpty)
+        // The state before held the rule: with the same TLB entries and the same address spaces it still does.
+        if (d.After.Reclaim.Tlb.IsEmpty
+            || (d.After.Reclaim.Tlb == d.Before.Reclaim.Tlb && d.After.Mms.SequenceEqual(d.Before.Mms)))
         {
             return null;
         }

@@ -91,13 +91,16 @@ public static partial class SystemRules
         Rule<SystemStepDone>.Of(NoDeadTlb, Level.Safe, DeadTlb, d => d is { Op: SystemOp.DoExit, Error: null }),
         Rule<SystemStepDone>.Invariants(Level.Safe,
             d => d.Full ? ReclaimInvariants.All(d.After.Reclaim).Concat(SlabInvariants.All(d.After.Slab))
-                .FirstOrDefault() : null,
+                    .FirstOrDefault()
+                : d.GivesBack ? ReclaimInvariants.CheckFrameOwnership(d.After.Reclaim)
+                    .Concat(ReclaimInvariants.CheckSwapCounts(d.After.Reclaim)).FirstOrDefault()
+                : null,
             new(ReclaimInvariants.FrameOwnership,
                 d => d.After.Reclaim.Pages.Allocated != d.Before.Reclaim.Pages.Allocated),
             new(ReclaimInvariants.SwapCounts, d => d.After.Reclaim.Swap.Any(a => a.InUse > 0)),
             new(ReclaimInvariants.MapCounts, d => d.After.Reclaim.Folios.Any(f => f.MapCount > 0))),
-        Rule<SystemStepDone>.Of(OneOwner, Level.Safe, d => Ownership(d.After), d => d.Op is SystemOp.Fork
-            or SystemOp.DoExit),
+        Rule<SystemStepDone>.Of(OneOwner, Level.Safe, d => OwnersKept(d) ? null : Ownership(d.After),
+            d => d.Op is SystemOp.Fork or SystemOp.DoExit),
         Rule<SystemStepDone>.Of(KernelPagesOwned, Level.Safe,
             d => KernelPartsKept(d) ? null : KernelOwnership(d.After),
             d => d.After.Slab.Pages.Allocated.Length + d.After.Vmalloc.Length > 0),
@@ -135,6 +138,30 @@ public static partial class SystemRules
     private static string? DataLost(SystemStepDone d) =>
         d.ExpectedRead is { } want && d.Actual.Value is ulong got && got != want
             ? $"{d.Op} read 0x{got:x}; the last value written there was 0x{want:x}" : null;
+
+    /// <summary>
+    /// The task table, the processes' address spaces and the reclaim system's address spaces are those of the state
+    /// before the step, which held the rule: nothing to check.
+    /// </summary>
+    private static bool OwnersKept(SystemStepDone d)
+    {
+        var (before, after) = (d.Before.Reclaim.Mms, d.After.Reclaim.Mms);
+        if (!ReferenceEquals(d.After.Tasks, d.Before.Tasks) || !d.After.Mms.SequenceEqual(d.Before.Mms)
+            || before.Length != after.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < after.Length; i++)
+        {
+            if (before[i].Id != after[i].Id)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>
     /// The kernel pages, the slab layer's blocks and the vmalloc areas are those of the state before the step, which

@@ -19,6 +19,7 @@ public sealed partial class ReclaimSystem
 {
     private readonly ImmutableArray<FolioState>.Builder _folioParts = ImmutableArray.CreateBuilder<FolioState>();
     private readonly List<ReclaimMm> _mmOrder = [];
+    private ulong[] _sortedVpns = [];
     private ReclaimSnapshot? _snapshot;
     private int[] _tlbGenerations = [];
 
@@ -53,8 +54,9 @@ public sealed partial class ReclaimSystem
                 at++;
             }
 
-            var keep = at < last.Length && last[at].Id == m.Id && Matches(last[at], m);
-            mms[i] = keep ? last[at] : MmStateOf(m);
+            var same = at < last.Length && last[at].Id == m.Id;
+            var keep = same && Matches(last[at], m);
+            mms[i] = keep ? last[at] : MmStateOf(m, same ? last[at] : null);
             reused += keep ? 1 : 0;
         }
 
@@ -62,41 +64,64 @@ public sealed partial class ReclaimSystem
             : ImmutableCollectionsMarshal.AsImmutableArray(mms);
     }
 
-    /// <summary>The address space's state: its entries' pages sorted once, each entry read by its page.</summary>
-    private static MmState MmStateOf(ReclaimMm m)
+    /// <summary>
+    /// The address space's state: its entries' pages sorted once (in a buffer kept between snapshots), each entry
+    /// read by its page; the mappings of <paramref name="last"/> when they are still the same.
+    /// </summary>
+    private MmState MmStateOf(ReclaimMm m, MmState? last)
     {
-        var vpns = new ulong[m.Ptes.Count];
-        m.Ptes.Keys.CopyTo(vpns, 0);
-        Array.Sort(vpns);
+        if (_sortedVpns.Length < m.Ptes.Count)
+        {
+            _sortedVpns = new ulong[Math.Max(m.Ptes.Count, 2 * _sortedVpns.Length)];
+        }
+
+        m.Ptes.Keys.CopyTo(_sortedVpns, 0);
+        var vpns = _sortedVpns.AsSpan(0, m.Ptes.Count);
+        vpns.Sort();
         var ptes = new PteState[vpns.Length];
         for (var i = 0; i < vpns.Length; i++)
         {
             ptes[i] = PteStateOf(vpns[i], m.Ptes[vpns[i]]);
         }
 
-        return new(m.Id, [.. m.Mappings.Select(v => v.State)], ImmutableCollectionsMarshal.AsImmutableArray(ptes));
+        var mappings = last is not null && MappingsMatch(last, m) ? last.Mappings
+            : [.. m.Mappings.Select(v => v.State)];
+        return new(m.Id, mappings, ImmutableCollectionsMarshal.AsImmutableArray(ptes));
     }
 
     /// <summary>Whether the address space still has the mappings and entries of <paramref name="state"/>.</summary>
     private static bool Matches(MmState state, ReclaimMm m)
     {
-        if (state.Mappings.Length != m.Mappings.Count || state.Ptes.Length != m.Ptes.Count)
+        if (state.Ptes.Length != m.Ptes.Count || !MappingsMatch(state, m))
         {
             return false;
-        }
-
-        for (var i = 0; i < state.Mappings.Length; i++)
-        {
-            if (state.Mappings[i] != m.Mappings[i].State)
-            {
-                return false;
-            }
         }
 
         // As many entries as the state's, each of them held: the same set.
         foreach (var pte in state.Ptes)
         {
             if (!m.Ptes.TryGetValue(pte.Addr.Vpn, out var held) || PteStateOf(pte.Addr.Vpn, held) != pte)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether the address space's mappings are those of <paramref name="state"/>, field by field.</summary>
+    private static bool MappingsMatch(MmState state, ReclaimMm m)
+    {
+        if (state.Mappings.Length != m.Mappings.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < state.Mappings.Length; i++)
+        {
+            var (was, now) = (state.Mappings[i], m.Mappings[i]);
+            if (was.Start.Vpn != now.FirstVpn || was.Pages != now.Pages || was.Kind != now.Kind
+                || was.Owner != now.Object)
             {
                 return false;
             }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Numerics;
 using MMSpec.Model.Core;
 using MMSpec.Model.MemorySystem;
@@ -32,6 +33,7 @@ public sealed class TaskTable : ITaskTable
     private int _count;
     private int _cursor;
     private int _last;
+    private TaskTableSnapshot? _snapshot;
 
     public TaskTable(TaskConfig config)
     {
@@ -197,8 +199,14 @@ public sealed class TaskTable : ITaskTable
         return Unit.Value;
     }
 
+    /// <summary>The table in creation order; the last snapshot again while every task in it is as it was.</summary>
     public TaskTableSnapshot Snapshot()
     {
+        if (_snapshot is { } last && Matches(last))
+        {
+            return last;
+        }
+
         var tasks = ImmutableArray.CreateBuilder<TaskState>(_count);
         for (var t = _head; t != None; t = _nextTask[t])
         {
@@ -206,7 +214,31 @@ public sealed class TaskTable : ITaskTable
                 new OomScoreAdj(_adjMin[t]), (_oom[t] & VictimBit) != 0, (_oom[t] & SkipBit) != 0));
         }
 
-        return new TaskTableSnapshot(tasks.MoveToImmutable(), _last, _pidMax);
+        return _snapshot = new TaskTableSnapshot(tasks.MoveToImmutable(), _last, _pidMax);
+    }
+
+    /// <summary>Whether the table still holds <paramref name="state"/>'s tasks, in its order, field by field.</summary>
+    private bool Matches(TaskTableSnapshot state)
+    {
+        if ((state.LastPid, state.PidMax, state.Tasks.Length) != (_last, _pidMax, _count))
+        {
+            return false;
+        }
+
+        var at = 0;
+        for (var t = _head; t != None; t = _nextTask[t], at++)
+        {
+            Debug.Assert(at < state.Tasks.Length, "the task list holds _count tasks");
+            var task = state.Tasks[at];
+            if (task.Pid.Value != t || task.Parent.Value != _parent[t] || task.Comm != _comm[t]
+                || task.Adj.Value != _adj[t] || task.AdjMin.Value != _adjMin[t]
+                || task.Victim != ((_oom[t] & VictimBit) != 0) || task.OomSkip != ((_oom[t] & SkipBit) != 0))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private bool Live(int pid) => pid > 0 && pid < _pidMax && (_used[pid >> 6] & (1UL << (pid & 63))) != 0;

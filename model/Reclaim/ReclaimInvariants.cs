@@ -56,7 +56,7 @@ public static class ReclaimInvariants
     public static IEnumerable<Violation> CheckLru(ReclaimSnapshot s)
     {
         var byPfn = s.Folios.ToDictionary(f => f.Pfn);
-        var seen = new HashSet<Pfn>();
+        var seen = new HashSet<Pfn>(s.Folios.Length);
         for (var list = 0; list < s.Lru.Length; list++)
         {
             foreach (var pfn in s.Lru[list])
@@ -86,9 +86,15 @@ public static class ReclaimInvariants
     /// <summary>Each folio's map count is the number of present PTEs that map its frame.</summary>
     public static IEnumerable<Violation> CheckMapCounts(ReclaimSnapshot s)
     {
-        var mapped = s.Mms.SelectMany(m => m.Ptes).Where(p => p.Frame is not null)
-            .GroupBy(p => p.Frame!.Value).ToDictionary(g => g.Key, g => g.Count());
-        var folios = s.Folios.ToDictionary(f => f.Pfn);
+        var mapped = new Dictionary<Pfn, int>(s.Folios.Length);
+        foreach (var pte in s.Mms.SelectMany(m => m.Ptes))
+        {
+            if (pte.Frame is { } frame)
+            {
+                mapped[frame] = mapped.GetValueOrDefault(frame) + 1;
+            }
+        }
+
         foreach (var folio in s.Folios)
         {
             var count = mapped.GetValueOrDefault(folio.Pfn);
@@ -98,7 +104,8 @@ public static class ReclaimInvariants
             }
         }
 
-        foreach (var frame in mapped.Keys.Where(f => !folios.ContainsKey(f)))
+        var folios = s.Folios.Select(f => f.Pfn).ToHashSet();
+        foreach (var frame in mapped.Keys.Where(f => !folios.Contains(f)))
         {
             yield return new(MapCounts, $"a PTE maps {frame}, which holds no folio");
         }
@@ -110,8 +117,13 @@ public static class ReclaimInvariants
     /// </summary>
     public static IEnumerable<Violation> CheckSwapCounts(ReclaimSnapshot s)
     {
-        var references = s.Mms.SelectMany(m => m.Ptes).Where(p => p.Swap is not null).Select(p => p.Swap!.Value)
-            .Concat(s.ShmemSwap.Select(e => e.Entry)).GroupBy(e => e).ToDictionary(g => g.Key, g => g.Count());
+        var references = new Dictionary<SwapEntry, int>();
+        foreach (var entry in s.Mms.SelectMany(m => m.Ptes).Where(p => p.Swap is not null).Select(p => p.Swap!.Value)
+            .Concat(s.ShmemSwap.Select(e => e.Entry)))
+        {
+            references[entry] = references.GetValueOrDefault(entry) + 1;
+        }
+
         var cached = s.Folios.Where(f => f.Swap is not null).Select(f => f.Swap!.Value).ToHashSet();
         var used = new HashSet<SwapEntry>();
         foreach (var area in s.Swap)
@@ -142,13 +154,14 @@ public static class ReclaimInvariants
     /// </summary>
     public static IEnumerable<Violation> CheckTlb(ReclaimSnapshot s)
     {
-        var ptes = s.Mms.SelectMany(m => m.Ptes.Select(p => (m.Id, p))).ToDictionary(x => (x.Id, x.p.Addr), x => x.p);
+        var mms = s.Mms.ToDictionary(m => m.Id);
         foreach (var entry in s.Tlb)
         {
-            if (!ptes.TryGetValue((entry.Mm, entry.Addr), out var pte) || pte.Frame != entry.Frame || !pte.Young
-                || (entry.Writable && !pte.Writable) || (entry.Dirty && !pte.Dirty))
+            var pte = mms.TryGetValue(entry.Mm, out var mm) ? mm.PteAt(entry.Addr) : null;
+            if (pte is not { } p || p.Frame != entry.Frame || !p.Young || (entry.Writable && !p.Writable)
+                || (entry.Dirty && !p.Dirty))
             {
-                yield return new(TlbCoherence, $"{entry} but the PTE is {(pte.Addr == entry.Addr ? pte : "gone")}");
+                yield return new(TlbCoherence, $"{entry} but the PTE is {(pte is { } gone ? gone : "gone")}");
             }
         }
     }

@@ -40,6 +40,19 @@ public sealed record MmState(AsId Id, ImmutableArray<MappingState> Mappings, Imm
     [JsonIgnore]
     public long VmSwap => Ptes.Count(p => p.Swap is not null);
 
+    /// <summary>The entry of the page at <paramref name="addr"/> (binary search); null when it has none.</summary>
+    public PteState? PteAt(VirtAddr addr)
+    {
+        var (low, high) = (0, Ptes.Length);
+        while (low < high)
+        {
+            var middle = low + ((high - low) / 2);
+            (low, high) = Ptes[middle].Addr.Value < addr.Value ? (middle + 1, high) : (low, middle);
+        }
+
+        return low < Ptes.Length && Ptes[low].Addr == addr ? Ptes[low] : null;
+    }
+
     public override string ToString() => $"{Id}: {string.Join(", ", Mappings)}";
 }
 
