@@ -184,6 +184,13 @@ public sealed partial class ReclaimSystem
     /// <summary>The key of a file page in the page cache (and on disk).</summary>
     private long FileKey(int file, ulong pgoff) => (file * (long)Config.FilePages) + (long)pgoff;
 
+    private int FileOf(long key) => (int)(key / (long)Config.FilePages);
+
+    private ulong PgOffOf(long key) => (ulong)(key % (long)Config.FilePages);
+
+    /// <summary>What the disk held at boot at the page of <paramref name="key"/>.</summary>
+    private ulong InitialContent(long key) => ReclaimConfig.InitialContent(FileOf(key), PgOffOf(key));
+
     /// <summary>
     /// filemap_get_folio, or on a miss the read from disk (pgpgin; a major fault from a page fault) into a new folio
     /// at the head of the inactive file list; the caller checked a frame is free.

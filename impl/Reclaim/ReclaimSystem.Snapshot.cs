@@ -28,16 +28,12 @@ public sealed partial class ReclaimSystem
     {
         var last = _snapshot;
         var next = new ReclaimSnapshot(Config, _swappiness, MmStates(last?.Mms ?? []), FolioStates(last?.Folios ?? []),
-            LruStates(last?.Lru ?? []), SwapStates(last?.Swap ?? []), Same(last?.ShmemSwap, ShmemSwapStates()),
-            Same(last?.Disk, DiskStates()), TlbStates(last?.Tlb), KernelStates(last?.KernelPages ?? []), _anonCost,
+            LruStates(last?.Lru ?? []), SwapStates(last?.Swap ?? []), ShmemSwapStates(last?.ShmemSwap ?? []),
+            DiskStates(last?.Disk ?? []), TlbStates(last?.Tlb), KernelStates(last?.KernelPages ?? []), _anonCost,
             _fileCost, _events.ToEvents() is var events && events == last?.Events ? last.Events : events,
             _buddy.Snapshot(), _watermark);
         return _snapshot = next == last ? last : next;
     }
-
-    /// <summary>The last snapshot's part when <paramref name="next"/> equals it element by element.</summary>
-    private static ImmutableArray<T> Same<T>(ImmutableArray<T>? last, ImmutableArray<T> next) =>
-        last is { } part && part.SequenceEqual(next) ? part : next;
 
     private ImmutableArray<MmState> MmStates(ImmutableArray<MmState> last)
     {
@@ -266,15 +262,51 @@ public sealed partial class ReclaimSystem
         return at == state.Used.Length;
     }
 
-    private ImmutableArray<ShmemSwapped> ShmemSwapStates() =>
-        [.. _shmem.Values.OrderBy(s => s.Id).SelectMany(s => s.Swapped.OrderBy(p => p.Key)
-            .Select(p => new ShmemSwapped(s.Id, p.Key, p.Value)))];
+    /// <summary>
+    /// The shmem pages on swap in (object, index) order; the last snapshot's while it names as many as there are and
+    /// each of them is still there (the same set, so the same sorted part).
+    /// </summary>
+    private ImmutableArray<ShmemSwapped> ShmemSwapStates(ImmutableArray<ShmemSwapped> last)
+    {
+        var count = 0;
+        foreach (var shmem in _shmem.Values)
+        {
+            count += shmem.Swapped.Count;
+        }
 
-    private ImmutableArray<DiskPage> DiskStates() =>
-        [.. _disk.OrderBy(d => d.Key)
-            .Select(d => new DiskPage((int)(d.Key / (long)Config.FilePages), (ulong)(d.Key % (long)Config.FilePages),
-                d.Value))
-            .Where(d => d.Content != ReclaimConfig.InitialContent(d.File, d.PgOff))];
+        var same = count == last.Length;
+        for (var i = 0; same && i < last.Length; i++)
+        {
+            same = _shmem.TryGetValue(last[i].Owner, out var shmem)
+                && shmem.Swapped.TryGetValue(last[i].Index, out var entry) && entry == last[i].Entry;
+        }
+
+        return same ? last : [.. _shmem.Values.OrderBy(s => s.Id).SelectMany(s => s.Swapped.OrderBy(p => p.Key)
+            .Select(p => new ShmemSwapped(s.Id, p.Key, p.Value)))];
+    }
+
+    /// <summary>
+    /// The file pages written whose content differs from the disk's at boot, in (file, page) order; the last
+    /// snapshot's while it names as many as there are and each still holds its content.
+    /// </summary>
+    private ImmutableArray<DiskPage> DiskStates(ImmutableArray<DiskPage> last)
+    {
+        var count = 0;
+        foreach (var (key, content) in _disk)
+        {
+            count += content != InitialContent(key) ? 1 : 0;
+        }
+
+        var same = count == last.Length;
+        for (var i = 0; same && i < last.Length; i++)
+        {
+            same = _disk.TryGetValue(FileKey(last[i].File, last[i].PgOff), out var content)
+                && content == last[i].Content;
+        }
+
+        return same ? last : [.. _disk.Where(d => d.Value != InitialContent(d.Key)).OrderBy(d => d.Key)
+            .Select(d => new DiskPage(FileOf(d.Key), PgOffOf(d.Key), d.Value))];
+    }
 
     /// <summary>The TLBs' entries, or the last snapshot's while no CPU's TLB changed (by its generation).</summary>
     private ImmutableArray<TlbEntry> TlbStates(ImmutableArray<TlbEntry>? last)

@@ -9,9 +9,6 @@ namespace MMSpec.Model.MemorySystem;
 /// </summary>
 public sealed partial class MemorySystem
 {
-    /// <summary>kswapd's passes of try_to_free_pages at most: more than the machine has pages to give.</summary>
-    private ulong KswapdPasses => (Config.Frames / 32) + 2;
-
     private readonly IOomKiller _oom;
     private readonly HashSet<int> _victims = [];
     private int _oomKills;
@@ -52,9 +49,12 @@ public sealed partial class MemorySystem
 
         // balance_pgdat: reclaim until the zone is balanced at its high mark, or reclaim stops making progress.
         // pgdat_balanced asks __zone_watermark_ok, which fails at free_pages <= mark: balanced is above the mark.
+        // Every pass that goes on frees a page, so the machine's frames bound the passes.
         var reclaimed = 0UL;
-        for (var pass = 0UL; pass < KswapdPasses && _reclaim.Counters().FreePages <= _marks.High; pass++)
+        var passes = new LoopBound((long)Config.Frames + 1);
+        while (_reclaim.Counters().FreePages <= _marks.High)
         {
+            passes.Next();
             var freed = _reclaim.TryToFreePages();
             if (!freed.IsOk || freed.Value == 0)
             {
