@@ -119,4 +119,39 @@ public sealed class SlowPathExamples
     public void Gfp_nofail_is_refused_as_not_modelled(string side) =>
         Assert.Throws<ArgumentException>(() =>
             Create(side).Run(new SlowPathRequest(Gfp.Kernel | Gfp.NoFail, 0), new ScriptedWorld(World(0))));
+
+    /// <summary>A world where reclaim frees a page and compaction succeeds every time, and no page ever comes.</summary>
+    private static SlowPathScript CompactionWithoutAPage() => new([.. Enumerable.Repeat(false, 400)],
+        [.. Enumerable.Repeat(1UL, 400)], [.. Enumerable.Repeat(CompactResult.Success, 400)],
+        [.. Enumerable.Repeat(false, 400)], [], [OomOutcome.NoKillable]);
+
+    private static string[] Compactions(SlowPathRun run) =>
+        [.. run.Steps.Where(s => s.Action == SlowPathAction.Compact).Select(s => $"{s.Priority}")];
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void Compaction_that_succeeds_without_a_page_retries_16_times_a_priority_down_to_sync_full(string side)
+    {
+        // Order 1 of GFP_KERNEL is unmovable: one async compaction before reclaim. Then should_compact_retry counts
+        // each success and retries while the count is at most MAX_COMPACT_RETRIES 16; the 17th raises the priority
+        // (SYNC_LIGHT to SYNC_FULL) and resets the count; at MIN_COMPACT_PRIORITY it gives up, and nothing is
+        // killable.
+        var run = Create(side).Run(new SlowPathRequest(Gfp.Kernel, 1), new ScriptedWorld(CompactionWithoutAPage()));
+        Assert.Equal(
+            ["Async", .. Enumerable.Repeat("SyncLight", 17), .. Enumerable.Repeat("SyncFull", 17)], Compactions(run));
+        Assert.Equal(SlowPathOutcome.Panicked, run.Outcome);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void A_costly_order_retries_compaction_4_times_and_stops_at_sync_light_without_an_oom_kill(string side)
+    {
+        // Above PAGE_ALLOC_COSTLY_ORDER the retries are 16 / 4 and the least priority is MIN_COMPACT_COSTLY_PRIORITY
+        // (SYNC_LIGHT); __GFP_RETRY_MAYFAIL lets the costly request retry at all. It fails without the OOM killer.
+        var run = Create(side).Run(new SlowPathRequest(Gfp.Kernel | Gfp.RetryMayFail, 4),
+            new ScriptedWorld(CompactionWithoutAPage()));
+        Assert.Equal(["Async", .. Enumerable.Repeat("SyncLight", 5)], Compactions(run));
+        Assert.Equal(SlowPathOutcome.Failed, run.Outcome);
+        Assert.DoesNotContain(run.Steps, s => s.Action == SlowPathAction.OutOfMemory);
+    }
 }
