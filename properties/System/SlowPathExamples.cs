@@ -120,7 +120,7 @@ public sealed class SlowPathExamples
         Assert.Throws<ArgumentException>(() =>
             Create(side).Run(new SlowPathRequest(Gfp.Kernel | Gfp.NoFail, 0), new ScriptedWorld(World(0))));
 
-    /// <summary>A world where reclaim frees a page and compaction succeeds every time, and no page ever comes.</summary>
+    /// <summary>A world where reclaim frees a page and compaction succeeds every time, and no page comes.</summary>
     private static SlowPathScript CompactionWithoutAPage() => new([.. Enumerable.Repeat(false, 400)],
         [.. Enumerable.Repeat(1UL, 400)], [.. Enumerable.Repeat(CompactResult.Success, 400)],
         [.. Enumerable.Repeat(false, 400)], [], [OomOutcome.NoKillable]);
