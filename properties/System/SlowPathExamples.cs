@@ -154,4 +154,22 @@ public sealed class SlowPathExamples
         Assert.Equal(SlowPathOutcome.Failed, run.Outcome);
         Assert.DoesNotContain(run.Steps, s => s.Action == SlowPathAction.OutOfMemory);
     }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void Skipped_compaction_retries_while_reclaim_could_make_it_suitable_at_the_same_priority(string side)
+    {
+        // COMPACT_SKIPPED (too few free pages to migrate into) asks compaction_zonelist_suitable instead of counting
+        // a retry or raising the priority: two yes answers, two more rounds at SYNC_LIGHT, then the OOM path.
+        var script = CompactionWithoutAPage() with
+        {
+            Compact = [.. Enumerable.Repeat(CompactResult.Skipped, 400)], Suitable = [true, true, false],
+        };
+        var run = Create(side).Run(new SlowPathRequest(Gfp.Kernel, 1), new ScriptedWorld(script));
+        Assert.Equal(["Async", "SyncLight", "SyncLight", "SyncLight"], Compactions(run));
+        Assert.Equal(["CompactRetryCheck = yes", "CompactRetryCheck = yes", "CompactRetryCheck = no"],
+            run.Steps.Where(s => s.Action == SlowPathAction.CompactRetryCheck).Select(s => s.ToString()));
+        Assert.Equal(["get_page_from_freelist(WmarkHigh, Cpuset) = NULL", "OutOfMemory = NoKillable", "Panicked"],
+            Text(run)[^3..]);
+    }
 }
