@@ -35,13 +35,29 @@ public static class SystemViews
         {
             var owned = snapshot.Mms.FirstOrDefault(p => p.Pid == task.Pid);
             var mm = owned.Pid == task.Pid ? mms.GetValueOrDefault(owned.Mm) : null;
-            var present = mm?.Ptes.Where(p => p.Frame is not null).Select(p => KindAt(folios, p.Frame!.Value))
-                .ToList() ?? [];
-            return new OomTask(task.Pid, task.Comm, 0, false, task.Adj, mm is not null,
-                (ulong)present.Count(k => k == FolioKind.Anon), (ulong)present.Count(k => k == FolioKind.File),
-                (ulong)present.Count(k => k == FolioKind.Shmem), (ulong)(mm?.VmSwap ?? 0), PgTablesBytes(mm),
-                mm?.Mappings.Aggregate(0UL, (sum, m) => sum + m.Pages) ?? 0, task.Victim, task.OomSkip);
+            var (anon, file, shmem) = mm is null ? default : Rss(mm, folios);
+            var totalVm = mm?.Mappings.Aggregate(0UL, (sum, m) => sum + m.Pages) ?? 0;
+            return new OomTask(task.Pid, task.Comm, 0, false, task.Adj, mm is not null, anon, file, shmem,
+                (ulong)(mm?.VmSwap ?? 0), PgTablesBytes(mm), totalVm, task.Victim, task.OomSkip);
         })];
+    }
+
+    /// <summary>MM_ANONPAGES, MM_FILEPAGES and MM_SHMEMPAGES: present entries by the kind of folio they map.</summary>
+    private static (ulong Anon, ulong File, ulong Shmem) Rss(MmState mm, ImmutableArray<FolioState> folios)
+    {
+        var (anon, file, shmem) = (0UL, 0UL, 0UL);
+        foreach (var pte in mm.Ptes)
+        {
+            if (pte.Frame is { } frame)
+            {
+                var kind = KindAt(folios, frame);
+                anon += kind == FolioKind.Anon ? 1UL : 0;
+                file += kind == FolioKind.File ? 1UL : 0;
+                shmem += kind == FolioKind.Shmem ? 1UL : 0;
+            }
+        }
+
+        return (anon, file, shmem);
     }
 
     /// <summary>The kind of the folio in the frame, by binary search: a snapshot's folios are in pfn order.</summary>
@@ -58,6 +74,10 @@ public static class SystemViews
             : throw new InvalidOperationException($"a present entry maps {pfn}, which holds no folio");
     }
 
+    /// <summary>
+    /// The PTE, PMD and PUD tables the entries need: the distinct 2 MiB, 1 GiB and 512 GiB regions they fall in,
+    /// counted as the entries (in address order) enter a new one.
+    /// </summary>
     private static ulong PgTablesBytes(MmState? mm)
     {
         if (mm is null)
@@ -65,10 +85,19 @@ public static class SystemViews
             return 0;
         }
 
-        var addrs = mm.Ptes.Select(p => p.Addr.Value).ToList();
-        var tables = addrs.Select(a => a >> 21).Distinct().Count() + addrs.Select(a => a >> 30).Distinct().Count()
-            + addrs.Select(a => a >> 39).Distinct().Count();
-        return (ulong)tables * TableBytes;
+        var tables = 0UL;
+        foreach (var shift in (ReadOnlySpan<int>)[21, 30, 39])
+        {
+            var last = ulong.MaxValue;
+            foreach (var pte in mm.Ptes)
+            {
+                var region = pte.Addr.Value >> shift;
+                tables += region != last ? 1UL : 0;
+                last = region;
+            }
+        }
+
+        return tables * TableBytes;
     }
 
     /// <summary>The process's <see cref="OomTask"/>, or null when no process has the pid.</summary>
