@@ -47,4 +47,16 @@ public sealed class WatermarkFloorExamples
         Assert.Equal(64UL, atMin.Reclaim.Pages.FreePages);
         Assert.True(atMin.AllocStalls.Normal > 0, $"{atMin.AllocStalls}");
     }
+
+    [Theory]
+    [MemberData(nameof(SystemExamples.Sides), MemberType = typeof(SystemExamples))]
+    public void The_reclaim_systems_watermark_is_back_at_0_after_every_call(string side)
+    {
+        // Each call runs with the reclaim system's watermark at its floor, and puts it back when done, failed or not.
+        var system = SystemExamples.Create(side, Small);
+        Take(system, 1024 - 64);
+        Assert.Equal(0UL, system.Snapshot().Reclaim.Watermark);
+        Assert.False(system.AllocPages(Gfp.Kernel, new Order(0)).IsOk);
+        Assert.Equal(0UL, system.Snapshot().Reclaim.Watermark);
+    }
 }
