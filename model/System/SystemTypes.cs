@@ -23,7 +23,10 @@ public sealed record SystemConfig(ulong Frames, int Cpus = 2, int Files = 2, ulo
 }
 
 /// <summary>A process of the whole system: its task and the address space it owns.</summary>
-public readonly record struct ProcessMm(Pid Pid, AsId Mm);
+public readonly record struct ProcessMm(Pid Pid, AsId Mm)
+{
+    public override string ToString() => $"{Pid}: {Mm}";
+}
 
 /// <summary>
 /// The allocstall events of /proc/vmstat: direct reclaim entered (do_try_to_free_pages), counted by the zone the

@@ -148,6 +148,52 @@ public sealed class SystemTextTests
     }
 
     [Fact]
+    public void Two_states_list_every_address_space_and_vmalloc_area_and_name_allocstall_before_kswapd()
+    {
+        var system = Model.MemorySystem.MemorySystem.Model(new SystemConfig(256));
+        Assert.True(system.Fork(Pid.Init).IsOk);
+        var one = system.Snapshot();
+        Assert.True(system.Fork(Pid.Init).IsOk);
+        var two = system.Snapshot();
+        Assert.Equal("address spaces [pid 1: mm1, pid 2: mm2] vs [pid 1: mm1, pid 2: mm2, pid 3: mm3]",
+            (one with { Tasks = two.Tasks }).DiffFrom(two));
+
+        Model.Paging.VmallocArea Area(ulong start, ulong pfn) => new(start, [new Pfn(pfn), new Pfn(pfn + 1)]);
+        var areas = one with { Vmalloc = [Area(0x1000, 3), Area(0x4000, 5)] };
+        Assert.Equal("vmalloc areas [0x1000+2, 0x4000+2] vs [0x1000+2, 0x7000+2]",
+            areas.DiffFrom(areas with { Vmalloc = [Area(0x1000, 3), Area(0x7000, 5)] }));
+
+        var stalled = one with { AllocStalls = new AllocStalls(0, 1), KswapdAwake = !one.KswapdAwake };
+        Assert.Equal($"{one.AllocStalls} vs {stalled.AllocStalls}", one.DiffFrom(stalled));
+    }
+
+    public static TheoryData<TaskOp, string> TaskCalls => new()
+    {
+        { new TaskOp.Fork(Seven), "fork(pid 7)" },
+        { new TaskOp.DoExit(Seven), "do_exit(pid 7)" },
+        { new TaskOp.SetComm(Seven, "sh"), "set_comm(pid 7, \"sh\")" },
+        { new TaskOp.WriteOomScoreAdj(Seven, -5, true), "echo -5 > /proc/7/oom_score_adj (CAP_SYS_RESOURCE)" },
+        { new TaskOp.WriteOomScoreAdj(Seven, 5, false), "echo 5 > /proc/7/oom_score_adj" },
+        { new TaskOp.MarkOomVictim(Seven), "mark_oom_victim(pid 7)" },
+        { new TaskOp.OomReaped(Seven), "oom_reaped(pid 7)" },
+        { new TaskOp.WriteOomAdj(Seven, -17, true), "echo -17 > /proc/7/oom_adj (CAP_SYS_RESOURCE)" },
+        { new TaskOp.WriteOomAdj(Seven, 3, false), "echo 3 > /proc/7/oom_adj" },
+    };
+
+    [Theory]
+    [MemberData(nameof(TaskCalls))]
+    public void A_task_table_call_prints_as_the_kernel_reader_knows_it(TaskOp op, string text) =>
+        Assert.Equal(text, op.ToString());
+
+    [Fact]
+    public void A_config_a_swapoff_and_a_refused_mask_print_what_they_hold()
+    {
+        Assert.Equal("256 frames, 2 CPUs, 2 files of 64 pages, pid_max 32768", new SystemConfig(256).ToString());
+        Assert.Equal("swapoff(swap1)", new SystemOp.Swapoff(new SwapType(1)).ToString());
+        Assert.Equal("gfp Dma32, Kernel: why", new ContradictoryGfp(Gfp.Kernel | Gfp.Dma32, "why").Message);
+    }
+
+    [Fact]
     public void Total_pages_count_the_usable_swap_slots_with_the_frames()
     {
         var system = Model.MemorySystem.MemorySystem.Model(new SystemConfig(256));
@@ -177,5 +223,24 @@ public sealed class SystemTextTests
         Assert.Equal("VmSize:\t      24 kB\nVmRSS:\t      24 kB\nRssAnon:\t       4 kB\nRssFile:\t       8 kB\n"
             + "RssShmem:\t      12 kB\nVmPTE:\t      12 kB\nVmSwap:\t       0 kB\n",
             SystemViews.Status(system.Snapshot(), pid));
+    }
+
+    [Fact]
+    public void Status_prints_the_pages_on_swap_in_kilobytes()
+    {
+        var system = Model.MemorySystem.MemorySystem.Model(new SystemConfig(256, Files: 1, FilePages: 8));
+        Assert.True(system.Swapon(512, null).IsOk);
+        var pid = system.Fork(Pid.Init).Value;
+        var anon = system.Mmap(pid, MapKind.Anon, 0, 300).Value;
+        for (var page = 0UL; page < 300; page++)
+        {
+            var addr = new VirtAddr(anon.Value + (page * Pfn.PageSize));
+            Assert.True(system.Access(pid, new CpuId(0), addr, true, 1).IsOk);
+        }
+
+        var snapshot = system.Snapshot();
+        var swapped = snapshot.Reclaim.Mms.Single(m => m.Id == snapshot.Mms.Single(p => p.Pid == pid).Mm).VmSwap;
+        Assert.True(swapped > 0, "300 pages written on 256 frames: some went to swap");
+        Assert.EndsWith($"VmSwap:\t{swapped * 4,8} kB\n", SystemViews.Status(snapshot, pid), StringComparison.Ordinal);
     }
 }
