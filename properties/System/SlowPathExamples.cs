@@ -172,4 +172,46 @@ public sealed class SlowPathExamples
         Assert.Equal(["get_page_from_freelist(WmarkHigh, Cpuset) = NULL", "OutOfMemory = NoKillable", "Panicked"],
             Text(run)[^3..]);
     }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void Gfp_noio_may_reclaim_but_not_compact_so_no_compaction_comes_before_reclaim(string side)
+    {
+        // try_to_compact_pages needs __GFP_IO: the unmovable order-1 request skips the async compaction before
+        // reclaim, and its compaction in the loop is skipped at once.
+        var run = Create(side).Run(new SlowPathRequest(Gfp.NoIo, 1), new ScriptedWorld(World(10)));
+        Assert.Equal(
+        [
+            "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "WakeKswapd",
+            "get_page_from_freelist(Cpuset, Kswapd) = NULL", "try_to_free_pages = 0",
+            "direct_compact(SyncLight) = Skipped", "ReclaimRetryCheck = no",
+            "get_page_from_freelist(WmarkHigh, Cpuset) = NULL", "Stalled",
+        ], Text(run));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void A_costly_noretry_request_whose_first_compaction_is_skipped_fails_before_reclaim(string side)
+    {
+        // __alloc_pages_slowpath: a costly __GFP_NORETRY request gives up when the async compaction was skipped or
+        // deferred, without reclaiming (the THP fault's case).
+        var run = Create(side).Run(new SlowPathRequest(Gfp.Kernel | Gfp.NoRetry, 4),
+            new ScriptedWorld(new([false, false], [], [CompactResult.Skipped], [], [], [])));
+        Assert.Equal(
+            ["WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "direct_compact(Async) = Skipped",
+                "Failed"], Text(run));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void Reclaim_progress_resets_the_no_progress_count_so_the_retries_run_past_16(string side)
+    {
+        // 18 rounds free a page each (no_progress_loops back to 0); then none does, and should_reclaim_retry's zones
+        // can no longer pass: 19 reclaims in all, then the OOM killer finds nothing to kill.
+        var script = new SlowPathScript([.. Enumerable.Repeat(false, 400)], [.. Enumerable.Repeat(1UL, 18)], [],
+            [.. Enumerable.Repeat(true, 18)], [], [OomOutcome.NoKillable]);
+        var run = Create(side).Run(new SlowPathRequest(Gfp.Kernel, 0), new ScriptedWorld(script));
+        Assert.Equal(19, run.Steps.Count(s => s.Action == SlowPathAction.Reclaim));
+        Assert.Equal(SlowPathOutcome.Panicked, run.Outcome);
+    }
 }

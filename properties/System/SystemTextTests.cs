@@ -75,6 +75,10 @@ public sealed class SystemTextTests
             "Kernel panic - not syncing: System is deadlocked on memory (an order-0 allocation, Kernel)" },
         { new AlreadyReaped(Seven), "the OOM reaper is done with pid 7's mm (MMF_OOM_SKIP)" },
         { new OwnedByAllocator(new Pfn(32), "vmalloc"), "pfn 0x20 belongs to vmalloc, not to a caller of alloc_pages" },
+        {
+            new OomScoreAdjDenied(Seven, new OomScoreAdj(-5), new OomScoreAdj(0)),
+            "pid 7: oom_score_adj -5 is below 0 without CAP_SYS_RESOURCE"
+        },
     };
 
     [Theory]
@@ -114,6 +118,9 @@ public sealed class SystemTextTests
 
         // After it, from 300: the 10 pids 300..309 are all in use, whatever is free below.
         Assert.False(Table(305, 310, [1, 2, 3, 4, 5, .. Enumerable.Range(300, 10)]).PidLeft);
+
+        // The last pid 300 has passed RESERVED_PIDS: the search starts there, whatever is free below.
+        Assert.False(Table(300, 310, [1, .. Enumerable.Range(300, 10)]).PidLeft);
 
         // Every pid 1..11 of pid_max 12 in use: none left.
         Assert.False(Table(5, 12, Enumerable.Range(1, 11)).PidLeft);
@@ -242,5 +249,15 @@ public sealed class SystemTextTests
         var swapped = snapshot.Reclaim.Mms.Single(m => m.Id == snapshot.Mms.Single(p => p.Pid == pid).Mm).VmSwap;
         Assert.True(swapped > 0, "300 pages written on 256 frames: some went to swap");
         Assert.EndsWith($"VmSwap:\t{swapped * 4,8} kB\n", SystemViews.Status(snapshot, pid), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Two_task_tables_name_the_last_pid_then_the_count_then_the_first_task_that_differs()
+    {
+        static TaskState Task(int pid) => new(new Pid(pid), Pid.Init, "t", new OomScoreAdj(0), new OomScoreAdj(0));
+        var table = new TaskTableSnapshot([Task(1), Task(2)], 2, 32768);
+        Assert.Equal("last pid 2, not 3", table.DiffFrom(table with { LastPid = 3 }));
+        Assert.Equal("2 tasks, not 1", table.DiffFrom(table with { Tasks = [Task(1)] }));
+        Assert.Null(table.DiffFrom(table with { Tasks = [Task(1), Task(2)] }));
     }
 }

@@ -63,6 +63,7 @@ public sealed class TaskExamples
         Assert.Equal(new OomScoreAdjDenied(p, new OomScoreAdj(-58), new OomScoreAdj(58)),
             table.WriteOomAdj(p, -1, capSysResource: false).Error);
         Assert.Equal(new OomScoreAdj(58), Task(table, p).Adj);
+        Assert.True(table.WriteOomAdj(p, 1, capSysResource: false).IsOk, "the same value is not a lowering");
         Assert.Equal(new OomScoreAdj(-100), Task(table, p).AdjMin);
         Assert.Equal(new InvalidOomScoreAdj(1001), table.WriteOomScoreAdj(p, 1001, true).Error);
         Assert.Equal(new InvalidOomAdj(16), table.WriteOomAdj(p, 16, true).Error);
