@@ -44,8 +44,10 @@ public sealed record MmState(AsId Id, ImmutableArray<MappingState> Mappings, Imm
     public PteState? PteAt(VirtAddr addr)
     {
         var (low, high) = (0, Ptes.Length);
+        var halvings = new LoopBound(64);
         while (low < high)
         {
+            halvings.Next();
             var middle = low + ((high - low) / 2);
             (low, high) = Ptes[middle].Addr.Value < addr.Value ? (middle + 1, high) : (low, middle);
         }

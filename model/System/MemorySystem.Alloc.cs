@@ -53,8 +53,10 @@ public sealed partial class MemorySystem
     private Result<T> Allocating<T>(Gfp gfp, int order, bool victim, Func<Result<T>> op)
     {
         var result = WithWatermark(Floor(AllocFlags.WmarkLow), op);
+        var bound = new LoopBound(MaxSlowPathRuns);
         for (var runs = 0; runs < MaxSlowPathRuns && !result.IsOk && Needs(result.Error!) is { } need; runs++)
         {
+            bound.Next();
             var blockOrder = need.Order ?? order;
             var world = new World(this, gfp, blockOrder, need.Frames - 1);
             var run = _slowPath.Run(new SlowPathRequest(gfp, blockOrder, victim), world);
@@ -118,8 +120,10 @@ public sealed partial class MemorySystem
         }
 
         ulong low = 0, high = Config.Frames + 1;
+        var halvings = new LoopBound(64);
         while (low < high)
         {
+            halvings.Next();
             var middle = low + ((high - low) / 2);
             (low, high) = Passes(middle, new ulong[Order.Count], 0, flags) ? (low, middle) : (middle + 1, high);
         }

@@ -64,8 +64,10 @@ public static class SystemViews
     private static FolioKind KindAt(ImmutableArray<FolioState> folios, Pfn pfn)
     {
         var (low, high) = (0, folios.Length);
+        var halvings = new LoopBound(64);
         while (low < high)
         {
+            halvings.Next();
             var middle = (low + high) >>> 1;
             (low, high) = folios[middle].Pfn < pfn ? (middle + 1, high) : (low, middle);
         }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using MMSpec.Model.Buddy;
+using MMSpec.Model.Core;
 
 namespace MMSpec.Model.MemorySystem;
 
@@ -160,8 +161,10 @@ public sealed class WatermarksModel : IWatermarks
     public static ulong IntSqrt(ulong x)
     {
         var root = 0UL;
+        var bits = new LoopBound(32);
         for (var bit = 1UL << 31; bit > 0; bit >>= 1)
         {
+            bits.Next();
             if ((root + bit) * (root + bit) <= x)
             {
                 root += bit;
