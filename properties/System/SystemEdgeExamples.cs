@@ -1,3 +1,4 @@
+using MMSpec.Impl.MemorySystem;
 using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 using MMSpec.Model.MemorySystem;
@@ -54,5 +55,6 @@ public sealed class SystemEdgeExamples
         Assert.Throws<ArgumentNullException>(() =>
             new Model.MemorySystem.MemorySystem(null!, SystemParts.Models(config)));
         Assert.Throws<ArgumentNullException>(() => new Model.MemorySystem.MemorySystem(config, null!));
+        Assert.Throws<ArgumentNullException>(() => ImplSystem.Parts(null!));
     }
 }

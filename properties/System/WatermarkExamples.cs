@@ -147,6 +147,10 @@ public sealed class WatermarkExamples
         Assert.Throws<ArgumentOutOfRangeException>(() => watermarks.Setup([1, 2, 3, 4], 0, 10));
         Assert.Throws<ArgumentOutOfRangeException>(() => watermarks.Setup([1000], 0, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => watermarks.Setup([1000], 0, 3001));
+
+        // The limits themselves are taken: one zone and three, watermark_scale_factor 1 and 3000.
+        Assert.Single(watermarks.Setup([1000], 0, 1).Zones);
+        Assert.Equal(3, watermarks.Setup([1000, 2000, 3000], 0, 3000).Zones.Length);
     }
 
     [Fact]
