@@ -57,4 +57,15 @@ public sealed class SystemEdgeExamples
         Assert.Throws<ArgumentNullException>(() => new Model.MemorySystem.MemorySystem(config, null!));
         Assert.Throws<ArgumentNullException>(() => ImplSystem.Parts(null!));
     }
+
+    [Theory]
+    [MemberData(nameof(SystemExamples.Sides), MemberType = typeof(SystemExamples))]
+    public void A_refused_mask_says_why(string side)
+    {
+        var system = SystemExamples.Create(side, Small);
+        Assert.Equal("gfp Dma, Dma32, Kernel: its zone modifiers name no zone (GFP_ZONE_BAD)",
+            system.AllocPages(Gfp.Kernel | Gfp.Dma | Gfp.Dma32, new Order(0)).Error!.Message);
+        Assert.Equal("gfp Kernel, NoFail: __GFP_NOFAIL loops until memory comes; it is not simulated",
+            system.AllocPages(Gfp.Kernel | Gfp.NoFail, new Order(0)).Error!.Message);
+    }
 }
