@@ -39,6 +39,11 @@ public sealed class SystemCampaignTests(ITestOutputHelper output)
     [Fact]
     public void A_campaign_on_three_threads_reports_what_one_thread_does()
     {
+        if (MutationProfile.Active)
+        {
+            return; // The campaign runner is not mutated; its threads would only slow each mutant's run.
+        }
+
         var one = SystemCampaign.Run(ImplSystem.Create, Level.Safe, Seed, 8_000);
         var three = SystemCampaign.Run(ImplSystem.Create, Level.Safe, Seed, 8_000, jobs: 3);
 
@@ -52,6 +57,11 @@ public sealed class SystemCampaignTests(ITestOutputHelper output)
     [Fact]
     public void A_campaign_on_three_threads_fails_at_the_workload_one_thread_fails_at()
     {
+        if (MutationProfile.Active)
+        {
+            return; // The campaign runner is not mutated; its threads would only slow each mutant's run.
+        }
+
         static IMemorySystem KillsAtAdjMin(SystemConfig config) =>
             BrokenWholeSystemTests.Create(nameof(Oom.Broken.KillsAtAdjMin), config);
         var one = SystemCampaign.Run(KillsAtAdjMin, Level.Safe, Seed, 1_000_000);
@@ -65,6 +75,11 @@ public sealed class SystemCampaignTests(ITestOutputHelper output)
     [Fact]
     public void A_workload_that_throws_throws_where_the_campaign_takes_it()
     {
+        if (MutationProfile.Active)
+        {
+            return; // The campaign runner is not mutated; its threads would only slow each mutant's run.
+        }
+
         var made = 0;
         IMemorySystem ThrowsOnTheThird(SystemConfig config) => Interlocked.Increment(ref made) == 3
             ? throw new InvalidOperationException("the third system")
