@@ -51,8 +51,7 @@ public sealed class CompactionSuitableExamples
         var file = system.Mmap(reader, MapKind.File, 0, 30).Value;
         for (var page = 0UL; page < 30; page++)
         {
-            var addr = new VirtAddr(file.Value + (page * Pfn.PageSize));
-            Assert.True(system.Access(reader, new CpuId(0), addr, false, 0).IsOk);
+            Assert.True(system.Access(reader, new CpuId(0), SystemExamples.Page(file, page), false, 0).IsOk);
         }
 
         var reclaimable = ZoneCounters.Of(system.Snapshot().Reclaim).ReclaimablePages;

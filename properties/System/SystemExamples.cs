@@ -20,7 +20,7 @@ public sealed class SystemExamples
     public static IMemorySystem Create(string side, SystemConfig config) =>
         side == "model" ? Model.MemorySystem.MemorySystem.Model(config) : ImplSystem.Create(config);
 
-    private static VirtAddr Page(VirtAddr start, ulong page) => new(start.Value + (page * Pfn.PageSize));
+    internal static VirtAddr Page(VirtAddr start, ulong page) => new(start.Value + (page * Pfn.PageSize));
 
     /// <summary>Writes every page of the mapping until one fails: how many were written, and the error.</summary>
     private static (ulong Written, MmError? Error) WriteAll(IMemorySystem system, Pid pid, VirtAddr start, ulong pages)
@@ -41,7 +41,7 @@ public sealed class SystemExamples
     /// 1024 frames: min_free_kbytes = int_sqrt(4096 * 16) = 256 kB, so min 64 pages, low 80, high 96 (the scale
     /// factor's 1 page is below min / 4).
     /// </summary>
-    private static readonly SystemConfig Small = new(1024, Cpus: 1, Files: 1, FilePages: 8);
+    internal static readonly SystemConfig Small = new(1024, Cpus: 1, Files: 1, FilePages: 8);
 
     [Theory]
     [MemberData(nameof(Sides))]

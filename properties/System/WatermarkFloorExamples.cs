@@ -11,8 +11,6 @@ namespace MMSpec.Properties.MemorySystem;
 /// </summary>
 public sealed class WatermarkFloorExamples
 {
-    private static readonly SystemConfig Small = new(1024, Cpus: 1, Files: 1, FilePages: 8);
-
     private static void Take(IMemorySystem system, int pages)
     {
         for (var page = 0; page < pages; page++)
@@ -25,7 +23,7 @@ public sealed class WatermarkFloorExamples
     [MemberData(nameof(SystemExamples.Sides), MemberType = typeof(SystemExamples))]
     public void The_fast_path_leaves_the_low_mark_and_the_slow_path_the_min_mark(string side)
     {
-        var system = SystemExamples.Create(side, Small);
+        var system = SystemExamples.Create(side, SystemExamples.Small);
 
         // 81 free pass the low mark (81 > 80): the last fast-path page leaves 80, and kswapd sleeps on.
         Take(system, 1024 - 80);
@@ -53,7 +51,7 @@ public sealed class WatermarkFloorExamples
     public void The_reclaim_systems_watermark_is_back_at_0_after_every_call(string side)
     {
         // Each call runs with the reclaim system's watermark at its floor, and puts it back when done, failed or not.
-        var system = SystemExamples.Create(side, Small);
+        var system = SystemExamples.Create(side, SystemExamples.Small);
         Take(system, 1024 - 64);
         Assert.Equal(0UL, system.Snapshot().Reclaim.Watermark);
         Assert.False(system.AllocPages(Gfp.Kernel, new Order(0)).IsOk);
