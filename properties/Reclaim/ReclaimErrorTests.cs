@@ -29,6 +29,10 @@ public sealed class ReclaimErrorTests
             Assert.Throws<ArgumentOutOfRangeException>(() => ReclaimSides.Create(side, config)));
         var largest = Machine with { Frames = 1UL << 20, Cpus = ReclaimConfig.MaxCpus };
         Assert.Equal(1UL << 20, ReclaimSides.Create(side, largest).Snapshot().Pages.FreePages);
+        var noFiles = Machine with { Files = 0, FilePages = 0 };
+        Assert.Equal(Machine.Frames, ReclaimSides.Create(side, noFiles).Snapshot().Pages.FreePages);
+        var mostFilePages = Machine with { Files = 2, FilePages = (ulong)(long.MaxValue / 2) };
+        Assert.Equal(Machine.Frames, ReclaimSides.Create(side, mostFilePages).Snapshot().Pages.FreePages);
     }
 
     [Theory]

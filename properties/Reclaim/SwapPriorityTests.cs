@@ -1,4 +1,6 @@
+using MMSpec.Model.Core;
 using MMSpec.Model.Reclaim;
+using MMSpec.Model.Tlb;
 using Xunit;
 
 namespace MMSpec.Properties.Reclaim;
@@ -45,5 +47,33 @@ public sealed class SwapPriorityTests
         Assert.Equal([-2, -3], Priorities(system));
         Assert.True(system.Swapon(8, null).IsOk);
         Assert.Equal([-2, -4, -3], Priorities(system));
+    }
+
+    [Theory]
+    [MemberData(nameof(ReclaimSides.All), MemberType = typeof(ReclaimSides))]
+    public void A_page_goes_out_to_the_highest_priority_area_with_a_free_slot_and_at_a_tie_to_the_earlier_swapon(
+        string side)
+    {
+        // Two slots an area (slot 0 is the header). Type 0 is swapped off and on again, so of the three areas at
+        // priority 5 the latest swapon has the lowest type: folio_alloc_swap takes them in swapon order, not in type
+        // order (either way round), and the priority 1 area last.
+        var system = ReclaimSides.Create(side, Machine);
+        var gone = system.Swapon(3, 5).Value;
+        var first = system.Swapon(3, 5).Value;
+        var second = system.Swapon(3, 5).Value;
+        Assert.True(system.Swapoff(gone).IsOk);
+        var third = system.Swapon(3, 5).Value;
+        var lowest = system.Swapon(3, 1).Value;
+        Assert.Equal(gone, third);
+        var mm = system.CreateMm().Value;
+        var start = system.Mmap(mm, MapKind.Anon, 0, 8).Value;
+        var types = Enumerable.Range(0, 8).Select(i =>
+        {
+            var page = new VirtAddr(start.Value + ((ulong)i * Pfn.PageSize));
+            Assert.True(system.Access(mm, new CpuId(0), page, true, (ulong)i + 1).IsOk);
+            Assert.Equal(1UL, system.PageOut(mm, page).Value);
+            return system.Snapshot().Mms.Single(m => m.Id == mm).PteAt(page)!.Value.Swap!.Value.Type;
+        });
+        Assert.Equal([first, first, second, second, third, third, lowest, lowest], types);
     }
 }
