@@ -76,6 +76,10 @@ public sealed class FaultFramesTests
         Assert.True(system.Access(parent, Cpu0, pages, true, 5).IsOk);
         Assert.True(system.Fork(parent).IsOk);
         AtTheEdge(system, parent, pages, write: true, needed: 1);
+        Assert.True(system.KernelFree(system.Snapshot().KernelPages[0].Pfn).IsOk);
+        Assert.Equal(5UL, system.Access(parent, Cpu0, pages, true, 6).Value);
+        var copied = system.Snapshot().Mms.Single(m => m.Id == parent).PteAt(pages)!.Value;
+        Assert.Equal((true, true, true), (copied.Writable, copied.Young, copied.Dirty));
         var untouched = new VirtAddr(pages.Value + Pfn.PageSize);
         Assert.Equal(0UL, system.Access(parent, Cpu0, untouched, false, 0).Value);
     }

@@ -66,6 +66,7 @@ public sealed class SwapCacheTests
         // do_wp_page: wp_can_reuse_anon_folio frees the swap of a folio no slot reference holds, then reuses it.
         Assert.Equal(Word, system.Access(parent, Cpu0, page, true, Word + 1).Value);
         var written = system.Snapshot();
+        Assert.Equal(Assert.Single(exited.Folios).Pfn, Assert.Single(written.Folios).Pfn);
         Assert.Empty(written.Swap[0].Used);
         Assert.Equal(0, SwapCached(written));
         Assert.Equal(Word + 1, system.Access(parent, new CpuId(1), page, false, 0).Value);
