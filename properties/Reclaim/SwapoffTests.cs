@@ -142,4 +142,21 @@ public sealed class SwapoffTests
         Assert.Contains(new Pfn(0), kernel);
         Assert.True(system.ExitMm(child).IsOk);
     }
+
+    [Theory]
+    [MemberData(nameof(ReclaimSides.All), MemberType = typeof(ReclaimSides))]
+    public void A_zapped_dirty_shmem_entry_dirties_its_folio(string side)
+    {
+        // shmem_fault maps a read writable, so the write after it sets only the entry's dirty bit; the unmap hands
+        // it to the folio (zap_present_folio_ptes: folio_mark_dirty), which the fork's mapping keeps alive.
+        var system = ReclaimSides.Create(side, Machine);
+        var mm = system.CreateMm().Value;
+        var page = system.Mmap(mm, MapKind.Shmem, 0, 1).Value;
+        Assert.Equal(0UL, system.Access(mm, Cpu0, page, false, 0).Value);
+        Assert.True(system.Fork(mm).IsOk);
+        Assert.True(system.Access(mm, Cpu0, page, true, 3).IsOk);
+        Assert.False(Assert.Single(system.Snapshot().Folios).Flags.HasFlag(FolioFlags.Dirty));
+        Assert.True(system.Munmap(mm, page).IsOk);
+        Assert.True(Assert.Single(system.Snapshot().Folios).Flags.HasFlag(FolioFlags.Dirty));
+    }
 }
