@@ -37,6 +37,7 @@ public partial class ReclaimModel : IReclaimSystem
 
     public ReclaimModel(ReclaimConfig config)
     {
+        ArgumentNullException.ThrowIfNull(config);
         ArgumentOutOfRangeException.ThrowIfZero(config.Frames);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(config.Frames, 1UL << 20);
         ArgumentOutOfRangeException.ThrowIfLessThan(config.Cpus, 1);

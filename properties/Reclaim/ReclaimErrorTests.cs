@@ -1,3 +1,4 @@
+using MMSpec.Model.Buddy;
 using MMSpec.Model.Core;
 using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
@@ -42,13 +43,15 @@ public sealed class ReclaimErrorTests
         var system = ReclaimSides.Create(side, Machine);
         var mm = system.CreateMm().Value;
         var before = system.Snapshot();
-        Assert.IsType<InvalidRange>(system.Mmap(mm, MapKind.Anon, 0, 0).Error);
+        var empty = Assert.IsType<InvalidRange>(system.Mmap(mm, MapKind.Anon, 0, 0).Error);
         Assert.IsType<InvalidRange>(system.Mmap(mm, MapKind.Anon, 0, ReclaimModel.MaxMappingPages + 1).Error);
         Assert.Equal(new NoSuchFilePage(-1, 0), system.Mmap(mm, MapKind.File, -1, 1).Error);
         Assert.Equal(new NoSuchFilePage(2, 0), system.Mmap(mm, MapKind.FileExec, 2, 1).Error);
         Assert.Equal(new NoSuchFilePage(1, 16), system.Mmap(mm, MapKind.File, 1, 17).Error);
         Assert.True(system.Snapshot().SameAs(before), system.Snapshot().DiffFrom(before));
-        Assert.True(system.Mmap(mm, MapKind.File, 1, 16).IsOk, "a mapping of the whole file is made");
+        Assert.Equal(new InvalidRange(system.Mmap(mm, MapKind.File, 1, 16).Value, 0,
+            $"a mapping has 1..{ReclaimModel.MaxMappingPages} pages"), empty);
+        Assert.True(system.Mmap(mm, MapKind.Anon, 0, ReclaimModel.MaxMappingPages).IsOk, "the longest mapping");
     }
 
     [Theory]
@@ -142,12 +145,37 @@ public sealed class ReclaimErrorTests
             Assert.Equal(1UL, system.PageOut(mm, addr).Value);
         }
 
+        // A fork shares every slot; the parent's reads bring two pages back through the swap cache (the first to
+        // pfn 0), whose slots swapoff need not read.
+        Assert.True(system.Fork(mm).IsOk);
+        Assert.Equal(1UL, system.Access(mm, new CpuId(0), start, false, 0).Value);
+        Assert.Equal(2UL, system.Access(mm, new CpuId(0), new VirtAddr(start.Value + Pfn.PageSize), false, 0).Value);
+        Assert.Contains(system.Snapshot().Folios, f => f.Pfn == new Pfn(0) && f.Flags.HasFlag(FolioFlags.SwapCache));
         ReclaimSides.TakeEveryFreeFrame(system, Machine);
 
         var before = system.Snapshot();
-        var busy = Assert.IsType<SwapAreaBusy>(system.Swapoff(type).Error);
-        Assert.Equal(type, busy.Type);
-        Assert.True(busy.SlotsToRead > busy.FreeFrames, busy.ToString());
+        Assert.Equal(new SwapAreaBusy(type, 18, before.Pages.FreePages), system.Swapoff(type).Error);
         Assert.True(system.Snapshot().SameAs(before), system.Snapshot().DiffFrom(before));
+    }
+
+    [Theory]
+    [MemberData(nameof(ReclaimSides.All), MemberType = typeof(ReclaimSides))]
+    public void Kernel_frees_and_compactions_the_machine_cannot_do_return_their_errors_and_change_nothing(string side)
+    {
+        var system = ReclaimSides.Create(side, Machine);
+        var pair = system.KernelAlloc(new Order(1)).Value;
+        var before = system.Snapshot();
+        Assert.Throws<ArgumentNullException>(() => ReclaimSides.Create(side, null!));
+        foreach (var pfn in new[] { new Pfn(Machine.Frames), new Pfn(Machine.Frames - 1), new Pfn(pair.Value + 1) })
+        {
+            Assert.Equal(new NotKernelPage(pfn), system.KernelFree(pfn).Error);
+        }
+
+        Assert.Equal(new InvalidCompactOrder(-1), system.Compact(ZoneType.Normal, -1).Error);
+        Assert.Equal(new InvalidCompactOrder(Order.Max + 1), system.Compact(ZoneType.Normal, Order.Max + 1).Error);
+        Assert.Equal(new NoSuchZone(ZoneType.Dma), system.Compact(ZoneType.Dma, 0).Error);
+        Assert.True(system.Snapshot().SameAs(before), system.Snapshot().DiffFrom(before));
+        Assert.True(system.Compact(ZoneType.Normal, Order.Max).IsOk, "compaction for the largest order runs");
+        Assert.True(system.KernelFree(pair).IsOk);
     }
 }
