@@ -113,6 +113,23 @@ public sealed class SwapCacheTests
 
     [Theory]
     [MemberData(nameof(ReclaimSides.All), MemberType = typeof(ReclaimSides))]
+    public void A_reference_dropped_while_another_still_holds_the_slot_keeps_the_unmapped_folio_cached(string side)
+    {
+        // A second child shares the slot too (count 2 once the parent's read took its reference); after the
+        // parent's unmap the folio is only in the cache, and the first child's exit leaves it there: the slot's
+        // count is still 1 (free_swap_and_cache tries the cache only at count 0).
+        var (system, parent, child, page) = Shared(side, 64);
+        var second = system.Fork(child).Value;
+        Assert.True(system.Munmap(parent, page).IsOk);
+        Assert.True(system.ExitMm(child).IsOk);
+        var left = system.Snapshot();
+        Assert.Equal(new SlotState(1, 1, true, Word), Assert.Single(left.Swap[0].Used));
+        Assert.Equal(1, SwapCached(left));
+        Assert.Equal(Word, system.Access(second, Cpu0, page, false, 0).Value);
+    }
+
+    [Theory]
+    [MemberData(nameof(ReclaimSides.All), MemberType = typeof(ReclaimSides))]
     public void The_childs_fault_on_a_folio_only_the_swap_cache_holds_maps_it_and_keeps_it_cached(string side)
     {
         var (system, parent, child, page) = Shared(side, 64);

@@ -159,4 +159,27 @@ public sealed class SwapoffTests
         Assert.True(system.Munmap(mm, page).IsOk);
         Assert.True(Assert.Single(system.Snapshot().Folios).Flags.HasFlag(FolioFlags.Dirty));
     }
+
+    [Fact]
+    public void Both_sides_list_the_shmem_swap_entries_by_object_then_index()
+    {
+        var states = ReclaimSides.Names.Select(side =>
+        {
+            var system = ReclaimSides.Create(side, Machine);
+            Assert.True(system.Swapon(16, null).IsOk);
+            var mm = system.CreateMm().Value;
+            var first = system.Mmap(mm, MapKind.Shmem, 0, 2).Value;
+            var second = system.Mmap(mm, MapKind.Shmem, 0, 2).Value;
+            foreach (var page in new[] { Page(second, 1), Page(first, 1), Page(second, 0), Page(first, 0) })
+            {
+                Assert.True(system.Access(mm, Cpu0, page, true, page.Value).IsOk);
+                Assert.Equal(1UL, system.PageOut(mm, page).Value);
+            }
+
+            return system.Snapshot();
+        }).ToList();
+        Assert.Equal([0UL, 1, 0, 1], states[0].ShmemSwap.Select(e => e.Index));
+        Assert.True(states[0].ShmemSwap[0].Owner < states[0].ShmemSwap[2].Owner, states[0].ToString());
+        Assert.True(states[1].SameAs(states[0]), states[1].DiffFrom(states[0]));
+    }
 }
