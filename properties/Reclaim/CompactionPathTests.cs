@@ -23,13 +23,15 @@ public sealed class CompactionPathTests
     /// <summary>The word mapping i holds.</summary>
     private static ulong Word(ulong i) => 0xD0000 + i;
 
-    /// <summary>One mm with one written page per frame of the machine, mapping i on frame i.</summary>
-    private static (IReclaimSystem System, AsId Mm, List<VirtAddr> Pages) Filled(string side)
+    /// <summary>One mm with one written page per frame of the machine (four pageblocks unless told), mapping i on
+    /// frame i.</summary>
+    internal static (IReclaimSystem System, AsId Mm, List<VirtAddr> Pages) Filled(string side,
+        ReclaimConfig? machine = null)
     {
-        var system = ReclaimSides.Create(side, Machine);
+        var system = ReclaimSides.Create(side, machine ?? Machine);
         var mm = system.CreateMm().Value;
         var pages = new List<VirtAddr>();
-        for (var i = 0UL; i < Machine.Frames; i++)
+        for (var i = 0UL; i < system.Config.Frames; i++)
         {
             var start = system.Mmap(mm, MapKind.Anon, 0, 1).Value;
             Assert.True(system.Access(mm, Cpu0, start, true, Word(i)).IsOk);
@@ -40,7 +42,7 @@ public sealed class CompactionPathTests
         return (system, mm, pages);
     }
 
-    private static void Unmap(IReclaimSystem system, AsId mm, List<VirtAddr> pages, Func<int, bool> which)
+    internal static void Unmap(IReclaimSystem system, AsId mm, List<VirtAddr> pages, Func<int, bool> which)
     {
         for (var i = 0; i < pages.Count; i++)
         {
@@ -51,7 +53,7 @@ public sealed class CompactionPathTests
         }
     }
 
-    private static void ReadsBack(IReclaimSystem system, AsId mm, List<VirtAddr> pages, Func<int, bool> kept)
+    internal static void ReadsBack(IReclaimSystem system, AsId mm, List<VirtAddr> pages, Func<int, bool> kept)
     {
         for (var i = 0; i < pages.Count; i++)
         {
