@@ -1,0 +1,101 @@
+using MMSpec.Model.Core;
+using MMSpec.Model.Paging;
+using MMSpec.Model.Reclaim;
+using MMSpec.Model.Tlb;
+using Xunit;
+
+namespace MMSpec.Properties.Reclaim;
+
+/// <summary>
+/// Direct reclaim over lru states the generated campaign seldom builds, on both sides: referenced executable file
+/// text (shrink_active_list keeps it active, folio_check_references activates it), anonymous memory with no swap
+/// (get_scan_count's SCAN_FILE, no active anon aging), mapped dirty file pages, and folios referenced once then
+/// reclaimed clean. Three try_to_free_pages calls in a row; both sides must reclaim the same pages and leave the
+/// same state after each.
+/// </summary>
+public sealed class ReclaimScenarioTests
+{
+    private static readonly ReclaimConfig Machine = new(2048, 1, 2, 1024);
+
+    private static readonly CpuId Cpu0 = new(0);
+
+    private static VirtAddr Page(VirtAddr start, ulong i) => new(start.Value + (i * Pfn.PageSize));
+
+    /// <summary>Every page of a new mapping accessed <paramref name="times"/> times (written when asked).</summary>
+    private static void Touch(IReclaimSystem system, AsId mm, MapKind kind, int file, ulong pages, int times,
+        bool write)
+    {
+        var start = system.Mmap(mm, kind, file, pages).Value;
+        for (var round = 0; round < times; round++)
+        {
+            for (var i = 0UL; i < pages; i++)
+            {
+                Assert.True(system.Access(mm, Cpu0, Page(start, i), write, i + 1).IsOk);
+            }
+        }
+    }
+
+    private static void Read(IReclaimSystem system, int file, ulong from, ulong to, int times)
+    {
+        for (var round = 0; round < times; round++)
+        {
+            for (var pgoff = from; pgoff < to; pgoff++)
+            {
+                Assert.True(system.ReadFile(file, pgoff).IsOk);
+            }
+        }
+    }
+
+    private static void Build(IReclaimSystem system, string name)
+    {
+        var mm = system.CreateMm().Value;
+        switch (name)
+        {
+            case "referenced executable text":
+                Assert.True(system.Swapon(1024, null).IsOk);
+                Read(system, 0, 0, 400, 2);
+                Touch(system, mm, MapKind.FileExec, 1, 64, 2, write: false);
+                Read(system, 1, 64, 300, 1);
+                Touch(system, mm, MapKind.Anon, 0, 200, 1, write: true);
+                break;
+            case "anonymous memory without swap":
+                Touch(system, mm, MapKind.Anon, 0, 700, 2, write: true);
+                Read(system, 0, 0, 300, 1);
+                Read(system, 1, 0, 200, 2);
+                break;
+            case "mapped dirty file pages":
+                Assert.True(system.Swapon(512, null).IsOk);
+                Touch(system, mm, MapKind.File, 0, 300, 1, write: true);
+                Read(system, 1, 0, 300, 1);
+                Touch(system, mm, MapKind.Anon, 0, 100, 2, write: true);
+                break;
+            case "file pages referenced once":
+                Assert.True(system.Swapon(256, 0).IsOk);
+                Read(system, 0, 0, 600, 1);
+                Touch(system, mm, MapKind.File, 1, 200, 1, write: false);
+                Touch(system, mm, MapKind.Shmem, 0, 100, 1, write: true);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(name), name, "no such scenario");
+        }
+    }
+
+    [Theory]
+    [InlineData("referenced executable text")]
+    [InlineData("anonymous memory without swap")]
+    [InlineData("mapped dirty file pages")]
+    [InlineData("file pages referenced once")]
+    public void Both_sides_reclaim_the_scenario_alike(string name)
+    {
+        var systems = ReclaimSides.Names.Select(side => ReclaimSides.Create(side, Machine)).ToList();
+        systems.ForEach(system => Build(system, name));
+        for (var call = 0; call < 3; call++)
+        {
+            var reclaimed = systems.Select(system => system.TryToFreePages().Value).ToList();
+            var (model, impl) = (systems[0].Snapshot(), systems[1].Snapshot());
+            Assert.Equal(reclaimed[0], reclaimed[1]);
+            Assert.True(impl.SameAs(model), $"call {call}: {impl.DiffFrom(model)}");
+            Assert.True(reclaimed[0] > 0, $"call {call} reclaims");
+        }
+    }
+}
