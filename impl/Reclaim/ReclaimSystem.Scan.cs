@@ -95,13 +95,14 @@ public sealed partial class ReclaimSystem
         var (a, f) = (total + sc.AnonCost, total + sc.FileCost);
         var ap = swappiness * (a + f + 1) / (a + 1);
         var fp = (Swappiness.Max - swappiness) * (a + f + 1) / (f + 1);
+        Debug.Assert(ap + fp >= Swappiness.Max, "ap >= swappiness, fp >= 200 - swappiness: never a 0 denominator");
         for (var lru = LruList.InactiveAnon; lru <= LruList.ActiveFile; lru++)
         {
             var scan = Size(lru) >> sc.Priority;
             var file = IsFileList(lru);
             nr[(int)lru] = balance switch
             {
-                ScanBalance.Fract => ap + fp == 0 ? 0 : scan * (file ? fp : ap) / (ap + fp),
+                ScanBalance.Fract => scan * (file ? fp : ap) / (ap + fp),
                 ScanBalance.File => file ? scan : 0,
                 ScanBalance.Anon => file ? 0 : scan,
                 _ => scan,

@@ -65,6 +65,7 @@ public partial class ReclaimModel
         var bound = new LoopBound((long)Zone.End.Value + 2);
         while ((result = CompactFinished(cc)) == CompactResult.Continue)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             bound.Next();
             var isolated = IsolateMigratePages(cc);
             if (isolated.Count > 0 && !MigratePages(cc, isolated) && !ScannersMet(cc))

@@ -19,6 +19,7 @@ public partial class ReclaimModel
         while (nr[(int)LruList.InactiveAnon] != 0 || nr[(int)LruList.ActiveFile] != 0
             || nr[(int)LruList.InactiveFile] != 0)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             bound.Next();
             for (var lru = LruList.InactiveAnon; lru <= LruList.ActiveFile; lru++)
             {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MMSpec.Model.Core;
 
 namespace MMSpec.Model.Reclaim;
@@ -86,6 +87,7 @@ public partial class ReclaimModel
             : sc.CacheTrimMode ? ScanBalance.File
             : ScanBalance.Fract;
         var (ap, fp) = PressureBalance(sc.AnonCost, sc.FileCost, Swappiness.Value);
+        Debug.Assert(ap + fp >= 200, "ap >= swappiness and fp >= 200 - swappiness: the denominator is never 0");
         var nr = new ulong[4];
         for (var lru = LruList.InactiveAnon; lru <= LruList.ActiveFile; lru++)
         {
@@ -93,7 +95,6 @@ public partial class ReclaimModel
             var file = IsFileList(lru);
             nr[(int)lru] = balance switch
             {
-                ScanBalance.Fract when ap + fp == 0 => 0,
                 ScanBalance.Fract => (ulong)(((UInt128)scan * (file ? fp : ap)) / (ap + fp)),
                 ScanBalance.File => file ? scan : 0,
                 ScanBalance.Anon => file ? 0 : scan,

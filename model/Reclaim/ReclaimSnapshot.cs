@@ -47,6 +47,7 @@ public sealed record MmState(AsId Id, ImmutableArray<MappingState> Mappings, Imm
         var halvings = new LoopBound(64);
         while (low < high)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             halvings.Next();
             var middle = low + ((high - low) / 2);
             (low, high) = Ptes[middle].Addr.Value < addr.Value ? (middle + 1, high) : (low, middle);

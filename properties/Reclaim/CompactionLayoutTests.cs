@@ -20,7 +20,7 @@ public sealed class CompactionLayoutTests
 
     private const ulong Block = ReclaimConfig.PageblockPages;
 
-    /// <summary>A layout: the frames, which mappings are unmapped, which are pinned, kernel pages taken after.</summary>
+    /// <summary>A layout: the frames, the mappings unmapped, the ones pinned, kernel pages taken after.</summary>
     private sealed record Layout(ulong Frames, Func<int, bool> Unmapped, Func<int, bool> Pinned, int KernelPages);
 
     private static Layout Of(string name) => name switch
@@ -33,6 +33,7 @@ public sealed class CompactionLayoutTests
         "kernel pages among the movable ones" =>
             new(4 * Block, i => (i < 64 && i % 2 == 0) || (i >= 1024 && i % 3 != 0), _ => false, 16),
         "a last block of 20 frames" => new((3 * Block) + 20, i => i >= 1024 && i % 2 == 0, _ => false, 0),
+        "every mapped page pinned" => new(4 * Block, i => i >= 1536 && i % 2 == 1, _ => true, 0),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such layout"),
     };
 
@@ -45,6 +46,7 @@ public sealed class CompactionLayoutTests
     [InlineData("few targets", 5)]
     [InlineData("kernel pages among the movable ones", 3)]
     [InlineData("a last block of 20 frames", 6)]
+    [InlineData("every mapped page pinned", 3)]
     public void Both_sides_compact_the_layout_alike(string name, int order)
     {
         var layout = Of(name);

@@ -9,9 +9,9 @@ namespace MMSpec.Properties.Reclaim;
 /// <summary>
 /// Direct reclaim over lru states the generated campaign seldom builds, on both sides: referenced executable file
 /// text (shrink_active_list keeps it active, folio_check_references activates it), anonymous memory with no swap
-/// (get_scan_count's SCAN_FILE, no active anon aging), mapped dirty file pages, and folios referenced once then
-/// reclaimed clean. Three try_to_free_pages calls in a row; both sides must reclaim the same pages and leave the
-/// same state after each.
+/// (get_scan_count's SCAN_FILE, no active anon aging), a file lru too small to scan (SCAN_ANON), mapped dirty file
+/// pages, and folios referenced once then reclaimed clean. Three try_to_free_pages calls in a row; both sides must
+/// reclaim the same pages and leave the same state after each.
 /// </summary>
 public sealed class ReclaimScenarioTests
 {
@@ -75,6 +75,21 @@ public sealed class ReclaimScenarioTests
                 Touch(system, mm, MapKind.File, 1, 200, 1, write: false);
                 Touch(system, mm, MapKind.Shmem, 0, 100, 1, write: true);
                 break;
+            case "a tiny file lru":
+                // File pages and free pages together under the high mark (134 of 2048): SCAN_ANON.
+                Assert.True(system.Swapon(2048, null).IsOk);
+                Touch(system, mm, MapKind.Anon, 0, 1950, 1, write: true);
+                Read(system, 0, 0, 10, 1);
+                break;
+            case "active anonymous memory, swap then off":
+                // A first reclaim with swap activates the referenced anonymous folios; after swapoff nothing ages
+                // them (can_age_anon_pages: no swap).
+                Assert.True(system.Swapon(64, null).IsOk);
+                Touch(system, mm, MapKind.Anon, 0, 700, 2, write: true);
+                Read(system, 0, 0, 300, 1);
+                Assert.True(system.TryToFreePages().IsOk);
+                Assert.True(system.Swapoff(new SwapType(0)).IsOk);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(name), name, "no such scenario");
         }
@@ -85,6 +100,8 @@ public sealed class ReclaimScenarioTests
     [InlineData("anonymous memory without swap")]
     [InlineData("mapped dirty file pages")]
     [InlineData("file pages referenced once")]
+    [InlineData("a tiny file lru")]
+    [InlineData("active anonymous memory, swap then off")]
     public void Both_sides_reclaim_the_scenario_alike(string name)
     {
         var systems = ReclaimSides.Names.Select(side => ReclaimSides.Create(side, Machine)).ToList();

@@ -39,6 +39,8 @@ public sealed class SystemTextTests
         { new SystemOp.AllocPages(Gfp.Atomic, new Order(2)), "alloc_pages(Atomic, order 2)" },
         { new SystemOp.FreePages(new Pfn(16)), "__free_pages(pfn=0x10)" },
         { new SystemOp.KmemCacheCreate("obj", 24, 8), "kmem_cache_create(\"obj\", 24, align 8)" },
+        { new SystemOp.KmemCacheAlloc(new CacheId(13), Gfp.Atomic), "kmem_cache_alloc(13, Atomic)" },
+        { new SystemOp.KmemCacheFree(new CacheId(13), new VirtAddr(0x40)), "kmem_cache_free(13, 0x40)" },
         { new SystemOp.Kmalloc(96, Gfp.Kernel), "kmalloc(96, Kernel)" },
         { new SystemOp.Kfree(new VirtAddr(0x10)), "kfree(0x10)" },
         { new SystemOp.Vmalloc(3), "vmalloc(3 pages)" },
@@ -143,6 +145,10 @@ public sealed class SystemTextTests
             StringComparison.Ordinal);
         Assert.Equal(boot.Reclaim.DiffFrom(forked.Reclaim),
             (boot with { Tasks = forked.Tasks, Mms = forked.Mms }).DiffFrom(forked));
+        Assert.True(system.Kmalloc(64, Gfp.Kernel).IsOk);
+        var slabbed = system.Snapshot();
+        Assert.NotNull(forked.Slab.DiffFrom(slabbed.Slab));
+        Assert.Equal(forked.Slab.DiffFrom(slabbed.Slab), (forked with { Reclaim = slabbed.Reclaim }).DiffFrom(slabbed));
 
         var awake = boot with { KswapdAwake = true, OomKills = 2, Log = ["a"] };
         Assert.Equal("kswapd False, 0 kills, 0 panics vs kswapd True, 2 kills, 0 panics", boot.DiffFrom(awake));
