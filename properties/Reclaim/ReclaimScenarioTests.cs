@@ -7,11 +7,10 @@ using Xunit;
 namespace MMSpec.Properties.Reclaim;
 
 /// <summary>
-/// Direct reclaim over lru states the generated campaign seldom builds, on both sides: referenced executable file
-/// text (shrink_active_list keeps it active, folio_check_references activates it), anonymous memory with no swap
-/// (get_scan_count's SCAN_FILE, no active anon aging), a file lru too small to scan (SCAN_ANON), mapped dirty file
-/// pages, and folios referenced once then reclaimed clean. Three try_to_free_pages calls in a row; both sides must
-/// reclaim the same pages and leave the same state after each.
+/// Direct reclaim over lru states the generated campaign seldom builds, on both sides: mapped executable file text
+/// read twice, anonymous memory with no swap (get_scan_count's SCAN_FILE), a file lru too small to scan (SCAN_ANON),
+/// anonymous memory aged with swap and then without it, mapped dirty file pages, and folios referenced once. Three
+/// try_to_free_pages calls in a row; both sides must reclaim the same pages and leave the same state after each.
 /// </summary>
 public sealed class ReclaimScenarioTests
 {

@@ -7,10 +7,11 @@ using Xunit;
 namespace MMSpec.Properties.Reclaim;
 
 /// <summary>
-/// swapoff's try_to_unuse and the shmem object's swap entries, written out by hand on both sides: shmem_unuse takes
-/// an object's entries by index, the slots only the swap cache holds lose their folio after unuse_mm, an object
-/// freed with pages on swap gives its slots back and leaves shmem_swaplist, and swap_map reads name the cache of
-/// any area. The campaign reaches these states too rarely for a mutation run's budget.
+/// swapoff's try_to_unuse and the shmem object's pages, written out by hand on both sides: shmem_unuse takes an
+/// object's entries by index, the slots only the swap cache holds lose their folio after unuse_mm, an object freed
+/// with pages on swap gives its slots back and leaves shmem_swaplist, a forked shmem mapping keeps its object, a
+/// zapped dirty entry dirties its folio, swap_map reads name the cache of any area, and both sides list the shmem
+/// swap entries alike. The campaign reaches these states too rarely for a mutation run's budget.
 /// </summary>
 public sealed class SwapoffTests
 {
