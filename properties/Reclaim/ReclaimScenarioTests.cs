@@ -81,13 +81,27 @@ public sealed class ReclaimScenarioTests
                 Read(system, 0, 0, 10, 1);
                 break;
             case "active anonymous memory, swap then off":
-                // A first reclaim with swap activates the referenced anonymous folios; after swapoff nothing ages
-                // them (can_age_anon_pages: no swap).
-                Assert.True(system.Swapon(64, null).IsOk);
-                Touch(system, mm, MapKind.Anon, 0, 700, 2, write: true);
-                Read(system, 0, 0, 300, 1);
-                Assert.True(system.TryToFreePages().IsOk);
+                // Reclaim with a tiny file lru scans only anonymous memory; touched again before each pass, its
+                // folios are activated (referenced twice). After swapoff the active list outweighs the inactive
+                // one and nothing ages it (can_age_anon_pages: no swap); file pages read after are what reclaim takes.
+                Assert.True(system.Swapon(2048, null).IsOk);
+                var anon = system.Mmap(mm, MapKind.Anon, 0, 1950).Value;
+                Read(system, 0, 0, 10, 1);
+                for (var pass = 0; pass < 4; pass++)
+                {
+                    for (var i = 0UL; i < 1950; i++)
+                    {
+                        Assert.True(system.Access(mm, Cpu0, Page(anon, i), true, i).IsOk);
+                    }
+
+                    Assert.True(system.TryToFreePages().IsOk);
+                }
+
                 Assert.True(system.Swapoff(new SwapType(0)).IsOk);
+                var lru = system.Snapshot().Lru;
+                Assert.True(lru[(int)LruList.ActiveAnon].Length > lru[(int)LruList.InactiveAnon].Length,
+                    $"{lru[(int)LruList.ActiveAnon].Length} active, {lru[(int)LruList.InactiveAnon].Length} inactive");
+                Read(system, 1, 0, 60, 1);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(name), name, "no such scenario");
@@ -105,13 +119,16 @@ public sealed class ReclaimScenarioTests
     {
         var systems = ReclaimSides.Names.Select(side => ReclaimSides.Create(side, Machine)).ToList();
         systems.ForEach(system => Build(system, name));
+        var total = 0UL;
         for (var call = 0; call < 3; call++)
         {
             var reclaimed = systems.Select(system => system.TryToFreePages().Value).ToList();
             var (model, impl) = (systems[0].Snapshot(), systems[1].Snapshot());
             Assert.Equal(reclaimed[0], reclaimed[1]);
             Assert.True(impl.SameAs(model), $"call {call}: {impl.DiffFrom(model)}");
-            Assert.True(reclaimed[0] > 0, $"call {call} reclaims");
+            total += reclaimed[0];
         }
+
+        Assert.True(total > 0, "the calls reclaim");
     }
 }
