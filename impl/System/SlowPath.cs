@@ -236,19 +236,25 @@ public sealed class SlowPath : ISlowPath
             return could;
         }
 
+        // should_compact_retry: an order-0 request never compacts, so it never retries compaction.
         private bool CompactRetry()
         {
+            if (_order == 0)
+            {
+                return false;
+            }
+
             switch (_compactResult)
             {
-                case CompactResult.Skipped when _order > 0:
+                case CompactResult.Skipped:
                     var suitable = world.CompactionZonelistSuitable();
                     _steps.Add(new(SlowPathAction.CompactRetryCheck, 0, 0, suitable ? "yes" : "no"));
                     return suitable;
-                case CompactResult.Success when _order > 0 && ++_compactRetries <= MaxSuccessRetries:
+                case CompactResult.Success when ++_compactRetries <= MaxSuccessRetries:
                     return true;
             }
 
-            if (_order == 0 || _priority <= (Costly ? CompactPriority.SyncLight : CompactPriority.SyncFull))
+            if (_priority <= (Costly ? CompactPriority.SyncLight : CompactPriority.SyncFull))
             {
                 return false;
             }

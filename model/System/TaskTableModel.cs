@@ -18,8 +18,12 @@ public class TaskTableModel : ITaskTable
 
     public TaskTableModel(TaskConfig config)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(config.PidMax, TaskConfig.ReservedPids + 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(config.PidMax, TaskConfig.PidMaxLimit);
+        // kernel/pid.c pid_max_min is RESERVED_PIDS + 1 and pid_max_max is PID_MAX_LIMIT (4 * 1024 * 1024).
+        if (config.PidMax < TaskConfig.ReservedPids + 1 || config.PidMax > TaskConfig.PidMaxLimit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(config), config.PidMax, "pid_max 301..4194304");
+        }
+
         _pidMax = config.PidMax;
         _tasks.Add(new TaskState(Pid.Init, new Pid(0), "init", new OomScoreAdj(0), new OomScoreAdj(0)));
         (_last, _next) = (1, 2);

@@ -116,6 +116,34 @@ public sealed class SlowPathExamples
 
     [Theory]
     [MemberData(nameof(Sides))]
+    public void An_oom_victim_that_may_not_use_reserves_gives_up_after_the_oom_killer(string side)
+    {
+        var run = Create(side).Run(new SlowPathRequest(Gfp.Kernel | Gfp.NoMemalloc, 0, OomVictim: true),
+            new ScriptedWorld(World(3, [OomOutcome.Aborted])));
+        Assert.Equal(
+        [
+            "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "WakeKswapd",
+            "get_page_from_freelist(Cpuset, Kswapd) = NULL", "try_to_free_pages = 0", "ReclaimRetryCheck = no",
+            "get_page_from_freelist(WmarkHigh, Cpuset) = NULL", "OutOfMemory = Aborted", "Failed",
+        ], Text(run));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void An_oom_victim_with_gfp_memalloc_retries_while_the_oom_killer_makes_progress(string side)
+    {
+        var run = Create(side).Run(new SlowPathRequest(Gfp.Kernel | Gfp.Memalloc, 0, OomVictim: true),
+            new ScriptedWorld(World(3, [OomOutcome.Aborted])));
+        Assert.Equal(
+        [
+            "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "WakeKswapd",
+            "get_page_from_freelist(NoWatermarks, Kswapd) = NULL", "try_to_free_pages = 0", "ReclaimRetryCheck = no",
+            "get_page_from_freelist(WmarkHigh, Cpuset) = NULL", "OutOfMemory = Aborted", "Stalled",
+        ], Text(run));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
     public void Gfp_nofail_is_refused_as_not_modelled(string side) =>
         Assert.StartsWith("__GFP_NOFAIL is not modelled", Assert.Throws<ArgumentException>(() =>
             Create(side).Run(new SlowPathRequest(Gfp.Kernel | Gfp.NoFail, 0), new ScriptedWorld(World(0)))).Message,

@@ -111,8 +111,43 @@ public sealed class TaskExamples
     [MemberData(nameof(Sides))]
     public void A_pid_max_outside_301_to_4194304_is_refused(string side)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => Create(side, 300));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Create(side, TaskConfig.PidMaxLimit + 1));
+        foreach (var pidMax in new[] { 300, TaskConfig.PidMaxLimit + 1 })
+        {
+            var refused = Assert.Throws<ArgumentOutOfRangeException>(() => Create(side, pidMax));
+            Assert.Equal(("config", (object)pidMax), (refused.ParamName, refused.ActualValue));
+            Assert.StartsWith("pid_max 301..4194304", refused.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sides))]
+    public void A_snapshot_shows_the_oom_victim_and_reaped_marks_as_they_are_set(string side)
+    {
+        var table = Create(side);
+        var p = table.Fork(Pid.Init).Value;
+        var before = table.Snapshot();
+        Assert.True(table.MarkOomVictim(p).IsOk);
+        var marked = table.Snapshot();
+        Assert.True(table.OomReaped(p).IsOk);
+        var reaped = Task(table, p);
+        Assert.Equal((false, false), (before.Tasks[1].Victim, before.Tasks[1].OomSkip));
+        Assert.Equal((true, false), (marked.Tasks[1].Victim, marked.Tasks[1].OomSkip));
+        Assert.Equal((true, true), (reaped.Victim, reaped.OomSkip));
+    }
+
+    [Fact]
+    public void The_implementation_hands_back_its_last_snapshot_until_an_oom_mark_changes()
+    {
+        var table = new TaskTable(new TaskConfig(TaskConfig.DefaultPidMax));
+        var p = table.Fork(Pid.Init).Value;
+        var before = table.Snapshot();
+        Assert.Same(before, table.Snapshot());
+        Assert.True(table.MarkOomVictim(p).IsOk);
+        var marked = table.Snapshot();
+        Assert.NotSame(before, marked);
+        Assert.Same(marked, table.Snapshot());
+        Assert.True(table.OomReaped(p).IsOk);
+        Assert.NotSame(marked, table.Snapshot());
     }
 
     [Theory]
