@@ -100,45 +100,32 @@ public sealed class SlowPathExamples
         ], Text(Create(side).Run(new SlowPathRequest(Gfp.Kernel, 4), new ScriptedWorld(failing))));
     }
 
-    [Theory]
-    [MemberData(nameof(Sides))]
-    public void An_oom_victim_uses_the_oom_reserves_and_gives_up_rather_than_loop(string side)
+    /// <summary>
+    /// An OOM victim's retry after reclaim: the reserves it may use (ALLOC_OOM, none with __GFP_NOMEMALLOC,
+    /// ALLOC_NO_WATERMARKS with __GFP_MEMALLOC) and whether it gives up after the OOM killer: a victim that asked
+    /// with ALLOC_OOM or __GFP_NOMEMALLOC goes to nopage rather than loop; any other retries on progress.
+    /// </summary>
+    public static TheoryData<string, Gfp, string, string> OomVictims => new()
     {
-        var run = Create(side).Run(new SlowPathRequest(Gfp.Kernel, 0, OomVictim: true),
-            new ScriptedWorld(World(3, [OomOutcome.Aborted])));
-        Assert.Equal(
-        [
-            "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "WakeKswapd",
-            "get_page_from_freelist(Oom, Kswapd) = NULL", "try_to_free_pages = 0", "ReclaimRetryCheck = no",
-            "get_page_from_freelist(WmarkHigh, Cpuset) = NULL", "OutOfMemory = Aborted", "Failed",
-        ], Text(run));
-    }
+        { "model", Gfp.Kernel, "Oom", "Failed" }, { "impl", Gfp.Kernel, "Oom", "Failed" },
+        { "model", Gfp.Kernel | Gfp.NoMemalloc, "Cpuset", "Failed" },
+        { "impl", Gfp.Kernel | Gfp.NoMemalloc, "Cpuset", "Failed" },
+        { "model", Gfp.Kernel | Gfp.Memalloc, "NoWatermarks", "Stalled" },
+        { "impl", Gfp.Kernel | Gfp.Memalloc, "NoWatermarks", "Stalled" },
+    };
 
     [Theory]
-    [MemberData(nameof(Sides))]
-    public void An_oom_victim_that_may_not_use_reserves_gives_up_after_the_oom_killer(string side)
+    [MemberData(nameof(OomVictims))]
+    public void An_oom_victim_uses_its_reserves_and_gives_up_rather_than_loop_unless_memalloc(
+        string side, Gfp gfp, string reserves, string outcome)
     {
-        var run = Create(side).Run(new SlowPathRequest(Gfp.Kernel | Gfp.NoMemalloc, 0, OomVictim: true),
+        var run = Create(side).Run(new SlowPathRequest(gfp, 0, OomVictim: true),
             new ScriptedWorld(World(3, [OomOutcome.Aborted])));
         Assert.Equal(
         [
             "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "WakeKswapd",
-            "get_page_from_freelist(Cpuset, Kswapd) = NULL", "try_to_free_pages = 0", "ReclaimRetryCheck = no",
-            "get_page_from_freelist(WmarkHigh, Cpuset) = NULL", "OutOfMemory = Aborted", "Failed",
-        ], Text(run));
-    }
-
-    [Theory]
-    [MemberData(nameof(Sides))]
-    public void An_oom_victim_with_gfp_memalloc_retries_while_the_oom_killer_makes_progress(string side)
-    {
-        var run = Create(side).Run(new SlowPathRequest(Gfp.Kernel | Gfp.Memalloc, 0, OomVictim: true),
-            new ScriptedWorld(World(3, [OomOutcome.Aborted])));
-        Assert.Equal(
-        [
-            "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "WakeKswapd",
-            "get_page_from_freelist(NoWatermarks, Kswapd) = NULL", "try_to_free_pages = 0", "ReclaimRetryCheck = no",
-            "get_page_from_freelist(WmarkHigh, Cpuset) = NULL", "OutOfMemory = Aborted", "Stalled",
+            $"get_page_from_freelist({reserves}, Kswapd) = NULL", "try_to_free_pages = 0", "ReclaimRetryCheck = no",
+            "get_page_from_freelist(WmarkHigh, Cpuset) = NULL", "OutOfMemory = Aborted", outcome,
         ], Text(run));
     }
 
