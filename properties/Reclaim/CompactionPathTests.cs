@@ -4,6 +4,7 @@ using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
 using MMSpec.Model.Tlb;
 using Xunit;
+using static MMSpec.Properties.Core.PageAddresses;
 
 namespace MMSpec.Properties.Reclaim;
 
@@ -17,8 +18,6 @@ public sealed class CompactionPathTests
     private static readonly ReclaimConfig Machine = new(4 * ReclaimConfig.PageblockPages, 2, 1, 4);
 
     private static readonly CpuId Cpu0 = new(0);
-
-    private static VirtAddr Page(VirtAddr start, ulong page) => new(start.Value + (page * Pfn.PageSize));
 
     /// <summary>The word mapping i holds.</summary>
     private static ulong Word(ulong i) => 0xD0000 + i;

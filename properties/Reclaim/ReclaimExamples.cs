@@ -2,6 +2,7 @@ using MMSpec.Model.Core;
 using MMSpec.Model.Reclaim;
 using MMSpec.Model.Tlb;
 using Xunit;
+using static MMSpec.Properties.Core.PageAddresses;
 
 namespace MMSpec.Properties.Reclaim;
 
@@ -102,8 +103,6 @@ public sealed class ReclaimExamples
     }
 
     private static IReclaimSystem Create(string side) => ReclaimSides.Create(side, Machine);
-
-    private static VirtAddr Page(VirtAddr start, ulong page) => new(start.Value + (page * Pfn.PageSize));
 
     /// <summary>The expected reclaim lines of /proc/meminfo, every value in kB.</summary>
     private static string Meminfo(ulong swapFree, ulong inactiveAnon = 0, ulong activeFile = 0,

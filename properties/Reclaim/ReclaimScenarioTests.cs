@@ -3,6 +3,7 @@ using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
 using MMSpec.Model.Tlb;
 using Xunit;
+using static MMSpec.Properties.Core.PageAddresses;
 
 namespace MMSpec.Properties.Reclaim;
 
@@ -17,8 +18,6 @@ public sealed class ReclaimScenarioTests
     private static readonly ReclaimConfig Machine = new(2048, 1, 2, 1024);
 
     private static readonly CpuId Cpu0 = new(0);
-
-    private static VirtAddr Page(VirtAddr start, ulong i) => new(start.Value + (i * Pfn.PageSize));
 
     /// <summary>Every page of a new mapping accessed <paramref name="times"/> times (written when asked).</summary>
     private static void Touch(IReclaimSystem system, AsId mm, MapKind kind, int file, ulong pages, int times,

@@ -3,6 +3,7 @@ using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
 using MMSpec.Model.Tlb;
 using Xunit;
+using static MMSpec.Properties.Core.PageAddresses;
 
 namespace MMSpec.Properties.Reclaim;
 
@@ -19,8 +20,6 @@ public sealed class SwapoffTests
 
     private static readonly CpuId Cpu0 = new(0);
 
-    private static VirtAddr Page(VirtAddr start, int i) => new(start.Value + ((ulong)i * Pfn.PageSize));
-
     /// <summary>A shmem mapping of <paramref name="pages"/> pages, page i holding i + 1.</summary>
     private static (IReclaimSystem System, AsId Mm, VirtAddr Start) Shmem(string side, int pages)
     {
@@ -30,7 +29,7 @@ public sealed class SwapoffTests
         var start = system.Mmap(mm, MapKind.Shmem, 0, (ulong)pages).Value;
         for (var i = 0; i < pages; i++)
         {
-            Assert.True(system.Access(mm, Cpu0, Page(start, i), true, (ulong)i + 1).IsOk);
+            Assert.True(system.Access(mm, Cpu0, Page(start, (ulong)i), true, (ulong)i + 1).IsOk);
         }
 
         return (system, mm, start);
@@ -45,7 +44,7 @@ public sealed class SwapoffTests
         var (system, mm, start) = Shmem(side, 3);
         for (var i = 2; i >= 0; i--)
         {
-            Assert.Equal(1UL, system.PageOut(mm, Page(start, i)).Value);
+            Assert.Equal(1UL, system.PageOut(mm, Page(start, (ulong)i)).Value);
         }
 
         Assert.True(system.Swapoff(new SwapType(0)).IsOk);
@@ -95,14 +94,14 @@ public sealed class SwapoffTests
         var start = system.Mmap(parent, MapKind.Anon, 0, 3).Value;
         for (var i = 0; i < 3; i++)
         {
-            Assert.True(system.Access(parent, Cpu0, Page(start, i), true, (ulong)i + 1).IsOk);
-            Assert.Equal(1UL, system.PageOut(parent, Page(start, i)).Value);
+            Assert.True(system.Access(parent, Cpu0, Page(start, (ulong)i), true, (ulong)i + 1).IsOk);
+            Assert.Equal(1UL, system.PageOut(parent, Page(start, (ulong)i)).Value);
         }
 
         var child = system.Fork(parent).Value;
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal((ulong)i + 1, system.Access(parent, Cpu0, Page(start, i), false, 0).Value);
+            Assert.Equal((ulong)i + 1, system.Access(parent, Cpu0, Page(start, (ulong)i), false, 0).Value);
         }
 
         Assert.True(system.ExitMm(child).IsOk);

@@ -7,6 +7,7 @@ using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
 using MMSpec.Model.Tlb;
 using Xunit;
+using MMSpec.Properties.Core;
 
 namespace MMSpec.Properties.MemorySystem;
 
@@ -51,7 +52,7 @@ public sealed class CompactionSuitableExamples
         var file = system.Mmap(reader, MapKind.File, 0, 30).Value;
         for (var page = 0UL; page < 30; page++)
         {
-            Assert.True(system.Access(reader, new CpuId(0), SystemExamples.Page(file, page), false, 0).IsOk);
+            Assert.True(system.Access(reader, new CpuId(0), PageAddresses.Page(file, page), false, 0).IsOk);
         }
 
         var reclaimable = ZoneCounters.Of(system.Snapshot().Reclaim).ReclaimablePages;

@@ -7,6 +7,7 @@ using MMSpec.Model.Paging;
 using MMSpec.Model.Reclaim;
 using MMSpec.Model.Tlb;
 using Xunit;
+using static MMSpec.Properties.Core.PageAddresses;
 
 namespace MMSpec.Properties.MemorySystem;
 
@@ -19,8 +20,6 @@ public sealed class SystemExamples
 
     public static IMemorySystem Create(string side, SystemConfig config) =>
         side == "model" ? Model.MemorySystem.MemorySystem.Model(config) : ImplSystem.Create(config);
-
-    internal static VirtAddr Page(VirtAddr start, ulong page) => new(start.Value + (page * Pfn.PageSize));
 
     /// <summary>Writes every page of the mapping until one fails: how many were written, and the error.</summary>
     private static (ulong Written, MmError? Error) WriteAll(IMemorySystem system, Pid pid, VirtAddr start, ulong pages)
