@@ -28,7 +28,10 @@ public static class CheckCommand
             Description = "safe, live or exact (each includes the ones before)",
             DefaultValueFactory = _ => "exact",
         };
-        var cases = new Option<int?>("--cases") { Description = "generated cases per property" };
+        var cases = new Option<int?>("--cases")
+        {
+            Description = "generated cases per property, run exactly (MMSPEC_SCALE does not scale them)",
+        };
         var seed = new Option<ulong?>("--seed") { Description = "the seed every property starts from" };
         var timeout = new Option<double>("--timeout")
         {

@@ -55,6 +55,7 @@ public static class CheckReport
             json.WriteString("target", options.Exec ?? "builtin");
             json.WriteString("seed", outcome.Seed.ToString(CultureInfo.InvariantCulture));
             json.WriteBoolean("conforms", outcome.Fault is null && outcome.Results.All(r => r.Passed));
+            json.WriteNumber("cases", outcome.Cases);
             json.WriteNumber("requests", outcome.Requests);
             json.WriteNumber("seconds", Math.Round(outcome.Time.TotalSeconds, 3));
             json.WriteStartArray("properties");

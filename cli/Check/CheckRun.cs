@@ -18,7 +18,11 @@ public sealed class CheckRun(CheckOptions options)
 {
     /// <summary>What the run found: each property's result, and the protocol error that stopped it, if any.</summary>
     public sealed record Outcome(IReadOnlyList<CheckResult> Results, ProtocolException? Fault, ulong Seed,
-        long Requests, TimeSpan Time);
+        long Requests, TimeSpan Time)
+    {
+        /// <summary>The cases the run started, over every property (a reset or a fresh subject each).</summary>
+        public int Cases { get; init; }
+    }
 
     /// <summary>
     /// Runs the check; <paramref name="progress"/> sees each result as it ends. Every property starts from the same
@@ -28,6 +32,7 @@ public sealed class CheckRun(CheckOptions options)
     {
         var seed = options.Seed ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
         using var replay = PropertyRunner.ReplayFrom(seed, options.Gamma);
+        using var cases = options.Cases is null ? null : PropertyRunner.CasesAsGiven();
         var settings = OutputRunner.Replay;
         OutputRunner.Replay = new ReplaySettings(Environment.CurrentDirectory, options.ReplayCommand);
         var clock = Stopwatch.StartNew();
@@ -35,10 +40,11 @@ public sealed class CheckRun(CheckOptions options)
             ? new ProtocolSession(new ProcessChannel(command, options.Timeout))
             : null;
         var results = new List<CheckResult>();
+        Target? target = null;
         try
         {
             session?.Hello(options.Component);
-            var target = new Target(options.Component, options.Level, options.Cases, seed, session);
+            target = new Target(options.Component, options.Level, options.Cases, seed, session);
             started?.Invoke(target);
             var tests = ConformanceRunner.Each(Specification(target),
                 (_, test) => target.Includes(test.Name) && (options.Only is null || options.Only == test.Name));
@@ -54,14 +60,20 @@ public sealed class CheckRun(CheckOptions options)
         }
         catch (ProtocolException e)
         {
-            return new Outcome(results, e, seed, session?.Channel.Requests ?? 0, clock.Elapsed);
+            return new Outcome(results, e, seed, session?.Channel.Requests ?? 0, clock.Elapsed)
+            {
+                Cases = target?.CasesStarted ?? 0,
+            };
         }
         finally
         {
             OutputRunner.Replay = settings;
         }
 
-        return new Outcome(results, session?.Fault, seed, session?.Channel.Requests ?? 0, clock.Elapsed);
+        return new Outcome(results, session?.Fault, seed, session?.Channel.Requests ?? 0, clock.Elapsed)
+        {
+            Cases = target?.CasesStarted ?? 0,
+        };
     }
 
     private static Func<ITestOutputHelper, Specification> Specification(Target target) => target.Component switch

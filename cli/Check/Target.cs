@@ -13,7 +13,10 @@ public sealed class Target(string component, Level level, int? cases, ulong seed
 
     public Level Level { get; } = level;
 
-    /// <summary>The cases per property: the specification's own number unless --cases says otherwise.</summary>
+    /// <summary>
+    /// The cases per property: the specification's own number (scaled by MMSPEC_SCALE) unless --cases says
+    /// otherwise; --cases is run exactly, whatever MMSPEC_SCALE and MMSPEC_PROFILE say.
+    /// </summary>
     public int? Cases { get; } = cases;
 
     public ulong Seed { get; } = seed;

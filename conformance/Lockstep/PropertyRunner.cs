@@ -22,6 +22,8 @@ public static class PropertyRunner
 
     private static readonly AsyncLocal<(ulong Seed, ulong Gamma)?> Ambient = new();
 
+    private static readonly AsyncLocal<bool> AsGiven = new();
+
     /// <summary>
     /// Until the result is disposed, every property <see cref="Check"/> runs in this flow of control starts from
     /// <paramref name="seed"/> and <paramref name="gamma"/>, as MMSPEC_REPLAY would make them, without touching the
@@ -33,6 +35,21 @@ public static class PropertyRunner
         Ambient.Value = (seed, gamma);
         return new Restore(() => Ambient.Value = previous);
     }
+
+    /// <summary>
+    /// Until the result is disposed, every property <see cref="Check"/> runs in this flow of control runs exactly the
+    /// cases it is given: neither MMSPEC_SCALE nor the mutation profile changes them (the mmspec command's --cases).
+    /// </summary>
+    public static IDisposable CasesAsGiven()
+    {
+        var previous = AsGiven.Value;
+        AsGiven.Value = true;
+        return new Restore(() => AsGiven.Value = previous);
+    }
+
+    /// <summary>The cases <see cref="Check"/> runs for a property whose own number is <paramref name="baseline"/>.</summary>
+    internal static int CasesFor(int baseline, string testName) =>
+        AsGiven.Value ? baseline : MutationProfile.CasesFor(testName) ?? Cases(baseline);
 
     public static int Cases(int baseline)
     {
@@ -48,7 +65,7 @@ public static class PropertyRunner
     {
         Counterexample.Take();
         var config = Config.QuickThrowOnFailure
-            .WithMaxTest(MutationProfile.CasesFor(testName) ?? Cases(baseline))
+            .WithMaxTest(CasesFor(baseline, testName))
             .WithEndSize(endSize)
             .WithRunner(new OutputRunner(output, testName, sourceFile));
         var replay = Replay();

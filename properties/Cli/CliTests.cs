@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MMSpec.Cli.Check;
 using MMSpec.Cli.Trace;
+using MMSpec.Conformance.Lockstep;
 using MMSpec.Model.Reclaim;
 using MMSpec.Properties.Protocol;
 using Xunit;
@@ -152,6 +153,31 @@ public sealed class CliTests
         Assert.StartsWith("pgpgin ", ProcCommand.View("vmstat", lines), StringComparison.Ordinal);
         Assert.Contains("Node 0, zone   Normal", ProcCommand.View("buddyinfo", lines), StringComparison.Ordinal);
         Assert.Throws<InvalidDataException>(() => ProcCommand.View("meminfo", Traces.Of("buddy", 5, 10)));
+    }
+
+    [Fact]
+    public async Task The_cases_asked_for_are_run_exactly_whatever_mmspec_scale_and_the_mutation_profile_say()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "mmspec.dll"), "check", "buddy", "--builtin", "--level", "safe",
+                "--cases", "2", "--seed", "11", "--json"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment[PropertyRunner.ScaleVariable] = "3";
+        start.Environment[MutationProfile.Variable] = "mutation";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var errors = process.StandardError.ReadToEndAsync(limit.Token);
+        var json = await process.StandardOutput.ReadToEndAsync(limit.Token);
+        await process.WaitForExitAsync(limit.Token);
+        Assert.Equal(CheckCommand.Conforms, process.ExitCode);
+        Assert.Contains("conforms", await errors, StringComparison.Ordinal);
+        using var report = JsonDocument.Parse(json);
+        var properties = report.RootElement.GetProperty("properties").GetArrayLength();
+        Assert.Equal(1, properties);
+        Assert.Equal(2, report.RootElement.GetProperty("cases").GetInt32());
     }
 
     /// <summary>Runs a check with its JSON report captured (the human text goes to standard error).</summary>
