@@ -47,7 +47,9 @@ public static class PropertyRunner
         return new Restore(() => AsGiven.Value = previous);
     }
 
-    /// <summary>The cases <see cref="Check"/> runs for a property whose own number is <paramref name="baseline"/>.</summary>
+    /// <summary>
+    /// The cases <see cref="Check"/> runs for a property whose own number is <paramref name="baseline"/>.
+    /// </summary>
     internal static int CasesFor(int baseline, string testName) =>
         AsGiven.Value ? baseline : MutationProfile.CasesFor(testName) ?? Cases(baseline);
 

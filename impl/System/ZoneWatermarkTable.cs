@@ -101,13 +101,10 @@ public sealed class ZoneWatermarkTable : IWatermarks
     /// <summary>int_sqrt (the largest r with r * r &lt;= x) by Newton's method from above.</summary>
     public static ulong IntSqrt(ulong x)
     {
-        if (x < 2)
-        {
-            return x;
-        }
-
+        // The first step is x / 2 rounded up, written so that it does not overflow at ulong.MaxValue; x = 0 and 1
+        // need no case of their own, since that step does not go below them.
         var r = x;
-        var next = (r + 1) >> 1;
+        var next = (r >> 1) + (r & 1);
         var bound = new LoopBound(64);
         while (next < r)
         {

@@ -87,10 +87,17 @@ public sealed class WatermarksModel : IWatermarks
 
     public WatermarkSetup Setup(IReadOnlyList<ulong> managed, ulong userMinFreeKbytes, int scaleFactor)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(managed.Count);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(managed.Count, LowmemReserveRatio.Length);
-        ArgumentOutOfRangeException.ThrowIfLessThan(scaleFactor, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(scaleFactor, MaxScaleFactor);
+        if (managed.Count == 0 || managed.Count > LowmemReserveRatio.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(managed), managed.Count, "1 to 3 zones: DMA, DMA32, NORMAL");
+        }
+
+        // mm/page_alloc.c: the watermark_scale_factor sysctl takes SYSCTL_ONE to 3000.
+        if (scaleFactor < 1 || scaleFactor > MaxScaleFactor)
+        {
+            throw new ArgumentOutOfRangeException(nameof(scaleFactor), scaleFactor, "watermark_scale_factor 1..3000");
+        }
+
         var lowmemPages = managed.Aggregate(0UL, (sum, pages) => sum + pages);
         var minFreeKbytes = MinFreeKbytes(lowmemPages, userMinFreeKbytes);
         var pagesMin = minFreeKbytes >> 2;

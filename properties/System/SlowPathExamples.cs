@@ -91,6 +91,12 @@ public sealed class SlowPathExamples
             "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "direct_compact(Async) = Skipped",
             "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = page", "Allocated",
         ], Text(run));
+        var compacted = new SlowPathScript([false, true], [], [CompactResult.Success], [], [], []);
+        Assert.Equal(
+        [
+            "WakeKswapd", "get_page_from_freelist(Cpuset, Kswapd) = NULL", "direct_compact(Async) = Success",
+            "get_page_from_freelist(Cpuset, Kswapd) = page", "Allocated",
+        ], Text(Create(side).Run(new SlowPathRequest(Gfp.Kernel, 4), new ScriptedWorld(compacted))));
         var failing = new SlowPathScript([false, false, false], [], [], [], [], []);
         Assert.Equal(
         [

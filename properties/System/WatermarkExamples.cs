@@ -143,24 +143,35 @@ public sealed class WatermarkExamples
     public void Setups_outside_the_limits_are_refused(string side)
     {
         var watermarks = Create(side);
-        Assert.Throws<ArgumentOutOfRangeException>(() => watermarks.Setup([], 0, 10));
-        Assert.Throws<ArgumentOutOfRangeException>(() => watermarks.Setup([1, 2, 3, 4], 0, 10));
-        Assert.Throws<ArgumentOutOfRangeException>(() => watermarks.Setup([1000], 0, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => watermarks.Setup([1000], 0, 3001));
+        Refused(() => watermarks.Setup([], 0, 10), "managed", 0, "1 to 3 zones: DMA, DMA32, NORMAL");
+        Refused(() => watermarks.Setup([1, 2, 3, 4], 0, 10), "managed", 4, "1 to 3 zones: DMA, DMA32, NORMAL");
+        Refused(() => watermarks.Setup([1000], 0, 0), "scaleFactor", 0, "watermark_scale_factor 1..3000");
+        Refused(() => watermarks.Setup([1000], 0, 3001), "scaleFactor", 3001, "watermark_scale_factor 1..3000");
 
         // The limits themselves are taken: one zone and three, watermark_scale_factor 1 and 3000.
         Assert.Single(watermarks.Setup([1000], 0, 1).Zones);
         Assert.Equal(3, watermarks.Setup([1000, 2000, 3000], 0, 3000).Zones.Length);
     }
 
+    private static void Refused(Action setup, string parameter, int value, string message)
+    {
+        var refused = Assert.Throws<ArgumentOutOfRangeException>(setup);
+        Assert.Equal((parameter, (object)value), (refused.ParamName, refused.ActualValue));
+        Assert.StartsWith(message, refused.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Int_sqrt_is_the_largest_root_whose_square_fits_on_both_sides()
     {
-        ulong[] large = [(1UL << 32) - 1, 1UL << 32, (1UL << 32) + 1, 257_303_104, 67_108_864, 67_108_863, 1UL << 62];
+        ulong[] large =
+        [
+            (1UL << 32) - 1, 1UL << 32, (1UL << 32) + 1, 257_303_104, 67_108_864, 67_108_863, 1UL << 62,
+            0xFFFF_FFFE_0000_0001, 0xFFFF_FFFE_0000_0000, ulong.MaxValue - 1, ulong.MaxValue,
+        ];
         foreach (var x in Enumerable.Range(0, 5000).Select(n => (ulong)n).Concat(large))
         {
             var root = ZoneWatermarkTable.IntSqrt(x);
-            Assert.True(root * root <= x && (root + 1) * (root + 1) > x, $"int_sqrt({x}) = {root}");
+            Assert.True(root * root <= x && root + 1 > x / (root + 1), $"int_sqrt({x}) = {root}");
             Assert.Equal(WatermarksModel.IntSqrt(x), root);
         }
     }
