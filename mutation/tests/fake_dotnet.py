@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Stands in for `dotnet` in test_run.py: logs each call (arguments, directory, MMSPEC_* variables) to
-$FAKE_DOTNET_LOG, and for `dotnet stryker` writes a report with one killed mutant in <side>/<Component>/Fake.cs
+$FAKE_DOTNET_LOG with the C# files marked "Stryker disable all" at the time, and for `dotnet stryker` writes a report with one killed mutant in <side>/<Component>/Fake.cs
 for each component the --mutate globs (or, without them, the config's) name."""
 import json
 import os
@@ -10,9 +10,13 @@ import sys
 from pathlib import Path
 
 args = sys.argv[1:]
+top = Path(subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True).stdout.strip())
+# The C# files that carry mutation/shard_only.py's mark while Stryker runs.
+marked = sorted(str(p.relative_to(top)) for p in top.glob("*/**/*.cs")
+                if p.read_bytes().startswith(b"// Stryker disable all"))
 with open(os.environ["FAKE_DOTNET_LOG"], "a", encoding="utf-8") as log:
     env = {k: v for k, v in os.environ.items() if k.startswith("MMSPEC_")}
-    log.write(json.dumps({"args": args, "cwd": os.getcwd(), "env": env}) + "\n")
+    log.write(json.dumps({"args": args, "cwd": os.getcwd(), "env": env, "marked": marked}) + "\n")
 if args[:1] == ["stryker"]:
     pairs = list(zip(args[1::2], args[2::2]))
     option = dict(pairs)

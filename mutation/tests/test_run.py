@@ -16,8 +16,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-COPIED = ("mutation/run", "mutation/merge.py", "mutation/summarize.py", "mutation/stryker-model.json",
-          "stryker-config.json")
+COPIED = ("mutation/run", "mutation/merge.py", "mutation/summarize.py", "mutation/shard_only.py",
+          "mutation/stryker-model.json", "stryker-config.json")
 SHARDS = ["impl-Buddy", "impl-Slab", "impl-Paging", "impl-Tlb", "impl-Reclaim", "impl-Oom",
           "impl-System", "model-Buddy", "model-Slab", "model-Paging", "model-Tlb", "model-Reclaim", "model-Oom",
           "model-System", "model-Core"]
@@ -35,7 +35,8 @@ class RunTests(unittest.TestCase):
         for name in COPIED:
             (self.repo / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / name, self.repo / name)
-        for name in ("model/Core/Pfn.cs", "impl/Slab/KmemCache.cs", "properties/Tlb/TlbExamples.cs"):
+        for name in ("model/Core/Pfn.cs", "impl/Slab/KmemCache.cs", "impl/Tlb/Tlb.cs", "model/Tlb/TlbModel.cs",
+                     "properties/Tlb/TlbExamples.cs"):
             (self.repo / name).parent.mkdir(parents=True, exist_ok=True)
             (self.repo / name).write_text("// stand-in\n", encoding="utf-8")
         (self.repo / ".gitignore").write_text("mutation/reports/\n", encoding="utf-8")
@@ -84,6 +85,30 @@ class RunTests(unittest.TestCase):
         self.assertEqual(sidecar["command"], ["dotnet", *call["args"]])
         self.assertIsInstance(sidecar["wall_seconds"], int)
         self.assertFalse((self.repo / "mutation/reports/merged").exists())
+
+    def test_a_shard_run_marks_its_sides_other_files_while_stryker_runs_and_unmarks_them_after(self) -> None:
+        result = self.run_script("--shard", "impl-Tlb")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        [call] = self.stryker_calls()
+        self.assertEqual(call["marked"], ["impl/Slab/KmemCache.cs"])
+        for name in ("impl/Slab/KmemCache.cs", "impl/Tlb/Tlb.cs", "model/Core/Pfn.cs"):
+            self.assertEqual((self.repo / name).read_text(encoding="utf-8"), "// stand-in\n")
+        self.assertEqual(git(self.repo, "status", "--porcelain", "--", "impl", "model"), "")
+
+    def test_a_whole_side_and_a_since_shard_mark_nothing_and_a_left_mark_is_taken_out(self) -> None:
+        left = self.repo / "model/Tlb/TlbModel.cs"
+        left.write_bytes(b"// Stryker disable all : outside the shard under test (mutation/shard_only.py)\n"
+                         + left.read_bytes())
+        result = self.run_script("model")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        [call] = self.stryker_calls()
+        self.assertEqual(call["marked"], [])
+        self.assertEqual(left.read_text(encoding="utf-8"), "// stand-in\n")
+        (self.repo / "model/Core/Pfn.cs").write_text("// changed\n", encoding="utf-8")
+        result = self.run_script("--since", "HEAD", "model-Core")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        [call] = self.stryker_calls()
+        self.assertEqual(call["marked"], [])
 
     def test_no_argument_runs_each_side_once_with_its_configs_globs_then_merges_them(self) -> None:
         result = self.run_script()
