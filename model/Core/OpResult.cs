@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace MMSpec.Model.Core;
 
@@ -37,7 +36,11 @@ public readonly record struct OpResult(object? Value, MmError? Error)
     /// </summary>
     public static OpResult FromJson(string json, Type valueType)
     {
-        var (value, error) = ResultJsonConverter.Read(JsonNode.Parse(json), valueType, MmJson.Options);
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+        reader.Read();
+        var (value, error) = ResultJsonConverter.Read(ref reader, valueType, MmJson.Options);
+        // Past the result: Utf8JsonReader refuses anything but white space after a single value.
+        reader.Read();
         return new OpResult(value, error);
     }
 }

@@ -19,26 +19,37 @@ public sealed class ResultJsonConverter : JsonConverterFactory
     public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
         (JsonConverter)Activator.CreateInstance(typeof(Of<>).MakeGenericType(typeToConvert.GetGenericArguments()[0]))!;
 
-    /// <summary>The value a result node holds, or its error, as <paramref name="valueType"/> says.</summary>
-    public static (object? Value, MmError? Error) Read(JsonNode? node, Type valueType, JsonSerializerOptions options)
+    /// <summary>
+    /// The value or the error of the result whose start the reader is at, the value read as
+    /// <paramref name="valueType"/> says; the reader ends at the result's end. <c>{"ok": value}</c>, most of what
+    /// crosses the protocol (a whole system's snapshot every step), is read straight from the reader, not through a
+    /// node tree; an error's object goes to <see cref="MmErrorJsonConverter"/>.
+    /// </summary>
+    public static (object? Value, MmError? Error) Read(ref Utf8JsonReader reader, Type valueType,
+        JsonSerializerOptions options)
     {
-        if (node is not JsonObject result)
+        if (reader.TokenType != JsonTokenType.StartObject)
         {
             throw new JsonException("a result is a JSON object: {\"ok\": value} or an error {\"error\": kind, ...}");
         }
 
-        if (result.ContainsKey(MmErrorJsonConverter.KindProperty))
+        var start = reader;
+        if (reader.Read() && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals(OkProperty)
+            && reader.Read() && reader.TokenType != JsonTokenType.Null)
         {
-            return (null, result.Deserialize<MmError>(options));
+            var value = JsonSerializer.Deserialize(ref reader, valueType, options);
+            return reader.Read() && reader.TokenType == JsonTokenType.EndObject ? (value, null) : throw NotAResult();
         }
 
-        if (result.Count != 1 || !result.TryGetPropertyValue(OkProperty, out var value) || value is null)
-        {
-            throw new JsonException("a result is {\"ok\": value} or an error {\"error\": kind, ...}");
-        }
-
-        return (value.Deserialize(valueType, options), null);
+        reader = start;
+        var result = (JsonObject)JsonNode.Parse(ref reader)!;
+        return result.ContainsKey(MmErrorJsonConverter.KindProperty)
+            ? (null, result.Deserialize<MmError>(options))
+            : throw NotAResult();
     }
+
+    private static JsonException NotAResult() =>
+        new("a result is {\"ok\": value} or an error {\"error\": kind, ...}");
 
     /// <summary>Writes <c>{"ok": value}</c>, or the error's object.</summary>
     public static void Write(Utf8JsonWriter writer, object? value, Type valueType, MmError? error,
@@ -60,7 +71,7 @@ public sealed class ResultJsonConverter : JsonConverterFactory
     {
         public override Result<T> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
-            var (value, error) = ResultJsonConverter.Read(JsonNode.Parse(ref reader), typeof(T), options);
+            var (value, error) = ResultJsonConverter.Read(ref reader, typeof(T), options);
             // Read refuses {"ok": null}, and a JSON value that is not null reads as a value that is not.
             return error is not null ? Result<T>.Fail(error) : Result<T>.Ok((T)value!);
         }

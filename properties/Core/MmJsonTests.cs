@@ -229,6 +229,14 @@ public sealed class MmJsonTests
         Assert.Equal(refused, OpResult.FromJson(refused.ToJson(), typeof(AsId)));
     }
 
+    [Theory]
+    [InlineData("""{"ok":7} {"ok":8}""")]
+    [InlineData("""{"ok":7,"more":1}""")]
+    [InlineData("""{"ok":null}""")]
+    [InlineData("")]
+    public void An_untyped_result_that_is_malformed_or_followed_by_more_is_a_json_exception(string json) =>
+        Assert.ThrowsAny<JsonException>(() => OpResult.FromJson(json, typeof(byte)));
+
     private static Type BaseOf(Type type) =>
         type.BaseType is { } parent && parent != typeof(object) ? BaseOf(parent) : type;
 }
