@@ -41,6 +41,7 @@ public sealed class CheckRun(CheckOptions options)
             : null;
         var results = new List<CheckResult>();
         Target? target = null;
+        ProtocolException? fault;
         try
         {
             session?.Hello(options.Component);
@@ -57,20 +58,19 @@ public sealed class CheckRun(CheckOptions options)
                     break;
                 }
             }
+
+            fault = session?.Fault;
         }
         catch (ProtocolException e)
         {
-            return new Outcome(results, e, seed, session?.Channel.Requests ?? 0, clock.Elapsed)
-            {
-                Cases = target?.CasesStarted ?? 0,
-            };
+            fault = e;
         }
         finally
         {
             OutputRunner.Replay = settings;
         }
 
-        return new Outcome(results, session?.Fault, seed, session?.Channel.Requests ?? 0, clock.Elapsed)
+        return new Outcome(results, fault, seed, session?.Channel.Requests ?? 0, clock.Elapsed)
         {
             Cases = target?.CasesStarted ?? 0,
         };
