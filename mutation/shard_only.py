@@ -7,7 +7,8 @@ model assembly with all of them ran the buddy and paging tests 1.5 times slower,
 the coverage capture. Stryker places no mutant under a `// Stryker disable all` comment, so a shard's run puts
 that comment first in every file of its side outside its component and takes it out again after the run.
 
-    shard_only.py apply SIDE COMPONENT [ROOT]   mark every SIDE/**/*.cs outside SIDE/COMPONENT/; prints the count
+    shard_only.py apply SIDE COMPONENTS [ROOT]  mark every SIDE/**/*.cs outside SIDE/<each of COMPONENTS>/ (one
+                                                name, or several joined by commas); prints the count
     shard_only.py restore SIDE [ROOT]           unmark every file of SIDE that has the mark; prints the count
 
 Only the mark's own line is ever added or removed, so edits made to a file meanwhile are kept. apply refuses a
@@ -37,11 +38,12 @@ def is_marked(path: Path) -> bool:
     return split_bom(path.read_bytes())[1].startswith(MARK)
 
 
-def apply(root: Path, side: str, component: str) -> int:
+def apply(root: Path, side: str, components: str) -> int:
+    """Marks the side's files outside the components (comma-separated names)."""
     files = sources(root, side)
     if any(is_marked(p) for p in files):
         raise ValueError(f"{side} is already marked (an interrupted run?): run 'shard_only.py restore {side}'")
-    outside = [p for p in files if p.relative_to(root / side).parts[0] != component]
+    outside = [p for p in files if p.relative_to(root / side).parts[0] not in components.split(",")]
     for path in outside:
         bom, rest = split_bom(path.read_bytes())
         path.write_bytes(bom + MARK + rest)
@@ -59,7 +61,7 @@ def restore(root: Path, side: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    usage = "usage: shard_only.py apply SIDE COMPONENT [ROOT] | restore SIDE [ROOT]"
+    usage = "usage: shard_only.py apply SIDE COMPONENTS [ROOT] | restore SIDE [ROOT]"
     if len(argv) >= 2 and argv[0] == "apply" and argv[1] in SIDES and len(argv) in (3, 4):
         root = Path(argv[3] if len(argv) == 4 else ".")
         try:

@@ -43,6 +43,12 @@ class ShardOnlyTests(unittest.TestCase):
         self.assertEqual(self.read("model/obj/Release/Gen.cs"), b"generated\n")
         self.assertEqual(self.read("impl/Buddy/BuddyAllocator.cs"), b"namespace D;\n")
 
+    def test_apply_keeps_every_component_of_a_comma_separated_list(self) -> None:
+        self.assertEqual(shard_only.apply(self.root, "model", "Buddy,Tlb"), 1)
+        self.assertEqual(self.read("model/Buddy/BuddyModel.cs"), b"namespace A;\n")
+        self.assertEqual(self.read("model/Tlb/Deep/Walk.cs"), b"namespace C;\n")
+        self.assertTrue(shard_only.is_marked(self.root / "model/Core/Pfn.cs"))
+
     def test_restore_takes_out_only_the_mark_and_keeps_later_edits(self) -> None:
         shard_only.apply(self.root, "model", "Tlb")
         path = self.root / "model/Buddy/BuddyModel.cs"
