@@ -37,8 +37,8 @@ public sealed class MmErrorJsonConverter : JsonConverter<MmError>
         // The message goes too: it is derived from the fields (MmJson reads only what a constructor takes).
         node.Remove(KindProperty);
         node.Remove(MessageProperty);
-        return (MmError)(node.Deserialize(type, FieldsOnly(options))
-            ?? throw new JsonException($"the fields of a {kind} are missing"));
+        // A JSON object never reads as null.
+        return (MmError)node.Deserialize(type, FieldsOnly(options))!;
     }
 
     public override void Write(Utf8JsonWriter writer, MmError value, JsonSerializerOptions options)
@@ -68,8 +68,8 @@ public sealed class MmErrorJsonConverter : JsonConverter<MmError>
         Cache.GetOrAdd(options, o =>
         {
             var copy = new JsonSerializerOptions(o);
+            // The copy locks itself at its first use, as every JsonSerializerOptions does.
             copy.Converters.Remove(copy.Converters.OfType<MmErrorJsonConverter>().Single());
-            copy.MakeReadOnly(populateMissingResolver: true);
             return copy;
         });
 
