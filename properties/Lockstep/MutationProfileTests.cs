@@ -33,13 +33,13 @@ public sealed class MutationProfileTests
 
     [Theory]
     [InlineData("Test collection for MMSpec.Properties.Buddy.BuddyExamples", 0)]
-    [InlineData("Test collection for MMSpec.Properties.Buddy.Broken.BrokenBuddyTests", 1)]
-    [InlineData("Test collection for MMSpec.Properties.Slab.Broken.BrokenSlabTests", 1)]
+    [InlineData("Test collection for MMSpec.Properties.Buddy.Broken.BrokenBuddyTests", 2)]
+    [InlineData("Test collection for MMSpec.Properties.Slab.Broken.BrokenSlabTests", 2)]
     [InlineData("Test collection for MMSpec.Properties.Buddy.BuddyIncrementalTests", 3)]
     [InlineData("Test collection for MMSpec.Properties.Tlb.TlbIncrementalTests", 3)]
     [InlineData("Test collection for MMSpec.Properties.Lockstep.ConformanceRunnerTests", 3)]
-    [InlineData("Test collection for MMSpec.Properties.Tlb.TlbFourLevelPcidProperties", 2)]
-    public void Direct_tests_run_first_then_broken_variants_then_properties_then_agreements(string collection,
+    [InlineData("Test collection for MMSpec.Properties.Tlb.TlbFourLevelPcidProperties", 1)]
+    public void Direct_tests_run_first_then_properties_then_broken_variants_then_agreements(string collection,
         int rank) =>
         Assert.Equal(rank, FastTestsFirst.Rank(collection));
 }
