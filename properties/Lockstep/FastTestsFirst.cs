@@ -12,8 +12,9 @@ namespace MMSpec.Properties.Lockstep;
 /// not a property's run. The broken variants come after the properties because they kill least: they show that a
 /// planted bug is caught, which a mutant seldom undoes; in the mutation reports of 2026-12-08 (model-Core, 165
 /// killed, and impl-Reclaim's ReclaimSystem.Swapon.cs, 58) no mutant's first failing test was one, while the
-/// Swapon.cs mutants that only a property kills timed out behind them (BrokenReclaimTests alone run for seconds). An agreement checks the checker, not the code under test: under a mutant of the model or
-/// the implementation its fast pass and its full check fail alike, so it passes. Measured under the mutation
+/// Swapon.cs mutants that only a property kills timed out behind them (BrokenReclaimTests alone run for seconds).
+/// An agreement checks the checker, not the code under test: under a mutant of the model or the implementation its
+/// fast pass and its full check fail alike, so it passes. Measured under the mutation
 /// profile (2026-12-01, `dotnet test` with a TRX logger), the agreements were 57% of the suite's test time.
 /// </summary>
 public sealed class FastTestsFirst : ITestCollectionOrderer
