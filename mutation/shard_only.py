@@ -43,7 +43,8 @@ def apply(root: Path, side: str, components: str) -> int:
     files = sources(root, side)
     if any(is_marked(p) for p in files):
         raise ValueError(f"{side} is already marked (an interrupted run?): run 'shard_only.py restore {side}'")
-    outside = [p for p in files if p.relative_to(root / side).parts[0] not in components.split(",")]
+    kept = set(components.split(","))
+    outside = [p for p in files if p.relative_to(root / side).parts[0] not in kept]
     for path in outside:
         bom, rest = split_bom(path.read_bytes())
         path.write_bytes(bom + MARK + rest)
